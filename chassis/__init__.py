@@ -1,0 +1,1 @@
+"""What every Mobility process shares: settings, database session, token check, errors, health, logging."""

@@ -1,0 +1,96 @@
+"""Settings: read once from the environment into one immutable object, with safe local defaults.
+
+Every variable is documented in README.md ("Configuration"). Nothing else in the code reads os.environ.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+SERVICES = ("applications", "reviews", "notifications")
+DATABASE_OWNERS = ("gateway", *SERVICES)
+DEFAULT_PORTS = {"gateway": 8000, "applications": 8001, "reviews": 8002, "notifications": 8003}
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    var_dir: Path = Path("var")
+    broker_url: str = "memory://"
+    database_urls: dict[str, str] = field(default_factory=dict)
+    service_urls: dict[str, str] = field(default_factory=dict)
+    public_base_url: str = "http://127.0.0.1:8000"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_sender: str = "Mobility <mobility@localhost>"
+    jwt_private_key_file: Path | None = None
+    jwt_public_key_file: Path | None = None
+    jwt_issuer: str = "mobility-gateway"
+    access_token_ttl: int = 3600
+    service_token_ttl: int = 60
+    upstream_timeout: float = 10.0
+    relay_batch_size: int = 200
+    relay_sweep_seconds: float = 5.0
+    retry_delay_ms: int = 5000
+    max_attempts: int = 5
+    prefetch_count: int = 20
+    heartbeat_seconds: int = 30
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        var_dir = Path(env.get("MOBILITY_VAR_DIR", "var"))
+        database_urls = {
+            name: env.get(f"MOBILITY_{name.upper()}_DATABASE_URL") or f"sqlite:///{var_dir / name}.db"
+            for name in DATABASE_OWNERS
+        }
+        service_urls = {
+            name: env.get(f"MOBILITY_{name.upper()}_URL") or f"http://127.0.0.1:{DEFAULT_PORTS[name]}"
+            for name in SERVICES
+        }
+        private = env.get("MOBILITY_JWT_PRIVATE_KEY_FILE")
+        public = env.get("MOBILITY_JWT_PUBLIC_KEY_FILE")
+        return cls(
+            var_dir=var_dir,
+            broker_url=env.get("MOBILITY_BROKER_URL", "memory://"),
+            database_urls=database_urls,
+            service_urls=service_urls,
+            public_base_url=env.get("MOBILITY_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            smtp_host=env.get("MOBILITY_SMTP_HOST", "127.0.0.1"),
+            smtp_port=_int(env, "MOBILITY_SMTP_PORT", 8025),
+            smtp_sender=env.get("MOBILITY_SMTP_SENDER", "Mobility <mobility@localhost>"),
+            jwt_private_key_file=Path(private) if private else var_dir / "jwt-ed25519.pem",
+            jwt_public_key_file=Path(public) if public else var_dir / "jwt-ed25519.pub.pem",
+            access_token_ttl=_int(env, "MOBILITY_ACCESS_TOKEN_TTL", 3600),
+            service_token_ttl=_int(env, "MOBILITY_SERVICE_TOKEN_TTL", 60),
+            upstream_timeout=float(env.get("MOBILITY_UPSTREAM_TIMEOUT", "10")),
+            relay_batch_size=_int(env, "MOBILITY_RELAY_BATCH_SIZE", 200),
+            relay_sweep_seconds=float(env.get("MOBILITY_RELAY_SWEEP_SECONDS", "5")),
+            retry_delay_ms=_int(env, "MOBILITY_RETRY_DELAY_MS", 5000),
+            max_attempts=_int(env, "MOBILITY_MAX_ATTEMPTS", 5),
+            prefetch_count=_int(env, "MOBILITY_PREFETCH_COUNT", 20),
+            heartbeat_seconds=_int(env, "MOBILITY_HEARTBEAT_SECONDS", 30),
+            log_level=env.get("MOBILITY_LOG_LEVEL", "INFO").upper(),
+        )
+
+    def database_url(self, owner: str) -> str:
+        return self.database_urls.get(owner) or f"sqlite:///{self.var_dir / owner}.db"
+
+    def with_changes(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def embedded_bus(self) -> bool:
+        return self.broker_url.startswith("memory://")

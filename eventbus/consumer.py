@@ -1,0 +1,185 @@
+"""The consumer: applies events from a service's queue exactly once in effect.
+
+For each message, in this order:
+- undecodable body, unknown type or schema-invalid data → parked in `<queue>.dlq` at once, with the reason;
+- the inbox row (consumer, event id) and the handler's effects commit in ONE transaction, then ack;
+  a duplicate finds its inbox row and is acked with no effect;
+- the handler raised → republished to `<queue>.retry` (TTL, then back to the queue) with `x-attempts`,
+  and parked after `max_attempts`; the original is acked only after that publish is confirmed;
+- the database is unreachable → the message is requeued after a pause, not counted as an attempt.
+Publishing while inside a delivery callback could re-enter kombu, so retries and parkings are queued and
+done right after `drain_events` returns.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import traceback
+import uuid
+from collections import deque
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from cloudevents.core.v1.event import CloudEvent
+from kombu import Consumer as KombuConsumer
+from kombu import Message
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from eventbus import catalog, envelope, inbox, topology
+from eventbus.broker import Publisher, connect
+
+Handler = Callable[[Session, CloudEvent], None]
+log = structlog.get_logger(__name__)
+
+
+class Consumer:
+    def __init__(
+        self,
+        *,
+        service: str,
+        engine: Engine,
+        broker_url: str,
+        handlers: dict[str, Handler],
+        retry_delay_ms: int = 5000,
+        max_attempts: int = 5,
+        prefetch_count: int = 20,
+        heartbeat: int = 30,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.service = service
+        self.name = f"{service}.events"
+        self.queues = topology.names(service)
+        self.sessions = sessionmaker(bind=engine)
+        self.broker_url = broker_url
+        self.handlers = handlers
+        self.retry_delay_ms = retry_delay_ms
+        self.max_attempts = max_attempts
+        self.prefetch_count = prefetch_count
+        self.heartbeat = heartbeat
+        self.after_commit = after_commit
+        self.memory = broker_url.startswith("memory://")
+        self._later: deque[tuple[Message, str, str, int]] = deque()
+        self.ready = threading.Event()
+
+    # -- the loop -------------------------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        backoff = 0.2
+        while not stop.is_set():
+            connection = None
+            try:
+                connection = connect(self.broker_url, self.heartbeat)
+                connection.ensure_connection(max_retries=1)
+                topology.declare(connection, self.service, sorted(self.handlers), self.retry_delay_ms)
+                self.publisher = Publisher(connection)
+                main = topology.queues(self.service, sorted(self.handlers), self.retry_delay_ms)[0]
+                with KombuConsumer(
+                    connection.channel(),
+                    queues=[main],
+                    on_message=self._on_message,
+                    prefetch_count=self.prefetch_count,
+                    no_ack=False,
+                ):
+                    log.info("consumer.started", queue=self.name)
+                    self.ready.set()
+                    backoff = 0.2
+                    while not stop.is_set():
+                        try:
+                            connection.drain_events(timeout=0.5)
+                        except socket.timeout:
+                            connection.heartbeat_check()
+                        self._flush_later()
+            except Exception as exc:
+                log.warning("consumer.backoff", queue=self.name, error=repr(exc), seconds=backoff)
+                self._later.clear()  # unacked: the broker redelivers them
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 15.0)
+            finally:
+                if connection is not None:
+                    try:
+                        connection.release()
+                    except Exception:
+                        pass
+        log.info("consumer.stopped", queue=self.name)
+
+    # -- one message ------------------------------------------------------------------------------
+    def _on_message(self, message: Message) -> None:
+        headers = dict(message.headers or {})
+        attempts = int(headers.get("x-attempts", 0))
+        try:
+            event = envelope.from_json(message.body)
+            handler = self.handlers.get(event.get_type())
+            if handler is None:
+                raise catalog.SchemaError(f"{self.name} has no handler for {event.get_type()!r}")
+            catalog.validate(event.get_type(), event.get_data())
+        except (envelope.EnvelopeError, catalog.SchemaError) as exc:
+            log.error("consumer.poison", queue=self.name, error=str(exc))
+            self._later.append((message, "park", str(exc), attempts))
+            return
+
+        bound = structlog.contextvars.bound_contextvars(
+            event_id=event.get_id(), event_type=event.get_type(),
+            correlation_id=event.get_extension("correlationid"),
+        )
+        with bound:
+            try:
+                with self.sessions() as session, session.begin():
+                    applied = inbox.record(session, self.name, event)
+                    if applied:
+                        handler(session, event)
+            except (OperationalError, DBAPIError) as exc:
+                if isinstance(exc, OperationalError) or exc.connection_invalidated:
+                    log.warning("consumer.database_unavailable", queue=self.name, error=str(exc))
+                    threading.Event().wait(1.0)
+                    message.requeue()
+                    return
+                self._failed(message, exc, attempts)
+                return
+            except Exception as exc:
+                self._failed(message, exc, attempts)
+                return
+            message.ack()
+            log.info("consumer.applied" if applied else "consumer.duplicate", queue=self.name)
+        if applied and self.after_commit is not None:
+            self.after_commit()
+
+    def _failed(self, message: Message, exc: Exception, attempts: int) -> None:
+        attempts += 1
+        reason = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+        action = "park" if attempts >= self.max_attempts else "retry"
+        log.warning("consumer.handler_failed", queue=self.name, attempts=attempts, action=action, error=reason)
+        self._later.append((message, action, reason, attempts))
+
+    def _flush_later(self) -> None:
+        while self._later:
+            message, action, reason, attempts = self._later.popleft()
+            headers = {
+                **dict(message.headers or {}),
+                "x-attempts": attempts,
+                "x-error": reason,
+                "x-routing-key": message.delivery_info.get("routing_key", ""),
+            }
+            message_id = message.properties.get("message_id") or str(uuid.uuid4())
+            if action == "park":
+                headers["x-parked-at"] = datetime.now(UTC).isoformat()
+                self.publisher.publish(message.body, exchange="", routing_key=self.queues.dlq,
+                                       message_id=message_id, headers=headers)
+            elif self.memory:
+                # The in-process transport has no TTL or dead-lettering: a timer plays the retry queue.
+                timer = threading.Timer(self.retry_delay_ms / 1000, _requeue_in_memory,
+                                        args=(self.broker_url, self.queues.main, message.body, message_id, headers))
+                timer.daemon = True
+                timer.start()
+            else:
+                self.publisher.publish(message.body, exchange="", routing_key=self.queues.retry,
+                                       message_id=message_id, headers=headers)
+            message.ack()
+
+
+def _requeue_in_memory(broker_url: str, queue: str, body: bytes, message_id: str, headers: dict[str, Any]) -> None:
+    with connect(broker_url) as connection:
+        Publisher(connection).publish(body, exchange="", routing_key=queue, message_id=message_id, headers=headers)

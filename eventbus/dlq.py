@@ -1,0 +1,96 @@
+"""Parked messages: list what sits in `<queue>.dlq` with its reason, and replay it to `<queue>`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kombu import Connection
+
+from eventbus import envelope, topology
+from eventbus.broker import Publisher
+
+
+@dataclass
+class Parked:
+    message_id: str
+    routing_key: str
+    attempts: int
+    error: str
+    parked_at: str
+    event_type: str | None
+    body: bytes
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "event_type": self.event_type,
+            "routing_key": self.routing_key,
+            "attempts": self.attempts,
+            "parked_at": self.parked_at,
+            "error": self.error,
+            "body": self.body.decode("utf-8", "replace")[:500],
+        }
+
+
+def _parked(message: Any) -> Parked:
+    headers = dict(message.headers or {})
+    try:
+        event_type = envelope.from_json(message.body).get_type()
+    except envelope.EnvelopeError:
+        event_type = None
+    death = headers.get("x-death") or []
+    error = headers.get("x-error") or (f"dead-lettered by the broker: {death[0].get('reason')}" if death else "")
+    return Parked(
+        message_id=message.properties.get("message_id", ""),
+        routing_key=str(headers.get("x-routing-key", "")),
+        attempts=int(headers.get("x-attempts", 0)),
+        error=str(error),
+        parked_at=str(headers.get("x-parked-at", "")),
+        event_type=event_type,
+        body=message.body,
+    )
+
+
+def list_parked(connection: Connection, queue: str, limit: int = 1000) -> list[Parked]:
+    """Browse without consuming: get each message unacked, then close the channel so all go back."""
+    dlq = topology.names_for_queue(queue).dlq
+    channel = connection.channel()
+    try:
+        found = []
+        for _ in range(limit):
+            message = channel.basic_get(dlq, no_ack=False)
+            if message is None:
+                break
+            found.append(_parked(channel.message_to_python(message)))
+        return found
+    finally:
+        channel.close()
+
+
+def replay(connection: Connection, queue: str, message_id: str | None = None) -> int:
+    """Move parked messages (all, or the one with `message_id`) back to the main queue, attempts reset."""
+    names = topology.names_for_queue(queue)
+    publisher = Publisher(connection)
+    channel = connection.channel()
+    moved = 0
+    try:
+        while True:
+            raw = channel.basic_get(names.dlq, no_ack=False)
+            if raw is None:
+                break
+            message = channel.message_to_python(raw)
+            parked = _parked(message)
+            if message_id is not None and parked.message_id != message_id:
+                continue  # left unacked: back in the DLQ when the channel closes
+            headers = {
+                k: v for k, v in dict(message.headers or {}).items() if k not in ("x-attempts", "x-death")
+            }
+            headers["x-replayed"] = int(headers.get("x-replayed", 0)) + 1
+            publisher.publish(message.body, exchange="", routing_key=names.main,
+                              message_id=parked.message_id or "replayed", headers=headers)
+            message.ack()
+            moved += 1
+    finally:
+        channel.close()
+    return moved

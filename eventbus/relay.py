@@ -1,0 +1,126 @@
+"""The relay: publishes pending outbox rows, in id order, to `mobility.events`; marks them sent on confirm.
+
+- Batches: one transaction per batch; each row is confirmed by the broker before it is marked.
+- PostgreSQL: rows are claimed with FOR UPDATE SKIP LOCKED, so several relays can run side by side.
+- An unroutable event (basic.return) stays pending with its error and is retried on the slow sweep.
+- Broker or database down: back off exponentially, keep the rows, resume by itself.
+- Woken right after a commit (eventbus.wakeup); sweeps every `sweep_seconds` as a backup.
+A crash between publish and mark republishes the event: consumers dedup by event id.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+
+import structlog
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from eventbus.broker import Publisher, Unroutable, connect
+from eventbus.tables import outbox
+from eventbus.topology import declare_exchange
+from eventbus.wakeup import Waiter
+
+log = structlog.get_logger(__name__)
+
+
+class Relay:
+    def __init__(
+        self,
+        engine: Engine,
+        broker_url: str,
+        *,
+        source: str,
+        batch_size: int = 200,
+        sweep_seconds: float = 5.0,
+        heartbeat: int = 30,
+    ) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(bind=engine)
+        self.broker_url = broker_url
+        self.source = source
+        self.batch_size = batch_size
+        self.sweep_seconds = sweep_seconds
+        self.heartbeat = heartbeat
+        self._next_sweep = 0.0
+
+    def run(self, stop: threading.Event) -> None:
+        waiter = Waiter(self.engine)
+        connection = None
+        backoff = 0.2
+        log.info("relay.started", source=self.source)
+        while not stop.is_set():
+            try:
+                if connection is None:
+                    connection = connect(self.broker_url, self.heartbeat)
+                    connection.ensure_connection(max_retries=1)
+                    declare_exchange(connection)
+                    publisher = Publisher(connection)
+                    log.info("relay.connected", source=self.source)
+                published, full = self.drain_batch(publisher)
+                backoff = 0.2
+                if not full:
+                    waiter.wait(self.sweep_seconds)
+            except Exception as exc:
+                log.warning("relay.backoff", source=self.source, error=repr(exc), seconds=backoff)
+                if connection is not None:
+                    _close_quietly(connection)
+                    connection = None
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 15.0)
+        waiter.close()
+        if connection is not None:
+            _close_quietly(connection)
+        log.info("relay.stopped", source=self.source)
+
+    def drain_batch(self, publisher: Publisher) -> tuple[int, bool]:
+        """Publish one batch. Returns (how many were published, whether the batch was full)."""
+        sweep = time.monotonic() >= self._next_sweep
+        if sweep:
+            self._next_sweep = time.monotonic() + self.sweep_seconds
+        with self.sessions() as session, session.begin():
+            query = select(outbox.c.id, outbox.c.event_id, outbox.c.type, outbox.c.body).where(
+                outbox.c.sent_at.is_(None)
+            )
+            if not sweep:  # rows that failed before (unroutable) wait for the sweep
+                query = query.where(outbox.c.last_error.is_(None))
+            query = query.order_by(outbox.c.id).limit(self.batch_size)
+            if self.engine.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = session.execute(query).all()
+            sent: list[int] = []
+            failed: dict[int, str] = {}
+            try:
+                for row in rows:
+                    try:
+                        publisher.publish(
+                            row.body.encode("utf-8"), routing_key=row.type, message_id=row.event_id
+                        )
+                        sent.append(row.id)
+                    except Unroutable as exc:
+                        failed[row.id] = str(exc)
+                        log.warning("relay.unroutable", event_id=row.event_id, type=row.type)
+            finally:
+                # Even when the broker fails mid-batch, what it confirmed is marked: fewer republishes.
+                self._mark(session, sent, failed)
+        return len(sent), len(rows) == self.batch_size
+
+    def _mark(self, session: Session, sent: list[int], failed: dict[int, str]) -> None:
+        now = datetime.now(UTC)
+        if sent:
+            session.execute(update(outbox).where(outbox.c.id.in_(sent)).values(sent_at=now, last_error=None))
+        for row_id, error in failed.items():
+            session.execute(
+                update(outbox)
+                .where(outbox.c.id == row_id)
+                .values(attempts=outbox.c.attempts + 1, last_error=error)
+            )
+
+
+def _close_quietly(connection) -> None:  # type: ignore[no-untyped-def]
+    try:
+        connection.release()
+    except Exception:
+        pass

@@ -1,0 +1,94 @@
+"""Waking the relay right after a commit that wrote to the outbox, instead of polling on a fixed delay.
+
+PostgreSQL: `outbox.add` issues NOTIFY inside the business transaction, which PostgreSQL delivers only
+on commit, to every listening relay in any process. SQLite (embedded, one process): an after-commit hook
+sets a threading.Event per database. Either way the relay also sweeps slowly, so a lost wake-up only
+delays an event, never loses it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+
+import structlog
+from sqlalchemy import Engine, event, text
+from sqlalchemy.orm import Session
+
+CHANNEL = "mobility_outbox"
+_DIRTY = "eventbus.outbox_dirty"
+_local_events: dict[str, threading.Event] = defaultdict(threading.Event)
+_lock = threading.Lock()
+log = structlog.get_logger(__name__)
+
+
+def _key(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def _local(engine: Engine) -> threading.Event:
+    with _lock:
+        return _local_events[_key(engine)]
+
+
+def mark_written(session: Session) -> None:
+    """Called by outbox.add: wake the relay when this transaction commits."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+    else:
+        session.info[_DIRTY] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_DIRTY, False):
+        _local(session.get_bind()).set()  # type: ignore[arg-type]
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_DIRTY, None)
+
+
+class Waiter:
+    """What a relay blocks on between drains: returns early when a commit wrote to the outbox."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._local = _local(engine)
+        self._pg = None
+
+    def wait(self, timeout: float) -> bool:
+        if self._engine.dialect.name != "postgresql":
+            woke = self._local.wait(timeout)
+            self._local.clear()
+            return woke
+        return self._wait_pg(timeout)
+
+    def _wait_pg(self, timeout: float) -> bool:
+        try:
+            if self._pg is None:
+                self._pg = self._engine.raw_connection()
+                self._pg.driver_connection.autocommit = True
+                self._pg.driver_connection.execute(f"LISTEN {CHANNEL}")
+            woke = False
+            for _ in self._pg.driver_connection.notifies(timeout=timeout, stop_after=1):
+                woke = True
+            if woke:  # swallow a burst of notifications: one drain handles them all
+                for _ in self._pg.driver_connection.notifies(timeout=0.001):
+                    pass
+            return woke
+        except Exception as exc:  # database gone: fall back to the sweep, reconnect next time
+            log.warning("outbox.listen_failed", error=str(exc))
+            self.close()
+            threading.Event().wait(min(timeout, 1.0))
+            return False
+
+    def close(self) -> None:
+        if self._pg is not None:
+            try:
+                self._pg.invalidate()
+            except Exception:
+                pass
+            self._pg = None
