@@ -19,7 +19,7 @@ log = structlog.get_logger(__name__)
 def connect(broker_url: str, heartbeat: int = 30) -> Connection:
     if broker_url.startswith("memory://"):
         # In-process transport: poll its queues often so the embedded system feels instant.
-        return Connection(broker_url, transport_options={"polling_interval": 0.005})
+        return Connection(broker_url, transport_options={"polling_interval": 0.01})
     return Connection(
         broker_url,
         heartbeat=heartbeat,

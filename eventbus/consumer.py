@@ -13,7 +13,6 @@ done right after `drain_events` returns.
 
 from __future__ import annotations
 
-import socket
 import threading
 import traceback
 import uuid
@@ -90,7 +89,7 @@ class Consumer:
                     while not stop.is_set():
                         try:
                             connection.drain_events(timeout=0.5)
-                        except socket.timeout:
+                        except TimeoutError:
                             connection.heartbeat_check()
                         self._flush_later()
             except Exception as exc:

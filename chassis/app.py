@@ -1,0 +1,54 @@
+"""The Flask factory every service uses: errors, tracing, token check, health and OpenAPI, wired per call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from flask_smorest import Blueprint
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from chassis import auth, errors, health, tracing
+from chassis.db import make_engine, make_sessionmaker
+from chassis.settings import Settings
+from chassis.tokens import Verifier
+
+
+@dataclass
+class ServiceContext:
+    name: str
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker
+
+
+def create_service_app(
+    name: str, settings: Settings, blueprints: list[Blueprint], engine: Engine | None = None
+) -> Flask:
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE=f"Mobility {name}",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+    )
+    engine = engine or make_engine(settings.database_url(name))
+    app.extensions["mobility"] = ServiceContext(name, settings, engine, make_sessionmaker(engine))
+    errors.install(app)
+    tracing.install(app)
+    auth.install(app, Verifier(settings.jwt_public_key_file, settings.jwt_issuer), audience=name)
+    health.install(
+        app, {"database": health.database_check(engine), "broker": health.broker_check(settings.broker_url)}
+    )
+    api = errors.ProblemApi(app)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    for bp in blueprints:
+        api.register_blueprint(bp)
+    return app
+
+
+def ctx() -> ServiceContext:
+    return current_app.extensions["mobility"]  # type: ignore[no-any-return]

@@ -1,0 +1,65 @@
+"""Errors as RFC 9457 `application/problem+json`, with a field-by-field `errors` map for 422."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from flask import Flask, Response, json
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+PROBLEM = "application/problem+json"
+log = structlog.get_logger(__name__)
+
+
+def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return Response(json.dumps(body), status=status, mimetype=PROBLEM)
+
+
+def _field_errors(error: HTTPException) -> dict[str, Any] | None:
+    messages = (getattr(error, "data", None) or {}).get("messages")
+    if not isinstance(messages, dict):
+        return None
+    merged: dict[str, Any] = {}
+    for location in messages.values():  # {"json": {...}, "query": {...}} from webargs
+        if isinstance(location, dict):
+            merged.update(location)
+    return merged or None
+
+
+def from_http_exception(error: HTTPException) -> Response:
+    extra: dict[str, Any] = {}
+    errors = _field_errors(error)
+    if errors is not None:
+        extra["errors"] = errors
+    detail = error.description if error.description != type(error).description else None
+    if errors is not None:
+        detail = "The request has invalid fields; see errors."
+    response = problem(error.code or 500, error.name, detail, **extra)
+    for key, value in (error.get_headers() if error.code in (401, 405, 429) else []):
+        if key.lower() != "content-type":
+            response.headers[key] = value
+    return response
+
+
+class ProblemApi(Api):
+    """flask-smorest Api whose errors are problem+json."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        return from_http_exception(error)
+
+
+def install(app: Flask) -> None:
+    app.register_error_handler(HTTPException, from_http_exception)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        if isinstance(error, HTTPException):
+            return from_http_exception(error)
+        log.exception("http.unhandled_error")
+        return from_http_exception(InternalServerError())

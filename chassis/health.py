@@ -1,0 +1,50 @@
+"""/healthz (the process is alive) and /readyz (its database and broker answer)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, Flask, jsonify
+from sqlalchemy import Engine, text
+
+from eventbus.broker import connect
+
+
+def database_check(engine: Engine) -> Callable[[], None]:
+    def check() -> None:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    return check
+
+
+def broker_check(broker_url: str) -> Callable[[], None]:
+    def check() -> None:
+        if broker_url.startswith("memory://"):
+            return
+        with connect(broker_url) as connection:
+            connection.ensure_connection(max_retries=1, timeout=2)
+
+    return check
+
+
+def install(app: Flask, checks: dict[str, Callable[[], None]]) -> None:
+    bp = Blueprint("health", __name__)
+
+    @bp.get("/healthz")
+    def healthz():  # type: ignore[no-untyped-def]
+        return jsonify(status="ok")
+
+    @bp.get("/readyz")
+    def readyz():  # type: ignore[no-untyped-def]
+        results = {}
+        for name, check in checks.items():
+            try:
+                check()
+                results[name] = "ok"
+            except Exception as exc:
+                results[name] = f"unavailable: {type(exc).__name__}"
+        ready = all(v == "ok" for v in results.values())
+        return jsonify(status="ok" if ready else "unavailable", checks=results), 200 if ready else 503
+
+    app.register_blueprint(bp)

@@ -1,0 +1,36 @@
+"""JSON-lines logging through structlog; request and correlation ids ride along via contextvars."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+
+def _scrub_newlines(_logger, _name, event_dict):  # type: ignore[no-untyped-def]
+    # JSON rendering already escapes CR/LF; this keeps the human "event" field on one line as well.
+    event = event_dict.get("event")
+    if isinstance(event, str):
+        event_dict["event"] = event.replace("\r", "\\r").replace("\n", "\\n")
+    return event_dict
+
+
+def configure(level: str = "INFO", service: str | None = None) -> None:
+    shared = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _scrub_newlines,
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.processors.format_exc_info, structlog.processors.JSONRenderer()],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    if service:
+        structlog.contextvars.bind_contextvars(service=service)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
+    for noisy in ("amqp", "kombu", "werkzeug"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -1,0 +1,45 @@
+"""Request id and correlation id: taken from the caller when well-formed, else made; bound to every log line.
+
+The correlation id travels into events (the `correlationid` extension) and back out of consumers.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import structlog
+from flask import Flask, Response, g, request
+
+_SAFE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+
+def _take(header: str) -> str | None:
+    value = request.headers.get(header, "")
+    return value if _SAFE.match(value) else None
+
+
+def request_id() -> str:
+    return getattr(g, "request_id", None) or str(uuid.uuid4())
+
+
+def correlation_id() -> str:
+    return getattr(g, "correlation_id", None) or request_id()
+
+
+def install(app: Flask) -> None:
+    @app.before_request
+    def _bind() -> None:
+        g.request_id = _take("X-Request-ID") or str(uuid.uuid4())
+        g.correlation_id = _take("X-Correlation-ID") or g.request_id
+        structlog.contextvars.bind_contextvars(request_id=g.request_id, correlation_id=g.correlation_id)
+
+    @app.after_request
+    def _echo(response: Response) -> Response:
+        response.headers["X-Request-ID"] = request_id()
+        response.headers["X-Correlation-ID"] = correlation_id()
+        return response
+
+    @app.teardown_request
+    def _unbind(_exc: BaseException | None) -> None:
+        structlog.contextvars.unbind_contextvars("request_id", "correlation_id")

@@ -1,0 +1,20 @@
+"""gunicorn settings for every Mobility API process (`mobility serve <service>` loads this file).
+
+gthread workers: the APIs block on the database, not the CPU. Connections (database pools, broker) are
+opened inside each worker after fork, because the app is created there (no preload).
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("MOBILITY_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("MOBILITY_WEB_WORKERS", max(2, min(multiprocessing.cpu_count() * 2, 8))))
+worker_class = "gthread"
+threads = int(os.environ.get("MOBILITY_WEB_THREADS", "4"))
+preload_app = False
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+accesslog = None  # the apps log each request as JSON themselves
+errorlog = "-"
+loglevel = os.environ.get("MOBILITY_LOG_LEVEL", "info").lower()

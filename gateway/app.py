@@ -1,0 +1,53 @@
+"""create_app(settings, upstreams): the gateway's Flask app. Nothing is wired at import time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from chassis import errors, health, tracing
+from chassis.db import make_engine, make_sessionmaker
+from chassis.settings import SERVICES, Settings
+from chassis.tokens import Signer, Verifier, ensure_keypair
+from gateway import forwarding
+from gateway.api import blp, wellknown
+
+
+@dataclass
+class GatewayContext:
+    settings: Settings
+    sessions: sessionmaker
+    signer: Signer
+
+
+def create_app(
+    settings: Settings, upstreams: dict[str, forwarding.Upstream] | None = None, engine: Engine | None = None
+) -> Flask:
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="Mobility gateway", API_VERSION="v1", OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api/v1/gateway", OPENAPI_JSON_PATH="openapi.json",
+    )
+    engine = engine or make_engine(settings.database_url("gateway"))
+    assert settings.jwt_private_key_file and settings.jwt_public_key_file
+    ensure_keypair(settings.jwt_private_key_file, settings.jwt_public_key_file)
+    signer = Signer(settings.jwt_private_key_file, settings.jwt_issuer)
+    app.extensions["gateway"] = GatewayContext(settings, make_sessionmaker(engine), signer)
+    errors.install(app)
+    tracing.install(app)
+    health.install(
+        app, {"database": health.database_check(engine), "broker": health.broker_check(settings.broker_url)}
+    )
+    api = errors.ProblemApi(app)
+    api.register_blueprint(blp)
+    api.register_blueprint(wellknown)
+    if upstreams is None:
+        upstreams = {
+            name: forwarding.HttpUpstream(settings.service_urls[name], settings.upstream_timeout) for name in SERVICES
+        }
+    verifier = Verifier(settings.jwt_public_key_file, settings.jwt_issuer)
+    forwarding.install(app, upstreams, signer, verifier, settings.service_token_ttl)
+    return app

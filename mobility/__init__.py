@@ -1,0 +1,1 @@
+"""The `mobility` command and the embedded (one-process) topology."""

@@ -1,0 +1,176 @@
+"""The `mobility` command: run the embedded system, serve or work one service, and operate the bus."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from chassis import logging as chassis_logging
+from chassis import migrate as chassis_migrate
+from chassis import tokens
+from chassis.db import make_engine, make_sessionmaker
+from chassis.settings import Settings
+from mobility import registry
+
+OWNER = click.Choice(list(registry.OWNERS))
+GUNICORN_CONF = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
+
+
+@click.group()
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Mobility: international mobility for universities."""
+    settings = Settings.from_env()
+    chassis_logging.configure(settings.log_level)
+    ctx.obj = settings
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-demo", is_flag=True, help="Do not create the demo accounts.")
+@click.pass_obj
+def run(settings: Settings, host: str, port: int, no_demo: bool) -> None:
+    """Everything in one process: SQLite under ./var, in-memory bus, demo accounts."""
+    from mobility.embedded import Embedded
+
+    system = Embedded(settings).start(seed_demo=not no_demo)
+    click.echo(f"Mobility is running on http://{host}:{port}  (demo accounts: password 'demo'; Ctrl-C stops)")
+    system.serve(host, port)
+
+
+@main.command()
+@click.argument("owner", type=OWNER)
+@click.option("--bind", default=None, help="host:port (default: MOBILITY_BIND or the owner's usual port)")
+@click.pass_obj
+def serve(settings: Settings, owner: str, bind: str | None) -> None:
+    """Serve one service's HTTP API (or the gateway) under gunicorn."""
+    from gunicorn.app.base import BaseApplication
+
+    from chassis.settings import DEFAULT_PORTS
+
+    class App(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.load_config_from_file(str(GUNICORN_CONF))
+            self.cfg.set("bind", bind or _env_bind() or f"127.0.0.1:{DEFAULT_PORTS[owner]}")
+            self.cfg.set("proc_name", f"mobility-{owner}")
+
+        def load(self):  # type: ignore[no-untyped-def]
+            chassis_logging.configure(settings.log_level, service=owner)
+            return registry.create_app(owner, settings)
+
+    App().run()
+
+
+def _env_bind() -> str | None:
+    import os
+
+    return os.environ.get("MOBILITY_BIND")
+
+
+@main.command()
+@click.argument("owner", type=OWNER)
+@click.pass_obj
+def worker(settings: Settings, owner: str) -> None:
+    """Run one service's consumer, outbox relay and other background work until SIGTERM."""
+    from chassis.worker import run_forever
+
+    chassis_logging.configure(settings.log_level, service=owner)
+    engine = make_engine(settings.database_url(owner))
+    run_forever(registry.worker_components(owner, settings, engine), owner)
+
+
+@main.command("migrate")
+@click.argument("owners", nargs=-1, type=OWNER)
+@click.pass_obj
+def migrate_cmd(settings: Settings, owners: tuple[str, ...]) -> None:
+    """Bring the databases up to date (all owners when none is named)."""
+    for owner in owners or registry.OWNERS:
+        chassis_migrate.upgrade(owner, settings.database_url(owner))
+        click.echo(f"{owner}: migrated")
+
+
+@main.command()
+@click.pass_obj
+def keys(settings: Settings) -> None:
+    """Create the gateway's Ed25519 signing key pair if it does not exist."""
+    assert settings.jwt_private_key_file and settings.jwt_public_key_file
+    tokens.ensure_keypair(settings.jwt_private_key_file, settings.jwt_public_key_file)
+    click.echo(f"private key: {settings.jwt_private_key_file}\npublic key: {settings.jwt_public_key_file}")
+
+
+@main.command("seed-demo")
+@click.pass_obj
+def seed_demo(settings: Settings) -> None:
+    """Create the demo accounts (password 'demo') that do not exist yet."""
+    from gateway import demo
+
+    with make_sessionmaker(make_engine(settings.database_url("gateway")))() as session, session.begin():
+        created = demo.seed(session)
+    click.echo(f"demo accounts created: {created}")
+
+
+@main.group()
+def dlq() -> None:
+    """Parked messages of a queue (`<queue>.dlq`)."""
+
+
+@dlq.command("list")
+@click.argument("queue")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_obj
+def dlq_list(settings: Settings, queue: str, as_json: bool) -> None:
+    """List parked messages of QUEUE (e.g. reviews.events) with their reason."""
+    from eventbus import dlq as parking
+    from eventbus.broker import connect
+
+    with connect(settings.broker_url) as connection:
+        parked = parking.list_parked(connection, queue)
+    for p in parked:
+        s = p.summary()
+        if as_json:
+            click.echo(json.dumps(s, ensure_ascii=False))
+        else:
+            kind = s["event_type"] or "(undecodable)"
+            click.echo(f"{s['message_id']}  {kind}  attempts={s['attempts']}  {s['error']}")
+    click.echo(f"{len(parked)} parked in {queue.removesuffix('.dlq')}.dlq", err=True)
+
+
+@dlq.command("replay")
+@click.argument("queue")
+@click.option("--id", "message_id", default=None, help="Replay only this message id.")
+@click.pass_obj
+def dlq_replay(settings: Settings, queue: str, message_id: str | None) -> None:
+    """Move parked messages of QUEUE back to it, attempts reset."""
+    from eventbus import dlq as parking
+    from eventbus.broker import connect
+
+    with connect(settings.broker_url) as connection:
+        moved = parking.replay(connection, queue, message_id)
+    click.echo(f"replayed {moved} message(s) to {queue.removesuffix('.dlq')}")
+
+
+@main.group()
+def outbox() -> None:
+    """The outbox of each database."""
+
+
+@outbox.command("status")
+@click.argument("owners", nargs=-1, type=OWNER)
+@click.pass_obj
+def outbox_status(settings: Settings, owners: tuple[str, ...]) -> None:
+    """Pending and sent events, oldest pending age, and events stuck with an error."""
+    from eventbus import outbox as box
+
+    report = {}
+    for owner in owners or registry.OWNERS:
+        engine = make_engine(settings.database_url(owner))
+        with make_sessionmaker(engine)() as session:
+            report[owner] = box.status(session)
+        engine.dispose()
+    click.echo(json.dumps(report, indent=2, default=str, ensure_ascii=False))
+    if any(r["stuck"] for r in report.values()):
+        sys.exit(3)

@@ -1,0 +1,88 @@
+"""The embedded topology (`mobility run`): every service in one process on SQLite and the in-memory bus.
+
+Services are called in-process by the gateway (WSGI), workers run as threads. Same code as distributed;
+only the wiring differs. One embedded system per process: the in-memory broker is process-global.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import structlog
+from flask import Flask
+from kombu.transport import memory
+from sqlalchemy import Engine
+
+from chassis import migrate, tokens, worker
+from chassis.db import make_engine, make_sessionmaker
+from chassis.settings import SERVICES, Settings
+from eventbus import topology
+from eventbus.broker import connect
+from eventbus.consumer import Consumer
+from gateway import demo
+from gateway.forwarding import WsgiUpstream
+from mobility import registry
+
+log = structlog.get_logger(__name__)
+
+
+class Embedded:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engines: dict[str, Engine] = {}
+        self.apps: dict[str, Flask] = {}
+        self.stop_event = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    @property
+    def gateway(self) -> Flask:
+        return self.apps["gateway"]
+
+    def start(self, seed_demo: bool = True) -> Embedded:
+        s = self.settings
+        if s.broker_url.startswith("memory://"):
+            memory.Channel.queues.clear()
+            memory.Transport.global_state.clear()
+        assert s.jwt_private_key_file and s.jwt_public_key_file
+        tokens.ensure_keypair(s.jwt_private_key_file, s.jwt_public_key_file)
+        for owner in registry.OWNERS:
+            migrate.upgrade(owner, s.database_url(owner))
+            self.engines[owner] = make_engine(s.database_url(owner))
+        components = {o: registry.worker_components(o, s, self.engines[o]) for o in registry.OWNERS}
+        # Queues first, so the first events published find them bound.
+        with connect(s.broker_url) as connection:
+            for owner, parts in components.items():
+                for part in parts:
+                    if isinstance(part, Consumer):
+                        topology.declare(connection, owner, sorted(part.handlers), s.retry_delay_ms)
+        if seed_demo:
+            with make_sessionmaker(self.engines["gateway"])() as session, session.begin():
+                demo.seed(session)
+        for name in SERVICES:
+            self.apps[name] = registry.create_app(name, s, engine=self.engines[name])
+        upstreams = {name: WsgiUpstream(self.apps[name]) for name in SERVICES}
+        self.apps["gateway"] = registry.create_app("gateway", s, upstreams=upstreams, engine=self.engines["gateway"])
+        for owner, parts in components.items():
+            self.threads += worker.start(parts, self.stop_event, owner)
+        log.info("embedded.started", var_dir=str(s.var_dir))
+        return self
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        for thread in self.threads:
+            thread.join(timeout=10)
+        for engine in self.engines.values():
+            engine.dispose()
+
+    def serve(self, host: str, port: int) -> None:
+        from werkzeug.serving import make_server
+
+        server = make_server(host, port, self.gateway, threaded=True)
+        log.info("embedded.listening", url=f"http://{host}:{port}")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+            self.stop()

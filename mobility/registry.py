@@ -1,0 +1,35 @@
+"""Which code runs each owner (the gateway and every service): its app factory and its worker components."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import Engine
+
+from chassis.settings import DATABASE_OWNERS, Settings
+from chassis.worker import Component
+
+OWNERS = DATABASE_OWNERS
+_PACKAGES = {
+    "gateway": "gateway",
+    "applications": "services.applications",
+    "reviews": "services.reviews",
+    "notifications": "services.notifications",
+}
+
+
+def _module(owner: str, name: str) -> Any:
+    if owner not in _PACKAGES:
+        raise KeyError(f"unknown service {owner!r}; choose one of {', '.join(OWNERS)}")
+    return importlib.import_module(f"{_PACKAGES[owner]}.{name}")
+
+
+def create_app(owner: str, settings: Settings, **kwargs: Any) -> Flask:
+    return _module(owner, "app").create_app(settings, **kwargs)  # type: ignore[no-any-return]
+
+
+def worker_components(owner: str, settings: Settings, engine: Engine) -> list[Component]:
+    return _module(owner, "worker").components(settings, engine)  # type: ignore[no-any-return]
+

@@ -1,0 +1,1 @@
+"""Mobility services: each owns its data and talks to the others only through events."""

@@ -1,0 +1,1 @@
+"""Applications service: applications, programs and documents; publishes application.* events."""

@@ -1,0 +1,13 @@
+"""The applications worker: its outbox relay and its consumer of `applications.events`."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from chassis.settings import Settings
+from chassis.worker import Component, bus_components
+from services.applications.handlers import HANDLERS
+
+
+def components(settings: Settings, engine: Engine) -> list[Component]:
+    return bus_components("applications", settings, engine, HANDLERS)

@@ -1,0 +1,14 @@
+"""create_app(settings): the notifications service's Flask app. Nothing is wired at import time."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import Engine
+
+from chassis.app import create_service_app
+from chassis.settings import Settings
+from services.notifications.api import blp
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
+    return create_service_app("notifications", settings, [blp], engine)

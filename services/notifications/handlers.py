@@ -1,0 +1,52 @@
+"""What the notifications service does when an event arrives: one function per event type."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from cloudevents.core.v1.event import CloudEvent
+from sqlalchemy.orm import Session
+
+from services.notifications import rules, templates
+from services.notifications.models import Notification, Recipient
+
+
+def on_user_registered(session: Session, event: CloudEvent) -> None:
+    data = event.get_data()
+    assert isinstance(data, dict)
+    recipient = session.get(Recipient, data["username"]) or Recipient(username=data["username"])
+    recipient.display_name = data.get("display_name", "")
+    recipient.email = data["email"]
+    recipient.locale = data["locale"]
+    recipient.school = data.get("school")
+    recipient.roles = data["roles"]
+    recipient.updated_at = datetime.now(UTC)
+    session.add(recipient)
+
+
+def notify(public_base_url: str) -> Callable[[Session, CloudEvent], None]:
+    """One row per (event, recipient, channel); the sender delivers the email rows."""
+
+    def handle(session: Session, event: CloudEvent) -> None:
+        data = event.get_data()
+        assert isinstance(data, dict)
+        now = datetime.now(UTC)
+        for person in rules.recipients(session, event.get_type(), data):
+            text = templates.render(event.get_type(), person.locale, data, public_base_url)
+            for channel in rules.CHANNELS:
+                session.add(Notification(
+                    id=str(uuid.uuid4()), event_id=event.get_id(), event_type=event.get_type(),
+                    recipient=person.username, channel=channel,
+                    address=person.email if channel == "email" else None, locale=person.locale,
+                    subject=text.subject, body=text.body, link=text.link,
+                    status="pending" if channel == "email" else "delivered", created_at=now,
+                ))
+
+    return handle
+
+
+def handlers(public_base_url: str) -> dict[str, Callable[[Session, CloudEvent], None]]:
+    handle = notify(public_base_url)
+    return {"user.registered": on_user_registered, **{t: handle for t in rules.RULES}}

@@ -1,0 +1,42 @@
+"""Who is told of what, in one place: event type → the people to notify and on which channels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.notifications.models import Recipient
+
+CHANNELS = ("inbox", "email")
+
+
+class RecipientUnknown(Exception):
+    """A named person is not (yet) in our copy of the directory; the event is retried later."""
+
+
+def _applicant(session: Session, data: dict[str, Any]) -> list[Recipient]:
+    recipient = session.get(Recipient, data["applicant"])
+    if recipient is None:
+        raise RecipientUnknown(f"applicant {data['applicant']!r} not yet known from user.registered")
+    return [recipient]
+
+
+def _reviewers(session: Session, data: dict[str, Any]) -> list[Recipient]:
+    role, school = data["role"], data.get("school")
+    people = session.scalars(select(Recipient).order_by(Recipient.username)).all()
+    return [
+        p for p in people
+        if any(r.get("role") == role and (r.get("school") is None or r.get("school") == school) for r in p.roles)
+    ]
+
+
+RULES = {
+    "application.submitted": _applicant,
+    "review.task_created": _reviewers,
+}
+
+
+def recipients(session: Session, event_type: str, data: dict[str, Any]) -> list[Recipient]:
+    return RULES[event_type](session, data)

@@ -1,0 +1,41 @@
+"""Message texts per event type in zh and en; links are built from the configured public base URL only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+TEXTS: dict[str, dict[str, tuple[str, str]]] = {
+    "application.submitted": {
+        "zh": ("申请已提交：{title}", "您的申请“{title}”已提交，正在等待审核。"),
+        "en": ("Application submitted: {title}", "Your application \"{title}\" was submitted and awaits review."),
+    },
+    "review.task_created": {
+        "zh": ("新的审核任务：{title}", "{applicant} 的申请“{title}”等待您审核（第 {level} 级），截止 {due_at}。"),
+        "en": (
+            "New review task: {title}",
+            "The application \"{title}\" by {applicant} awaits your review (level {level}), due {due_at}.",
+        ),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+    link: str
+
+
+def render(event_type: str, locale: str, data: dict[str, Any], public_base_url: str) -> Rendered:
+    texts = TEXTS[event_type]
+    subject, body = texts.get(locale) or texts["zh"]
+    values = {"title": data.get("title") or data.get("application_id", ""), **data}
+    link = f"{public_base_url}/applications/{data['application_id']}"
+    text = body.format_map(_Default(values))
+    return Rendered(subject=subject.format_map(_Default(values)), body=f"{text}\n\n{link}\n", link=link)
+
+
+class _Default(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return ""

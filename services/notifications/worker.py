@@ -1,0 +1,20 @@
+"""The notifications worker: its consumer of `notifications.events`, its relay, and the email sender."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import Engine
+
+from chassis.settings import Settings
+from chassis.worker import Component, bus_components
+from services.notifications.handlers import handlers
+from services.notifications.sender import Sender
+
+
+def components(settings: Settings, engine: Engine) -> list[Component]:
+    mail_due = threading.Event()  # the consumer sets it after a commit, so mail leaves at once
+    return [
+        *bus_components("notifications", settings, engine, handlers(settings.public_base_url), mail_due.set),
+        Sender(settings, engine, mail_due),
+    ]

@@ -1,0 +1,1 @@
+"""Reviews service: review chains, tasks and decisions; consumes application.*, publishes review.*."""

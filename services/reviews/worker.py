@@ -1,0 +1,13 @@
+"""The reviews worker: its outbox relay and its consumer of `reviews.events`."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from chassis.settings import Settings
+from chassis.worker import Component, bus_components
+from services.reviews.handlers import HANDLERS
+
+
+def components(settings: Settings, engine: Engine) -> list[Component]:
+    return bus_components("reviews", settings, engine, HANDLERS)
