@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import runpy
 import sys
 from pathlib import Path
 
@@ -54,7 +55,9 @@ def serve(settings: Settings, owner: str, bind: str | None) -> None:
 
     class App(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            self.load_config_from_file(str(GUNICORN_CONF))
+            for key, value in runpy.run_path(str(GUNICORN_CONF)).items():
+                if key in self.cfg.settings and value is not None:
+                    self.cfg.set(key, value)
             self.cfg.set("bind", bind or _env_bind() or f"127.0.0.1:{DEFAULT_PORTS[owner]}")
             self.cfg.set("proc_name", f"mobility-{owner}")
 

@@ -1,0 +1,54 @@
+"""The whole system in each topology, reached over HTTP through its gateway."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from chassis.settings import Settings
+from mobility.embedded import Embedded
+from tests.support.api import Gateway
+from tests.support.smtp import SmtpSink
+from tests.support.stack import Stack
+
+
+@pytest.fixture
+def embedded_gateway(tmp_path: Path, smtp: SmtpSink) -> Iterator[Gateway]:
+    settings = Settings.from_env({
+        "MOBILITY_VAR_DIR": str(tmp_path / "var"),
+        "MOBILITY_SMTP_PORT": str(smtp.port),
+        "MOBILITY_RETRY_DELAY_MS": "300",
+    })
+    system = Embedded(settings).start()
+    server = make_server("127.0.0.1", 0, system.gateway, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Gateway(f"http://127.0.0.1:{server.server_port}")
+    server.shutdown()
+    system.stop()
+
+
+@pytest.fixture
+def stack(tmp_path: Path, amqp_url: str, pg_urls: dict[str, str], smtp: SmtpSink) -> Iterator[Stack]:
+    stack = Stack(tmp_path, amqp_url, pg_urls, smtp.port)
+    try:
+        yield stack.start()
+    except BaseException:
+        print(stack.logs())
+        raise
+    finally:
+        stack.stop()
+
+
+@pytest.fixture
+def distributed_gateway(stack: Stack) -> Gateway:
+    return Gateway(stack.gateway_url)
+
+
+@pytest.fixture(params=["embedded", "distributed"])
+def gateway(request: pytest.FixtureRequest) -> Gateway:
+    return request.getfixturevalue(f"{request.param}_gateway")  # type: ignore[no-any-return]

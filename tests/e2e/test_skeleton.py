@@ -1,0 +1,82 @@
+"""The walking skeleton end to end, in both topologies: token → submit → review task → inbox → email."""
+
+from __future__ import annotations
+
+from tests.support import wait
+from tests.support.api import Gateway
+from tests.support.smtp import SmtpSink
+
+
+def _inbox(gw: Gateway, user: str) -> list[dict]:
+    r = gw.call(user, "GET", "/api/v1/notifications")
+    assert r.status_code == 200, r.text
+    return r.json()["items"]
+
+
+def test_submitted_application_reaches_reviewer_and_both_are_notified(gateway: Gateway, smtp: SmtpSink) -> None:
+    application = gateway.apply("alice")
+    assert application["status"] == "draft"
+
+    r = gateway.submit("alice", application["id"])
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "submitted"
+
+    tasks = wait.until(
+        lambda: [t for t in gateway.call("coord.cs", "GET", "/api/v1/tasks").json()
+                 if t["application_id"] == application["id"]],
+        what="a level-1 task in coord.cs's queue",
+    )
+    assert len(tasks) == 1
+    assert tasks[0]["level"] == 1 and tasks[0]["role"] == "school_coordinator" and tasks[0]["school"] == "cs"
+    # A coordinator of another school does not see it.
+    assert gateway.call("coord.me", "GET", "/api/v1/tasks").json() == []
+
+    mine = wait.until(lambda: _inbox(gateway, "alice"), what="alice's in-app notification")
+    assert [n["event_type"] for n in mine] == ["application.submitted"]
+    theirs = wait.until(lambda: _inbox(gateway, "coord.cs"), what="coord.cs's in-app notification")
+    assert [n["event_type"] for n in theirs] == ["review.task_created"]
+    assert _inbox(gateway, "bob") == []
+
+    alice_mail = wait.until(lambda: smtp.to("alice@demo.mobility.local"), what="email to alice")
+    coord_mail = wait.until(lambda: smtp.to("coord.cs@demo.mobility.local"), what="email to coord.cs")
+    assert alice_mail[0]["Subject"] == "Application submitted: Semester at TU Berlin"  # alice's locale is en
+    assert "新的审核任务" in coord_mail[0]["Subject"]  # coord.cs reads Chinese
+    assert application["id"] in alice_mail[0].get_payload(decode=True).decode()
+
+    # The review task's event flowed back: the application is now in review.
+    wait.until(
+        lambda: gateway.call("alice", "GET", f"/api/v1/applications/{application['id']}").json()["status"]
+        == "in_review",
+        what="application in_review",
+    )
+    assert len(smtp.to("alice@demo.mobility.local")) == 1
+
+
+def test_applications_are_private_to_their_owner(gateway: Gateway) -> None:
+    application = gateway.apply("alice")
+    assert gateway.call("bob", "GET", f"/api/v1/applications/{application['id']}").status_code == 404
+    assert gateway.submit("bob", application["id"]).status_code == 404
+    assert gateway.call("bob", "GET", "/api/v1/applications").json() == []
+
+
+def test_bad_input_is_a_problem_and_changes_nothing(gateway: Gateway) -> None:
+    r = gateway.call("alice", "POST", "/api/v1/applications", {
+        "kind": "student_exchange", "title": "", "status": "approved",
+        "data": {"program": "x", "motivation": "y", "extra": 1},
+    })
+    assert r.status_code == 422
+    assert r.headers["Content-Type"] == "application/problem+json"
+    errors = r.json()["errors"]
+    assert set(errors) == {"title", "status", "data"}
+    assert gateway.call("alice", "GET", "/api/v1/applications").json() == []
+
+
+def test_token_endpoint_contract(gateway: Gateway) -> None:
+    r = gateway.http.post(f"{gateway.base_url}/api/v1/auth/token", json={"username": "alice", "password": "demo"})
+    body = r.json()
+    assert r.status_code == 200 and body["token_type"] == "Bearer" and body["expires_in"] > 0
+    assert set(body) == {"access_token", "token_type", "expires_in"}
+    wrong = gateway.http.post(f"{gateway.base_url}/api/v1/auth/token", json={"username": "alice", "password": "x"})
+    assert wrong.status_code == 401 and wrong.headers["Content-Type"] == "application/problem+json"
+    none = gateway.http.get(f"{gateway.base_url}/api/v1/applications")
+    assert none.status_code == 401
