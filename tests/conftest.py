@@ -8,6 +8,7 @@ import socket
 import subprocess
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -42,8 +43,8 @@ def rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
-@pytest.fixture
-def amqp_url() -> Iterator[str]:
+@contextmanager
+def fresh_vhost() -> Iterator[str]:
     """A fresh RabbitMQ virtual host, so queues and parked messages never leak between tests."""
     need("RabbitMQ", RABBIT)
     vhost = f"test-{uuid.uuid4().hex[:10]}"
@@ -51,11 +52,12 @@ def amqp_url() -> Iterator[str]:
     rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
     yield f"amqp://guest:guest@{RABBIT[0]}:{RABBIT[1]}/{vhost}"
     rabbitmqctl("start_app")  # a fault test may have stopped it
+    rabbitmqctl("await_startup")
     rabbitmqctl("delete_vhost", vhost)
 
 
-@pytest.fixture
-def pg_urls() -> Iterator[dict[str, str]]:
+@contextmanager
+def fresh_databases() -> Iterator[dict[str, str]]:
     """One fresh PostgreSQL database per owner (gateway and each service), dropped afterwards."""
     need("PostgreSQL", POSTGRES)
     prefix = f"t_{uuid.uuid4().hex[:10]}"
@@ -72,11 +74,23 @@ def pg_urls() -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture
+def amqp_url() -> Iterator[str]:
+    with fresh_vhost() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_urls() -> Iterator[dict[str, str]]:
+    with fresh_databases() as urls:
+        yield urls
+
+
+@pytest.fixture
 def pg_url(pg_urls: dict[str, str]) -> str:
     return pg_urls["reviews"]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def smtp() -> Iterator[SmtpSink]:
     sink = SmtpSink()
     sink.start()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -13,13 +12,14 @@ from chassis.settings import Settings
 from mobility.embedded import Embedded
 from tests.support.api import Gateway
 from tests.support.smtp import SmtpSink
+from tests.conftest import fresh_databases, fresh_vhost
 from tests.support.stack import Stack
 
 
-@pytest.fixture
-def embedded_gateway(tmp_path: Path, smtp: SmtpSink) -> Iterator[Gateway]:
+@pytest.fixture(scope="module")
+def embedded_gateway(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpSink) -> Iterator[Gateway]:
     settings = Settings.from_env({
-        "MOBILITY_VAR_DIR": str(tmp_path / "var"),
+        "MOBILITY_VAR_DIR": str(tmp_path_factory.mktemp("embedded") / "var"),
         "MOBILITY_SMTP_PORT": str(smtp.port),
         "MOBILITY_RETRY_DELAY_MS": "300",
     })
@@ -32,23 +32,25 @@ def embedded_gateway(tmp_path: Path, smtp: SmtpSink) -> Iterator[Gateway]:
     system.stop()
 
 
-@pytest.fixture
-def stack(tmp_path: Path, amqp_url: str, pg_urls: dict[str, str], smtp: SmtpSink) -> Iterator[Stack]:
-    stack = Stack(tmp_path, amqp_url, pg_urls, smtp.port)
-    try:
-        yield stack.start()
-    except BaseException:
-        print(stack.logs())
-        raise
-    finally:
-        stack.stop()
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpSink) -> Iterator[Stack]:
+    """One distributed stack for the module: these tests only read and add, they break nothing."""
+    with fresh_vhost() as amqp_url, fresh_databases() as pg_urls:
+        stack = Stack(tmp_path_factory.mktemp("stack"), amqp_url, pg_urls, smtp.port)
+        try:
+            yield stack.start()
+        except BaseException:
+            print(stack.logs())
+            raise
+        finally:
+            stack.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def distributed_gateway(stack: Stack) -> Gateway:
     return Gateway(stack.gateway_url)
 
 
-@pytest.fixture(params=["embedded", "distributed"])
+@pytest.fixture(scope="module", params=["embedded", "distributed"])
 def gateway(request: pytest.FixtureRequest) -> Gateway:
     return request.getfixturevalue(f"{request.param}_gateway")  # type: ignore[no-any-return]

@@ -33,7 +33,7 @@ class Stack:
             "MOBILITY_RETRY_DELAY_MS": "300",
             "MOBILITY_RELAY_SWEEP_SECONDS": "1",
             "MOBILITY_HEARTBEAT_SECONDS": "10",
-            "MOBILITY_WEB_WORKERS": "2",
+            "MOBILITY_WEB_WORKERS": "1",
             "MOBILITY_LOG_LEVEL": "INFO",
             **{f"MOBILITY_{o.upper()}_DATABASE_URL": url for o, url in pg_urls.items()},
             **{f"MOBILITY_{s.upper()}_URL": f"http://127.0.0.1:{self.ports[s]}" for s in SERVICES},
