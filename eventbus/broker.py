@@ -28,6 +28,12 @@ def connect(broker_url: str, heartbeat: int = 30) -> Connection:
     )
 
 
+def body_bytes(message: Any) -> bytes:
+    """The raw body of a received message (kombu may hand it back as str for a text content encoding)."""
+    body = message.body
+    return body.encode("utf-8") if isinstance(body, str) else bytes(body)
+
+
 class Unroutable(Exception):
     """The broker had no queue for the message (basic.return on a mandatory publish)."""
 

@@ -30,7 +30,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from eventbus import catalog, envelope, inbox, topology
-from eventbus.broker import Publisher, connect
+from eventbus.broker import Publisher, body_bytes, connect
 
 Handler = Callable[[Session, CloudEvent], None]
 log = structlog.get_logger(__name__)
@@ -110,7 +110,7 @@ class Consumer:
         headers = dict(message.headers or {})
         attempts = int(headers.get("x-attempts", 0))
         try:
-            event = envelope.from_json(message.body)
+            event = envelope.from_json(body_bytes(message))
             handler = self.handlers.get(event.get_type())
             if handler is None:
                 raise catalog.SchemaError(f"{self.name} has no handler for {event.get_type()!r}")
@@ -156,25 +156,22 @@ class Consumer:
     def _flush_later(self) -> None:
         while self._later:
             message, action, reason, attempts = self._later.popleft()
-            headers = {
-                **dict(message.headers or {}),
-                "x-attempts": attempts,
-                "x-error": reason,
-                "x-routing-key": message.delivery_info.get("routing_key", ""),
-            }
+            headers = {**dict(message.headers or {}), "x-attempts": attempts, "x-error": reason}
+            # The first routing key is the event type; after a retry the message arrives by queue name.
+            headers.setdefault("x-routing-key", message.delivery_info.get("routing_key", ""))
             message_id = message.properties.get("message_id") or str(uuid.uuid4())
             if action == "park":
                 headers["x-parked-at"] = datetime.now(UTC).isoformat()
-                self.publisher.publish(message.body, exchange="", routing_key=self.queues.dlq,
+                self.publisher.publish(body_bytes(message), exchange="", routing_key=self.queues.dlq,
                                        message_id=message_id, headers=headers)
             elif self.memory:
                 # The in-process transport has no TTL or dead-lettering: a timer plays the retry queue.
                 timer = threading.Timer(self.retry_delay_ms / 1000, _requeue_in_memory,
-                                        args=(self.broker_url, self.queues.main, message.body, message_id, headers))
+                                        args=(self.broker_url, self.queues.main, body_bytes(message), message_id, headers))
                 timer.daemon = True
                 timer.start()
             else:
-                self.publisher.publish(message.body, exchange="", routing_key=self.queues.retry,
+                self.publisher.publish(body_bytes(message), exchange="", routing_key=self.queues.retry,
                                        message_id=message_id, headers=headers)
             message.ack()
 

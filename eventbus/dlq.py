@@ -8,7 +8,7 @@ from typing import Any
 from kombu import Connection
 
 from eventbus import envelope, topology
-from eventbus.broker import Publisher
+from eventbus.broker import Publisher, body_bytes
 
 
 @dataclass
@@ -35,8 +35,9 @@ class Parked:
 
 def _parked(message: Any) -> Parked:
     headers = dict(message.headers or {})
+    body = body_bytes(message)
     try:
-        event_type = envelope.from_json(message.body).get_type()
+        event_type = envelope.from_json(body).get_type()
     except envelope.EnvelopeError:
         event_type = None
     death = headers.get("x-death") or []
@@ -48,23 +49,36 @@ def _parked(message: Any) -> Parked:
         error=str(error),
         parked_at=str(headers.get("x-parked-at", "")),
         event_type=event_type,
-        body=message.body,
+        body=body,
     )
 
 
+def _take_all(channel: Any, queue: str, limit: int) -> list[Any]:
+    taken = []
+    for _ in range(limit):
+        raw = channel.basic_get(queue, no_ack=False)
+        if raw is None:
+            break
+        taken.append(channel.message_to_python(raw))
+    return taken
+
+
+def _put_back(messages: list[Any]) -> None:
+    # Explicit requeue: the in-memory transport does not restore unacked messages on channel close.
+    for message in messages:
+        if not message.acknowledged:
+            message.requeue()
+
+
 def list_parked(connection: Connection, queue: str, limit: int = 1000) -> list[Parked]:
-    """Browse without consuming: get each message unacked, then close the channel so all go back."""
-    dlq = topology.names_for_queue(queue).dlq
+    """Browse without consuming: take each message unacked, then put them all back."""
     channel = connection.channel()
+    taken: list[Any] = []
     try:
-        found = []
-        for _ in range(limit):
-            message = channel.basic_get(dlq, no_ack=False)
-            if message is None:
-                break
-            found.append(_parked(channel.message_to_python(message)))
-        return found
+        taken = _take_all(channel, topology.names_for_queue(queue).dlq, limit)
+        return [_parked(m) for m in taken]
     finally:
+        _put_back(taken)
         channel.close()
 
 
@@ -74,23 +88,22 @@ def replay(connection: Connection, queue: str, message_id: str | None = None) ->
     publisher = Publisher(connection)
     channel = connection.channel()
     moved = 0
+    taken: list[Any] = []
     try:
-        while True:
-            raw = channel.basic_get(names.dlq, no_ack=False)
-            if raw is None:
-                break
-            message = channel.message_to_python(raw)
+        taken = _take_all(channel, names.dlq, limit=100_000)
+        for message in taken:
             parked = _parked(message)
             if message_id is not None and parked.message_id != message_id:
-                continue  # left unacked: back in the DLQ when the channel closes
+                continue  # put back below
             headers = {
                 k: v for k, v in dict(message.headers or {}).items() if k not in ("x-attempts", "x-death")
             }
             headers["x-replayed"] = int(headers.get("x-replayed", 0)) + 1
-            publisher.publish(message.body, exchange="", routing_key=names.main,
+            publisher.publish(parked.body, exchange="", routing_key=names.main,
                               message_id=parked.message_id or "replayed", headers=headers)
             message.ack()
             moved += 1
     finally:
+        _put_back(taken)
         channel.close()
     return moved

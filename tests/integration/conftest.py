@@ -1,0 +1,75 @@
+"""Bus components on real infrastructure: RabbitMQ + PostgreSQL, and the embedded pair memory:// + SQLite."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from kombu.transport import memory
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, select
+
+from chassis.db import make_engine, make_sessionmaker
+from eventbus import tables
+
+effects_metadata = MetaData()
+effects = Table(
+    "effects", effects_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False),
+)
+
+
+@dataclass
+class Bus:
+    kind: str
+    broker_url: str
+    engine: Engine
+
+    def count_effects(self) -> int:
+        with self.engine.connect() as c:
+            return int(c.scalar(select(func.count()).select_from(effects)))
+
+    def count_inbox(self) -> int:
+        with self.engine.connect() as c:
+            return int(c.scalar(select(func.count()).select_from(tables.inbox)))
+
+    @property
+    def sessions(self):  # type: ignore[no-untyped-def]
+        return make_sessionmaker(self.engine)
+
+
+@pytest.fixture(params=["rabbitmq+postgres", "memory+sqlite"])
+def bus(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bus]:
+    if request.param == "rabbitmq+postgres":
+        broker_url = request.getfixturevalue("amqp_url")
+        engine = make_engine(request.getfixturevalue("pg_url"))
+    else:
+        memory.Channel.queues.clear()
+        memory.Transport.global_state.clear()
+        broker_url = "memory://"
+        engine = make_engine(f"sqlite:///{tmp_path / 'bus.db'}")
+    tables.metadata.create_all(engine)
+    effects_metadata.create_all(engine)
+    yield Bus(request.param, broker_url, engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def running() -> Iterator[Callable[..., threading.Thread]]:
+    """Start components in threads; all are stopped at the end of the test."""
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def start(component) -> threading.Thread:  # type: ignore[no-untyped-def]
+        thread = threading.Thread(target=component.run, args=(stop,), daemon=True)
+        thread.start()
+        threads.append(thread)
+        return thread
+
+    yield start
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=15)

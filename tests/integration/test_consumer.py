@@ -1,0 +1,166 @@
+"""The consumer: one effect per event, retries then parking with the reason, poison parked at once, replay."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from cloudevents.core.v1.event import CloudEvent
+from sqlalchemy.orm import Session
+
+from eventbus import dlq, envelope
+from eventbus.broker import Publisher, connect
+from eventbus.consumer import Consumer
+from eventbus.topology import EXCHANGE
+from tests.integration.conftest import Bus, effects
+from tests.support import wait
+
+MOBILITY = str(Path(sys.executable).parent / "mobility")
+SERVICE = "probe"
+QUEUE = "probe.events"
+
+
+def _event() -> CloudEvent:
+    return envelope.new_event(
+        "user.registered", "/services/gateway", "alice",
+        {"username": "alice", "email": "alice@example.org", "locale": "en", "roles": []},
+    )
+
+
+def _effect(session: Session, event: CloudEvent) -> None:
+    session.execute(effects.insert().values(event_id=event.get_id()))
+
+
+def _consumer(bus: Bus, handler=_effect, max_attempts: int = 3) -> Consumer:  # type: ignore[no-untyped-def]
+    return Consumer(service=SERVICE, engine=bus.engine, broker_url=bus.broker_url,
+                    handlers={"user.registered": handler}, retry_delay_ms=200, max_attempts=max_attempts)
+
+
+def _publish(bus: Bus, body: bytes, message_id: str = "m-1", routing_key: str = "user.registered") -> None:
+    with connect(bus.broker_url) as connection:
+        Publisher(connection).publish(body, routing_key=routing_key, message_id=message_id, exchange=EXCHANGE)
+
+
+def _parked(bus: Bus) -> list[dlq.Parked]:
+    with connect(bus.broker_url) as connection:
+        return dlq.list_parked(connection, QUEUE)
+
+
+def _started(bus: Bus, running, **kwargs) -> Consumer:  # type: ignore[no-untyped-def]
+    consumer = _consumer(bus, **kwargs)
+    running(consumer)
+    assert consumer.ready.wait(15)
+    return consumer
+
+
+def test_a_duplicate_delivery_has_no_second_effect(bus: Bus, running) -> None:  # type: ignore[no-untyped-def]
+    _started(bus, running)
+    event = _event()
+    body = envelope.to_json(event)
+    _publish(bus, body, event.get_id())
+    _publish(bus, body, event.get_id())
+    wait.until(lambda: bus.count_inbox() == 1, what="the event applied")
+    _publish(bus, body, event.get_id())  # a third copy after the first commit, too
+    wait.until(lambda: _queue_empty(bus), what="all copies consumed")
+    assert bus.count_effects() == 1
+    assert bus.count_inbox() == 1
+
+
+def _queue_empty(bus: Bus) -> bool:
+    with connect(bus.broker_url) as connection:
+        channel = connection.channel()
+        try:
+            _, count, _ = channel.queue_declare(QUEUE, passive=True)
+        finally:
+            channel.close()
+    return count == 0
+
+
+def test_a_handler_that_fails_once_succeeds_on_retry(bus: Bus, running) -> None:  # type: ignore[no-untyped-def]
+    calls: list[str] = []
+
+    def flaky(session: Session, event: CloudEvent) -> None:
+        calls.append(event.get_id())
+        if len(calls) == 1:
+            raise RuntimeError("database said no, once")
+        _effect(session, event)
+
+    _started(bus, running, handler=flaky)
+    event = _event()
+    _publish(bus, envelope.to_json(event), event.get_id())
+    wait.until(lambda: bus.count_effects() == 1, what="the retried event applied")
+    assert len(calls) == 2
+    assert _parked(bus) == []
+
+
+def test_a_handler_that_always_raises_is_parked_after_n_attempts_and_can_be_replayed(
+    bus: Bus, running, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    calls: list[str] = []
+    healthy = {"now": False}
+
+    def failing(session: Session, event: CloudEvent) -> None:
+        calls.append(event.get_id())
+        if not healthy["now"]:
+            raise ValueError("partner institution 'x' does not exist")
+        _effect(session, event)
+
+    _started(bus, running, handler=failing, max_attempts=3)
+    event = _event()
+    body = envelope.to_json(event)
+    _publish(bus, body, event.get_id())
+
+    parked = wait.until(_parked_now(bus), what="the message parked in probe.events.dlq")
+    assert len(calls) == 3
+    assert len(parked) == 1
+    assert parked[0].body == body
+    assert parked[0].attempts == 3
+    assert "partner institution 'x' does not exist" in parked[0].error
+    assert parked[0].event_type == "user.registered"
+    assert bus.count_effects() == 0 and bus.count_inbox() == 0
+    assert len(_parked(bus)) == 1  # listing does not consume
+
+    healthy["now"] = True
+    if bus.kind.startswith("rabbitmq"):  # the operator's commands, as a separate process
+        env = {"MOBILITY_BROKER_URL": bus.broker_url, "PATH": "/usr/bin:/bin"}
+        listed = subprocess.run([MOBILITY, "dlq", "list", QUEUE], env=env, capture_output=True, text=True,
+                                timeout=60)
+        assert listed.returncode == 0, listed.stderr
+        assert event.get_id() in listed.stdout and "does not exist" in listed.stdout
+        replayed = subprocess.run([MOBILITY, "dlq", "replay", QUEUE], env=env, capture_output=True, text=True,
+                                  timeout=60)
+        assert replayed.returncode == 0, replayed.stderr
+        assert "replayed 1" in replayed.stdout
+    else:  # the in-memory broker lives in this process: same functions the command calls
+        with connect(bus.broker_url) as connection:
+            assert dlq.replay(connection, QUEUE) == 1
+    wait.until(lambda: bus.count_effects() == 1, what="the replayed event applied")
+    assert _parked(bus) == []
+
+
+def _parked_now(bus: Bus):  # type: ignore[no-untyped-def]
+    return lambda: _parked(bus)
+
+
+def test_a_garbled_body_is_parked_at_once(bus: Bus, running) -> None:  # type: ignore[no-untyped-def]
+    calls: list[str] = []
+    _started(bus, running, handler=lambda s, e: calls.append(e.get_id()))
+    _publish(bus, b"\x00\xffthis is not json{", "garbled-1")
+    parked = wait.until(_parked_now(bus), what="the garbled message parked")
+    assert parked[0].attempts == 0
+    assert "not a CloudEvents JSON document" in parked[0].error
+    assert parked[0].event_type is None
+    assert calls == []
+
+
+def test_schema_invalid_data_is_parked_at_once(bus: Bus, running) -> None:  # type: ignore[no-untyped-def]
+    calls: list[str] = []
+    _started(bus, running, handler=lambda s, e: calls.append(e.get_id()))
+    bad = envelope.new_event("user.registered", "/services/gateway", "x", {"username": "x"})  # no email, roles
+    _publish(bus, envelope.to_json(bad), bad.get_id())
+    parked = wait.until(_parked_now(bus), what="the invalid event parked")
+    assert parked[0].attempts == 0
+    assert "'email' is a required property" in parked[0].error
+    assert calls == []
+    assert bus.count_inbox() == 0
