@@ -41,7 +41,9 @@ def create_service_app(
     tracing.install(app)
     auth.install(app, Verifier(settings.jwt_public_key_file, settings.jwt_issuer), audience=name)
     health.install(
-        app, {"database": health.database_check(engine), "broker": health.broker_check(settings.broker_url)}
+        app,
+        required={"database": health.database_check(engine)},
+        reported={"broker": health.broker_check(settings.broker_url)},
     )
     api = errors.ProblemApi(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})

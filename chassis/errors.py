@@ -22,7 +22,10 @@ def problem(status: int, title: str, detail: str | None = None, **extra: Any) ->
 
 
 def _field_errors(error: HTTPException) -> dict[str, Any] | None:
-    messages = (getattr(error, "data", None) or {}).get("messages")
+    data = getattr(error, "data", None) or {}
+    if isinstance(data.get("errors"), dict):  # abort(..., errors={...}) from our own views
+        return dict(data["errors"])
+    messages = data.get("messages")
     if not isinstance(messages, dict):
         return None
     merged: dict[str, Any] = {}
@@ -37,8 +40,9 @@ def from_http_exception(error: HTTPException) -> Response:
     errors = _field_errors(error)
     if errors is not None:
         extra["errors"] = errors
-    detail = error.description if error.description != type(error).description else None
-    if errors is not None:
+    data = getattr(error, "data", None) or {}
+    detail = data.get("message") or (error.description if error.description != type(error).description else None)
+    if errors is not None and not data.get("message"):
         detail = "The request has invalid fields; see errors."
     response = problem(error.code or 500, error.name, detail, **extra)
     for key, value in (error.get_headers() if error.code in (401, 405, 429) else []):

@@ -1,4 +1,8 @@
-"""/healthz (the process is alive) and /readyz (its database and broker answer)."""
+"""/healthz (the process is alive) and /readyz (its database answers; the broker is reported).
+
+The broker does not gate readiness: while RabbitMQ is down the APIs keep accepting writes into their
+outboxes, so taking them out of rotation would turn a broker outage into a full outage.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +32,10 @@ def broker_check(broker_url: str) -> Callable[[], None]:
     return check
 
 
-def install(app: Flask, checks: dict[str, Callable[[], None]]) -> None:
+def install(
+    app: Flask, required: dict[str, Callable[[], None]], reported: dict[str, Callable[[], None]] | None = None
+) -> None:
+    checks = {**required, **(reported or {})}
     bp = Blueprint("health", __name__)
 
     @bp.get("/healthz")
@@ -44,7 +51,7 @@ def install(app: Flask, checks: dict[str, Callable[[], None]]) -> None:
                 results[name] = "ok"
             except Exception as exc:
                 results[name] = f"unavailable: {type(exc).__name__}"
-        ready = all(v == "ok" for v in results.values())
+        ready = all(results[name] == "ok" for name in required)
         return jsonify(status="ok" if ready else "unavailable", checks=results), 200 if ready else 503
 
     app.register_blueprint(bp)

@@ -17,8 +17,15 @@ def _scrub_newlines(_logger, _name, event_dict):  # type: ignore[no-untyped-def]
 
 
 def configure(level: str = "INFO", service: str | None = None) -> None:
+    def _service(_logger, _name, event_dict):  # type: ignore[no-untyped-def]
+        # A processor, not a contextvar: worker threads and gunicorn threads start with empty contexts.
+        if service:
+            event_dict.setdefault("service", service)
+        return event_dict
+
     shared = [
         structlog.contextvars.merge_contextvars,
+        _service,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _scrub_newlines,
@@ -29,8 +36,6 @@ def configure(level: str = "INFO", service: str | None = None) -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
-    if service:
-        structlog.contextvars.bind_contextvars(service=service)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
     for noisy in ("amqp", "kombu", "werkzeug"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -1,6 +1,7 @@
 """Settings: read once from the environment into one immutable object, with safe local defaults.
 
-Every variable is documented in README.md ("Configuration"). Nothing else in the code reads os.environ.
+Every variable is documented in README.md ("Configuration"). Besides this file, only deploy/gunicorn.conf.py
+(gunicorn's own process settings) reads the environment.
 """
 
 from __future__ import annotations
@@ -22,6 +23,16 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
 
 
 @dataclass(frozen=True)
@@ -75,9 +86,9 @@ class Settings:
             jwt_public_key_file=Path(public) if public else var_dir / "jwt-ed25519.pub.pem",
             access_token_ttl=_int(env, "MOBILITY_ACCESS_TOKEN_TTL", 3600),
             service_token_ttl=_int(env, "MOBILITY_SERVICE_TOKEN_TTL", 60),
-            upstream_timeout=float(env.get("MOBILITY_UPSTREAM_TIMEOUT", "10")),
+            upstream_timeout=_float(env, "MOBILITY_UPSTREAM_TIMEOUT", 10.0),
             relay_batch_size=_int(env, "MOBILITY_RELAY_BATCH_SIZE", 200),
-            relay_sweep_seconds=float(env.get("MOBILITY_RELAY_SWEEP_SECONDS", "5")),
+            relay_sweep_seconds=_float(env, "MOBILITY_RELAY_SWEEP_SECONDS", 5.0),
             retry_delay_ms=_int(env, "MOBILITY_RETRY_DELAY_MS", 5000),
             max_attempts=_int(env, "MOBILITY_MAX_ATTEMPTS", 5),
             prefetch_count=_int(env, "MOBILITY_PREFETCH_COUNT", 20),

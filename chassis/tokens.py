@@ -7,6 +7,7 @@ Services hold only the public key. Identity headers are never trusted.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -61,14 +62,27 @@ def ensure_keypair(private_file: Path, public_file: Path) -> None:
     if private_file.exists() and public_file.exists():
         return
     private_file.parent.mkdir(parents=True, exist_ok=True)
-    key = Ed25519PrivateKey.generate()
-    private_file.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    private_file.chmod(0o600)
-    public_file.write_bytes(
-        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
+    if not private_file.exists():
+        key = Ed25519PrivateKey.generate()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        tmp = private_file.with_name(f".{private_file.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(pem)
+        try:
+            os.link(tmp, private_file)  # atomic, and fails if another process got there first
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    # The public half is always derived from whichever private key won.
+    key = serialization.load_pem_private_key(private_file.read_bytes(), password=None)
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    tmp = public_file.with_name(f".{public_file.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(public)
+    os.replace(tmp, public_file)
 
 
 class Signer:

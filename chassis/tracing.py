@@ -6,12 +6,14 @@ The correlation id travels into events (the `correlationid` extension) and back 
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import structlog
 from flask import Flask, Response, g, request
 
 _SAFE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+log = structlog.get_logger(__name__)
 
 
 def _take(header: str) -> str | None:
@@ -30,16 +32,25 @@ def correlation_id() -> str:
 def install(app: Flask) -> None:
     @app.before_request
     def _bind() -> None:
+        g.request_started = time.perf_counter()
         g.request_id = _take("X-Request-ID") or str(uuid.uuid4())
         g.correlation_id = _take("X-Correlation-ID") or g.request_id
-        structlog.contextvars.bind_contextvars(request_id=g.request_id, correlation_id=g.correlation_id)
+        # Tokens, so teardown restores what was bound before: in the embedded topology the gateway
+        # calls a service app in its own thread, and must keep its ids afterwards.
+        g.log_context = structlog.contextvars.bind_contextvars(
+            request_id=g.request_id, correlation_id=g.correlation_id
+        )
 
     @app.after_request
     def _echo(response: Response) -> Response:
         response.headers["X-Request-ID"] = request_id()
         response.headers["X-Correlation-ID"] = correlation_id()
+        log.info("http.request", method=request.method, path=request.path, status=response.status_code,
+                 ms=round((time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000, 1))
         return response
 
     @app.teardown_request
     def _unbind(_exc: BaseException | None) -> None:
-        structlog.contextvars.unbind_contextvars("request_id", "correlation_id")
+        tokens = g.pop("log_context", None)
+        if tokens:
+            structlog.contextvars.reset_contextvars(**tokens)

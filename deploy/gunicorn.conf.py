@@ -15,6 +15,6 @@ preload_app = False
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-accesslog = None  # the apps log each request as JSON themselves
+accesslog = None  # every app logs each request as a JSON line itself (chassis.tracing)
 errorlog = "-"
 loglevel = os.environ.get("MOBILITY_LOG_LEVEL", "info").lower()

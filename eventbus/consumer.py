@@ -6,7 +6,7 @@ For each message, in this order:
   a duplicate finds its inbox row and is acked with no effect;
 - the handler raised → republished to `<queue>.retry` (TTL, then back to the queue) with `x-attempts`,
   and parked after `max_attempts`; the original is acked only after that publish is confirmed;
-- the database is unreachable → the message is requeued after a pause, not counted as an attempt.
+- the database is unreachable → the message takes the retry path without counting an attempt.
 Publishing while inside a delivery callback could re-enter kombu, so retries and parkings are queued and
 done right after `drain_events` returns.
 """
@@ -132,9 +132,10 @@ class Consumer:
                         handler(session, event)
             except (OperationalError, DBAPIError) as exc:
                 if isinstance(exc, OperationalError) or exc.connection_invalidated:
+                    # Not the message's fault: come back after the retry delay, attempt not counted
+                    # (a requeue would count toward the queue's delivery limit).
                     log.warning("consumer.database_unavailable", queue=self.name, error=str(exc))
-                    threading.Event().wait(1.0)
-                    message.requeue()
+                    self._later.append((message, "delay", str(exc)[:500], attempts))
                     return
                 self._failed(message, exc, attempts)
                 return
@@ -157,6 +158,8 @@ class Consumer:
         while self._later:
             message, action, reason, attempts = self._later.popleft()
             headers = {**dict(message.headers or {}), "x-attempts": attempts, "x-error": reason}
+            if action == "delay":
+                threading.Event().wait(0.5)  # the database is down: do not spin through the queue
             # The first routing key is the event type; after a retry the message arrives by queue name.
             headers.setdefault("x-routing-key", message.delivery_info.get("routing_key", ""))
             message_id = message.properties.get("message_id") or str(uuid.uuid4())
@@ -166,8 +169,10 @@ class Consumer:
                                        message_id=message_id, headers=headers)
             elif self.memory:
                 # The in-process transport has no TTL or dead-lettering: a timer plays the retry queue.
-                timer = threading.Timer(self.retry_delay_ms / 1000, _requeue_in_memory,
-                                        args=(self.broker_url, self.queues.main, body_bytes(message), message_id, headers))
+                timer = threading.Timer(
+                    self.retry_delay_ms / 1000, _requeue_in_memory,
+                    args=(self.broker_url, self.queues.main, body_bytes(message), message_id, headers),
+                )
                 timer.daemon = True
                 timer.start()
             else:

@@ -92,19 +92,21 @@ class Relay:
             rows = session.execute(query).all()
             sent: list[int] = []
             failed: dict[int, str] = {}
-            try:
-                for row in rows:
-                    try:
-                        publisher.publish(
-                            row.body.encode("utf-8"), routing_key=row.type, message_id=row.event_id
-                        )
-                        sent.append(row.id)
-                    except Unroutable as exc:
-                        failed[row.id] = str(exc)
-                        log.warning("relay.unroutable", event_id=row.event_id, type=row.type)
-            finally:
-                # Even when the broker fails mid-batch, what it confirmed is marked: fewer republishes.
-                self._mark(session, sent, failed)
+            broker_error: Exception | None = None
+            for row in rows:
+                try:
+                    publisher.publish(row.body.encode("utf-8"), routing_key=row.type, message_id=row.event_id)
+                    sent.append(row.id)
+                except Unroutable as exc:
+                    failed[row.id] = str(exc)
+                    log.warning("relay.unroutable", event_id=row.event_id, type=row.type)
+                except Exception as exc:
+                    broker_error = exc
+                    break
+            # Even when the broker fails mid-batch, what it confirmed is marked and committed.
+            self._mark(session, sent, failed)
+        if broker_error is not None:
+            raise broker_error
         return len(sent), len(rows) == self.batch_size
 
     def _mark(self, session: Session, sent: list[int], failed: dict[int, str]) -> None:

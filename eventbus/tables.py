@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text
+
+from chassis.db import UTCDateTime
 
 metadata = MetaData()
 
@@ -16,8 +18,8 @@ outbox = Table(
     Column("type", String(120), nullable=False),
     Column("subject", String(120), nullable=False),
     Column("body", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=True, index=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=True, index=True),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text, nullable=True),
 )
@@ -28,5 +30,5 @@ inbox = Table(
     Column("consumer", String(80), primary_key=True),
     Column("event_id", String(36), primary_key=True),
     Column("event_type", String(120), nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
 )

@@ -39,7 +39,9 @@ def create_app(
     errors.install(app)
     tracing.install(app)
     health.install(
-        app, {"database": health.database_check(engine), "broker": health.broker_check(settings.broker_url)}
+        app,
+        required={"database": health.database_check(engine)},
+        reported={"broker": health.broker_check(settings.broker_url)},
     )
     api = errors.ProblemApi(app)
     api.register_blueprint(blp)

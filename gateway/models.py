@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from chassis.db import UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -23,4 +25,4 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(5), default="zh")
     school: Mapped[str | None] = mapped_column(String(40), nullable=True)
     roles: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -55,6 +55,9 @@ def serve(settings: Settings, owner: str, bind: str | None) -> None:
 
     class App(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
+            if owner == "gateway":  # once, in the master, before workers fork
+                assert settings.jwt_private_key_file and settings.jwt_public_key_file
+                tokens.ensure_keypair(settings.jwt_private_key_file, settings.jwt_public_key_file)
             for key, value in runpy.run_path(str(GUNICORN_CONF)).items():
                 if key in self.cfg.settings and value is not None:
                     self.cfg.set(key, value)

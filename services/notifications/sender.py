@@ -60,7 +60,7 @@ class Sender:
                 return 0
             try:
                 smtp = smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10)
-            except OSError as exc:
+            except (OSError, smtplib.SMTPException) as exc:
                 for n in due:
                     self._transient(n, f"SMTP unreachable: {exc}", now)
                 return 0
@@ -68,6 +68,10 @@ class Sender:
                 for n in due:
                     try:
                         smtp.send_message(self._message(n))
+                    except smtplib.SMTPRecipientsRefused as exc:
+                        n.status, n.last_error = "failed", f"recipient refused: {exc.recipients!r}"
+                        log.error("sender.permanent_failure", notification=n.id, error=n.last_error)
+                        continue
                     except smtplib.SMTPResponseException as exc:
                         if 400 <= exc.smtp_code < 500:
                             self._transient(n, f"{exc.smtp_code} {exc.smtp_error!r}", now)

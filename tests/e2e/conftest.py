@@ -10,9 +10,9 @@ from werkzeug.serving import make_server
 
 from chassis.settings import Settings
 from mobility.embedded import Embedded
+from tests.conftest import fresh_databases, fresh_vhost
 from tests.support.api import Gateway
 from tests.support.smtp import SmtpSink
-from tests.conftest import fresh_databases, fresh_vhost
 from tests.support.stack import Stack
 
 

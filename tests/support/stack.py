@@ -89,12 +89,17 @@ class Stack:
         process.wait(timeout=30)
 
     def stop(self) -> None:
-        for name in list(self.processes):
-            process = self.processes.pop(name)
+        processes = list(self.processes.values())
+        self.processes.clear()
+        for process in processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes.values():
-            process.wait(timeout=30)
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-4000:]}" for p in self.tmp.glob("*.log"))
