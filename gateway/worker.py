@@ -6,7 +6,12 @@ from sqlalchemy import Engine
 
 from chassis.settings import Settings
 from chassis.worker import Component, bus_components
+from eventbus.consumer import Handler
+
+
+def handlers(settings: Settings) -> dict[str, Handler]:
+    return {}  # the gateway consumes nothing (yet)
 
 
 def components(settings: Settings, engine: Engine) -> list[Component]:
-    return bus_components("gateway", settings, engine, {})
+    return bus_components("gateway", settings, engine, handlers(settings))

@@ -99,6 +99,19 @@ def migrate_cmd(settings: Settings, owners: tuple[str, ...]) -> None:
         click.echo(f"{owner}: migrated")
 
 
+@main.command("declare")
+@click.pass_obj
+def declare(settings: Settings) -> None:
+    """Declare the exchange and every service's queues on the broker (idempotent; run before first start)."""
+    from eventbus.broker import connect
+
+    with connect(settings.broker_url) as connection:
+        connection.ensure_connection(max_retries=3)
+        registry.declare_topology(connection, settings)
+    click.echo("declared mobility.events and " + ", ".join(
+        f"{o}.events" for o in registry.OWNERS if registry.handled_types(o, settings)))
+
+
 @main.command()
 @click.pass_obj
 def keys(settings: Settings) -> None:

@@ -16,9 +16,7 @@ from sqlalchemy import Engine
 from chassis import migrate, tokens, worker
 from chassis.db import make_engine, make_sessionmaker
 from chassis.settings import SERVICES, Settings
-from eventbus import topology
 from eventbus.broker import connect
-from eventbus.consumer import Consumer
 from gateway import demo
 from gateway.forwarding import WsgiUpstream
 from mobility import registry
@@ -51,10 +49,7 @@ class Embedded:
         components = {o: registry.worker_components(o, s, self.engines[o]) for o in registry.OWNERS}
         # Queues first, so the first events published find them bound.
         with connect(s.broker_url) as connection:
-            for owner, parts in components.items():
-                for part in parts:
-                    if isinstance(part, Consumer):
-                        topology.declare(connection, owner, sorted(part.handlers), s.retry_delay_ms)
+            registry.declare_topology(connection, s)
         if seed_demo:
             with make_sessionmaker(self.engines["gateway"])() as session, session.begin():
                 demo.seed(session)

@@ -6,10 +6,12 @@ import importlib
 from typing import Any
 
 from flask import Flask
+from kombu import Connection
 from sqlalchemy import Engine
 
 from chassis.settings import DATABASE_OWNERS, Settings
 from chassis.worker import Component
+from eventbus import topology
 
 OWNERS = DATABASE_OWNERS
 _PACKAGES = {
@@ -32,4 +34,18 @@ def create_app(owner: str, settings: Settings, **kwargs: Any) -> Flask:
 
 def worker_components(owner: str, settings: Settings, engine: Engine) -> list[Component]:
     return _module(owner, "worker").components(settings, engine)  # type: ignore[no-any-return]
+
+
+def handled_types(owner: str, settings: Settings) -> list[str]:
+    """The event types `<owner>.events` is bound to; empty for an owner that consumes nothing."""
+    return sorted(_module(owner, "worker").handlers(settings))
+
+
+def declare_topology(connection: Connection, settings: Settings) -> None:
+    """Every consuming service's queues and bindings, so no event published from now on is unroutable."""
+    topology.declare_exchange(connection)
+    for owner in OWNERS:
+        types = handled_types(owner, settings)
+        if types:
+            topology.declare(connection, owner, types, settings.retry_delay_ms)
 

@@ -6,8 +6,13 @@ from sqlalchemy import Engine
 
 from chassis.settings import Settings
 from chassis.worker import Component, bus_components
+from eventbus.consumer import Handler
 from services.applications.handlers import HANDLERS
 
 
+def handlers(settings: Settings) -> dict[str, Handler]:
+    return HANDLERS
+
+
 def components(settings: Settings, engine: Engine) -> list[Component]:
-    return bus_components("applications", settings, engine, HANDLERS)
+    return bus_components("applications", settings, engine, handlers(settings))

@@ -47,6 +47,6 @@ def notify(public_base_url: str) -> Callable[[Session, CloudEvent], None]:
     return handle
 
 
-def handlers(public_base_url: str) -> dict[str, Callable[[Session, CloudEvent], None]]:
+def handlers_for(public_base_url: str) -> dict[str, Callable[[Session, CloudEvent], None]]:
     handle = notify(public_base_url)
     return {"user.registered": on_user_registered, **{t: handle for t in rules.RULES}}

@@ -8,13 +8,18 @@ from sqlalchemy import Engine
 
 from chassis.settings import Settings
 from chassis.worker import Component, bus_components
-from services.notifications.handlers import handlers
+from eventbus.consumer import Handler
+from services.notifications.handlers import handlers_for
 from services.notifications.sender import Sender
+
+
+def handlers(settings: Settings) -> dict[str, Handler]:
+    return handlers_for(settings.public_base_url)
 
 
 def components(settings: Settings, engine: Engine) -> list[Component]:
     mail_due = threading.Event()  # the consumer sets it after a commit, so mail leaves at once
     return [
-        *bus_components("notifications", settings, engine, handlers(settings.public_base_url), mail_due.set),
+        *bus_components("notifications", settings, engine, handlers(settings), mail_due.set),
         Sender(settings, engine, mail_due),
     ]

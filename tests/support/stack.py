@@ -47,7 +47,7 @@ class Stack:
         )
 
     def prepare(self) -> None:
-        for args in (("keys",), ("migrate",), ("seed-demo",)):
+        for args in (("keys",), ("migrate",), ("declare",), ("seed-demo",)):
             result = self.cli(*args)
             assert result.returncode == 0, result.stderr
 
