@@ -45,7 +45,10 @@ def make_engine(url: str) -> Engine:
 
         return engine
     # pool_pre_ping: a connection cut by a database restart is replaced instead of failing one request.
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # Sessions in UTC, so timestamps come back as UTC whatever the server's TimeZone.
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args={"options": "-c timezone=UTC"}
+    )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -67,7 +68,7 @@ def ensure_keypair(private_file: Path, public_file: Path) -> None:
         pem = key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        tmp = private_file.with_name(f".{private_file.name}.{os.getpid()}.tmp")
+        tmp = private_file.with_name(f".{private_file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(pem)
@@ -80,7 +81,7 @@ def ensure_keypair(private_file: Path, public_file: Path) -> None:
     # The public half is always derived from whichever private key won.
     key = serialization.load_pem_private_key(private_file.read_bytes(), password=None)
     public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    tmp = public_file.with_name(f".{public_file.name}.{os.getpid()}.tmp")
+    tmp = public_file.with_name(f".{public_file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_bytes(public)
     os.replace(tmp, public_file)
 

@@ -7,7 +7,7 @@ opened inside each worker after fork, because the app is created there (no prelo
 import multiprocessing
 import os
 
-bind = os.environ.get("MOBILITY_BIND", "127.0.0.1:8000")
+bind = os.environ.get("MOBILITY_BIND")  # unset: `mobility serve` uses the service's usual port
 workers = int(os.environ.get("MOBILITY_WEB_WORKERS", max(2, min(multiprocessing.cpu_count() * 2, 8))))
 worker_class = "gthread"
 threads = int(os.environ.get("MOBILITY_WEB_THREADS", "4"))

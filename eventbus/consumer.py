@@ -155,11 +155,12 @@ class Consumer:
         self._later.append((message, action, reason, attempts))
 
     def _flush_later(self) -> None:
+        if any(action == "delay" for _, action, _, _ in self._later):
+            threading.Event().wait(0.5)  # the database is down: do not spin through the queue
         while self._later:
             message, action, reason, attempts = self._later.popleft()
-            headers = {**dict(message.headers or {}), "x-attempts": attempts, "x-error": reason}
-            if action == "delay":
-                threading.Event().wait(0.5)  # the database is down: do not spin through the queue
+            headers = {**dict(message.headers or {}), "x-attempts": attempts}
+            headers["x-transient-error" if action == "delay" else "x-error"] = reason
             # The first routing key is the event type; after a retry the message arrives by queue name.
             headers.setdefault("x-routing-key", message.delivery_info.get("routing_key", ""))
             message_id = message.properties.get("message_id") or str(uuid.uuid4())

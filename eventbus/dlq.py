@@ -41,7 +41,9 @@ def _parked(message: Any) -> Parked:
     except envelope.EnvelopeError:
         event_type = None
     death = headers.get("x-death") or []
-    error = headers.get("x-error") or (f"dead-lettered by the broker: {death[0].get('reason')}" if death else "")
+    error = str(headers.get("x-error") or "")
+    if death:  # the broker parked it (delivery limit): say so first, keep our last error after it
+        error = f"dead-lettered by the broker: {death[0].get('reason')}" + (f"; last error: {error}" if error else "")
     return Parked(
         message_id=message.properties.get("message_id", ""),
         routing_key=str(headers.get("x-routing-key", "")),

@@ -33,17 +33,19 @@ def _local(engine: Engine) -> threading.Event:
 
 def mark_written(session: Session) -> None:
     """Called by outbox.add: wake the relay when this transaction commits."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
+    if session.info.get(_DIRTY):
+        return  # one wake-up per transaction is enough
+    session.info[_DIRTY] = True
+    if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
-    else:
-        session.info[_DIRTY] = True
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     if session.info.pop(_DIRTY, False):
-        _local(session.get_bind()).set()  # type: ignore[arg-type]
+        bind = session.get_bind()
+        if bind.dialect.name != "postgresql":  # PostgreSQL delivered the NOTIFY with the commit
+            _local(bind).set()  # type: ignore[arg-type]
 
 
 @event.listens_for(Session, "after_rollback")

@@ -95,7 +95,7 @@ def install(app: Flask, upstreams: dict[str, Upstream], signer: Signer, verifier
         headers["X-Correlation-ID"] = correlation_id()
         path = f"/api/v1/{resource}" + (f"/{rest}" if rest else "")
         upstream = upstreams[service].send(request.method, path, request.query_string, headers, request.get_data())
-        log.info("gateway.forwarded", service=service, method=request.method, path=path, status=upstream.status)
+        log.info("gateway.forwarded", upstream=service, method=request.method, path=path, status=upstream.status)
         response = Response(upstream.body, status=upstream.status)
         for key, value in upstream.headers:
             if key.lower() not in HOP_BY_HOP and key.lower() != "content-type":

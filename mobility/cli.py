@@ -38,6 +38,7 @@ def run(settings: Settings, host: str, port: int, no_demo: bool) -> None:
     """Everything in one process: SQLite under ./var, in-memory bus, demo accounts."""
     from mobility.embedded import Embedded
 
+    chassis_logging.configure(settings.log_level, service="embedded")
     system = Embedded(settings).start(seed_demo=not no_demo)
     click.echo(f"Mobility is running on http://{host}:{port}  (demo accounts: password 'demo'; Ctrl-C stops)")
     system.serve(host, port)
@@ -58,10 +59,11 @@ def serve(settings: Settings, owner: str, bind: str | None) -> None:
             if owner == "gateway":  # once, in the master, before workers fork
                 assert settings.jwt_private_key_file and settings.jwt_public_key_file
                 tokens.ensure_keypair(settings.jwt_private_key_file, settings.jwt_public_key_file)
-            for key, value in runpy.run_path(str(GUNICORN_CONF)).items():
+            conf = runpy.run_path(str(GUNICORN_CONF))
+            for key, value in conf.items():
                 if key in self.cfg.settings and value is not None:
                     self.cfg.set(key, value)
-            self.cfg.set("bind", bind or _env_bind() or f"127.0.0.1:{DEFAULT_PORTS[owner]}")
+            self.cfg.set("bind", bind or conf.get("bind") or f"127.0.0.1:{DEFAULT_PORTS[owner]}")
             self.cfg.set("proc_name", f"mobility-{owner}")
 
         def load(self):  # type: ignore[no-untyped-def]
@@ -69,12 +71,6 @@ def serve(settings: Settings, owner: str, bind: str | None) -> None:
             return registry.create_app(owner, settings)
 
     App().run()
-
-
-def _env_bind() -> str | None:
-    import os
-
-    return os.environ.get("MOBILITY_BIND")
 
 
 @main.command()

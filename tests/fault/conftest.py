@@ -14,7 +14,11 @@ from tests.support.api import Gateway
 from tests.support.smtp import SmtpSink
 from tests.support.stack import Stack
 
-pytestmark = pytest.mark.fault
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/fault/" in str(item.fspath):
+            item.add_marker(pytest.mark.fault)
 
 
 @pytest.fixture
