@@ -23,7 +23,8 @@ def _validator(event_type: str) -> Draft202012Validator:
         raise SchemaError(f"unknown event type {event_type!r}: no schema in the catalog")
     schema = json.loads(path.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    # Formats (uuid, date-time) are assertions here, not annotations: rfc3339-validator backs date-time.
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def event_types() -> list[str]:

@@ -76,10 +76,14 @@ class Consumer:
                 topology.declare(connection, self.service, sorted(self.handlers), self.retry_delay_ms)
                 self.publisher = Publisher(connection)
                 main = topology.queues(self.service, sorted(self.handlers), self.retry_delay_ms)[0]
+                channel = connection.channel()
+                if self.memory:  # kombu's in-memory channel drops unacked messages on close unless told
+                    channel.do_restore = True
                 with KombuConsumer(
-                    connection.channel(),
+                    channel,
                     queues=[main],
                     on_message=self._on_message,
+                    on_decode_error=self._undecodable,
                     prefetch_count=self.prefetch_count,
                     no_ack=False,
                 ):
@@ -94,7 +98,7 @@ class Consumer:
                         self._flush_later()
             except Exception as exc:
                 log.warning("consumer.backoff", queue=self.name, error=repr(exc), seconds=backoff)
-                self._later.clear()  # unacked: the broker redelivers them
+                self._later.clear()  # unacked: redelivered by the broker (or restored, in memory)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 15.0)
             finally:
@@ -106,9 +110,13 @@ class Consumer:
         log.info("consumer.stopped", queue=self.name)
 
     # -- one message ------------------------------------------------------------------------------
+    def _undecodable(self, message: Message, exc: Exception) -> None:
+        # kombu could not even build the message (e.g. a bad compression header): park it as it is.
+        log.error("consumer.poison", queue=self.name, error=f"undecodable message: {exc!r}")
+        self._later.append((message, "park", f"undecodable message: {exc!r}", 0))
+
     def _on_message(self, message: Message) -> None:
-        headers = dict(message.headers or {})
-        attempts = int(headers.get("x-attempts", 0))
+        attempts = _attempts(message)
         try:
             event = envelope.from_json(body_bytes(message))
             handler = self.handlers.get(event.get_type())
@@ -180,6 +188,13 @@ class Consumer:
                 self.publisher.publish(body_bytes(message), exchange="", routing_key=self.queues.retry,
                                        message_id=message_id, headers=headers)
             message.ack()
+
+
+def _attempts(message: Message) -> int:
+    try:
+        return max(0, int((message.headers or {}).get("x-attempts", 0)))
+    except (TypeError, ValueError):
+        return 0
 
 
 def _requeue_in_memory(broker_url: str, queue: str, body: bytes, message_id: str, headers: dict[str, Any]) -> None:

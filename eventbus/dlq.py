@@ -42,7 +42,7 @@ def _parked(message: Any) -> Parked:
         event_type = None
     death = headers.get("x-death") or []
     error = str(headers.get("x-error") or "")
-    if death:  # the broker parked it (delivery limit): say so first, keep our last error after it
+    if death and "x-parked-at" not in headers:  # the broker parked it (delivery limit), not the consumer
         error = f"dead-lettered by the broker: {death[0].get('reason')}" + (f"; last error: {error}" if error else "")
     return Parked(
         message_id=message.properties.get("message_id", ""),

@@ -48,6 +48,7 @@ class Relay:
 
     def run(self, stop: threading.Event) -> None:
         waiter = Waiter(self.engine)
+        waiter.listen()
         connection = None
         backoff = 0.2
         log.info("relay.started", source=self.source)
@@ -84,9 +85,13 @@ class Relay:
             query = select(outbox.c.id, outbox.c.event_id, outbox.c.type, outbox.c.body).where(
                 outbox.c.sent_at.is_(None)
             )
-            if not sweep:  # rows that failed before (unroutable) wait for the sweep
-                query = query.where(outbox.c.last_error.is_(None))
-            query = query.order_by(outbox.c.id).limit(self.batch_size)
+            if sweep:
+                # Fewest attempts first: fresh rows keep their order, and rows that keep failing rotate
+                # behind each other, so no errored row is starved by a batch of older ones.
+                query = query.order_by(outbox.c.attempts, outbox.c.id)
+            else:  # rows that failed before (unroutable) wait for the sweep
+                query = query.where(outbox.c.last_error.is_(None)).order_by(outbox.c.id)
+            query = query.limit(self.batch_size)
             if self.engine.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             rows = session.execute(query).all()

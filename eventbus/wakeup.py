@@ -61,6 +61,20 @@ class Waiter:
         self._local = _local(engine)
         self._pg = None
 
+    def listen(self) -> None:
+        """Start listening now, before the first drain, so no NOTIFY falls between drain and wait."""
+        if self._engine.dialect.name == "postgresql" and self._pg is None:
+            try:
+                self._connect()
+            except Exception as exc:  # the database is down: wait() retries
+                log.warning("outbox.listen_failed", error=str(exc))
+                self.close()
+
+    def _connect(self) -> None:
+        self._pg = self._engine.raw_connection()
+        self._pg.driver_connection.autocommit = True
+        self._pg.driver_connection.execute(f"LISTEN {CHANNEL}")
+
     def wait(self, timeout: float) -> bool:
         if self._engine.dialect.name != "postgresql":
             woke = self._local.wait(timeout)
@@ -71,9 +85,7 @@ class Waiter:
     def _wait_pg(self, timeout: float) -> bool:
         try:
             if self._pg is None:
-                self._pg = self._engine.raw_connection()
-                self._pg.driver_connection.autocommit = True
-                self._pg.driver_connection.execute(f"LISTEN {CHANNEL}")
+                self._connect()
             woke = False
             for _ in self._pg.driver_connection.notifies(timeout=timeout, stop_after=1):
                 woke = True
