@@ -1,8 +1,11 @@
 """The email sender: delivers pending email notifications over SMTP and marks them sent.
 
 At-least-once toward SMTP: a crash between the server's "250 OK" and our commit sends the mail again,
-with the same Message-ID so mail clients can fold the copies. Transient failures (connection, 4xx) are
-retried with exponential backoff; permanent ones (5xx, or too many attempts) are marked failed.
+with the same Message-ID so mail clients can fold the copies. Each mail is sent and marked in its own
+transaction, so one bad row cannot undo the marks of mails already accepted.
+- SMTP unreachable: nothing is counted against the mails; the sender backs off and tries again.
+- A 4xx answer for one mail: retried with exponential backoff, up to MAX_ATTEMPTS (about a day).
+- A 5xx answer, refused recipients, or a mail that cannot be built: marked failed at once.
 """
 
 from __future__ import annotations
@@ -20,7 +23,11 @@ from chassis.settings import Settings
 from services.notifications.models import Notification
 
 log = structlog.get_logger(__name__)
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 12  # 2 s, 4 s … capped at an hour between tries: roughly a day in all
+
+
+class SmtpUnavailable(Exception):
+    pass
 
 
 class Sender:
@@ -31,77 +38,113 @@ class Sender:
         self.wake = wake
 
     def run(self, stop: threading.Event) -> None:
+        backoff = 2.0
         while not stop.is_set():
             try:
                 self.send_due()
+                backoff = 2.0
+            except SmtpUnavailable as exc:
+                log.warning("sender.smtp_unavailable", error=str(exc), retry_in=backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 60.0)
+                continue
             except Exception as exc:  # database down: try again on the next wake or sweep
                 log.warning("sender.error", error=repr(exc))
             self.wake.wait(2.0)
             self.wake.clear()
 
-    def send_due(self, limit: int = 50) -> int:
+    def _due(self):  # type: ignore[no-untyped-def]
         now = datetime.now(UTC)
-        sent = 0
-        with self.sessions() as session, session.begin():
-            query = (
-                select(Notification)
-                .where(
-                    Notification.channel == "email",
-                    Notification.status == "pending",
-                    or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
-                )
-                .order_by(Notification.created_at)
-                .limit(limit)
+        query = (
+            select(Notification)
+            .where(
+                Notification.channel == "email",
+                Notification.status == "pending",
+                or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
             )
-            if self.engine.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            due = list(session.scalars(query))
-            if not due:
-                return 0
-            try:
-                smtp = smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10)
-            except (OSError, smtplib.SMTPException) as exc:
-                for n in due:
-                    self._transient(n, f"SMTP unreachable: {exc}", now)
-                return 0
-            with smtp:
-                for n in due:
-                    try:
-                        smtp.send_message(self._message(n))
-                    except smtplib.SMTPRecipientsRefused as exc:
-                        n.status, n.last_error = "failed", f"recipient refused: {exc.recipients!r}"
-                        log.error("sender.permanent_failure", notification=n.id, error=n.last_error)
-                        continue
-                    except smtplib.SMTPResponseException as exc:
-                        if 400 <= exc.smtp_code < 500:
-                            self._transient(n, f"{exc.smtp_code} {exc.smtp_error!r}", now)
-                        else:
-                            n.status, n.last_error = "failed", f"{exc.smtp_code} {exc.smtp_error!r}"
-                            log.error("sender.permanent_failure", notification=n.id, error=n.last_error)
-                        continue
-                    except (smtplib.SMTPException, OSError) as exc:
-                        self._transient(n, repr(exc), now)
-                        continue
-                    n.status, n.sent_at, n.attempts = "sent", datetime.now(UTC), n.attempts + 1
-                    sent += 1
+            .order_by(Notification.created_at)
+            .limit(1)
+        )
+        if self.engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)  # several senders can run side by side
+        return query
+
+    def send_due(self, limit: int = 100) -> int:
+        sent = 0
+        smtp: smtplib.SMTP | None = None
+        try:
+            for _ in range(limit):
+                with self.sessions() as session, session.begin():
+                    n = session.scalars(self._due()).first()
+                    if n is None:
+                        break
+                    if smtp is None:
+                        try:
+                            smtp = smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10)
+                        except (OSError, smtplib.SMTPException) as exc:
+                            where = f"{self.settings.smtp_host}:{self.settings.smtp_port}"
+                            raise SmtpUnavailable(f"{where}: {exc}") from exc
+                    outcome = self._send_one(smtp, n)
+                    if outcome == "sent":
+                        sent += 1
+                    elif outcome == "connection_lost":
+                        _quit(smtp)
+                        smtp = None
+        finally:
+            if smtp is not None:
+                _quit(smtp)
         return sent
 
-    def _transient(self, n: Notification, error: str, now: datetime) -> None:
+    def _send_one(self, smtp: smtplib.SMTP, n: Notification) -> str:
+        now = datetime.now(UTC)
+        try:
+            message = self._message(n)
+        except Exception as exc:  # e.g. a header the email library refuses: no retry will fix it
+            return self._failed(n, f"cannot build the message: {exc!r}")
+        try:
+            smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            if all(400 <= code < 500 for code in codes):
+                return self._later(n, f"recipient deferred: {exc.recipients!r}", now)
+            return self._failed(n, f"recipient refused: {exc.recipients!r}")
+        except smtplib.SMTPResponseException as exc:
+            if 400 <= exc.smtp_code < 500:
+                return self._later(n, f"{exc.smtp_code} {exc.smtp_error!r}", now)
+            return self._failed(n, f"{exc.smtp_code} {exc.smtp_error!r}")
+        except (smtplib.SMTPException, OSError) as exc:
+            self._later(n, repr(exc), now)
+            return "connection_lost"
+        n.status, n.sent_at, n.attempts = "sent", datetime.now(UTC), n.attempts + 1
+        return "sent"
+
+    def _later(self, n: Notification, error: str, now: datetime) -> str:
         n.attempts += 1
         n.last_error = error
         if n.attempts >= MAX_ATTEMPTS:
-            n.status = "failed"
-            log.error("sender.gave_up", notification=n.id, error=error)
-        else:
-            n.next_attempt_at = now + timedelta(seconds=min(2**n.attempts, 3600))
-            log.warning("sender.retry_later", notification=n.id, error=error, attempts=n.attempts)
+            return self._failed(n, f"gave up after {n.attempts} attempts: {error}")
+        n.next_attempt_at = now + timedelta(seconds=min(2**n.attempts, 3600))
+        log.warning("sender.retry_later", notification=n.id, error=error, attempts=n.attempts)
+        return "later"
+
+    def _failed(self, n: Notification, error: str) -> str:
+        n.status, n.last_error = "failed", error
+        log.error("sender.failed", notification=n.id, error=error)
+        return "failed"
 
     def _message(self, n: Notification) -> EmailMessage:
         message = EmailMessage()
         message["From"] = self.settings.smtp_sender
         message["To"] = n.address or ""
-        message["Subject"] = n.subject
+        message["Subject"] = " ".join(n.subject.split())  # no line breaks can reach a header
         # Stable per notification: a resend after a crash carries the same Message-ID.
         message["Message-ID"] = f"<{n.id}@mobility.local>"
         message.set_content(n.body)
         return message
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()

@@ -1,0 +1,114 @@
+"""The email sender against a real SMTP server: delivery, outages, refusals, one bad row in a batch."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from chassis import migrate
+from chassis.db import make_engine, make_sessionmaker
+from chassis.settings import Settings
+from services.notifications.models import Notification
+from services.notifications.sender import Sender
+from tests.support.smtp import SmtpSink, free_port
+
+
+class RefusingSink(SmtpSink):
+    """Refuses mail to anyone at refused.example with a permanent 550."""
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address.endswith("@refused.example"):
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    if request.param == "postgres":
+        url = request.getfixturevalue("pg_urls")["notifications"]
+    else:
+        url = f"sqlite:///{tmp_path / 'notifications.db'}"
+    migrate.upgrade("notifications", url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def _pending(engine: Any, address: str, subject: str = "Application submitted") -> str:
+    n = Notification(
+        id=str(uuid.uuid4()), event_id=str(uuid.uuid4()), event_type="application.submitted", recipient="x",
+        channel="email", address=address, locale="en", subject=subject, body="Hello\n", link=None,
+        status="pending", created_at=datetime.now(UTC),
+    )
+    with make_sessionmaker(engine)() as session, session.begin():
+        session.add(n)
+    return n.id
+
+
+def _row(engine: Any, notification_id: str) -> Notification:
+    with make_sessionmaker(engine)() as session:
+        return session.scalars(select(Notification).where(Notification.id == notification_id)).one()
+
+
+def _sender(engine: Any, port: int) -> Sender:
+    settings = Settings.from_env({"MOBILITY_SMTP_PORT": str(port)})
+    return Sender(settings, engine, threading.Event())
+
+
+def test_mail_is_sent_once_with_a_stable_message_id(engine: Any) -> None:
+    sink = RefusingSink()
+    sink.start()
+    try:
+        good = _pending(engine, "alice@example.org")
+        refused = _pending(engine, "ghost@refused.example")
+        assert _sender(engine, sink.port).send_due() == 1
+        assert _sender(engine, sink.port).send_due() == 0  # nothing is sent twice
+    finally:
+        sink.stop()
+    mails = sink.to("alice@example.org")
+    assert len(mails) == 1 and mails[0]["Message-ID"] == f"<{good}@mobility.local>"
+    assert _row(engine, good).status == "sent"
+    failed = _row(engine, refused)
+    assert failed.status == "failed" and "refused" in (failed.last_error or "")
+
+
+def test_an_smtp_outage_costs_no_attempts_and_mail_goes_out_when_it_returns(engine: Any) -> None:
+    port = free_port()  # nothing listens here yet
+    waiting = _pending(engine, "bob@example.org")
+    with pytest.raises(Exception, match="127.0.0.1"):
+        _sender(engine, port).send_due()
+    row = _row(engine, waiting)
+    assert (row.status, row.attempts) == ("pending", 0)
+
+    sink = SmtpSink()
+    sink.port = port
+    sink._controller = Controller(sink, hostname="127.0.0.1", port=port)
+    sink.start()
+    try:
+        assert _sender(engine, port).send_due() == 1
+    finally:
+        sink.stop()
+    assert _row(engine, waiting).status == "sent"
+    assert len(sink.to("bob@example.org")) == 1
+
+
+def test_a_line_break_in_a_subject_cannot_reach_the_mail_header(engine: Any) -> None:
+    sink = SmtpSink()
+    sink.start()
+    try:
+        sneaky = _pending(engine, "carol@example.org", subject="Hi\r\nBcc: everyone@example.org")
+        assert _sender(engine, sink.port).send_due() == 1
+    finally:
+        sink.stop()
+    (mail,) = sink.to("carol@example.org")
+    assert mail["Bcc"] is None and mail["Subject"] == "Hi Bcc: everyone@example.org"
+    assert _row(engine, sneaky).status == "sent"
