@@ -21,8 +21,9 @@ blp = Blueprint("applications", __name__, url_prefix="/api/v1/applications", des
 SOURCE = "/services/applications"
 
 
-def _own(session: Any, application_id: str) -> Application:
-    application = session.get(Application, str(application_id))
+def _own(session: Any, application_id: str, for_update: bool = False) -> Application:
+    # for_update: two concurrent submits of one draft must not both pass the status check.
+    application = session.get(Application, str(application_id), with_for_update=for_update or None)
     # Someone else's application is "not found", not "forbidden": its existence is not disclosed.
     if application is None or application.applicant != current_identity().username:
         abort(404, message="No such application.")
@@ -68,7 +69,7 @@ class Submit(MethodView):
     def post(self, application_id: str) -> Application:
         now = datetime.now(UTC)
         with ctx().sessions() as session, session.begin():
-            application = _own(session, application_id)
+            application = _own(session, application_id, for_update=True)
             try:
                 domain.submit(application, now)
             except domain.TransitionError as exc:

@@ -12,7 +12,6 @@ from typing import Any
 
 from services.applications.models import Application
 
-KINDS = ("student_exchange", "faculty_exchange", "foreign_expert", "hosted_event")
 SUBMITTABLE = ("draft", "changes_requested")
 
 

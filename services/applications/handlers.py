@@ -18,7 +18,7 @@ def on_review_task_created(session: Session, event: CloudEvent) -> None:
         return
     application = session.get(Application, data["application_id"], with_for_update=True)
     if application is not None:
-        domain.start_review(application, data.get("application_version", application.version), datetime.now(UTC))
+        domain.start_review(application, data["application_version"], datetime.now(UTC))
 
 
 HANDLERS = {"review.task_created": on_review_task_created}

@@ -11,9 +11,12 @@ class StudentExchangeForm(Schema):
     motivation = fields.String(required=True, validate=validate.Length(min=1, max=5000))
 
 
+NO_CONTROL_CHARS = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="Must not contain line breaks or control characters.")
+
+
 class ApplicationCreate(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(["student_exchange"]))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = fields.String(required=True, validate=[validate.Length(min=1, max=200), NO_CONTROL_CHARS])
     data = fields.Nested(StudentExchangeForm, required=True)
 
 
