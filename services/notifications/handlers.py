@@ -16,13 +16,17 @@ from services.notifications.models import Notification, Recipient
 def on_user_registered(session: Session, event: CloudEvent) -> None:
     data = event.get_data()
     assert isinstance(data, dict)
-    recipient = session.get(Recipient, data["username"]) or Recipient(username=data["username"])
+    changed_at = event.get_time() or datetime.now(UTC)
+    recipient = session.get(Recipient, data["username"], with_for_update=True)
+    if recipient is not None and recipient.updated_at >= changed_at:
+        return  # older news than the copy we hold (a retried or reordered event)
+    recipient = recipient or Recipient(username=data["username"])
     recipient.display_name = data.get("display_name", "")
     recipient.email = data["email"]
     recipient.locale = data["locale"]
     recipient.school = data.get("school")
     recipient.roles = data["roles"]
-    recipient.updated_at = datetime.now(UTC)
+    recipient.updated_at = changed_at
     session.add(recipient)
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.notifications.models import Recipient
 
 CHANNELS = ("inbox", "email")
+log = structlog.get_logger(__name__)
 
 
 class RecipientUnknown(Exception):
@@ -26,10 +28,13 @@ def _applicant(session: Session, data: dict[str, Any]) -> list[Recipient]:
 def _reviewers(session: Session, data: dict[str, Any]) -> list[Recipient]:
     role, school = data["role"], data.get("school")
     people = session.scalars(select(Recipient).order_by(Recipient.username)).all()
-    return [
+    found = [
         p for p in people
         if any(r.get("role") == role and (r.get("school") is None or r.get("school") == school) for r in p.roles)
     ]
+    if not found:  # nobody holds the role (yet): a staffing gap the office should hear about
+        log.warning("notifications.no_reviewer", role=role, school=school, task=data.get("task_id"))
+    return found
 
 
 RULES = {
