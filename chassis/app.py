@@ -33,7 +33,7 @@ def create_service_app(
         OPENAPI_VERSION="3.1.0",
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
-        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
     )
     engine = engine or make_engine(settings.database_url(name))
     app.extensions["mobility"] = ServiceContext(name, settings, engine, make_sessionmaker(engine))

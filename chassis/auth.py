@@ -12,27 +12,31 @@ from chassis.tokens import Identity, Verifier
 log = structlog.get_logger(__name__)
 
 
+def identity_from_request(verifier: Verifier, audience: str) -> Identity:
+    """The caller's identity from `Authorization: Bearer <jwt>`; 401 without details for any bad token."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized("A bearer token is required.")
+    try:
+        return verifier.verify(token.strip(), audience)
+    except FileNotFoundError as exc:
+        log.error("auth.verification_key_missing", error=str(exc))
+        raise ServiceUnavailable("Token verification is not available yet.") from exc
+    except jwt.PyJWTError as exc:
+        log.info("auth.token_rejected", reason=str(exc))  # the reason goes to the log, not to the caller
+        raise _unauthorized("The token is invalid or expired.") from exc
+
+
 def install(app: Flask, verifier: Verifier, audience: str) -> None:
     @app.before_request
     def _check_token() -> None:
-        if not request.path.startswith("/api/"):
-            return
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise _unauthorized("A bearer token is required.")
-        try:
-            g.identity = verifier.verify(token.strip(), audience)
-        except FileNotFoundError as exc:
-            raise ServiceUnavailable("Token verification key is not available yet.") from exc
-        except jwt.PyJWTError as exc:
-            log.info("auth.token_rejected", reason=str(exc))
-            raise _unauthorized(f"Invalid token: {exc}") from exc
+        if request.path.startswith("/api/"):
+            g.identity = identity_from_request(verifier, audience)
 
 
 def _unauthorized(detail: str) -> Unauthorized:
     error = Unauthorized(detail)
-    error.www_authenticate = [f'Bearer error="invalid_token", error_description="{detail[:80]}"']  # type: ignore[list-item]
+    error.www_authenticate = ['Bearer error="invalid_token"']  # type: ignore[list-item]
     return error
 
 

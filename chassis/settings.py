@@ -7,7 +7,7 @@ Every variable is documented in README.md ("Configuration"). Besides this file, 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 SERVICES = ("applications", "reviews", "notifications")
@@ -51,6 +51,7 @@ class Settings:
     access_token_ttl: int = 3600
     service_token_ttl: int = 60
     upstream_timeout: float = 10.0
+    max_request_bytes: int = 10 * 1024 * 1024
     relay_batch_size: int = 200
     relay_sweep_seconds: float = 5.0
     retry_delay_ms: int = 5000
@@ -87,6 +88,7 @@ class Settings:
             access_token_ttl=_int(env, "MOBILITY_ACCESS_TOKEN_TTL", 3600),
             service_token_ttl=_int(env, "MOBILITY_SERVICE_TOKEN_TTL", 60),
             upstream_timeout=_float(env, "MOBILITY_UPSTREAM_TIMEOUT", 10.0),
+            max_request_bytes=_int(env, "MOBILITY_MAX_REQUEST_BYTES", 10 * 1024 * 1024),
             relay_batch_size=_int(env, "MOBILITY_RELAY_BATCH_SIZE", 200),
             relay_sweep_seconds=_float(env, "MOBILITY_RELAY_SWEEP_SECONDS", 5.0),
             retry_delay_ms=_int(env, "MOBILITY_RETRY_DELAY_MS", 5000),
@@ -99,9 +101,3 @@ class Settings:
     def database_url(self, owner: str) -> str:
         return self.database_urls.get(owner) or f"sqlite:///{self.var_dir / owner}.db"
 
-    def with_changes(self, **changes: object) -> Settings:
-        return replace(self, **changes)  # type: ignore[arg-type]
-
-    @property
-    def embedded_bus(self) -> bool:
-        return self.broker_url.startswith("memory://")

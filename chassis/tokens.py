@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 ALGORITHMS = ["EdDSA"]
+GATEWAY_AUDIENCE = "gateway"  # the audience of user tokens: only the gateway accepts them
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from flask import current_app, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
+from chassis.tokens import GATEWAY_AUDIENCE
 from gateway import identity
-from gateway.forwarding import GATEWAY_AUDIENCE
 from gateway.schemas import TokenRequest, TokenResponse
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Authentication")

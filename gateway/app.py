@@ -30,6 +30,7 @@ def create_app(
     app.config.update(
         API_TITLE="Mobility gateway", API_VERSION="v1", OPENAPI_VERSION="3.1.0",
         OPENAPI_URL_PREFIX="/api/v1/gateway", OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
     )
     engine = engine or make_engine(settings.database_url("gateway"))
     assert settings.jwt_private_key_file and settings.jwt_public_key_file

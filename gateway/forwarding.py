@@ -14,14 +14,14 @@ import requests
 import structlog
 from flask import Flask, Response, request
 from requests.adapters import HTTPAdapter
-from werkzeug.exceptions import BadGateway, GatewayTimeout, NotFound, Unauthorized
+from werkzeug.exceptions import BadGateway, GatewayTimeout, NotFound
 from werkzeug.test import Client
 
-from chassis.tokens import Identity, Signer, Verifier
+from chassis.auth import identity_from_request
+from chassis.tokens import GATEWAY_AUDIENCE, Signer, Verifier
 from chassis.tracing import correlation_id, request_id
 
 ROUTES = {"applications": "applications", "tasks": "reviews", "notifications": "notifications"}
-GATEWAY_AUDIENCE = "gateway"
 HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
     "transfer-encoding", "upgrade", "host", "content-length", "authorization", "cookie", "set-cookie",
@@ -73,22 +73,12 @@ class WsgiUpstream:
         return UpstreamResponse(r.status_code, list(r.headers.items()), r.get_data())
 
 
-def bearer_identity(verifier: Verifier) -> Identity:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("A bearer token is required: POST /api/v1/auth/token first.")
-    try:
-        return verifier.verify(token.strip(), GATEWAY_AUDIENCE)
-    except Exception as exc:
-        raise Unauthorized(f"Invalid token: {exc}") from exc
-
-
 def install(app: Flask, upstreams: dict[str, Upstream], signer: Signer, verifier: Verifier, ttl: int) -> None:
     def forward(resource: str, rest: str = "") -> Response:
         service = ROUTES.get(resource)
         if service is None or service not in upstreams:
             raise NotFound(f"No API resource '{resource}'.")
-        identity = bearer_identity(verifier)
+        identity = identity_from_request(verifier, GATEWAY_AUDIENCE)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         headers["Authorization"] = f"Bearer {signer.sign(identity, audience=service, ttl=ttl)}"
         headers["X-Request-ID"] = request_id()

@@ -72,6 +72,16 @@ def test_submissions_during_a_broker_outage_are_accepted_and_delivered_once(
     time.sleep(2)  # anything still in flight would show up as a second effect now
     assert _rows(reviews_db, per_app, ids) == {i: 1 for i in ids}
     assert scalar(notifications_db, count_notes, patterns) == expected_rows
+    # Exactly once by the inbox, not by luck of unique keys: each event was applied once, no handler
+    # failed on a duplicate, and nothing was parked.
+    inbox = "SELECT count(*) FROM inbox WHERE event_type = %s"
+    assert scalar(reviews_db, inbox, "application.submitted") == len(ids)
+    assert scalar(notifications_db, inbox, "application.submitted") == len(ids)
+    assert scalar(notifications_db, inbox, "review.task_created") == len(ids)
+    for service in ("applications", "reviews", "notifications"):
+        listed = stack.cli("dlq", "list", f"{service}.events")
+        assert listed.stderr.strip().endswith(f"0 parked in {service}.events.dlq"), listed.stderr
+    assert "consumer.handler_failed" not in stack.logs(tail=None)
 
 
 def _rows(database_url: str, sql: str, *params: object) -> dict:

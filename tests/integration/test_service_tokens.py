@@ -73,6 +73,24 @@ def test_forged_expired_and_algorithm_tricks_are_refused(setup) -> None:  # type
 
 
 def test_identity_headers_are_not_trusted(setup) -> None:  # type: ignore[no-untyped-def]
-    client, _, _ = setup
-    response = client.get("/api/v1/applications", headers={"X-User": "alice", "X-Roles": "admin"})
+    client, signer, _ = setup
+    assert client.get("/api/v1/applications", headers={"X-User": "alice", "X-Roles": "admin"}).status_code == 401
+    bob = Identity(username="bob", roles=[{"role": "student", "school": "cs"}], school="cs")
+    alice_token = signer.sign(ALICE, audience="applications", ttl=60)
+    created = client.post("/api/v1/applications", headers={"Authorization": f"Bearer {alice_token}"}, json={
+        "kind": "student_exchange", "title": "Berlin", "data": {"program": "p", "motivation": "m"}})
+    assert created.status_code == 201
+    # bob's token plus headers claiming to be alice: the token decides, alice's application stays hidden
+    bob_token = signer.sign(bob, audience="applications", ttl=60)
+    spoof = {"Authorization": f"Bearer {bob_token}", "X-User": "alice", "X-Forwarded-User": "alice", "X-Roles": "admin"}
+    assert client.get("/api/v1/applications", headers=spoof).json == []
+    assert client.get(f"/api/v1/applications/{created.json['id']}", headers=spoof).status_code == 404
+
+
+def test_a_rejected_token_says_nothing_about_why(setup) -> None:  # type: ignore[no-untyped-def]
+    client, signer, _ = setup
+    response = client.get("/api/v1/applications",
+                          headers={"Authorization": f"Bearer {signer.sign(ALICE, audience='reviews', ttl=60)}"})
     assert response.status_code == 401
+    assert "audience" not in response.get_data(as_text=True).lower()
+    assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
