@@ -14,6 +14,7 @@ from chassis.settings import SERVICES, Settings
 from chassis.tokens import Signer, Verifier, ensure_keypair
 from gateway import forwarding
 from gateway.api import blp, wellknown
+from gateway.upstreams import HttpUpstream, Upstream
 
 
 @dataclass
@@ -24,7 +25,7 @@ class GatewayContext:
 
 
 def create_app(
-    settings: Settings, upstreams: dict[str, forwarding.Upstream] | None = None, engine: Engine | None = None
+    settings: Settings, upstreams: dict[str, Upstream] | None = None, engine: Engine | None = None
 ) -> Flask:
     app = Flask(__name__)
     app.config.update(
@@ -49,7 +50,7 @@ def create_app(
     api.register_blueprint(wellknown)
     if upstreams is None:
         upstreams = {
-            name: forwarding.HttpUpstream(settings.service_urls[name], settings.upstream_timeout) for name in SERVICES
+            name: HttpUpstream(settings.service_urls[name], settings.upstream_timeout) for name in SERVICES
         }
     verifier = Verifier(settings.jwt_public_key_file, settings.jwt_issuer)
     forwarding.install(app, upstreams, signer, verifier, settings.service_token_ttl)

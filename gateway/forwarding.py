@@ -1,25 +1,20 @@
 """Routing `/api/v1/<resource>/...` to the owning service with a short-lived JWT whose `aud` is that service.
 
-Upstreams are reached over HTTP (distributed: pooled connections, timeouts) or called in-process as WSGI
-apps (embedded). Either way: hop-by-hop and credential headers are dropped, the request id is passed on,
-and a service that is down yields 502/504 as problem+json while the others keep working.
+Upstreams (gateway/upstreams.py) are reached over HTTP or called in-process. Either way: hop-by-hop and
+credential headers are dropped, the request id is passed on, and a service that is down yields 502/504 as
+problem+json while the others keep working.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
-
-import requests
 import structlog
 from flask import Flask, Response, request
-from requests.adapters import HTTPAdapter
-from werkzeug.exceptions import BadGateway, GatewayTimeout, NotFound
-from werkzeug.test import Client
+from werkzeug.exceptions import NotFound
 
 from chassis.auth import identity_from_request
 from chassis.tokens import GATEWAY_AUDIENCE, Signer, Verifier
 from chassis.tracing import correlation_id, request_id
+from gateway.upstreams import Upstream
 
 ROUTES = {"applications": "applications", "tasks": "reviews", "notifications": "notifications"}
 HOP_BY_HOP = {
@@ -28,49 +23,6 @@ HOP_BY_HOP = {
     "x-request-id", "x-correlation-id", "forwarded", "x-forwarded-for", "x-forwarded-host",
 }
 log = structlog.get_logger(__name__)
-
-
-@dataclass
-class UpstreamResponse:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-
-class Upstream(Protocol):
-    def send(self, method: str, path: str, query: bytes, headers: dict[str, str], body: bytes) -> UpstreamResponse: ...
-
-
-class HttpUpstream:
-    def __init__(self, base_url: str, timeout: float) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.session = requests.Session()
-        self.session.trust_env = False
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-
-    def send(self, method: str, path: str, query: bytes, headers: dict[str, str], body: bytes) -> UpstreamResponse:
-        url = f"{self.base_url}{path}" + (f"?{query.decode('latin-1')}" if query else "")
-        try:
-            r = self.session.request(
-                method, url, headers=headers, data=body, timeout=(3.0, self.timeout), allow_redirects=False
-            )
-        except requests.Timeout as exc:
-            raise GatewayTimeout("The service did not answer in time.") from exc
-        except requests.ConnectionError as exc:
-            raise BadGateway("The service is unavailable.") from exc
-        return UpstreamResponse(r.status_code, list(r.headers.items()), r.content)
-
-
-class WsgiUpstream:
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-
-    def send(self, method: str, path: str, query: bytes, headers: dict[str, str], body: bytes) -> UpstreamResponse:
-        r = Client(self.app).open(path, method=method, query_string=query, headers=headers, data=body)
-        return UpstreamResponse(r.status_code, list(r.headers.items()), r.get_data())
 
 
 def install(app: Flask, upstreams: dict[str, Upstream], signer: Signer, verifier: Verifier, ttl: int) -> None:

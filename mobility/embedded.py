@@ -18,7 +18,7 @@ from chassis.db import make_engine, make_sessionmaker
 from chassis.settings import SERVICES, Settings
 from eventbus.broker import connect
 from gateway import demo
-from gateway.forwarding import WsgiUpstream
+from gateway.upstreams import WsgiUpstream
 from mobility import registry
 
 log = structlog.get_logger(__name__)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.support import wait
 from tests.support.api import Gateway
 from tests.support.smtp import SmtpSink
+from tests.support.stack import Stack
 
 
 def _inbox(gw: Gateway, user: str) -> list[dict]:
@@ -83,3 +84,19 @@ def test_token_endpoint_contract(gateway: Gateway) -> None:
     assert wrong.status_code == 401 and wrong.headers["Content-Type"] == "application/problem+json"
     none = gateway.http.get(f"{gateway.base_url}/api/v1/applications")
     assert none.status_code == 401
+
+
+def test_a_service_that_is_down_is_a_502_problem_and_the_others_keep_working(stack: Stack) -> None:
+    gw = Gateway(stack.gateway_url)
+    stack.kill("api-notifications")
+    try:
+        down = gw.call("alice", "GET", "/api/v1/notifications")
+        assert down.status_code == 502
+        assert down.headers["Content-Type"] == "application/problem+json"
+        assert down.headers["X-Request-ID"]
+        assert gw.call("alice", "GET", "/api/v1/applications").status_code == 200
+        assert gw.submit("alice", gw.apply("alice", title="While notifications is down")["id"]).status_code == 200
+    finally:
+        stack.start_api("notifications")
+        stack.wait_ready("notifications")
+    assert gw.call("alice", "GET", "/api/v1/notifications").status_code == 200
