@@ -16,7 +16,7 @@ def identity_from_request(verifier: Verifier, audience: str) -> Identity:
     """The caller's identity from `Authorization: Bearer <jwt>`; 401 without details for any bad token."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise _unauthorized("A bearer token is required.")
+        raise _unauthorized("A bearer token is required.", challenge="Bearer")
     try:
         return verifier.verify(token.strip(), audience)
     except FileNotFoundError as exc:
@@ -34,9 +34,9 @@ def install(app: Flask, verifier: Verifier, audience: str) -> None:
             g.identity = identity_from_request(verifier, audience)
 
 
-def _unauthorized(detail: str) -> Unauthorized:
+def _unauthorized(detail: str, challenge: str = 'Bearer error="invalid_token"') -> Unauthorized:
     error = Unauthorized(detail)
-    error.www_authenticate = ['Bearer error="invalid_token"']  # type: ignore[list-item]
+    error.www_authenticate = [challenge]  # type: ignore[list-item]
     return error
 
 

@@ -41,7 +41,7 @@ def from_http_exception(error: HTTPException) -> Response:
     if errors is not None:
         extra["errors"] = errors
     data = getattr(error, "data", None) or {}
-    detail = data.get("message") or (error.description if error.description != type(error).description else None)
+    detail = data.get("message") or error.description
     if errors is not None and not data.get("message"):
         detail = "The request has invalid fields; see errors."
     response = problem(error.code or 500, error.name, detail, **extra)
@@ -65,5 +65,11 @@ def install(app: Flask) -> None:
     def _unexpected(error: Exception) -> Response:
         if isinstance(error, HTTPException):
             return from_http_exception(error)
+        # Valid JSON our stack still cannot take: lone surrogates ("\ud800") cannot be encoded for the
+        # database, and absurdly deep nesting exhausts the parser's recursion.
+        if isinstance(error, UnicodeError):
+            return problem(400, "Bad Request", "The request contains text that is not valid Unicode.")
+        if isinstance(error, RecursionError):
+            return problem(400, "Bad Request", "The request body is nested too deeply.")
         log.exception("http.unhandled_error")
         return from_http_exception(InternalServerError())

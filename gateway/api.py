@@ -25,8 +25,8 @@ def _gw() -> Any:
 @blp.route("/token")
 class Token(MethodView):
     @blp.arguments(TokenRequest)
-    @blp.response(200, TokenResponse)
-    def post(self, body: dict[str, str]) -> dict[str, Any]:
+    @blp.response(200, TokenResponse, headers={"Cache-Control": {"schema": {"type": "string"}}})
+    def post(self, body: dict[str, str]) -> Any:
         """Exchange a username and password for a bearer token."""
         gw = _gw()
         with gw.sessions() as session:
@@ -34,11 +34,12 @@ class Token(MethodView):
         if who is None:
             abort(401, message="Unknown username or wrong password.")
         ttl = gw.settings.access_token_ttl
-        return {
+        body = {
             "access_token": gw.signer.sign(who, audience=GATEWAY_AUDIENCE, ttl=ttl),
             "token_type": "Bearer",
             "expires_in": ttl,
         }
+        return body, {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 5.1
 
 
 @wellknown.route("/jwks.json")

@@ -27,8 +27,8 @@ log = structlog.get_logger(__name__)
 
 def install(app: Flask, upstreams: dict[str, Upstream], signer: Signer, verifier: Verifier, ttl: int) -> None:
     def forward(resource: str, rest: str = "") -> Response:
-        service = ROUTES.get(resource)
-        if service is None or service not in upstreams:
+        service = ROUTES[resource]
+        if service not in upstreams:
             raise NotFound(f"No API resource '{resource}'.")
         identity = identity_from_request(verifier, GATEWAY_AUDIENCE)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
@@ -48,5 +48,8 @@ def install(app: Flask, upstreams: dict[str, Upstream], signer: Signer, verifier
         return response
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-    app.add_url_rule("/api/v1/<resource>", "forward", forward, methods=methods)
-    app.add_url_rule("/api/v1/<resource>/<path:rest>", "forward_rest", forward, methods=methods)
+    # Only the routed resources: the gateway's own paths (/api/v1/auth/...) keep their 405s, and an unknown
+    # resource is a plain 404.
+    resource = "<any({}):resource>".format(", ".join(sorted(ROUTES)))
+    app.add_url_rule(f"/api/v1/{resource}", "forward", forward, methods=methods)
+    app.add_url_rule(f"/api/v1/{resource}/<path:rest>", "forward_rest", forward, methods=methods)

@@ -54,5 +54,5 @@ class WsgiUpstream:
         self.app = app
 
     def send(self, method: str, path: str, query: bytes, headers: dict[str, str], body: bytes) -> UpstreamResponse:
-        r = Client(self.app).open(path, method=method, query_string=query, headers=headers, data=body)
+        r = Client(self.app).open(path, method=method, query_string=query.decode("latin-1"), headers=headers, data=body)
         return UpstreamResponse(r.status_code, list(r.headers.items()), r.get_data())

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+ONE_LINE_TEXT = validate.Regexp(
+    r"^(?=.*\S)[^\x00-\x1f\x7f]*$", error="Must not be blank or contain line breaks or control characters."
+)
+NOT_BLANK = validate.Regexp(r"\s*\S", error="Must not be blank.")  # Regexp matches from the start
+
 
 class StudentExchangeForm(Schema):
-    program = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    program = fields.String(required=True, validate=[validate.Length(min=1, max=120), NOT_BLANK])
     term = fields.String(validate=validate.Length(max=40))
-    motivation = fields.String(required=True, validate=validate.Length(min=1, max=5000))
-
-
-NO_CONTROL_CHARS = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="Must not contain line breaks or control characters.")
+    motivation = fields.String(required=True, validate=[validate.Length(min=1, max=5000), NOT_BLANK])
 
 
 class ApplicationCreate(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(["student_exchange"]))
-    title = fields.String(required=True, validate=[validate.Length(min=1, max=200), NO_CONTROL_CHARS])
+    title = fields.String(required=True, validate=[validate.Length(min=1, max=200), ONE_LINE_TEXT])
     data = fields.Nested(StudentExchangeForm, required=True)
 
 

@@ -100,3 +100,28 @@ def test_a_service_that_is_down_is_a_502_problem_and_the_others_keep_working(sta
         stack.start_api("notifications")
         stack.wait_ready("notifications")
     assert gw.call("alice", "GET", "/api/v1/notifications").status_code == 200
+
+
+def test_awkward_requests_get_clear_problems_not_500s(gateway: Gateway) -> None:
+    base = gateway.base_url
+    # a query string is passed through to the service
+    assert gateway.call("alice", "GET", "/api/v1/applications?page=1").status_code == 200
+    # the gateway's own routes keep their methods
+    wrong_method = gateway.http.get(f"{base}/api/v1/auth/token")
+    assert wrong_method.status_code == 405 and wrong_method.headers["Content-Type"] == "application/problem+json"
+    unknown = gateway.http.get(f"{base}/api/v1/nothing-here")
+    assert unknown.status_code == 404 and unknown.json()["detail"]
+    # text that cannot be stored, and nesting the parser cannot take
+    lone_surrogate = gateway.http.post(f"{base}/api/v1/auth/token", data='{"username": "\\ud800", "password": "x"}',
+                                       headers={"Content-Type": "application/json"})
+    assert lone_surrogate.status_code == 400 and "Unicode" in lone_surrogate.json()["detail"]
+    deep = gateway.http.post(f"{base}/api/v1/auth/token", data='{"a":' * 100_000,
+                             headers={"Content-Type": "application/json"})
+    assert deep.status_code == 400
+    blank = gateway.call("alice", "POST", "/api/v1/applications", {
+        "kind": "student_exchange", "title": "   ", "data": {"program": " ", "motivation": "\t"}})
+    assert blank.status_code == 422 and set(blank.json()["errors"]) == {"title", "data"}
+    token = gateway.http.post(f"{base}/api/v1/auth/token", json={"username": "alice", "password": "demo"})
+    assert token.headers["Cache-Control"] == "no-store"
+    anonymous = gateway.http.get(f"{base}/api/v1/applications")
+    assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"] == "Bearer"
