@@ -51,7 +51,10 @@ class Settings:
     access_token_ttl: int = 3600
     service_token_ttl: int = 60
     upstream_timeout: float = 10.0
-    max_request_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = 10 * 1024 * 1024
+    max_request_bytes: int = 11 * 1024 * 1024
+    max_documents_per_application: int = 20
+    documents_dir: Path = Path("var/documents")
     relay_batch_size: int = 200
     relay_sweep_seconds: float = 5.0
     retry_delay_ms: int = 5000
@@ -88,7 +91,12 @@ class Settings:
             access_token_ttl=_int(env, "MOBILITY_ACCESS_TOKEN_TTL", 3600),
             service_token_ttl=_int(env, "MOBILITY_SERVICE_TOKEN_TTL", 60),
             upstream_timeout=_float(env, "MOBILITY_UPSTREAM_TIMEOUT", 10.0),
-            max_request_bytes=_int(env, "MOBILITY_MAX_REQUEST_BYTES", 10 * 1024 * 1024),
+            max_upload_bytes=_int(env, "MOBILITY_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
+            # a whole request may carry one maximal upload plus its multipart framing
+            max_request_bytes=_int(env, "MOBILITY_MAX_REQUEST_BYTES",
+                                   _int(env, "MOBILITY_MAX_UPLOAD_BYTES", 10 * 1024 * 1024) + 1024 * 1024),
+            max_documents_per_application=_int(env, "MOBILITY_MAX_DOCUMENTS_PER_APPLICATION", 20),
+            documents_dir=Path(env.get("MOBILITY_DOCUMENTS_DIR") or var_dir / "documents"),
             relay_batch_size=_int(env, "MOBILITY_RELAY_BATCH_SIZE", 200),
             relay_sweep_seconds=_float(env, "MOBILITY_RELAY_SWEEP_SECONDS", 5.0),
             retry_delay_ms=_int(env, "MOBILITY_RETRY_DELAY_MS", 5000),

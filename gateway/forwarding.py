@@ -16,7 +16,10 @@ from chassis.tokens import GATEWAY_AUDIENCE, Signer, Verifier
 from chassis.tracing import correlation_id, request_id
 from gateway.upstreams import Upstream
 
-ROUTES = {"applications": "applications", "tasks": "reviews", "notifications": "notifications"}
+ROUTES = {
+    "applications": "applications", "programs": "applications", "partners": "applications",
+    "tasks": "reviews", "notifications": "notifications",
+}
 HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
     "transfer-encoding", "upgrade", "host", "content-length", "authorization", "cookie", "set-cookie",

@@ -120,12 +120,15 @@ def keys(settings: Settings) -> None:
 @main.command("seed-demo")
 @click.pass_obj
 def seed_demo(settings: Settings) -> None:
-    """Create the demo accounts (password 'demo') that do not exist yet."""
+    """Create the demo accounts (password 'demo'), partners and programs that do not exist yet."""
     from gateway import demo
+    from services.applications import demo as programs_demo
 
     with make_sessionmaker(make_engine(settings.database_url("gateway")))() as session, session.begin():
         created = demo.seed(session)
-    click.echo(f"demo accounts created: {created}")
+    with make_sessionmaker(make_engine(settings.database_url("applications")))() as session, session.begin():
+        programs = programs_demo.seed(session)
+    click.echo(f"demo accounts created: {created}; demo partners and programs created: {programs}")
 
 
 @main.group()

@@ -20,6 +20,7 @@ from eventbus.broker import connect
 from gateway import demo
 from gateway.upstreams import WsgiUpstream
 from mobility import registry
+from services.applications import demo as programs_demo
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +54,8 @@ class Embedded:
         if seed_demo:
             with make_sessionmaker(self.engines["gateway"])() as session, session.begin():
                 demo.seed(session)
+            with make_sessionmaker(self.engines["applications"])() as session, session.begin():
+                programs_demo.seed(session)
         for name in SERVICES:
             self.apps[name] = registry.create_app(name, s, engine=self.engines[name])
         upstreams = {name: WsgiUpstream(self.apps[name]) for name in SERVICES}

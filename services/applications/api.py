@@ -1,92 +1,270 @@
-"""HTTP resources of the applications service (behind the gateway at /api/v1/applications)."""
+"""HTTP resources for applications (behind the gateway at /api/v1/applications).
+
+Changes name the version they saw (If-Match: "<version>" or a "version" field); responses carry
+ETag: "<version>". Someone else's application is "not found": its existence is not disclosed.
+"""
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import Flask, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.errors import problem
 from chassis.tracing import correlation_id
-from eventbus import envelope, outbox
-from services.applications import domain
-from services.applications.models import Application
-from services.applications.schemas import ApplicationCreate, ApplicationOut
+from eventbus import outbox
+from services.applications import access, documents, domain
+from services.applications.events import application_event
+from services.applications.models import Application, Document, HistoryEntry, Program
+from services.applications.schemas import (
+    ApplicationCreate,
+    ApplicationOut,
+    ApplicationPage,
+    ApplicationPatch,
+    Change,
+    HistoryOut,
+    ListQuery,
+)
 
 blp = Blueprint("applications", __name__, url_prefix="/api/v1/applications", description="Applications")
-SOURCE = "/services/applications"
 
 
-def _own(session: Any, application_id: str, for_update: bool = False) -> Application:
-    # for_update: two concurrent submits of one draft must not both pass the status check.
+def register_domain_errors(app: Flask) -> None:
+    """The domain's refusals as problems, for every blueprint of the service."""
+    app.register_error_handler(domain.FormInvalid, lambda exc: problem(
+        422, "Unprocessable Entity", "The form has invalid fields; see errors.", errors=exc.errors))
+    for conflict in (domain.TransitionError, domain.VersionConflict, domain.WindowClosed):
+        app.register_error_handler(conflict, lambda exc: problem(409, "Conflict", str(exc)))
+    app.register_error_handler(documents.TooLarge, lambda exc: problem(413, "Content Too Large", str(exc)))
+    app.register_error_handler(documents.UnsupportedType,
+                               lambda exc: problem(415, "Unsupported Media Type", str(exc)))
+
+
+def load_readable(session: Session, application_id: str, for_update: bool = False) -> Application:
     application = session.get(Application, str(application_id), with_for_update=for_update or None)
-    # Someone else's application is "not found", not "forbidden": its existence is not disclosed.
-    if application is None or application.applicant != current_identity().username:
+    if application is None or not access.can_read(current_identity(), application):
         abort(404, message="No such application.")
     return application
 
 
+def load_own(session: Session, application_id: str) -> Application:
+    """The caller's own application, locked for the change (two concurrent changes: one wins, one 409s)."""
+    application = load_readable(session, application_id, for_update=True)
+    if not access.is_owner(current_identity(), application):
+        abort(403, message="Only the applicant can change an application.")
+    return application
+
+
+def seen_version(body: dict[str, Any] | None) -> int | None:
+    header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+    if header.isdigit():
+        return int(header)
+    return (body or {}).get("version")
+
+
+def _program(session: Session, program_id: str | None, kind: str) -> Program | None:
+    needs = domain.kind_of(kind).needs_program
+    if program_id is None:
+        if needs:
+            raise domain.FormInvalid({"program_id": ["A program is required for this kind."]})
+        return None
+    if not needs:
+        raise domain.FormInvalid({"program_id": ["This kind is not filed under a program."]})
+    program = session.get(Program, program_id)
+    if program is None or program.kind != kind:
+        raise domain.FormInvalid({"program_id": ["No such program for this kind."]})
+    return program
+
+
+def _etag(application: Application) -> dict[str, str]:
+    return {"ETag": f'"{application.version}"'}
+
+
+def _publish(session: Session, event_type: str, application: Application, **extra: Any) -> None:
+    program = session.get(Program, application.program_id) if application.program_id else None
+    outbox.add(session, application_event(event_type, application, program, correlationid=correlation_id(),
+                                          **extra))
+
+
 @blp.route("")
 class Applications(MethodView):
-    @blp.response(200, ApplicationOut(many=True))
-    def get(self) -> list[Application]:
+    @blp.arguments(ListQuery, location="query")
+    @blp.response(200, ApplicationPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """My applications (`view=mine`), or those in my review scope (`view=review`), newest change first."""
+        identity = current_identity()
+        query = select(Application)
+        if args["view"] == "mine":
+            query = query.where(Application.applicant == identity.username)
+        else:
+            everywhere, schools = access.review_scope(identity)
+            if not (everywhere or schools):
+                abort(403, message="Only reviewers have a review view.")
+            query = query.where(Application.status != "draft")
+            if not everywhere:
+                query = query.where(Application.school.in_(sorted(schools)))
+        for name in ("kind", "status", "school", "program_id"):
+            if args.get(name):
+                query = query.where(getattr(Application, name) == args[name])
+        if args.get("submitted_from"):
+            query = query.where(Application.submitted_at >= args["submitted_from"])
+        if args.get("submitted_to"):
+            query = query.where(Application.submitted_at < args["submitted_to"])
+        if args.get("modified_since"):
+            query = query.where(Application.updated_at > args["modified_since"])
+        if args.get("cursor"):
+            at, last_id = _decode_cursor(args["cursor"])
+            query = query.where(or_(Application.updated_at < at,
+                                    and_(Application.updated_at == at, Application.id < last_id)))
+        limit = args["limit"]
+        query = query.order_by(Application.updated_at.desc(), Application.id.desc()).limit(limit + 1)
         with ctx().sessions() as session:
-            query = select(Application).where(Application.applicant == current_identity().username)
-            return list(session.scalars(query.order_by(Application.created_at.desc())))
+            rows = list(session.scalars(query))
+        more = len(rows) > limit
+        items = rows[:limit]
+        return {"items": items, "next_cursor": _encode_cursor(items[-1]) if more else None}
 
     @blp.arguments(ApplicationCreate)
     @blp.response(201, ApplicationOut)
-    def post(self, body: dict[str, Any]) -> Application:
+    def post(self, body: dict[str, Any]) -> Any:
+        """Create a draft. The form may be incomplete; what is there must be valid."""
         identity = current_identity()
-        if not identity.has_role("student"):
-            abort(403, message="Only students can apply for a student exchange.")
+        kind = domain.kind_of(body["kind"])
+        if not access.may_file(identity, kind.filed_by):
+            abort(403, message=f"Your roles cannot file a {kind.name} application.")
         if not identity.school:
             abort(422, message="Your account has no school.", errors={"school": ["missing on the account"]})
-        application = domain.new_draft(
-            kind=body["kind"], applicant=identity.username, school=identity.school, locale=identity.locale,
-            title=body["title"], data=body["data"], now=datetime.now(UTC),
-        )
+        now = datetime.now(UTC)
         with ctx().sessions() as session, session.begin():
+            program = _program(session, body["program_id"], kind.name)
+            form = domain.validate_form(kind, body["form"], program, now.date(), complete=False)
+            application, history = domain.new_draft(
+                kind=kind.name, applicant=identity.username, applicant_name=identity.name or identity.username,
+                applicant_email=identity.email or "", school=identity.school, locale=identity.locale,
+                program=program, form=form, now=now,
+            )
             session.add(application)
-        return application
+            session.flush()
+            session.add(history)
+        return application, _etag(application)
 
 
 @blp.route("/<uuid:application_id>")
 class ApplicationItem(MethodView):
     @blp.response(200, ApplicationOut)
-    def get(self, application_id: str) -> Application:
+    def get(self, application_id: str) -> Any:
         with ctx().sessions() as session:
-            return _own(session, application_id)
+            application = load_readable(session, application_id)
+        return application, _etag(application)
+
+    @blp.arguments(ApplicationPatch)
+    @blp.response(200, ApplicationOut)
+    def patch(self, body: dict[str, Any], application_id: str) -> Any:
+        """Change the form (fields given replace, null removes) or the program; only in draft or
+        changes_requested, and only from the version you saw."""
+        now = datetime.now(UTC)
+        with ctx().sessions() as session, session.begin():
+            application = load_own(session, application_id)
+            domain.check_version(application, seen_version(body))
+            if application.status not in domain.EDITABLE:
+                raise domain.TransitionError(f"An application in status '{application.status}' cannot be edited.")
+            merged = {k: v for k, v in {**application.form, **body.get("form", {})}.items() if v is not None}
+            program_id = body["program_id"] if "program_id" in body else application.program_id
+            program = _program(session, program_id, application.kind)
+            form = domain.validate_form(domain.kind_of(application.kind), merged, program, now.date(), complete=False)
+            domain.edit(application, form, program, now)
+        return application, _etag(application)
 
 
 @blp.route("/<uuid:application_id>/submit")
 class Submit(MethodView):
+    @blp.arguments(Change, required=False)
     @blp.response(200, ApplicationOut)
-    def post(self, application_id: str) -> Application:
+    def post(self, body: dict[str, Any], application_id: str) -> Any:
+        """Submit a draft, or resubmit after changes were requested: the whole form must be valid, the
+        required documents there, and the program's window open."""
+        now = datetime.now(UTC)
+        identity = current_identity()
+        with ctx().sessions() as session, session.begin():
+            application = load_own(session, application_id)
+            domain.check_version(application, seen_version(body))
+            if application.status not in ("draft", "changes_requested"):
+                raise domain.TransitionError(f"An application in status '{application.status}' cannot be submitted.")
+            kind = domain.kind_of(application.kind)
+            program = session.get(Program, application.program_id) if application.program_id else None
+            domain.check_window(program, now)
+            errors: dict[str, Any] = {}
+            try:
+                domain.validate_form(kind, application.form, program, now.date(), complete=True)
+            except domain.FormInvalid as exc:
+                errors.update(exc.errors)
+            missing = _missing_documents(session, application, kind.required_documents)
+            if missing:
+                errors["documents"] = [f"Upload a document of type '{t}'." for t in missing]
+            if errors:  # all at once: the form's fields and the documents
+                raise domain.FormInvalid(errors)
+            again = application.status == "changes_requested"
+            session.add(domain.transition(application, "submitted", actor=identity.username, now=now))
+            _publish(session, "application.resubmitted" if again else "application.submitted", application,
+                     submitted_at=now)
+        return application, _etag(application)
+
+
+def _missing_documents(session: Session, application: Application, required: tuple[str, ...]) -> list[str]:
+    present = set(session.scalars(select(Document.doc_type).where(Document.application_id == application.id)))
+    return [t for t in required if t not in present]
+
+
+@blp.route("/<uuid:application_id>/withdraw")
+class Withdraw(MethodView):
+    @blp.arguments(Change, required=False)
+    @blp.response(200, ApplicationOut)
+    def post(self, body: dict[str, Any], application_id: str) -> Any:
+        """Withdraw from any state that is not final."""
         now = datetime.now(UTC)
         with ctx().sessions() as session, session.begin():
-            application = _own(session, application_id, for_update=True)
-            try:
-                domain.submit(application, now)
-            except domain.TransitionError as exc:
-                abort(409, message=str(exc))
-            # The row and its event commit together: no event without the change, no change without it.
-            outbox.add(session, envelope.new_event(
-                "application.submitted", SOURCE, application.id,
-                {
-                    "application_id": application.id,
-                    "kind": application.kind,
-                    "applicant": application.applicant,
-                    "school": application.school,
-                    "version": application.version,
-                    "title": application.title,
-                    "locale": application.locale,
-                    "submitted_at": now.isoformat(),
-                },
-                correlationid=correlation_id(), aggregateversion=application.version,
-            ))
-        return application
+            application = load_own(session, application_id)
+            domain.check_version(application, seen_version(body))
+            before = application.status
+            session.add(domain.transition(application, "withdrawn", actor=current_identity().username, now=now,
+                                          comment=(body or {}).get("comment")))
+            _publish(session, "application.withdrawn", application, withdrawn_at=now, previous_status=before)
+        return application, _etag(application)
+
+
+@blp.route("/<uuid:application_id>/history")
+class History(MethodView):
+    @blp.response(200, HistoryOut(many=True))
+    def get(self, application_id: str) -> list[HistoryEntry]:
+        """Every status change: who, when, from → to, the version it made, and the comment."""
+        with ctx().sessions() as session:
+            load_readable(session, application_id)
+            query = select(HistoryEntry).where(HistoryEntry.application_id == str(application_id))
+            return list(session.scalars(query.order_by(HistoryEntry.id)))
+
+
+def _encode_cursor(application: Application) -> str:
+    raw = json.dumps([application.updated_at.isoformat(), application.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        at, last_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return datetime.fromisoformat(at), str(last_id)
+    except (ValueError, TypeError) as exc:
+        abort(422, message="Invalid cursor.", errors={"cursor": ["Not a cursor this API gave out."]})
+        raise AssertionError from exc
+
+
+def count_documents(session: Session, application_id: str) -> int:
+    return int(session.scalar(select(func.count()).where(Document.application_id == application_id)) or 0)

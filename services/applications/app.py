@@ -7,8 +7,10 @@ from sqlalchemy import Engine
 
 from chassis.app import create_service_app
 from chassis.settings import Settings
-from services.applications.api import blp
+from services.applications import api, documents_api, programs_api
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
-    return create_service_app("applications", settings, [blp], engine)
+    app = create_service_app("applications", settings, [api.blp, documents_api.blp, programs_api.blp], engine)
+    api.register_domain_errors(app)
+    return app

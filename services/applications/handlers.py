@@ -1,24 +1,56 @@
-"""What the applications service does when an event arrives: one function per event type."""
+"""What the applications service does when an event arrives: one function per event type.
+
+The saga's applications side: review news moves the status, once, and announces the outcome.
+Stale or repeated news (an older version, an application withdrawn since) changes nothing.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy.orm import Session
 
+from eventbus import outbox
 from services.applications import domain
-from services.applications.models import Application
+from services.applications.events import application_event
+from services.applications.models import Application, Program
+
+
+def _data(event: CloudEvent) -> dict[str, Any]:
+    data = event.get_data()
+    assert isinstance(data, dict)
+    return data
 
 
 def on_review_task_created(session: Session, event: CloudEvent) -> None:
-    data = event.get_data()
-    assert isinstance(data, dict)
+    data = _data(event)
     if data["level"] != 1:
         return
     application = session.get(Application, data["application_id"], with_for_update=True)
     if application is not None:
-        domain.start_review(application, data["application_version"], datetime.now(UTC))
+        history = domain.start_review(application, data["application_version"], datetime.now(UTC))
+        if history is not None:
+            session.add(history)
 
 
-HANDLERS = {"review.task_created": on_review_task_created}
+def on_review_completed(session: Session, event: CloudEvent) -> None:
+    data = _data(event)
+    application = session.get(Application, data["application_id"], with_for_update=True)
+    if application is None:
+        return
+    now = datetime.now(UTC)
+    history = domain.complete_review(application, data["outcome"], data["application_version"],
+                                     actor=data["decided_by"], comment=data.get("comment"), now=now)
+    if history is None:
+        return
+    session.add(history)
+    program = session.get(Program, application.program_id) if application.program_id else None
+    outbox.add(session, application_event(
+        f"application.{application.status}", application, program,
+        correlationid=event.get_extension("correlationid"), decided_at=now, comment=data.get("comment"),
+    ))
+
+
+HANDLERS = {"review.task_created": on_review_task_created, "review.completed": on_review_completed}

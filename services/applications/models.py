@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from chassis.db import UTCDateTime
 
@@ -15,18 +15,91 @@ class Base(DeclarativeBase):
     pass
 
 
+REGIONS = ("belt_and_road", "asean", "europe", "americas", "other")
+
+program_partners = Table(
+    "program_partners",
+    Base.metadata,
+    Column("program_id", String(36), ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True),
+    Column("partner_id", String(36), ForeignKey("partners.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+class Partner(Base):
+    """A partner institution abroad."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    region: Mapped[str] = mapped_column(String(20))
+
+
+class Program(Base):
+    """An exchange program: its partners, its seats and its application window (the call)."""
+
+    __tablename__ = "programs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    seats: Mapped[int] = mapped_column(Integer)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    partners: Mapped[list[Partner]] = relationship(secondary=program_partners, lazy="selectin", order_by=Partner.name)
+
+
 class Application(Base):
     __tablename__ = "applications"
+    __table_args__ = (Index("ix_applications_updated", "updated_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
+    program_id: Mapped[str | None] = mapped_column(
+        ForeignKey("programs.id", name="fk_applications_program"), nullable=True, index=True
+    )
     applicant: Mapped[str] = mapped_column(String(80), index=True)
+    applicant_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    applicant_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     school: Mapped[str] = mapped_column(String(40), index=True)
     locale: Mapped[str] = mapped_column(String(5), default="zh")
     title: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(30), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    form: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class HistoryEntry(Base):
+    """One status change: who, when, from → to, with the version it produced and an optional comment."""
+
+    __tablename__ = "application_history"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(80))
+    from_status: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(30))
+    version: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Document(Base):
+    """An uploaded file: stored under its generated id, never under the name the uploader gave."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    doc_type: Mapped[str] = mapped_column(String(40))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,36 +1,131 @@
-"""Request and response schemas. Unknown fields are rejected; server-owned fields are dump-only."""
+"""Request and response schemas. Unknown fields are rejected, so server-owned fields (status, version as a
+field to set, applicant, timestamps) in a body are a 422 and nothing is stored."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-ONE_LINE_TEXT = validate.Regexp(
-    r"^(?=.*\S)[^\x00-\x1f\x7f]*$", error="Must not be blank or contain line breaks or control characters."
-)
-NOT_BLANK = validate.Regexp(r"\s*\S", error="Must not be blank.")  # Regexp matches from the start
+from services.applications.forms import KINDS
+from services.applications.models import REGIONS
 
-
-class StudentExchangeForm(Schema):
-    program = fields.String(required=True, validate=[validate.Length(min=1, max=120), NOT_BLANK])
-    term = fields.String(validate=validate.Length(max=40))
-    motivation = fields.String(required=True, validate=[validate.Length(min=1, max=5000), NOT_BLANK])
+UUID = validate.Regexp(r"^[0-9a-fA-F-]{36}$", error="Not a valid id.")
 
 
 class ApplicationCreate(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(["student_exchange"]))
-    title = fields.String(required=True, validate=[validate.Length(min=1, max=200), ONE_LINE_TEXT])
-    data = fields.Nested(StudentExchangeForm, required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(sorted(KINDS)))
+    program_id = fields.String(load_default=None, allow_none=True, validate=UUID)
+    form = fields.Dict(required=True, metadata={"description": "the kind's form; see docs/examples/<kind>.json"})
+
+
+class ApplicationPatch(Schema):
+    program_id = fields.String(allow_none=True, validate=UUID)
+    form = fields.Dict(metadata={"description": "fields to change; null removes a field"})
+    version = fields.Integer(metadata={"description": "the version you saw (or send If-Match)"})
+
+
+class Change(Schema):
+    version = fields.Integer(metadata={"description": "the version you saw (or send If-Match)"})
+    comment = fields.String(validate=validate.Length(max=2000), load_default=None)
+
+
+class ListQuery(Schema):
+    view = fields.String(load_default="mine", validate=validate.OneOf(["mine", "review"]),
+                         metadata={"description": "mine: my applications; review: those in my review scope"})
+    kind = fields.String(validate=validate.OneOf(sorted(KINDS)))
+    status = fields.String()
+    school = fields.String()
+    program_id = fields.String(validate=UUID)
+    submitted_from = fields.AwareDateTime()
+    submitted_to = fields.AwareDateTime()
+    modified_since = fields.AwareDateTime(metadata={"description": "only those changed after this instant"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(metadata={"description": "next_cursor of the previous page"})
 
 
 class ApplicationOut(Schema):
+    id = fields.String()
+    kind = fields.String()
+    program_id = fields.String(allow_none=True)
+    applicant = fields.String()
+    applicant_name = fields.String()
+    school = fields.String()
+    title = fields.String()
+    status = fields.String()
+    version = fields.Integer()
+    form = fields.Dict()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+
+
+class ApplicationPage(Schema):
+    items = fields.List(fields.Nested(ApplicationOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class HistoryOut(Schema):
+    at = fields.DateTime()
+    actor = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    version = fields.Integer()
+    comment = fields.String(allow_none=True)
+
+
+class PartnerIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$", error="Two-letter ISO code."))
+    region = fields.String(required=True, validate=validate.OneOf(REGIONS))
+
+
+class PartnerOut(PartnerIn):
     id = fields.String(dump_only=True)
-    kind = fields.String(dump_only=True)
-    applicant = fields.String(dump_only=True)
-    school = fields.String(dump_only=True)
-    title = fields.String(dump_only=True)
-    status = fields.String(dump_only=True)
-    version = fields.Integer(dump_only=True)
-    data = fields.Dict(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
-    submitted_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class ProgramIn(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,59}$"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(load_default="student_exchange", validate=validate.OneOf(["student_exchange"]))
+    seats = fields.Integer(required=True, validate=validate.Range(min=0, max=10000))
+    opens_at = fields.AwareDateTime(required=True)
+    closes_at = fields.AwareDateTime(required=True)
+    partner_ids = fields.List(fields.String(validate=UUID), required=True, validate=validate.Length(min=1))
+
+
+class ProgramPatch(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    seats = fields.Integer(validate=validate.Range(min=0, max=10000))
+    opens_at = fields.AwareDateTime()
+    closes_at = fields.AwareDateTime()
+    partner_ids = fields.List(fields.String(validate=UUID), validate=validate.Length(min=1))
+
+
+class ProgramOut(Schema):
+    id = fields.String()
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    seats = fields.Integer()
+    opens_at = fields.DateTime()
+    closes_at = fields.DateTime()
+    is_open = fields.Boolean()
+    partners = fields.List(fields.Nested(PartnerOut))
+
+
+class ProgramQuery(Schema):
+    open = fields.Boolean(metadata={"description": "only programs whose window is open now"})
+
+
+class DocumentOut(Schema):
+    id = fields.String()
+    doc_type = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_by = fields.String()
+    created_at = fields.DateTime()
+
+
+class DocumentUpload(Schema):
+    doc_type = fields.String(required=True)

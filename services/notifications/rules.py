@@ -39,6 +39,11 @@ def _reviewers(session: Session, data: dict[str, Any]) -> list[Recipient]:
 
 RULES = {
     "application.submitted": _applicant,
+    "application.resubmitted": _applicant,
+    "application.changes_requested": _applicant,
+    "application.approved": _applicant,
+    "application.rejected": _applicant,
+    "application.withdrawn": _applicant,
     "review.task_created": _reviewers,
 }
 

@@ -10,6 +10,26 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "zh": ("申请已提交：{title}", "您的申请“{title}”已提交，正在等待审核。"),
         "en": ("Application submitted: {title}", "Your application \"{title}\" was submitted and awaits review."),
     },
+    "application.resubmitted": {
+        "zh": ("申请已重新提交：{title}", "您修改后的申请“{title}”已重新提交，正在等待审核。"),
+        "en": ("Application resubmitted: {title}", "Your revised application \"{title}\" was resubmitted."),
+    },
+    "application.changes_requested": {
+        "zh": ("申请需要修改：{title}", "审核人要求修改您的申请“{title}”：{comment}"),
+        "en": ("Changes requested: {title}", "The reviewers ask you to change \"{title}\": {comment}"),
+    },
+    "application.approved": {
+        "zh": ("申请已批准：{title}", "您的申请“{title}”已获批准。{comment}"),
+        "en": ("Application approved: {title}", "Your application \"{title}\" was approved. {comment}"),
+    },
+    "application.rejected": {
+        "zh": ("申请未获批准：{title}", "您的申请“{title}”未获批准：{comment}"),
+        "en": ("Application not approved: {title}", "Your application \"{title}\" was not approved: {comment}"),
+    },
+    "application.withdrawn": {
+        "zh": ("申请已撤回：{title}", "您已撤回申请“{title}”。"),
+        "en": ("Application withdrawn: {title}", "You withdrew the application \"{title}\"."),
+    },
     "review.task_created": {
         "zh": ("新的审核任务：{title}", "{applicant} 的申请“{title}”等待您审核（第 {level} 级），截止 {due_at}。"),
         "en": (
@@ -30,7 +50,8 @@ class Rendered:
 def render(event_type: str, locale: str, data: dict[str, Any], public_base_url: str) -> Rendered:
     texts = TEXTS[event_type]
     subject, body = texts.get(locale) or texts["zh"]
-    values = {"title": data.get("title") or data.get("application_id", ""), **data}
+    values = {k: "" if v is None else v for k, v in data.items()}
+    values["title"] = data.get("title") or data.get("application_id", "")
     link = f"{public_base_url}/applications/{data['application_id']}"
     text = body.format_map(_Default(values))
     return Rendered(subject=subject.format_map(_Default(values)), body=f"{text}\n\n{link}\n", link=link)

@@ -14,6 +14,7 @@ def test_consumer_killed_mid_handler_gets_the_message_again_and_applies_it_once(
     reviews_db = stack.env["MOBILITY_REVIEWS_DATABASE_URL"]
     count_tasks = "SELECT count(*) FROM review_tasks WHERE application_id = %s"
     application = gateway.apply("alice")
+    gateway.upload_required("alice", application)
 
     # The handler's INSERT INTO review_tasks waits on this lock: the worker is caught mid-handler,
     # its inbox row written but not committed, the message delivered but not acked.

@@ -19,6 +19,7 @@ def test_relay_killed_between_publish_and_mark_republishes_and_the_consumer_appl
         topology.declare(connection, "probe", ["application.submitted"], retry_delay_ms=1000)
 
     application = gateway.apply("alice")
+    gateway.upload_required("alice", application)
     stack.kill("worker-applications")  # its relay must not publish before the trap is set
     assert gateway.submit("alice", application["id"]).status_code == 200
     pending = "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND type = 'application.submitted'"

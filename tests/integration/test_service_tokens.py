@@ -13,8 +13,9 @@ from flask.testing import FlaskClient
 from chassis.settings import Settings
 from chassis.tokens import Identity, Signer, ensure_keypair
 from mobility import registry
+from tests.support.api import example
 
-ALICE = Identity(username="alice", roles=[{"role": "student", "school": "cs"}], school="cs")
+ALICE = Identity(username="alice", roles=[{"role": "teacher", "school": "cs"}], school="cs")
 
 
 @pytest.fixture
@@ -77,13 +78,13 @@ def test_identity_headers_are_not_trusted(setup) -> None:  # type: ignore[no-unt
     assert client.get("/api/v1/applications", headers={"X-User": "alice", "X-Roles": "admin"}).status_code == 401
     bob = Identity(username="bob", roles=[{"role": "student", "school": "cs"}], school="cs")
     alice_token = signer.sign(ALICE, audience="applications", ttl=60)
-    created = client.post("/api/v1/applications", headers={"Authorization": f"Bearer {alice_token}"}, json={
-        "kind": "student_exchange", "title": "Berlin", "data": {"program": "p", "motivation": "m"}})
+    created = client.post("/api/v1/applications", headers={"Authorization": f"Bearer {alice_token}"},
+                          json=example("faculty_exchange"))
     assert created.status_code == 201
     # bob's token plus headers claiming to be alice: the token decides, alice's application stays hidden
     bob_token = signer.sign(bob, audience="applications", ttl=60)
     spoof = {"Authorization": f"Bearer {bob_token}", "X-User": "alice", "X-Forwarded-User": "alice", "X-Roles": "admin"}
-    assert client.get("/api/v1/applications", headers=spoof).json == []
+    assert client.get("/api/v1/applications", headers=spoof).json["items"] == []
     assert client.get(f"/api/v1/applications/{created.json['id']}", headers=spoof).status_code == 404
 
 

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import copy
+import json
+from pathlib import Path
 from typing import Any
 
 import requests
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def example(kind: str) -> dict[str, Any]:
+    return json.loads((EXAMPLES / f"{kind}.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 class Gateway:
@@ -21,19 +31,45 @@ class Gateway:
         self.tokens[username] = r.json()["access_token"]
         return self.tokens[username]
 
-    def call(self, user: str, method: str, path: str, json: Any = None) -> requests.Response:
+    def call(self, user: str, method: str, path: str, json: Any = None, **kwargs: Any) -> requests.Response:
         if user not in self.tokens:
             self.login(user)
-        return self.http.request(method, f"{self.base_url}{path}", json=json, timeout=15,
-                                 headers={"Authorization": f"Bearer {self.tokens[user]}"})
+        headers = {"Authorization": f"Bearer {self.tokens[user]}", **kwargs.pop("headers", {})}
+        return self.http.request(method, f"{self.base_url}{path}", json=json, timeout=15, headers=headers, **kwargs)
 
-    def apply(self, user: str, title: str = "Semester at TU Berlin") -> dict[str, Any]:
-        r = self.call(user, "POST", "/api/v1/applications", {
-            "kind": "student_exchange", "title": title,
-            "data": {"program": "tu-berlin-2027", "motivation": "Robotics courses I cannot take at home."},
-        })
+    def apply(self, user: str, kind: str = "student_exchange", **form_changes: Any) -> dict[str, Any]:
+        body = copy.deepcopy(example(kind))
+        body["form"].update(form_changes)
+        r = self.call(user, "POST", "/api/v1/applications", body)
         assert r.status_code == 201, r.text
         return r.json()  # type: ignore[no-any-return]
 
-    def submit(self, user: str, application_id: str) -> requests.Response:
-        return self.call(user, "POST", f"/api/v1/applications/{application_id}/submit")
+    def upload(self, user: str, application_id: str, doc_type: str, content: bytes = PDF,
+               filename: str = "scan.pdf") -> requests.Response:
+        return self.call(user, "POST", f"/api/v1/applications/{application_id}/documents",
+                         data={"doc_type": doc_type}, files={"file": (filename, content, "application/pdf")})
+
+    def upload_required(self, user: str, application: dict[str, Any]) -> None:
+        from services.applications.forms import KINDS
+
+        for doc_type in KINDS[application["kind"]].required_documents:
+            r = self.upload(user, application["id"], doc_type)
+            assert r.status_code == 201, r.text
+
+    def submit(self, user: str, application_id: str, version: int | None = None) -> requests.Response:
+        if version is None:
+            version = self.call(user, "GET", f"/api/v1/applications/{application_id}").json().get("version")
+        return self.call(user, "POST", f"/api/v1/applications/{application_id}/submit",
+                         headers={"If-Match": f'"{version}"'})
+
+    def apply_and_submit(self, user: str, kind: str = "student_exchange", **form_changes: Any) -> dict[str, Any]:
+        application = self.apply(user, kind, **form_changes)
+        self.upload_required(user, application)
+        r = self.submit(user, application["id"])
+        assert r.status_code == 200, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    def mine(self, user: str) -> list[dict[str, Any]]:
+        r = self.call(user, "GET", "/api/v1/applications")
+        assert r.status_code == 200, r.text
+        return r.json()["items"]  # type: ignore[no-any-return]

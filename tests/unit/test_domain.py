@@ -7,39 +7,107 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.applications import domain as applications
+from services.applications.forms import KINDS
+from services.applications.models import Program
 from services.notifications import templates
 from services.reviews import domain as reviews
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
-def _draft() -> applications.Application:
-    return applications.new_draft(kind="student_exchange", applicant="alice", school="cs", locale="en",
-                                  title="Berlin", data={"program": "p", "motivation": "m"}, now=NOW)
+def _draft(now: datetime = NOW) -> applications.Application:
+    application, _ = applications.new_draft(
+        kind="faculty_exchange", applicant="prof.li", applicant_name="Li Wei", applicant_email="li@example.org",
+        school="cs", locale="zh", program=None, form={"purpose": "teaching", "destination_institution": "TU"},
+        now=now)
+    return application
 
 
 def test_submit_moves_a_draft_forward_and_bumps_the_version() -> None:
     app = _draft()
-    applications.submit(app, NOW)
+    entry = applications.transition(app, "submitted", actor="prof.li", now=NOW)
     assert (app.status, app.version, app.submitted_at) == ("submitted", 2, NOW)
+    assert (entry.from_status, entry.to_status, entry.version, entry.actor) == ("draft", "submitted", 2, "prof.li")
 
 
-def test_a_submitted_application_cannot_be_submitted_again() -> None:
+def test_a_submitted_application_cannot_be_submitted_again_or_edited() -> None:
     app = _draft()
-    applications.submit(app, NOW)
+    applications.transition(app, "submitted", actor="prof.li", now=NOW)
     with pytest.raises(applications.TransitionError, match="status 'submitted'"):
-        applications.submit(app, NOW)
+        applications.transition(app, "submitted", actor="prof.li", now=NOW)
+    with pytest.raises(applications.TransitionError, match="cannot be edited"):
+        applications.edit(app, {}, None, NOW)
     assert app.version == 2
+
+
+def test_withdrawal_from_any_open_state_and_never_from_a_final_one() -> None:
+    for path in ([], ["submitted"], ["submitted", "in_review"], ["submitted", "in_review", "changes_requested"]):
+        app = _draft()
+        for step in path:
+            applications.transition(app, step, actor="x", now=NOW)
+        applications.transition(app, "withdrawn", actor="prof.li", now=NOW)
+        assert app.status == "withdrawn"
+    for final in ("approved", "rejected"):
+        app = _draft()
+        applications.transition(app, "submitted", actor="x", now=NOW)
+        applications.transition(app, final, actor="x", now=NOW)
+        with pytest.raises(applications.TransitionError):
+            applications.transition(app, "withdrawn", actor="prof.li", now=NOW)
+
+
+def test_a_stale_or_missing_version_is_a_conflict() -> None:
+    app = _draft()
+    applications.check_version(app, 1)
+    with pytest.raises(applications.VersionConflict, match="you saw version 0"):
+        applications.check_version(app, 0)
+    with pytest.raises(applications.VersionConflict, match="If-Match"):
+        applications.check_version(app, None)
 
 
 def test_review_starts_only_for_the_version_that_was_submitted() -> None:
     app = _draft()
-    applications.submit(app, NOW)
-    assert applications.start_review(app, seen_version=1, now=NOW) is False  # stale news
+    applications.transition(app, "submitted", actor="prof.li", now=NOW)
+    assert applications.start_review(app, seen_version=1, now=NOW) is None  # stale news
     assert app.status == "submitted"
-    assert applications.start_review(app, seen_version=2, now=NOW) is True
+    assert applications.start_review(app, seen_version=2, now=NOW) is not None
     assert (app.status, app.version) == ("in_review", 3)
-    assert applications.start_review(app, seen_version=2, now=NOW) is False  # again: no effect
+    assert applications.start_review(app, seen_version=2, now=NOW) is None  # again: no effect
+
+
+def test_a_review_outcome_applies_once_and_not_after_withdrawal() -> None:
+    app = _draft()
+    applications.transition(app, "submitted", actor="prof.li", now=NOW)  # v2
+    applications.start_review(app, 2, NOW)  # v3
+    assert applications.complete_review(app, "approved", 2, actor="icd.officer", comment=None, now=NOW)
+    assert app.status == "approved"
+    assert applications.complete_review(app, "rejected", 2, actor="icd.officer", comment=None, now=NOW) is None
+    withdrawn = _draft()
+    applications.transition(withdrawn, "submitted", actor="x", now=NOW)
+    applications.transition(withdrawn, "withdrawn", actor="x", now=NOW)
+    assert applications.complete_review(withdrawn, "approved", 2, actor="x", comment=None, now=NOW) is None
+
+
+def test_date_rules_future_order_and_duration() -> None:
+    kind = KINDS["hosted_event"]
+    today = NOW.date()
+    past = {"start_date": today - timedelta(days=1), "end_date": today + timedelta(days=1)}
+    assert set(applications.rule_errors(kind, past, None, today)) == {"start_date"}
+    backwards = {"start_date": today + timedelta(days=10), "end_date": today + timedelta(days=9)}
+    assert "before the start" in applications.rule_errors(kind, backwards, None, today)["end_date"]
+    too_long = {"start_date": today + timedelta(days=10), "end_date": today + timedelta(days=40)}
+    assert "at most 30 days" in applications.rule_errors(kind, too_long, None, today)["end_date"]
+    fine = {"start_date": today + timedelta(days=10), "end_date": today + timedelta(days=39)}
+    assert applications.rule_errors(kind, fine, None, today) == {}
+
+
+def test_the_window_is_open_between_its_instants() -> None:
+    program = Program(id="p", code="c", name="Berlin 2031", kind="student_exchange", seats=1,
+                      opens_at=NOW, closes_at=NOW + timedelta(days=30))
+    applications.check_window(program, NOW)
+    with pytest.raises(applications.WindowClosed, match="open on"):
+        applications.check_window(program, NOW - timedelta(seconds=1))
+    with pytest.raises(applications.WindowClosed, match="closed on"):
+        applications.check_window(program, NOW + timedelta(days=30))
 
 
 def test_first_review_level_is_the_school_coordinator_with_a_due_date() -> None:

@@ -1,0 +1,72 @@
+"""Document storage: type decided by content, stored under a generated id with its sha256, never under
+the uploader's file name (which is kept, cleaned, only for the download's Content-Disposition)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import filetype
+
+ALLOWED = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class TooLarge(Exception):
+    """The file is over the size cap (HTTP 413)."""
+
+
+class UnsupportedType(Exception):
+    """The content is not PDF, PNG or JPEG, whatever its name says (HTTP 415)."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    content_type: str
+    size: int
+    sha256: str
+
+
+def clean_filename(name: str | None, fallback: str) -> str:
+    """The last path segment, without control characters (NUL, CR, LF…), at most 200 characters."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = _UNSAFE.sub("", base).strip().strip(".")
+    return base[:200] or fallback
+
+
+def store(stream: IO[bytes], directory: Path, document_id: str, max_bytes: int) -> Stored:
+    """Copy the upload to `directory/<document_id>` if it is small enough and really PDF, PNG or JPEG."""
+    directory.mkdir(parents=True, exist_ok=True)
+    digest, size, head = hashlib.sha256(), 0, b""
+    fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            while chunk := stream.read(1024 * 1024):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise TooLarge(f"The file is larger than {max_bytes // (1024 * 1024)} MB.")
+                if len(head) < 512:
+                    head += chunk[: 512 - len(head)]
+                digest.update(chunk)
+                tmp.write(chunk)
+        kind = filetype.guess(head)
+        if kind is None or kind.mime not in ALLOWED:
+            raise UnsupportedType("Only PDF, PNG and JPEG files are accepted (judged by their content).")
+        os.replace(tmp_name, directory / document_id)
+        return Stored(content_type=kind.mime, size=size, sha256=digest.hexdigest())
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def path_of(directory: Path, document_id: str) -> Path:
+    return directory / document_id
+
+
+def remove(directory: Path, document_id: str) -> None:
+    (directory / document_id).unlink(missing_ok=True)

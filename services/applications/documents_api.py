@@ -1,0 +1,90 @@
+"""HTTP resources for an application's documents (behind the gateway at /api/v1/applications/{id}/documents).
+
+Upload: the applicant, while the application is editable, multipart field `file` plus `doc_type`.
+List and download: the applicant and the reviewers in scope. Downloads are attachments with nosniff.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import request, send_file
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from sqlalchemy import select
+
+from chassis.app import ctx
+from chassis.auth import current_identity
+from services.applications import documents, domain
+from services.applications.api import count_documents, load_own, load_readable
+from services.applications.models import Document
+from services.applications.schemas import DocumentOut, DocumentUpload
+
+blp = Blueprint("documents", __name__, url_prefix="/api/v1/applications", description="Application documents")
+
+
+@blp.route("/<uuid:application_id>/documents")
+class Documents(MethodView):
+    @blp.response(200, DocumentOut(many=True))
+    def get(self, application_id: str) -> list[Document]:
+        with ctx().sessions() as session:
+            load_readable(session, application_id)
+            query = select(Document).where(Document.application_id == str(application_id))
+            return list(session.scalars(query.order_by(Document.created_at)))
+
+    @blp.arguments(DocumentUpload, location="form")
+    @blp.response(201, DocumentOut)
+    def post(self, form: dict[str, Any], application_id: str) -> Document:
+        """Upload one file (PDF, PNG or JPEG by content; size-capped) as multipart field `file`."""
+        settings = ctx().settings
+        upload = request.files.get("file")
+        if upload is None:
+            abort(422, message="Attach the file as multipart field 'file'.", errors={"file": ["Missing file."]})
+        document_id = str(uuid.uuid4())
+        with ctx().sessions() as session, session.begin():
+            application = load_own(session, application_id)
+            if application.status not in domain.EDITABLE:
+                raise domain.TransitionError(
+                    f"Documents can be added in draft or changes_requested, not in '{application.status}'.")
+            kind = domain.kind_of(application.kind)
+            if form["doc_type"] not in kind.document_types:
+                abort(422, message="Unknown document type for this kind.",
+                      errors={"doc_type": [f"One of: {', '.join(kind.document_types)}."]})
+            if count_documents(session, application.id) >= settings.max_documents_per_application:
+                abort(409, message=f"An application holds at most {settings.max_documents_per_application} documents.")
+            stored = documents.store(upload.stream, settings.documents_dir, document_id, settings.max_upload_bytes)
+            try:
+                document = Document(
+                    id=document_id, application_id=application.id, doc_type=form["doc_type"],
+                    filename=documents.clean_filename(upload.filename,
+                                                      form["doc_type"] + documents.ALLOWED[stored.content_type]),
+                    content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
+                    uploaded_by=current_identity().username, created_at=datetime.now(UTC),
+                )
+                session.add(document)
+                session.flush()
+            except BaseException:
+                documents.remove(settings.documents_dir, document_id)
+                raise
+        return document
+
+
+@blp.route("/<uuid:application_id>/documents/<uuid:document_id>")
+class DocumentFile(MethodView):
+    @blp.response(200, description="the file, as an attachment")
+    def get(self, application_id: str, document_id: str) -> Any:
+        with ctx().sessions() as session:
+            load_readable(session, application_id)
+            document = session.get(Document, str(document_id))
+            if document is None or document.application_id != str(application_id):
+                abort(404, message="No such document.")
+        response = send_file(
+            documents.path_of(ctx().settings.documents_dir, document.id), mimetype=document.content_type,
+            as_attachment=True, download_name=document.filename, max_age=0,
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response

@@ -1,0 +1,81 @@
+"""The saga's applications side on RabbitMQ and PostgreSQL: review.completed moves the status once, even
+when delivered twice, and the matching application.* event is published."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from chassis.worker import bus_components
+from eventbus import envelope
+from eventbus.broker import Publisher, connect
+from eventbus.consumer import Consumer
+from services.applications.handlers import HANDLERS
+from tests.support import wait
+from tests.support.service_api import Api
+
+
+def _completed(application: dict[str, Any], outcome: str, version: int) -> Any:
+    return envelope.new_event("review.completed", "/services/reviews", application["id"], {
+        "application_id": application["id"], "application_version": version, "outcome": outcome, "level": 1,
+        "comment": "Please attach the budget breakdown." if outcome == "changes_requested" else "Fine.",
+        "decided_by": "icd.officer", "decided_at": datetime.now(UTC).isoformat()})
+
+
+@pytest.fixture
+def consumer(api: Api, amqp_url: str, running):  # type: ignore[no-untyped-def]
+    from chassis.settings import Settings
+
+    settings = Settings.from_env({"MOBILITY_BROKER_URL": amqp_url, "MOBILITY_RETRY_DELAY_MS": "200"})
+    consumer = next(c for c in bus_components("applications", settings, api.engine, HANDLERS)
+                    if isinstance(c, Consumer))
+    running(consumer)
+    assert consumer.ready.wait(15)
+    return amqp_url
+
+
+def _deliver_twice(broker_url: str, event: Any) -> None:
+    with connect(broker_url) as connection:
+        publisher = Publisher(connection)
+        for _ in range(2):
+            publisher.publish(envelope.to_json(event), routing_key="review.completed", message_id=event.get_id())
+
+
+def _status(api: Api, application_id: str) -> str:
+    with api.engine.connect() as c:
+        return str(c.scalar(text("SELECT status FROM applications WHERE id = :id"), {"id": application_id}))
+
+
+@pytest.mark.parametrize("outcome", ["approved", "rejected", "changes_requested"])
+def test_review_completed_moves_the_status_once_and_announces_it(api: Api, consumer: str, outcome: str) -> None:
+    application = api.ready("prof.li", "faculty_exchange")
+    submitted = api.submit("prof.li", application).json
+    event = _completed(application, outcome, submitted["version"])
+    _deliver_twice(consumer, event)
+    wait.until(lambda: _status(api, application["id"]) == outcome, what=f"status {outcome}")
+    sentinel = _completed(application, "approved", submitted["version"])  # a later, different decision
+    _deliver_twice(consumer, sentinel)
+    wait.until(lambda: api.count("SELECT count(*) FROM inbox WHERE event_type = 'review.completed'") == 2,
+               what="both decisions seen")
+    assert _status(api, application["id"]) == outcome  # the second decision is stale news
+    assert api.count(f"SELECT count(*) FROM outbox WHERE type = 'application.{outcome}'") == 1
+    history = api.call("prof.li", "GET", f"/api/v1/applications/{application['id']}/history").json
+    assert [h["to_status"] for h in history].count(outcome) == 1
+    assert history[-1]["actor"] == "icd.officer"
+
+
+def test_changes_requested_lets_the_applicant_fix_and_resubmit(api: Api, consumer: str) -> None:
+    application = api.ready("prof.li", "faculty_exchange")
+    submitted = api.submit("prof.li", application).json
+    _deliver_twice(consumer, _completed(application, "changes_requested", submitted["version"]))
+    wait.until(lambda: _status(api, application["id"]) == "changes_requested", what="changes requested")
+    current = api.call("prof.li", "GET", f"/api/v1/applications/{application['id']}").json
+    path = f"/api/v1/applications/{application['id']}"
+    fixed = api.call("prof.li", "PATCH", path, version=current["version"], json={"form": {"budget": "36000"}})
+    assert fixed.status_code == 200
+    again = api.submit("prof.li", fixed.json)
+    assert again.status_code == 200 and again.json["status"] == "submitted"
+    assert api.count("SELECT count(*) FROM outbox WHERE type = 'application.resubmitted'") == 1
