@@ -125,5 +125,11 @@ def test_awkward_requests_get_clear_problems_not_500s(gateway: Gateway) -> None:
     assert blank.status_code == 422 and set(blank.json()["errors"]) == {"motivation"}
     token = gateway.http.post(f"{base}/api/v1/auth/token", json={"username": "alice", "password": "demo"})
     assert token.headers["Cache-Control"] == "no-store"
+    draft = gateway.apply("alice")
+    eleven_mb = b"%PDF-1.4\n" + b"0" * (11 * 1024 * 1024)
+    too_big = gateway.upload("alice", draft["id"], "transcript", eleven_mb)
+    assert too_big.status_code == 413 and too_big.headers["Content-Type"] == "application/problem+json"
+    disguised = gateway.upload("alice", draft["id"], "transcript", b"<html><body>hi</body></html>", "cv.pdf")
+    assert disguised.status_code == 415
     anonymous = gateway.http.get(f"{base}/api/v1/applications")
     assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"] == "Bearer"
