@@ -75,6 +75,7 @@ class Settings:
             name: env.get(f"MOBILITY_{name.upper()}_URL") or f"http://127.0.0.1:{DEFAULT_PORTS[name]}"
             for name in SERVICES
         }
+        max_upload = _int(env, "MOBILITY_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
         private = env.get("MOBILITY_JWT_PRIVATE_KEY_FILE")
         public = env.get("MOBILITY_JWT_PUBLIC_KEY_FILE")
         return cls(
@@ -91,10 +92,9 @@ class Settings:
             access_token_ttl=_int(env, "MOBILITY_ACCESS_TOKEN_TTL", 3600),
             service_token_ttl=_int(env, "MOBILITY_SERVICE_TOKEN_TTL", 60),
             upstream_timeout=_float(env, "MOBILITY_UPSTREAM_TIMEOUT", 10.0),
-            max_upload_bytes=_int(env, "MOBILITY_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
+            max_upload_bytes=max_upload,
             # a whole request may carry one maximal upload plus its multipart framing
-            max_request_bytes=_int(env, "MOBILITY_MAX_REQUEST_BYTES",
-                                   _int(env, "MOBILITY_MAX_UPLOAD_BYTES", 10 * 1024 * 1024) + 1024 * 1024),
+            max_request_bytes=_int(env, "MOBILITY_MAX_REQUEST_BYTES", max_upload + 1024 * 1024),
             max_documents_per_application=_int(env, "MOBILITY_MAX_DOCUMENTS_PER_APPLICATION", 20),
             documents_dir=Path(env.get("MOBILITY_DOCUMENTS_DIR") or var_dir / "documents"),
             relay_batch_size=_int(env, "MOBILITY_RELAY_BATCH_SIZE", 200),

@@ -24,6 +24,7 @@ HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
     "transfer-encoding", "upgrade", "host", "content-length", "authorization", "cookie", "set-cookie",
     "x-request-id", "x-correlation-id", "forwarded", "x-forwarded-for", "x-forwarded-host",
+    "date", "server",  # the gateway's own response carries these
 }
 log = structlog.get_logger(__name__)
 

@@ -32,10 +32,10 @@ def main(ctx: click.Context) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--no-demo", is_flag=True, help="Do not create the demo accounts.")
+@click.option("--no-demo", is_flag=True, help="Do not create the demo accounts, partners and programs.")
 @click.pass_obj
 def run(settings: Settings, host: str, port: int, no_demo: bool) -> None:
-    """Everything in one process: SQLite under ./var, in-memory bus, demo accounts."""
+    """Everything in one process: SQLite under ./var, in-memory bus, demo accounts, partners and programs."""
     from mobility.embedded import Embedded
 
     chassis_logging.configure(settings.log_level, service="embedded")

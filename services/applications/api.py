@@ -213,7 +213,8 @@ class Submit(MethodView):
             if errors:  # all at once: the form's fields and the documents
                 raise domain.FormInvalid(errors)
             again = application.status == "changes_requested"
-            session.add(domain.transition(application, "submitted", actor=identity.username, now=now))
+            session.add(domain.transition(application, "submitted", actor=identity.username, now=now,
+                                          comment=(body or {}).get("comment")))
             _publish(session, "application.resubmitted" if again else "application.submitted", application,
                      submitted_at=now)
         return application, _etag(application)

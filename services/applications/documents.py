@@ -49,7 +49,7 @@ def store(stream: IO[bytes], directory: Path, document_id: str, max_bytes: int) 
             while chunk := stream.read(1024 * 1024):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise TooLarge(f"The file is larger than {max_bytes // (1024 * 1024)} MB.")
+                    raise TooLarge(f"The file is larger than the {max_bytes / (1024 * 1024):g} MiB allowed.")
                 if len(head) < 512:
                     head += chunk[: 512 - len(head)]
                 digest.update(chunk)

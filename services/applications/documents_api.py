@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from flask import request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
@@ -22,6 +23,7 @@ from services.applications.api import count_documents, load_own, load_readable
 from services.applications.models import Document
 from services.applications.schemas import DocumentOut, DocumentUpload
 
+log = structlog.get_logger(__name__)
 blp = Blueprint("documents", __name__, url_prefix="/api/v1/applications", description="Application documents")
 
 
@@ -43,6 +45,14 @@ class Documents(MethodView):
         if upload is None:
             abort(422, message="Attach the file as multipart field 'file'.", errors={"file": ["Missing file."]})
         document_id = str(uuid.uuid4())
+        try:
+            return self._store(form, application_id, upload, document_id)
+        except BaseException:
+            documents.remove(settings.documents_dir, document_id)  # no file without its row
+            raise
+
+    def _store(self, form: dict[str, Any], application_id: str, upload: Any, document_id: str) -> Document:
+        settings = ctx().settings
         with ctx().sessions() as session, session.begin():
             application = load_own(session, application_id)
             if application.status not in domain.EDITABLE:
@@ -55,19 +65,14 @@ class Documents(MethodView):
             if count_documents(session, application.id) >= settings.max_documents_per_application:
                 abort(409, message=f"An application holds at most {settings.max_documents_per_application} documents.")
             stored = documents.store(upload.stream, settings.documents_dir, document_id, settings.max_upload_bytes)
-            try:
-                document = Document(
-                    id=document_id, application_id=application.id, doc_type=form["doc_type"],
-                    filename=documents.clean_filename(upload.filename,
-                                                      form["doc_type"] + documents.ALLOWED[stored.content_type]),
-                    content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
-                    uploaded_by=current_identity().username, created_at=datetime.now(UTC),
-                )
-                session.add(document)
-                session.flush()
-            except BaseException:
-                documents.remove(settings.documents_dir, document_id)
-                raise
+            document = Document(
+                id=document_id, application_id=application.id, doc_type=form["doc_type"],
+                filename=documents.clean_filename(upload.filename,
+                                                  form["doc_type"] + documents.ALLOWED[stored.content_type]),
+                content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
+                uploaded_by=current_identity().username, created_at=datetime.now(UTC),
+            )
+            session.add(document)
         return document
 
 
@@ -80,8 +85,12 @@ class DocumentFile(MethodView):
             document = session.get(Document, str(document_id))
             if document is None or document.application_id != str(application_id):
                 abort(404, message="No such document.")
+        path = documents.path_of(ctx().settings.documents_dir, document.id)
+        if not path.is_file():
+            log.error("documents.file_missing", document=document.id, path=str(path))
+            abort(404, message="The document's file is missing; the office has been told.")
         response = send_file(
-            documents.path_of(ctx().settings.documents_dir, document.id), mimetype=document.content_type,
+            path, mimetype=document.content_type,
             as_attachment=True, download_name=document.filename, max_age=0,
         )
         response.headers["X-Content-Type-Options"] = "nosniff"

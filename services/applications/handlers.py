@@ -49,7 +49,8 @@ def on_review_completed(session: Session, event: CloudEvent) -> None:
     program = session.get(Program, application.program_id) if application.program_id else None
     outbox.add(session, application_event(
         f"application.{application.status}", application, program,
-        correlationid=event.get_extension("correlationid"), decided_at=now, comment=data.get("comment"),
+        correlationid=event.get_extension("correlationid"), decided_at=data["decided_at"],
+        decided_by=data["decided_by"], comment=data.get("comment"),
     ))
 
 

@@ -22,7 +22,8 @@ def _user_event(n: int) -> Any:
 def _submitted_event() -> Any:
     return envelope.new_event("application.submitted", "/services/applications", "a1", {
         "application_id": "6a1b9f8e-3c2d-4e5f-8a9b-0c1d2e3f4a5b", "kind": "student_exchange", "applicant": "alice",
-        "school": "cs", "version": 2, "submitted_at": "2026-11-28T10:00:00+00:00"})
+        "applicant_name": "Alice Wang", "applicant_email": "alice@example.org", "locale": "en", "school": "cs",
+        "program_id": None, "title": "Berlin", "version": 2, "submitted_at": "2026-11-28T10:00:00+00:00"})
 
 
 def _bind_probe(bus: Bus, *routing_keys: str) -> None:
