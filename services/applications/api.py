@@ -16,6 +16,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from chassis.app import ctx
 from chassis.auth import current_identity
@@ -40,6 +41,8 @@ blp = Blueprint("applications", __name__, url_prefix="/api/v1/applications", des
 
 def register_domain_errors(app: Flask) -> None:
     """The domain's refusals as problems, for every blueprint of the service."""
+    app.register_error_handler(StaleDataError, lambda exc: problem(
+        409, "Conflict", "The application changed while you were changing it; reload it and try again."))
     app.register_error_handler(domain.FormInvalid, lambda exc: problem(
         422, "Unprocessable Entity", "The form has invalid fields; see errors.", errors=exc.errors))
     for conflict in (domain.TransitionError, domain.VersionConflict, domain.WindowClosed):
@@ -201,7 +204,8 @@ class Submit(MethodView):
                 raise domain.TransitionError(f"An application in status '{application.status}' cannot be submitted.")
             kind = domain.kind_of(application.kind)
             program = session.get(Program, application.program_id) if application.program_id else None
-            domain.check_window(program, now)
+            if application.status == "draft":  # a resubmission after changes were asked for may come late
+                domain.check_window(program, now)
             errors: dict[str, Any] = {}
             try:
                 domain.validate_form(kind, application.form, program, now.date(), complete=True)
@@ -216,7 +220,7 @@ class Submit(MethodView):
             session.add(domain.transition(application, "submitted", actor=identity.username, now=now,
                                           comment=(body or {}).get("comment")))
             _publish(session, "application.resubmitted" if again else "application.submitted", application,
-                     submitted_at=now)
+                     submitted_at=now, **domain.review_facts(application.form))
         return application, _etag(application)
 
 
@@ -238,7 +242,8 @@ class Withdraw(MethodView):
             before = application.status
             session.add(domain.transition(application, "withdrawn", actor=current_identity().username, now=now,
                                           comment=(body or {}).get("comment")))
-            _publish(session, "application.withdrawn", application, withdrawn_at=now, previous_status=before)
+            if application.submitted_at is not None:  # a draft nobody else has heard of is withdrawn quietly
+                _publish(session, "application.withdrawn", application, withdrawn_at=now, previous_status=before)
         return application, _etag(application)
 
 

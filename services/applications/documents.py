@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -32,11 +33,13 @@ class Stored:
     sha256: str
 
 
-def clean_filename(name: str | None, fallback: str) -> str:
-    """The last path segment, without control characters (NUL, CR, LF…), at most 200 characters."""
+def clean_filename(name: str | None, content_type: str, fallback: str) -> str:
+    """The last path segment, without control or format characters (NUL, CR, LF, right-to-left overrides),
+    ending in the extension of the type its content has: a PDF named evil.html downloads as evil.pdf."""
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    base = _UNSAFE.sub("", base).strip().strip(".")
-    return base[:200] or fallback
+    base = "".join(c for c in _UNSAFE.sub("", base) if unicodedata.category(c) != "Cf").strip().strip(".")
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    return (stem[:190] or fallback) + ALLOWED[content_type]
 
 
 def store(stream: IO[bytes], directory: Path, document_id: str, max_bytes: int) -> Stored:

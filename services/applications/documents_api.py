@@ -67,12 +67,12 @@ class Documents(MethodView):
             stored = documents.store(upload.stream, settings.documents_dir, document_id, settings.max_upload_bytes)
             document = Document(
                 id=document_id, application_id=application.id, doc_type=form["doc_type"],
-                filename=documents.clean_filename(upload.filename,
-                                                  form["doc_type"] + documents.ALLOWED[stored.content_type]),
+                filename=documents.clean_filename(upload.filename, stored.content_type, form["doc_type"]),
                 content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
                 uploaded_by=current_identity().username, created_at=datetime.now(UTC),
             )
             session.add(document)
+            application.updated_at = document.created_at  # reconcilers polling modified_since see it
         return document
 
 

@@ -143,6 +143,12 @@ def rule_errors(kind: Kind, form: dict[str, Any], program: Program | None, today
             errors["end_date"] = "Must not be before the start date."
         elif kind.max_days is not None and (end - start).days + 1 > kind.max_days:
             errors["end_date"] = f"The period may last at most {kind.max_days} days."
+    term = form.get("term")
+    if isinstance(term, str) and "-" in term:
+        year, season = term.split("-", 1)
+        starts = date(int(year), 2 if season == "spring" else 9, 1)
+        if starts <= today:
+            errors["term"] = "Choose a term that has not started yet."
     choices = form.get("partner_choices")
     if choices is not None and program is not None:
         offered = {p.id for p in program.partners}
@@ -152,6 +158,10 @@ def rule_errors(kind: Kind, form: dict[str, Any], program: Program | None, today
 
 
 def title_of(kind: str, form: dict[str, Any], program: Program | None) -> str:
+    return _title(kind, form, program)[:200]
+
+
+def _title(kind: str, form: dict[str, Any], program: Program | None) -> str:
     if kind == "student_exchange":
         return f"{program.name} ({form.get('term', '')})".replace(" ()", "") if program else "Student exchange"
     if kind == "faculty_exchange":
@@ -160,6 +170,13 @@ def title_of(kind: str, form: dict[str, Any], program: Program | None) -> str:
     if kind == "foreign_expert":
         return f"Foreign expert: {form.get('expert_name') or 'unnamed'}"
     return str(form.get("title") or "Hosted event")
+
+
+def review_facts(form: dict[str, Any]) -> dict[str, Any]:
+    """What review chains' conditions look at, carried on submission events: the period and the budget."""
+    start, end = form.get("start_date"), form.get("end_date")
+    days = (date.fromisoformat(end) - date.fromisoformat(start)).days + 1 if start and end else None
+    return {"duration_days": days, "budget": form.get("budget")}
 
 
 def kind_of(name: str) -> Kind:
@@ -180,7 +197,8 @@ def complete_review(
     an older version) is stale news: no effect."""
     if application.status not in ("submitted", "in_review") or outcome not in OUTCOMES:
         return None
-    if seen_version not in (application.version, application.version - 1):
-        # the review saw `submitted` (v) and we may have moved to in_review (v+1) since, nothing else
+    # The review decided on the submitted version v: we are still `submitted` (v), or `in_review` (v+1).
+    expected = application.version if application.status == "submitted" else application.version - 1
+    if seen_version != expected:
         return None
     return transition(application, OUTCOMES[outcome], actor=actor, now=now, comment=comment)

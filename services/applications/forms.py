@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 NOT_BLANK = validate.Regexp(r"\s*\S", error="Must not be blank.")  # Regexp matches from the start
-ONE_LINE_TEXT = validate.Regexp(
-    r"^(?=.*\S)[^\x00-\x1f\x7f]*$", error="Must not be blank or contain line breaks or control characters."
+ONE_LINE_TEXT = validate.Regexp(  # \Z, not $: "$" would let a trailing newline through
+    r"^(?=.*\S)[^\x00-\x1f\x7f]*\Z", error="Must not be blank or contain line breaks or control characters."
 )
-COUNTRY = validate.Regexp(r"^[A-Z]{2}$", error="Use a two-letter ISO 3166 country code, e.g. DE.")
+COUNTRY = validate.Regexp(r"^[A-Z]{2}\Z", error="Use a two-letter ISO 3166 country code, e.g. DE.")
 
 
 def _line(max_length: int = 200, **kwargs: object) -> fields.String:
@@ -45,7 +45,7 @@ class StudentExchangeForm(Schema):
         metadata={"description": "partner ids, first choice first, from the program's partners"},
     )
     term = fields.String(required=True, validate=validate.Regexp(
-        r"^\d{4}-(spring|fall)$", error="Use YEAR-spring or YEAR-fall, e.g. 2031-fall."))
+        r"^\d{4}-(spring|fall)\Z", error="Use YEAR-spring or YEAR-fall, e.g. 2031-fall."))
     gpa = fields.Decimal(required=True, places=2, as_string=True, validate=validate.Range(min=0, max=4))
     language_certificate = fields.Nested(LanguageCertificate, required=True)
     motivation = _text(required=True)

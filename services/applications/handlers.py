@@ -26,8 +26,6 @@ def _data(event: CloudEvent) -> dict[str, Any]:
 
 def on_review_task_created(session: Session, event: CloudEvent) -> None:
     data = _data(event)
-    if data["level"] != 1:
-        return
     application = session.get(Application, data["application_id"], with_for_update=True)
     if application is not None:
         history = domain.start_review(application, data["application_version"], datetime.now(UTC))

@@ -73,6 +73,10 @@ class Application(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
+    # Optimistic locking as the floor under the API's version checks: an UPDATE only succeeds if the row
+    # still has the version it was read with (SQLite ignores FOR UPDATE, so this is what stops a lost update).
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
 
 class HistoryEntry(Base):
     """One status change: who, when, from → to, with the version it produced and an optional comment."""
