@@ -51,6 +51,8 @@ class Settings:
     access_token_ttl: int = 3600
     service_token_ttl: int = 60
     upstream_timeout: float = 10.0
+    escalate_after_days: int = 3
+    deadline_check_seconds: float = 60.0
     max_upload_bytes: int = 10 * 1024 * 1024
     max_request_bytes: int = 11 * 1024 * 1024
     max_documents_per_application: int = 20
@@ -92,6 +94,8 @@ class Settings:
             access_token_ttl=_int(env, "MOBILITY_ACCESS_TOKEN_TTL", 3600),
             service_token_ttl=_int(env, "MOBILITY_SERVICE_TOKEN_TTL", 60),
             upstream_timeout=_float(env, "MOBILITY_UPSTREAM_TIMEOUT", 10.0),
+            escalate_after_days=_int(env, "MOBILITY_ESCALATE_AFTER_DAYS", 3),
+            deadline_check_seconds=_float(env, "MOBILITY_DEADLINE_CHECK_SECONDS", 60.0),
             max_upload_bytes=max_upload,
             # a whole request may carry one maximal upload plus its multipart framing
             max_request_bytes=_int(env, "MOBILITY_MAX_REQUEST_BYTES", max_upload + 1024 * 1024),

@@ -18,8 +18,11 @@ from gateway.upstreams import Upstream
 
 ROUTES = {
     "applications": "applications", "programs": "applications", "partners": "applications",
-    "tasks": "reviews", "notifications": "notifications",
+    "review-tasks": "reviews", "review-chains": "reviews", "review-stats": "reviews",
+    "notifications": "notifications",
 }
+# /api/v1/applications/<id>/<sub>: sub-resources another service owns
+NESTED = {("applications", "reviews"): "reviews"}
 HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
     "transfer-encoding", "upgrade", "host", "content-length", "authorization", "cookie", "set-cookie",
@@ -31,7 +34,8 @@ log = structlog.get_logger(__name__)
 
 def install(app: Flask, upstreams: dict[str, Upstream], signer: Signer, verifier: Verifier, ttl: int) -> None:
     def forward(resource: str, rest: str = "") -> Response:
-        service = ROUTES[resource]
+        parts = rest.split("/")
+        service = NESTED.get((resource, parts[1]), ROUTES[resource]) if len(parts) == 2 else ROUTES[resource]
         if service not in upstreams:
             raise NotFound(f"No API resource '{resource}'.")
         identity = identity_from_request(verifier, GATEWAY_AUDIENCE)
@@ -54,6 +58,6 @@ def install(app: Flask, upstreams: dict[str, Upstream], signer: Signer, verifier
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
     # Only the routed resources: the gateway's own paths (/api/v1/auth/...) keep their 405s, and an unknown
     # resource is a plain 404.
-    resource = "<any({}):resource>".format(", ".join(sorted(ROUTES)))
+    resource = "<any({}):resource>".format(", ".join(f'"{name}"' for name in sorted(ROUTES)))
     app.add_url_rule(f"/api/v1/{resource}", "forward", forward, methods=methods)
     app.add_url_rule(f"/api/v1/{resource}/<path:rest>", "forward_rest", forward, methods=methods)

@@ -10,7 +10,7 @@ from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy.orm import Session
 
 from services.notifications import rules, templates
-from services.notifications.models import Notification, Recipient
+from services.notifications.models import FeedEntry, Notification, Recipient
 
 
 def on_user_registered(session: Session, event: CloudEvent) -> None:
@@ -51,6 +51,14 @@ def notify(public_base_url: str) -> Callable[[Session, CloudEvent], None]:
     return handle
 
 
+def on_feed_only(session: Session, event: CloudEvent) -> None:
+    data = event.get_data()
+    assert isinstance(data, dict)
+    session.add(FeedEntry(event_id=event.get_id(), event_type=event.get_type(), subject=event.get_subject() or "",
+                          time=event.get_time() or datetime.now(UTC), data=data))
+
+
 def handlers_for(public_base_url: str) -> dict[str, Callable[[Session, CloudEvent], None]]:
     handle = notify(public_base_url)
-    return {"user.registered": on_user_registered, **{t: handle for t in rules.RULES}}
+    return {"user.registered": on_user_registered, **{t: handle for t in rules.RULES},
+            **{t: on_feed_only for t in rules.FEED_ONLY}}

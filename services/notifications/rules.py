@@ -37,6 +37,15 @@ def _reviewers(session: Session, data: dict[str, Any]) -> list[Recipient]:
     return found
 
 
+def _claimer_and_supervisors(session: Session, data: dict[str, Any]) -> list[Recipient]:
+    supervisors = [
+        p for p in session.scalars(select(Recipient).order_by(Recipient.username))
+        if any(r.get("role") == data["supervisor_role"] for r in p.roles)
+    ]
+    claimer = session.get(Recipient, data["claimed_by"]) if data.get("claimed_by") else None
+    return ([claimer] if claimer and claimer not in supervisors else []) + supervisors
+
+
 RULES = {
     "application.submitted": _applicant,
     "application.resubmitted": _applicant,
@@ -45,7 +54,11 @@ RULES = {
     "application.rejected": _applicant,
     "application.withdrawn": _applicant,
     "review.task_created": _reviewers,
+    "review.task_overdue": _claimer_and_supervisors,
+    "review.task_escalated": _claimer_and_supervisors,
 }
+# Kept in the feed for other systems, nobody is notified of them.
+FEED_ONLY = ("review.task_claimed", "review.decision_recorded")
 
 
 def recipients(session: Session, event_type: str, data: dict[str, Any]) -> list[Recipient]:

@@ -30,6 +30,14 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "zh": ("申请已撤回：{title}", "您已撤回申请“{title}”。"),
         "en": ("Application withdrawn: {title}", "You withdrew the application \"{title}\"."),
     },
+    "review.task_overdue": {
+        "zh": ("审核任务逾期：{title}", "第 {level} 级审核任务“{title}”已逾期 {days_overdue} 天（截止 {due_at}）。"),
+        "en": ("Overdue review: {title}", "The level {level} review of \"{title}\" is {days_overdue} day(s) overdue."),
+    },
+    "review.task_escalated": {
+        "zh": ("审核任务已上报：{title}", "第 {level} 级审核任务“{title}”长期逾期，已上报主管。"),
+        "en": ("Review escalated: {title}", "The level {level} review of \"{title}\" is long overdue and escalated."),
+    },
     "review.task_created": {
         "zh": ("新的审核任务：{title}", "{applicant} 的申请“{title}”等待您审核（第 {level} 级），截止 {due_at}。"),
         "en": (

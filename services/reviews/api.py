@@ -1,34 +1,179 @@
-"""HTTP resources of the reviews service (behind the gateway at /api/v1/tasks)."""
+"""HTTP resources for review tasks (behind the gateway at /api/v1/review-tasks): the queue, claim,
+release, reassign and decide. A task outside the caller's roles and scope is "not found"."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, abort
 from sqlalchemy import and_, false, or_, select
+from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.errors import problem
+from chassis.tokens import Identity
+from chassis.tracing import correlation_id
 from services.reviews import domain
-from services.reviews.models import ReviewTask
-from services.reviews.schemas import TaskOut
+from services.reviews.events import completed_event, task_event
+from services.reviews.models import Decision, ReviewCase, ReviewTask
+from services.reviews.schemas import DecisionIn, DecisionOut, ReassignIn, TaskOut, TaskQuery
 
-blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Review tasks")
+blp = Blueprint("review_tasks", __name__, url_prefix="/api/v1/review-tasks", description="Review tasks")
+
+
+def register_domain_errors(app: Flask) -> None:
+    def render(exc: domain.ReviewError):  # type: ignore[no-untyped-def]
+        titles = {403: "Forbidden", 409: "Conflict", 422: "Unprocessable Entity"}
+        return problem(exc.status, titles[exc.status], str(exc), **({"errors": exc.errors}
+                                                                    if isinstance(exc, domain.Invalid) else {}))
+
+    app.register_error_handler(domain.ReviewError, render)
+
+
+def reviewer_roles(identity: Identity) -> list[dict[str, Any]]:
+    """The caller's review roles; none at all is a 403 (a student at the decision endpoint, say)."""
+    roles = [r for r in identity.roles if r.get("role") in (*domain.ROLES, "admin")]
+    if not roles:
+        abort(403, message="Only reviewers work with review tasks.")
+    return roles
+
+
+def queue_filter(roles: list[dict[str, Any]]) -> Any:
+    clauses = []
+    for r in roles:
+        if r["role"] == "admin":
+            return True
+        school = r.get("school")
+        scope = True if school is None else or_(ReviewTask.school.is_(None), ReviewTask.school == school)
+        clauses.append(and_(ReviewTask.role == r["role"], scope))
+        supervised = [role for role, boss in domain.SUPERVISOR.items() if boss == r["role"]]
+        if supervised:  # escalated tasks also reach their supervisor
+            clauses.append(and_(ReviewTask.escalated_at.is_not(None), ReviewTask.role.in_(supervised)))
+    return or_(false(), *clauses)
+
+
+def load_task(session: Session, task_id: str, identity: Identity, any_scope: bool = False) -> ReviewTask:
+    """The task, locked, if the caller's roles cover it (or, with any_scope, for a supervisor)."""
+    roles = reviewer_roles(identity)
+    task = session.get(ReviewTask, str(task_id), with_for_update=True)
+    if task is None or not (any_scope or domain.covers(roles, task)):
+        abort(404, message="No such review task.")
+    return task
 
 
 @blp.route("")
-class Tasks(MethodView):
+class Queue(MethodView):
+    @blp.arguments(TaskQuery, location="query")
     @blp.response(200, TaskOut(many=True))
-    def get(self) -> list[ReviewTask]:
-        """The caller's queue: open tasks their roles and scopes allow, soonest due first."""
-        scopes = [
-            and_(ReviewTask.role == role, True if school is None else ReviewTask.school == school)
-            for role, school in domain.visible_to(current_identity().roles)
-        ]
-        query = (
-            select(ReviewTask)
-            .where(ReviewTask.status == "open", or_(false(), *scopes))
-            .order_by(ReviewTask.due_at, ReviewTask.id)
-            .limit(200)
+    def get(self, args: dict[str, Any]) -> list[ReviewTask]:
+        """My queue: open tasks my roles and scopes allow, unclaimed or claimed by me, soonest due first."""
+        identity = current_identity()
+        query = select(ReviewTask).where(
+            queue_filter(reviewer_roles(identity)),
+            or_(ReviewTask.status == "open",
+                and_(ReviewTask.status == "claimed", ReviewTask.claimed_by == identity.username)),
         )
+        for name in ("application_id", "kind", "program_id"):
+            if args.get(name):
+                query = query.where(getattr(ReviewTask, name) == args[name])
         with ctx().sessions() as session:
-            return list(session.scalars(query))
+            return list(session.scalars(query.order_by(ReviewTask.due_at, ReviewTask.id).limit(500)))
+
+
+@blp.route("/<uuid:task_id>")
+class TaskItem(MethodView):
+    @blp.response(200, TaskOut)
+    def get(self, task_id: str) -> ReviewTask:
+        with ctx().sessions() as session:
+            return load_task(session, task_id, current_identity())
+
+
+@blp.route("/<uuid:task_id>/claim")
+class Claim(MethodView):
+    @blp.response(200, TaskOut)
+    def post(self, task_id: str) -> ReviewTask:
+        identity = current_identity()
+        with ctx().sessions() as session, session.begin():
+            task = load_task(session, task_id, identity)
+            if task.status == "claimed" and task.claimed_by == identity.username:
+                return task
+            if task.status != "open":
+                raise domain.Conflict(f"The task is {task.status}" + (f" by {task.claimed_by}." if task.claimed_by
+                                                                        else "."))
+            if task.applicant == identity.username:
+                raise domain.Forbidden("Nobody reviews their own application.")
+            task.status, task.claimed_by = "claimed", identity.username
+            task_event(session, "review.task_claimed", task, correlation_id(), claimed_by=identity.username,
+                       reassigned_by=None)
+        return task
+
+
+@blp.route("/<uuid:task_id>/release")
+class Release(MethodView):
+    @blp.response(200, TaskOut)
+    def post(self, task_id: str) -> ReviewTask:
+        identity = current_identity()
+        with ctx().sessions() as session, session.begin():
+            task = load_task(session, task_id, identity)
+            supervisor = any(r.get("role") in domain.SUPERVISORS for r in identity.roles)
+            if task.status != "claimed" or (task.claimed_by != identity.username and not supervisor):
+                raise domain.Conflict("Only a task you claimed can be released.")
+            task.status, task.claimed_by = "open", None
+        return task
+
+
+@blp.route("/<uuid:task_id>/reassign")
+class Reassign(MethodView):
+    @blp.arguments(ReassignIn)
+    @blp.response(200, TaskOut)
+    def post(self, body: dict[str, Any], task_id: str) -> ReviewTask:
+        """A supervisor (ICD officer, admin) hands the task to someone."""
+        identity = current_identity()
+        if not any(r.get("role") in domain.SUPERVISORS for r in identity.roles):
+            abort(403, message="Only a supervisor (ICD officer, admin) reassigns tasks.")
+        with ctx().sessions() as session, session.begin():
+            task = load_task(session, task_id, identity, any_scope=True)
+            if task.status not in ("open", "claimed"):
+                raise domain.Conflict(f"The task is {task.status}.")
+            if body["username"] == task.applicant:
+                raise domain.Forbidden("Nobody reviews their own application.")
+            task.status, task.claimed_by = "claimed", body["username"]
+            task_event(session, "review.task_claimed", task, correlation_id(), claimed_by=body["username"],
+                       reassigned_by=identity.username)
+        return task
+
+
+@blp.route("/<uuid:task_id>/decision")
+class Decide(MethodView):
+    @blp.arguments(DecisionIn)
+    @blp.response(201, DecisionOut)
+    def post(self, body: dict[str, Any], task_id: str) -> Decision:
+        """Approve, reject or return (comment required for the last two), naming the version reviewed."""
+        identity, now = current_identity(), datetime.now(UTC)
+        with ctx().sessions() as session, session.begin():
+            task = load_task(session, task_id, identity)
+            case = session.get(ReviewCase, task.application_id, with_for_update=True)
+            assert case is not None
+            earlier = list(session.scalars(select(Decision).where(Decision.application_id == case.application_id)))
+            acting_as = task.role if identity.has_role(task.role, task.school) else next(
+                r["role"] for r in reviewer_roles(identity))
+            result = domain.decide(
+                case, task, reviewer=identity.username, role=acting_as, outcome=body["outcome"],
+                comment=body["comment"], internal_note=body["internal_note"],
+                seen_version=body["application_version"], earlier=earlier, now=now,
+            )
+            session.add(result.decision)
+            task_event(session, "review.decision_recorded", task, correlation_id(), reviewer=identity.username,
+                       outcome=body["outcome"], comment=body["comment"], decided_at=now)
+            if result.next_level is not None:
+                nxt = domain.open_task(case, result.next_level, now)
+                session.add(nxt)
+                task_event(session, "review.task_created", nxt, correlation_id())
+            else:
+                completed_event(session, case, level=task.level, decided_by=identity.username,
+                                comment=body["comment"], decided_at=now, correlationid=correlation_id())
+        return result.decision

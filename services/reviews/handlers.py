@@ -1,40 +1,81 @@
-"""What the reviews service does when an event arrives: one function per event type."""
+"""What the reviews service does when an event arrives: one function per event type.
+
+Each is idempotent beyond the inbox too: news about a version the case has already seen changes nothing.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from cloudevents.core.v1.event import CloudEvent
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from eventbus import envelope, outbox
 from services.reviews import domain
+from services.reviews.chains import active_chain
+from services.reviews.events import task_event
+from services.reviews.models import ReviewCase, ReviewTask
 
-SOURCE = "/services/reviews"
+
+def _data(event: CloudEvent) -> dict[str, Any]:
+    data = event.get_data()
+    assert isinstance(data, dict)
+    return data
+
+
+def _open(session: Session, case: ReviewCase, level: int, event: CloudEvent, now: datetime) -> None:
+    task = domain.open_task(case, level, now)
+    session.add(task)
+    task_event(session, "review.task_created", task, event.get_extension("correlationid"))
 
 
 def on_application_submitted(session: Session, event: CloudEvent) -> None:
-    submitted = event.get_data()
-    assert isinstance(submitted, dict)
-    task = domain.open_first_task(submitted, datetime.now(UTC))
-    session.add(task)
-    outbox.add(session, envelope.new_event(
-        "review.task_created", SOURCE, task.application_id,
-        {
-            "task_id": task.id,
-            "application_id": task.application_id,
-            "application_version": task.application_version,
-            "kind": task.kind,
-            "level": task.level,
-            "role": task.role,
-            "school": task.school,
-            "applicant": task.applicant,
-            "title": task.title,
-            "due_at": task.due_at.isoformat(),
-        },
-        correlationid=event.get_extension("correlationid"),
-        aggregateversion=task.application_version,
-    ))
+    data, now = _data(event), datetime.now(UTC)
+    case = session.get(ReviewCase, data["application_id"], with_for_update=True)
+    if case is not None:
+        if data["version"] > case.application_version and case.status == "changes_requested":
+            on_application_resubmitted(session, event)
+        return  # the same submission again: its case and first task exist
+    chain = active_chain(session, data["kind"])
+    case = ReviewCase(
+        application_id=data["application_id"], kind=data["kind"], program_id=data.get("program_id"),
+        school=data["school"], applicant=data["applicant"], title=data.get("title", "")[:200],
+        chain_kind=chain.kind, chain_version=chain.version,
+        levels=domain.applicable_levels(chain.levels, data), application_version=data["version"], round=1,
+        status="open", updated_at=now,
+    )
+    session.add(case)
+    _open(session, case, 1, event, now)
 
 
-HANDLERS = {"application.submitted": on_application_submitted}
+def on_application_resubmitted(session: Session, event: CloudEvent) -> None:
+    data, now = _data(event), datetime.now(UTC)
+    case = session.get(ReviewCase, data["application_id"], with_for_update=True)
+    if case is None:
+        on_application_submitted(session, event)
+        return
+    if case.status != "changes_requested" or data["version"] <= case.application_version:
+        return  # stale or repeated news
+    case.title = data.get("title", case.title)[:200]
+    level = domain.restart(case, data["version"], now)
+    _open(session, case, level, event, now)
+
+
+def on_application_withdrawn(session: Session, event: CloudEvent) -> None:
+    data = _data(event)
+    case = session.get(ReviewCase, data["application_id"], with_for_update=True)
+    if case is None:
+        return
+    case.status, case.updated_at = "withdrawn", datetime.now(UTC)
+    open_tasks = select(ReviewTask).where(ReviewTask.application_id == case.application_id,
+                                          ReviewTask.status.in_(("open", "claimed")))
+    for task in session.scalars(open_tasks):
+        task.status = "cancelled"
+
+
+HANDLERS = {
+    "application.submitted": on_application_submitted,
+    "application.resubmitted": on_application_resubmitted,
+    "application.withdrawn": on_application_withdrawn,
+}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.db import UTCDateTime
@@ -12,6 +13,44 @@ from chassis.db import UTCDateTime
 
 class Base(DeclarativeBase):
     pass
+
+
+class ReviewChain(Base):
+    """One version of a kind's chain. Editing makes a new version; cases keep the version they began under.
+
+    levels: [{"role", "scope": "school" | "university", "days", "condition": {...} | null}]
+    """
+
+    __tablename__ = "review_chains"
+    __table_args__ = (UniqueConstraint("kind", "version", name="uq_chain_version"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    levels: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReviewCase(Base):
+    """The review of one application: the chain it runs under and where it stands."""
+
+    __tablename__ = "review_cases"
+
+    application_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    program_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    school: Mapped[str] = mapped_column(String(40))
+    applicant: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    chain_kind: Mapped[str] = mapped_column(String(40))
+    chain_version: Mapped[int] = mapped_column(Integer)
+    levels: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # the levels that apply to this application
+    application_version: Mapped[int] = mapped_column(Integer)  # the submitted version under review
+    round: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # open | changes_requested | approved | rejected | withdrawn
+    return_level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ReviewTask(Base):
@@ -26,11 +65,37 @@ class ReviewTask(Base):
     application_id: Mapped[str] = mapped_column(String(36), index=True)
     application_version: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(40))
+    program_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     title: Mapped[str] = mapped_column(String(200), default="")
     applicant: Mapped[str] = mapped_column(String(80))
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     level: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(40))
     school: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))  # open | claimed | done | cancelled
+    claimed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    overdue_notified_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Decision(Base):
+    """The append-only decision log: who decided what, at which level, on which version."""
+
+    __tablename__ = "review_decisions"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = mapped_column(String(36), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    round: Mapped[int] = mapped_column(Integer)
+    level: Mapped[int] = mapped_column(Integer)
+    reviewer: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(20))  # approve | reject | return
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    internal_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    application_version: Mapped[int] = mapped_column(Integer)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,20 +1,95 @@
-"""Response schemas of the reviews service."""
+"""Request and response schemas of the reviews service. Unknown fields are rejected."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+
+from services.reviews.domain import ROLES
 
 
 class TaskOut(Schema):
-    id = fields.String(dump_only=True)
-    application_id = fields.String(dump_only=True)
-    application_version = fields.Integer(dump_only=True)
-    kind = fields.String(dump_only=True)
-    title = fields.String(dump_only=True)
-    applicant = fields.String(dump_only=True)
-    level = fields.Integer(dump_only=True)
-    role = fields.String(dump_only=True)
-    school = fields.String(dump_only=True, allow_none=True)
-    status = fields.String(dump_only=True)
-    due_at = fields.DateTime(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
+    id = fields.String()
+    application_id = fields.String()
+    application_version = fields.Integer()
+    kind = fields.String()
+    program_id = fields.String(allow_none=True)
+    title = fields.String()
+    applicant = fields.String()
+    round = fields.Integer()
+    level = fields.Integer()
+    role = fields.String()
+    school = fields.String(allow_none=True)
+    status = fields.String()
+    claimed_by = fields.String(allow_none=True)
+    due_at = fields.DateTime()
+    created_at = fields.DateTime()
+    escalated_at = fields.DateTime(allow_none=True)
+
+
+class TaskQuery(Schema):
+    application_id = fields.String()
+    kind = fields.String()
+    program_id = fields.String()
+
+
+class DecisionIn(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(["approve", "reject", "return"]))
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    internal_note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000),
+                                  metadata={"description": "seen by reviewers only, never by the applicant"})
+    application_version = fields.Integer(required=True, metadata={"description": "the version you reviewed"})
+
+
+class ReassignIn(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
+
+
+class Level(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    scope = fields.String(required=True, validate=validate.OneOf(["school", "university"]))
+    days = fields.Integer(required=True, validate=validate.Range(min=1, max=60))
+    condition = fields.Dict(load_default=None, allow_none=True,
+                            metadata={"description": '{"any": [{"duration_days_over": 30}, {"budget_over": "50000"}]}'})
+
+
+class ChainIn(Schema):
+    levels = fields.List(fields.Nested(Level), required=True, validate=validate.Length(min=1, max=8))
+
+
+class ChainOut(Schema):
+    kind = fields.String()
+    version = fields.Integer()
+    levels = fields.List(fields.Dict())
+    created_by = fields.String()
+    created_at = fields.DateTime()
+
+
+class DecisionOut(Schema):
+    round = fields.Integer()
+    level = fields.Integer()
+    reviewer = fields.String()
+    role = fields.String()
+    outcome = fields.String()
+    comment = fields.String(allow_none=True)
+    internal_note = fields.String(allow_none=True)
+    application_version = fields.Integer()
+    decided_at = fields.DateTime()
+
+
+class LevelStats(Schema):
+    level = fields.Integer()
+    role = fields.String()
+    school = fields.String(allow_none=True)
+    open_tasks = fields.Integer()
+
+
+class TimeStats(Schema):
+    level = fields.Integer()
+    decided = fields.Integer()
+    median_hours = fields.Float(allow_none=True)
+    p90_hours = fields.Float(allow_none=True)
+
+
+class StatsOut(Schema):
+    open = fields.List(fields.Nested(LevelStats))
+    time_per_level = fields.List(fields.Nested(TimeStats))

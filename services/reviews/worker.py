@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 from chassis.settings import Settings
 from chassis.worker import Component, bus_components
 from eventbus.consumer import Handler
+from services.reviews.deadlines import Deadlines
 from services.reviews.handlers import HANDLERS
 
 
@@ -15,4 +16,7 @@ def handlers(settings: Settings) -> dict[str, Handler]:
 
 
 def components(settings: Settings, engine: Engine) -> list[Component]:
-    return bus_components("reviews", settings, engine, handlers(settings))
+    return [
+        *bus_components("reviews", settings, engine, handlers(settings)),
+        Deadlines(engine, settings.escalate_after_days, settings.deadline_check_seconds),
+    ]

@@ -24,14 +24,14 @@ def test_submitted_application_reaches_reviewer_and_both_are_notified(gateway: G
     assert r.json()["status"] == "submitted"
 
     tasks = wait.until(
-        lambda: [t for t in gateway.call("coord.cs", "GET", "/api/v1/tasks").json()
+        lambda: [t for t in gateway.call("coord.cs", "GET", "/api/v1/review-tasks").json()
                  if t["application_id"] == application["id"]],
         what="a level-1 task in coord.cs's queue",
     )
     assert len(tasks) == 1
     assert tasks[0]["level"] == 1 and tasks[0]["role"] == "school_coordinator" and tasks[0]["school"] == "cs"
     # A coordinator of another school does not see it.
-    assert gateway.call("coord.me", "GET", "/api/v1/tasks").json() == []
+    assert gateway.call("coord.me", "GET", "/api/v1/review-tasks").json() == []
 
     mine = wait.until(lambda: _inbox(gateway, "alice"), what="alice's in-app notification")
     assert [n["event_type"] for n in mine if application["id"] in n["link"]] == ["application.submitted"]

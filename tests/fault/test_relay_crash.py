@@ -43,7 +43,7 @@ def test_relay_killed_between_publish_and_mark_republishes_and_the_consumer_appl
     wait.until(lambda: _queue_depth(broker, "reviews.events") == 0, what="reviews drained")
     assert scalar(reviews_db, count_tasks, application["id"]) == 1
     assert "consumer.duplicate" in (stack.tmp / "worker-reviews.log").read_text()
-    queue = gateway.call("coord.cs", "GET", "/api/v1/tasks").json()
+    queue = gateway.call("coord.cs", "GET", "/api/v1/review-tasks").json()
     assert [t["application_id"] for t in queue].count(application["id"]) == 1
 
 

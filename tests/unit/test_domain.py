@@ -110,11 +110,79 @@ def test_the_window_is_open_between_its_instants() -> None:
         applications.check_window(program, NOW + timedelta(days=30))
 
 
-def test_first_review_level_is_the_school_coordinator_with_a_due_date() -> None:
-    task = reviews.open_first_task({"application_id": "a", "version": 2, "kind": "student_exchange",
-                                    "applicant": "alice", "school": "cs", "title": "Berlin"}, NOW)
+def _case(kind: str = "faculty_exchange", facts: dict | None = None) -> reviews.ReviewCase:
+    levels = reviews.applicable_levels(reviews.DEFAULT_CHAINS[kind], facts or {"duration_days": 10, "budget": "100"})
+    return reviews.ReviewCase(application_id="a1", kind=kind, program_id=None, school="cs", applicant="prof.li",
+                              title="Trip", chain_kind=kind, chain_version=1, levels=levels, application_version=2,
+                              round=1, status="open", updated_at=NOW)
+
+
+def test_the_conditional_level_appears_only_when_its_condition_holds() -> None:
+    assert [lv["role"] for lv in _case().levels] == ["school_coordinator", "school_dean", "icd_officer"]
+    long_trip = _case(facts={"duration_days": 31, "budget": "100"})
+    assert [lv["role"] for lv in long_trip.levels][-1] == "vice_president"
+    costly = _case(facts={"duration_days": 5, "budget": "50000.01"})
+    assert len(costly.levels) == 4
+    assert len(_case(facts={"duration_days": 30, "budget": "50000.00"}).levels) == 3  # "over", not "at least"
+
+
+def test_first_task_is_the_school_coordinator_with_a_due_date() -> None:
+    task = reviews.open_task(_case(), 1, NOW)
     assert (task.level, task.role, task.school, task.status) == (1, "school_coordinator", "cs", "open")
     assert task.due_at == NOW + timedelta(days=5)
+    assert reviews.open_task(_case(), 3, NOW).school is None  # the ICD level is university-wide
+
+
+def _decide(case, task, reviewer, outcome="approve", comment=None, version=2, earlier=()):  # type: ignore[no-untyped-def]
+    return reviews.decide(case, task, reviewer=reviewer, role=task.role, outcome=outcome, comment=comment,
+                          internal_note=None, seen_version=version, earlier=list(earlier), now=NOW)
+
+
+def test_decisions_walk_the_chain_and_complete_it() -> None:
+    case = _case()
+    first = _decide(case, reviews.open_task(case, 1, NOW), "coord.cs")
+    assert (first.next_level, first.completed) == (2, None)
+    second = _decide(case, reviews.open_task(case, 2, NOW), "dean.cs", earlier=[first.decision])
+    last = _decide(case, reviews.open_task(case, 3, NOW), "icd.officer", earlier=[first.decision, second.decision])
+    assert (last.next_level, last.completed, case.status) == (None, "approved", "approved")
+
+
+def test_a_return_completes_the_round_and_the_next_round_starts_where_it_returned() -> None:
+    case = _case()
+    _decide(case, reviews.open_task(case, 1, NOW), "coord.cs")
+    returned = _decide(case, reviews.open_task(case, 2, NOW), "dean.cs", outcome="return", comment="Budget?")
+    assert returned.completed == "changes_requested" and case.return_level == 2
+    assert reviews.restart(case, 4, NOW) == 2 and (case.round, case.application_version) == (2, 4)
+
+
+def test_decision_rules() -> None:
+    case = _case()
+    task = reviews.open_task(case, 1, NOW)
+    with pytest.raises(reviews.Conflict, match="version 1"):
+        _decide(case, task, "coord.cs", version=1)
+    with pytest.raises(reviews.Forbidden, match="own application"):
+        _decide(case, task, "prof.li")
+    with pytest.raises(reviews.Invalid):
+        _decide(case, task, "coord.cs", outcome="reject")
+    done = _decide(case, task, "coord.cs")
+    with pytest.raises(reviews.Conflict, match="decided already"):
+        _decide(case, task, "coord.cs")
+    with pytest.raises(reviews.Forbidden, match="another level"):
+        _decide(case, reviews.open_task(case, 2, NOW), "coord.cs", earlier=[done.decision])
+    claimed = reviews.open_task(case, 2, NOW)
+    claimed.claimed_by = "dean.cs"
+    with pytest.raises(reviews.Forbidden, match="claimed by dean.cs"):
+        _decide(case, claimed, "someone.else")
+
+
+def test_overdue_once_a_day_and_escalation_after_the_grace_days() -> None:
+    task = reviews.open_task(_case(), 1, NOW)  # due NOW + 5 days
+    assert reviews.deadline_actions(task, NOW + timedelta(days=4), 3) == (False, False)
+    later = task.due_at + timedelta(hours=1)
+    assert reviews.deadline_actions(task, later, 3) == (True, False)
+    task.overdue_notified_on = later.date()
+    assert reviews.deadline_actions(task, later + timedelta(minutes=5), 3) == (False, False)
+    assert reviews.deadline_actions(task, task.due_at + timedelta(days=3), 3) == (True, True)
 
 
 def test_templates_follow_the_locale_and_fall_back_to_chinese() -> None:

@@ -1,0 +1,240 @@
+"""The reviews service on PostgreSQL: queues, claims, decisions and their rules, deadlines, the log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from chassis import migrate
+from chassis.db import make_engine, make_sessionmaker
+from chassis.settings import Settings
+from chassis.tokens import Identity, Signer, ensure_keypair
+from eventbus import envelope
+from gateway.demo import ACCOUNTS
+from mobility import registry
+from services.reviews import deadlines, handlers
+
+
+class Reviews:
+    def __init__(self, client: Any, signer: Signer, engine: Any) -> None:
+        self.client, self.signer, self.engine = client, signer, engine
+        self.sessions = make_sessionmaker(engine)
+
+    def as_(self, user: str, roles: list[dict[str, Any]] | None = None) -> dict[str, str]:
+        name, school, locale, demo_roles = ACCOUNTS.get(user, (user, "cs", "zh", []))
+        who = Identity(username=user, roles=roles if roles is not None else demo_roles, school=school)
+        return {"Authorization": f"Bearer {self.signer.sign(who, 'reviews', 60)}"}
+
+    def call(self, user: str, method: str, path: str, roles: list[dict[str, Any]] | None = None, **kw: Any) -> Any:
+        return self.client.open(path, method=method, headers=self.as_(user, roles), **kw)
+
+    def deliver(self, event_type: str, data: dict[str, Any]) -> None:
+        event = envelope.new_event(event_type, "/services/applications", data["application_id"], data)
+        with self.sessions() as session, session.begin():
+            handlers.HANDLERS[event_type](session, event)
+
+    def submit(self, kind: str = "faculty_exchange", applicant: str = "prof.li", school: str = "cs",
+               version: int = 2, **facts: Any) -> str:
+        application_id = str(uuid.uuid4())
+        self.deliver("application.submitted", {
+            "application_id": application_id, "kind": kind, "applicant": applicant, "applicant_name": applicant,
+            "applicant_email": "", "locale": "zh", "school": school, "program_id": None, "title": "A trip",
+            "version": version, "status": "submitted", "submitted_at": datetime.now(UTC).isoformat(),
+            "duration_days": facts.get("duration_days", 10), "budget": facts.get("budget", "1000.00")})
+        return application_id
+
+    def task(self, user: str, application_id: str, roles: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        tasks = self.call(user, "GET", f"/api/v1/review-tasks?application_id={application_id}", roles).json
+        assert len(tasks) == 1, tasks
+        return tasks[0]  # type: ignore[no-any-return]
+
+    def decide(self, user: str, task: dict[str, Any], outcome: str = "approve", comment: str | None = None,
+               version: int | None = None, roles: list[dict[str, Any]] | None = None, **extra: Any) -> Any:
+        body = {"outcome": outcome, "comment": comment,
+                "application_version": task["application_version"] if version is None else version, **extra}
+        return self.call(user, "POST", f"/api/v1/review-tasks/{task['id']}/decision", roles, json=body)
+
+    def count(self, sql: str, **params: Any) -> int:
+        with self.engine.connect() as c:
+            return int(c.scalar(text(sql), params))
+
+
+@pytest.fixture
+def rv(tmp_path: Path, pg_urls: dict[str, str]):  # type: ignore[no-untyped-def]
+    url = pg_urls["reviews"]
+    settings = Settings.from_env({"MOBILITY_VAR_DIR": str(tmp_path), "MOBILITY_REVIEWS_DATABASE_URL": url})
+    ensure_keypair(settings.jwt_private_key_file, settings.jwt_public_key_file)  # type: ignore[arg-type]
+    migrate.upgrade("reviews", url)
+    engine = make_engine(url)
+    app = registry.create_app("reviews", settings)
+    yield Reviews(app.test_client(), Signer(settings.jwt_private_key_file, settings.jwt_issuer), engine)  # type: ignore[arg-type]
+    engine.dispose()
+
+
+def test_a_chain_walks_level_by_level_to_completion(rv: Reviews) -> None:
+    app_id = rv.submit()
+    for user in ("coord.cs", "dean.cs", "icd.officer"):
+        assert rv.decide(user, rv.task(user, app_id)).status_code == 201
+    assert rv.count("SELECT count(*) FROM outbox WHERE type = 'review.completed'") == 1
+    assert rv.count("SELECT count(*) FROM outbox WHERE type = 'review.task_created'") == 3
+    assert rv.call("vp.fa", "GET", f"/api/v1/review-tasks?application_id={app_id}").json == []  # no 4th level
+
+
+def test_the_vice_president_level_appears_for_a_long_trip(rv: Reviews) -> None:
+    app_id = rv.submit(duration_days=45)
+    for user in ("coord.cs", "dean.cs", "icd.officer"):
+        rv.decide(user, rv.task(user, app_id))
+    assert rv.decide("vp.fa", rv.task("vp.fa", app_id)).status_code == 201
+    assert rv.count("SELECT count(*) FROM outbox WHERE type = 'review.completed'") == 1
+
+
+def test_stale_double_foreign_student_and_self_decisions_are_refused(rv: Reviews) -> None:
+    app_id = rv.submit()
+    task = rv.task("coord.cs", app_id)
+    stale = rv.decide("coord.cs", task, version=1)
+    assert stale.status_code == 409 and stale.headers["Content-Type"] == "application/problem+json"
+    assert rv.call("coord.me", "GET", f"/api/v1/review-tasks/{task['id']}").status_code == 404
+    assert rv.decide("coord.me", task).status_code == 404
+    assert rv.decide("alice", task).status_code == 403  # a student at the decision endpoint
+    assert rv.decide("coord.cs", task, outcome="reject").status_code == 422  # no comment
+    assert rv.decide("coord.cs", task).status_code == 201
+    assert rv.decide("coord.cs", task).status_code in (404, 409)  # decided: gone from the queue, or a conflict
+    own = rv.submit(applicant="coord.cs")
+    assert rv.decide("coord.cs", rv.task("coord.cs", own)).status_code == 403
+    assert rv.count("SELECT count(*) FROM review_decisions") == 1
+
+
+def test_one_person_cannot_approve_two_levels(rv: Reviews) -> None:
+    both = [{"role": "school_coordinator", "school": "cs"}, {"role": "school_dean", "school": "cs"}]
+    app_id = rv.submit()
+    assert rv.decide("wang.cs", rv.task("wang.cs", app_id, both), roles=both).status_code == 201
+    second = rv.decide("wang.cs", rv.task("wang.cs", app_id, both), roles=both)
+    assert second.status_code == 403 and "another level" in second.json["detail"]
+
+
+def test_only_the_claimer_decides_and_a_supervisor_reassigns(rv: Reviews) -> None:
+    other = [{"role": "school_coordinator", "school": "cs"}]
+    app_id = rv.submit()
+    task = rv.task("coord.cs", app_id)
+    assert rv.call("coord.cs", "POST", f"/api/v1/review-tasks/{task['id']}/claim").json["claimed_by"] == "coord.cs"
+    assert rv.call("zhao.cs", "GET", f"/api/v1/review-tasks?application_id={app_id}", other).json == []
+    assert rv.decide("zhao.cs", task, roles=other).status_code == 403
+    assert rv.call("zhao.cs", "POST", f"/api/v1/review-tasks/{task['id']}/reassign", other,
+                   json={"username": "zhao.cs"}).status_code == 403
+    moved = rv.call("icd.officer", "POST", f"/api/v1/review-tasks/{task['id']}/reassign", json={"username": "zhao.cs"})
+    assert moved.status_code == 200 and moved.json["claimed_by"] == "zhao.cs"
+    assert rv.decide("zhao.cs", task, roles=other).status_code == 201
+    assert rv.count("SELECT count(*) FROM outbox WHERE type = 'review.task_claimed'") == 2
+
+
+def test_return_then_resubmit_restarts_at_the_returning_level(rv: Reviews) -> None:
+    app_id = rv.submit()
+    rv.decide("coord.cs", rv.task("coord.cs", app_id))
+    assert rv.decide("dean.cs", rv.task("dean.cs", app_id), outcome="return", comment="Budget?").status_code == 201
+    rv.deliver("application.resubmitted", {
+        "application_id": app_id, "kind": "faculty_exchange", "applicant": "prof.li", "applicant_name": "",
+        "applicant_email": "", "locale": "zh", "school": "cs", "program_id": None, "title": "A trip", "version": 5,
+        "status": "submitted", "submitted_at": datetime.now(UTC).isoformat()})
+    assert rv.call("coord.cs", "GET", f"/api/v1/review-tasks?application_id={app_id}").json == []
+    task = rv.task("dean.cs", app_id)
+    assert (task["level"], task["round"], task["application_version"]) == (2, 2, 5)
+
+
+def test_a_withdrawal_cancels_open_tasks(rv: Reviews) -> None:
+    app_id = rv.submit()
+    rv.deliver("application.withdrawn", {"application_id": app_id, "kind": "faculty_exchange", "applicant": "prof.li",
+                                         "applicant_name": "", "applicant_email": "", "locale": "zh", "school": "cs",
+                                         "program_id": None, "title": "A trip", "version": 3,
+                                         "withdrawn_at": datetime.now(UTC).isoformat()})
+    assert rv.call("coord.cs", "GET", f"/api/v1/review-tasks?application_id={app_id}").json == []
+    assert rv.count("SELECT count(*) FROM review_tasks WHERE status = 'cancelled'") == 1
+
+
+def test_overdue_notices_once_a_day_and_escalation_with_a_controlled_clock(rv: Reviews) -> None:
+    app_id = rv.submit()
+    due = datetime.fromisoformat(rv.task("coord.cs", app_id)["due_at"])
+
+    def tick(at: datetime) -> tuple[int, int]:
+        with rv.sessions() as session, session.begin():
+            return deadlines.check(session, at, escalate_after_days=3)
+
+    assert tick(due - timedelta(hours=1)) == (0, 0)
+    assert tick(due + timedelta(hours=1)) == (1, 0)
+    assert tick(due + timedelta(hours=2)) == (0, 0)  # once per day
+    assert rv.call("icd.officer", "GET", f"/api/v1/review-tasks?application_id={app_id}").json == []
+    assert tick(due + timedelta(days=3, hours=1)) == (1, 1)
+    assert rv.count("SELECT count(*) FROM outbox WHERE type = 'review.task_overdue'") == 2
+    assert rv.count("SELECT count(*) FROM outbox WHERE type = 'review.task_escalated'") == 1
+    escalated = rv.task("icd.officer", app_id)  # now in the supervisor's queue as well
+    assert escalated["escalated_at"] is not None
+    assert tick(due + timedelta(days=4, hours=1)) == (1, 0)  # escalated once
+
+
+def test_the_decision_log_hides_internal_notes_from_the_applicant(rv: Reviews) -> None:
+    app_id = rv.submit()
+    rv.decide("coord.cs", rv.task("coord.cs", app_id), comment="Looks fine.", internal_note="Call the dean.")
+    as_applicant = rv.call("prof.li", "GET", f"/api/v1/applications/{app_id}/reviews").json
+    assert [(d["reviewer"], d["outcome"], d["comment"], d["internal_note"]) for d in as_applicant] == [
+        ("coord.cs", "approve", "Looks fine.", None)]
+    assert rv.call("dean.cs", "GET", f"/api/v1/applications/{app_id}/reviews").json[0]["internal_note"] == (
+        "Call the dean.")
+    assert rv.call("alice", "GET", f"/api/v1/applications/{app_id}/reviews").status_code == 404
+    assert rv.call("coord.me", "GET", f"/api/v1/applications/{app_id}/reviews").status_code == 404
+
+
+def test_queue_statistics_are_for_the_icd(rv: Reviews) -> None:
+    first, second = rv.submit(), rv.submit(school="me")
+    rv.decide("coord.cs", rv.task("coord.cs", first))
+    stats = rv.call("icd.officer", "GET", "/api/v1/review-stats").json
+    open_by = {(o["level"], o["school"]): o["open_tasks"] for o in stats["open"]}
+    assert open_by == {(1, "me"): 1, (2, "cs"): 1}
+    assert [(t["level"], t["decided"]) for t in stats["time_per_level"]] == [(1, 1)]
+    assert rv.call("coord.cs", "GET", "/api/v1/review-stats").status_code == 403
+    assert second
+
+
+def test_chains_are_versioned_data_and_cases_keep_theirs(rv: Reviews) -> None:
+    before = rv.submit(kind="hosted_event")
+    levels = [{"role": "icd_officer", "scope": "university", "days": 3}]
+    assert rv.call("dean.cs", "PUT", "/api/v1/review-chains/hosted_event", json={"levels": levels}).status_code == 403
+    made = rv.call("admin", "PUT", "/api/v1/review-chains/hosted_event", json={"levels": levels})
+    assert made.status_code == 201 and made.json["version"] == 2
+    bad = rv.call("admin", "PUT", "/api/v1/review-chains/hosted_event",
+                  json={"levels": [{"role": "janitor", "scope": "school", "days": 3}]})
+    assert bad.status_code == 422
+    after = rv.submit(kind="hosted_event")
+    assert rv.task("dean.cs", before)["level"] == 1  # the old case still starts with the dean
+    assert rv.call("dean.cs", "GET", f"/api/v1/review-tasks?application_id={after}").json == []
+    assert rv.task("icd.officer", after)["role"] == "icd_officer"
+
+
+def test_a_duplicate_application_submitted_creates_one_task(rv: Reviews, amqp_url: str, running) -> None:  # type: ignore[no-untyped-def]
+    from eventbus.broker import Publisher, connect
+    from eventbus.consumer import Consumer
+    from tests.support import wait
+
+    consumer = Consumer(service="reviews", engine=rv.engine, broker_url=amqp_url, handlers=handlers.HANDLERS,
+                        retry_delay_ms=200)
+    running(consumer)
+    assert consumer.ready.wait(15)
+    def submitted(application_id: str) -> Any:
+        return envelope.new_event("application.submitted", "/services/applications", application_id, {
+            "application_id": application_id, "kind": "student_exchange", "applicant": "alice",
+            "applicant_name": "Alice", "applicant_email": "", "locale": "en", "school": "cs", "program_id": None,
+            "title": "Berlin", "version": 2, "status": "submitted", "submitted_at": datetime.now(UTC).isoformat()})
+
+    event, sentinel = submitted(str(uuid.uuid4())), submitted(str(uuid.uuid4()))
+    with connect(amqp_url) as connection:
+        publisher = Publisher(connection)
+        for copy in (event, event, sentinel):  # one consumer takes them in order: the sentinel comes last
+            publisher.publish(envelope.to_json(copy), routing_key="application.submitted", message_id=copy.get_id())
+    tasks = "SELECT count(*) FROM review_tasks WHERE application_id = :a"
+    wait.until(lambda: rv.count(tasks, a=sentinel.get_subject()) == 1, what="the sentinel's task")
+    assert rv.count(tasks, a=event.get_subject()) == 1
+    assert rv.count("SELECT count(*) FROM review_cases") == 2
+    assert rv.count("SELECT count(*) FROM outbox WHERE type = 'review.task_created'") == 2
