@@ -21,6 +21,13 @@ def active_chain(session: Session, kind: str) -> ReviewChain:
     return chain
 
 
+def chain_version(session: Session, kind: str, version: int) -> ReviewChain:
+    chain = session.scalars(select(ReviewChain).where(ReviewChain.kind == kind, ReviewChain.version == version)).first()
+    if chain is None:
+        raise LookupError(f"no review chain {kind!r} version {version}")
+    return chain
+
+
 def new_version(session: Session, kind: str, levels: list[dict[str, Any]], author: str) -> ReviewChain:
     domain.validate_levels(levels)
     latest = session.scalar(select(func.max(ReviewChain.version)).where(ReviewChain.kind == kind)) or 0

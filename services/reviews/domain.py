@@ -93,7 +93,12 @@ def validate_levels(levels: list[dict[str, Any]]) -> None:
             raise Invalid("levels", "Each level needs a known role and a scope of 'school' or 'university'.")
         if not isinstance(level.get("days"), int) or not 1 <= level["days"] <= 60:
             raise Invalid("levels", "Each level needs 'days' between 1 and 60.")
-        condition_holds(level.get("condition"), {})  # raises on an unknown predicate
+        condition = level.get("condition")
+        if condition is not None:
+            known = ({"duration_days_over"}, {"budget_over"})
+            if set(condition) != {"any"} or not condition["any"] or any(
+                    not isinstance(p, dict) or set(p) not in known for p in condition["any"]):
+                raise Invalid("levels", 'A condition is {"any": [{"duration_days_over": N} | {"budget_over": "X"}]}.')
 
 
 def applicable_levels(levels: list[dict[str, Any]], facts: dict[str, Any]) -> list[dict[str, Any]]:
@@ -151,7 +156,7 @@ def decide(
     if outcome in ("reject", "return") and not (comment or "").strip():
         raise Invalid("comment", "Say why: a comment is required to reject or return.")
     if outcome == "approve" and any(d.reviewer == reviewer and d.outcome == "approve" and d.level != task.level
-                                    and d.round == case.round for d in earlier):
+                                    for d in earlier):
         raise Forbidden("You approved another level of this application already; someone else must approve this one.")
     decision = Decision(application_id=case.application_id, task_id=task.id, round=case.round, level=task.level,
                         reviewer=reviewer, role=role, outcome=outcome, comment=comment, internal_note=internal_note,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.reviews import domain
-from services.reviews.chains import active_chain
+from services.reviews.chains import active_chain, chain_version
 from services.reviews.events import task_event
 from services.reviews.models import ReviewCase, ReviewTask
 
@@ -58,7 +58,10 @@ def on_application_resubmitted(session: Session, event: CloudEvent) -> None:
     if case.status != "changes_requested" or data["version"] <= case.application_version:
         return  # stale or repeated news
     case.title = data.get("title", case.title)[:200]
-    level = domain.restart(case, data["version"], now)
+    # The edit may have changed what the conditions look at (a longer trip, a bigger budget).
+    chain = chain_version(session, case.chain_kind, case.chain_version)
+    case.levels = domain.applicable_levels(chain.levels, data)
+    level = min(domain.restart(case, data["version"], now), len(case.levels))
     _open(session, case, level, event, now)
 
 

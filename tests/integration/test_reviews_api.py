@@ -238,3 +238,16 @@ def test_a_duplicate_application_submitted_creates_one_task(rv: Reviews, amqp_ur
     assert rv.count(tasks, a=event.get_subject()) == 1
     assert rv.count("SELECT count(*) FROM review_cases") == 2
     assert rv.count("SELECT count(*) FROM outbox WHERE type = 'review.task_created'") == 2
+
+
+def test_a_resubmission_that_makes_the_trip_longer_adds_the_vice_president(rv: Reviews) -> None:
+    app_id = rv.submit(duration_days=20)
+    rv.decide("coord.cs", rv.task("coord.cs", app_id))
+    rv.decide("dean.cs", rv.task("dean.cs", app_id), outcome="return", comment="Stay longer?")
+    rv.deliver("application.resubmitted", {
+        "application_id": app_id, "kind": "faculty_exchange", "applicant": "prof.li", "applicant_name": "",
+        "applicant_email": "", "locale": "zh", "school": "cs", "program_id": None, "title": "A trip", "version": 5,
+        "status": "submitted", "submitted_at": datetime.now(UTC).isoformat(), "duration_days": 60, "budget": "100"})
+    rv.decide("dean.cs", rv.task("dean.cs", app_id))
+    rv.decide("icd.officer", rv.task("icd.officer", app_id))
+    assert rv.task("vp.fa", app_id)["level"] == 4

@@ -195,3 +195,11 @@ def test_links_use_the_configured_public_base_url() -> None:
     rendered = templates.render("application.submitted", "en", {"application_id": "a1"}, "https://m.example")
     assert rendered.link == "https://m.example/applications/a1"
     assert rendered.link in rendered.body
+
+
+def test_a_chain_condition_must_be_one_we_know() -> None:
+    good = [{"role": "icd_officer", "scope": "university", "days": 3, "condition": {"any": [{"budget_over": "1"}]}}]
+    reviews.validate_levels(good)
+    for condition in ({"all": []}, {"any": []}, {"any": [{"moon_phase": "full"}]}):
+        with pytest.raises(reviews.Invalid):
+            reviews.validate_levels([{**good[0], "condition": condition}])
