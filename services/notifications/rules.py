@@ -37,7 +37,16 @@ def _reviewers(session: Session, data: dict[str, Any]) -> list[Recipient]:
     return found
 
 
-def _claimer_and_supervisors(session: Session, data: dict[str, Any]) -> list[Recipient]:
+def _claimer_or_reviewers(session: Session, data: dict[str, Any]) -> list[Recipient]:
+    """Overdue: whoever holds the task, or everyone who could take it while nobody has."""
+    if data.get("claimed_by"):
+        claimer = session.get(Recipient, data["claimed_by"])
+        return [claimer] if claimer else []
+    return _reviewers(session, data)
+
+
+def _supervisors_and_claimer(session: Session, data: dict[str, Any]) -> list[Recipient]:
+    """Escalated: the supervisor role steps in; the claimer hears of it too."""
     supervisors = [
         p for p in session.scalars(select(Recipient).order_by(Recipient.username))
         if any(r.get("role") == data["supervisor_role"] for r in p.roles)
@@ -54,8 +63,8 @@ RULES = {
     "application.rejected": _applicant,
     "application.withdrawn": _applicant,
     "review.task_created": _reviewers,
-    "review.task_overdue": _claimer_and_supervisors,
-    "review.task_escalated": _claimer_and_supervisors,
+    "review.task_overdue": _claimer_or_reviewers,
+    "review.task_escalated": _supervisors_and_claimer,
 }
 # Kept in the feed for other systems, nobody is notified of them.
 FEED_ONLY = ("review.task_claimed", "review.decision_recorded")

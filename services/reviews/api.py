@@ -42,18 +42,24 @@ def reviewer_roles(identity: Identity) -> list[dict[str, Any]]:
     return roles
 
 
-def queue_filter(roles: list[dict[str, Any]]) -> Any:
+def queue_filter(identity: Identity, roles: list[dict[str, Any]]) -> Any:
+    """Open tasks of my roles and scopes (plus my own claims), and escalated tasks I supervise, claimed or
+    not; never a task on my own application."""
+    mine_or_open = or_(ReviewTask.status == "open",
+                       and_(ReviewTask.status == "claimed", ReviewTask.claimed_by == identity.username))
     clauses = []
     for r in roles:
         if r["role"] == "admin":
-            return True
+            clauses.append(ReviewTask.status.in_(("open", "claimed")))
+            continue
         school = r.get("school")
         scope = True if school is None else or_(ReviewTask.school.is_(None), ReviewTask.school == school)
-        clauses.append(and_(ReviewTask.role == r["role"], scope))
+        clauses.append(and_(ReviewTask.role == r["role"], scope, mine_or_open))
         supervised = [role for role, boss in domain.SUPERVISOR.items() if boss == r["role"]]
-        if supervised:  # escalated tasks also reach their supervisor
-            clauses.append(and_(ReviewTask.escalated_at.is_not(None), ReviewTask.role.in_(supervised)))
-    return or_(false(), *clauses)
+        if supervised:
+            clauses.append(and_(ReviewTask.escalated_at.is_not(None), ReviewTask.role.in_(supervised),
+                                ReviewTask.status.in_(("open", "claimed"))))
+    return and_(or_(false(), *clauses), ReviewTask.applicant != identity.username)
 
 
 def load_task(session: Session, task_id: str, identity: Identity, any_scope: bool = False) -> ReviewTask:
@@ -72,11 +78,7 @@ class Queue(MethodView):
     def get(self, args: dict[str, Any]) -> list[ReviewTask]:
         """My queue: open tasks my roles and scopes allow, unclaimed or claimed by me, soonest due first."""
         identity = current_identity()
-        query = select(ReviewTask).where(
-            queue_filter(reviewer_roles(identity)),
-            or_(ReviewTask.status == "open",
-                and_(ReviewTask.status == "claimed", ReviewTask.claimed_by == identity.username)),
-        )
+        query = select(ReviewTask).where(queue_filter(identity, reviewer_roles(identity)))
         for name in ("application_id", "kind", "program_id"):
             if args.get(name):
                 query = query.where(getattr(ReviewTask, name) == args[name])
@@ -155,12 +157,15 @@ class Decide(MethodView):
         """Approve, reject or return (comment required for the last two), naming the version reviewed."""
         identity, now = current_identity(), datetime.now(UTC)
         with ctx().sessions() as session, session.begin():
+            # Lock the case before the task, the order the event handlers use: no deadlock with a withdrawal.
+            application_id = session.scalar(select(ReviewTask.application_id).where(ReviewTask.id == str(task_id)))
+            case = session.get(ReviewCase, application_id, with_for_update=True) if application_id else None
             task = load_task(session, task_id, identity)
-            case = session.get(ReviewCase, task.application_id, with_for_update=True)
             assert case is not None
             earlier = list(session.scalars(select(Decision).where(Decision.application_id == case.application_id)))
-            acting_as = task.role if identity.has_role(task.role, task.school) else next(
-                r["role"] for r in reviewer_roles(identity))
+            roles = [r["role"] for r in reviewer_roles(identity)]
+            acting_as = task.role if identity.has_role(task.role, task.school) else (
+                domain.SUPERVISOR[task.role] if domain.SUPERVISOR[task.role] in roles else roles[0])
             result = domain.decide(
                 case, task, reviewer=identity.username, role=acting_as, outcome=body["outcome"],
                 comment=body["comment"], internal_note=body["internal_note"],

@@ -97,8 +97,18 @@ def validate_levels(levels: list[dict[str, Any]]) -> None:
         if condition is not None:
             known = ({"duration_days_over"}, {"budget_over"})
             if set(condition) != {"any"} or not condition["any"] or any(
-                    not isinstance(p, dict) or set(p) not in known for p in condition["any"]):
+                    not isinstance(p, dict) or set(p) not in known or not _value_ok(p) for p in condition["any"]):
                 raise Invalid("levels", 'A condition is {"any": [{"duration_days_over": N} | {"budget_over": "X"}]}.')
+
+
+def _value_ok(predicate: dict[str, Any]) -> bool:
+    try:
+        if "duration_days_over" in predicate:
+            return isinstance(predicate["duration_days_over"], int)
+        Decimal(str(predicate["budget_over"]))
+        return True
+    except InvalidOperation:
+        return False
 
 
 def applicable_levels(levels: list[dict[str, Any]], facts: dict[str, Any]) -> list[dict[str, Any]]:
@@ -146,11 +156,13 @@ def decide(
         raise Invalid("outcome", "One of: approve, reject, return.")
     if task.status not in ("open", "claimed") or case.status != "open":
         raise Conflict("This task has been decided already.")
-    if task.claimed_by not in (None, reviewer):
+    supervising = task.escalated_at is not None and role == SUPERVISOR.get(task.role)
+    if task.claimed_by not in (None, reviewer) and not supervising:
         raise Forbidden(f"The task is claimed by {task.claimed_by}; only the claimer decides.")
     if reviewer == case.applicant:
         raise Forbidden("Nobody reviews their own application.")
-    if seen_version != case.application_version:
+    # The reviewers decide on the submitted version v; the application shows v+1 while in review.
+    if seen_version not in (case.application_version, case.application_version + 1):
         raise Conflict(f"The decision names version {seen_version}, but version {case.application_version} is "
                        "under review; reload the application.")
     if outcome in ("reject", "return") and not (comment or "").strip():

@@ -66,11 +66,18 @@ def on_application_resubmitted(session: Session, event: CloudEvent) -> None:
 
 
 def on_application_withdrawn(session: Session, event: CloudEvent) -> None:
-    data = _data(event)
+    data, now = _data(event), datetime.now(UTC)
     case = session.get(ReviewCase, data["application_id"], with_for_update=True)
     if case is None:
+        # The withdrawal overtook its submission (that one is being retried): leave a tombstone, so the
+        # late submission finds a case and opens no task.
+        session.add(ReviewCase(
+            application_id=data["application_id"], kind=data["kind"], program_id=data.get("program_id"),
+            school=data["school"], applicant=data["applicant"], title=data.get("title", "")[:200],
+            chain_kind=data["kind"], chain_version=0, levels=[], application_version=data["version"], round=0,
+            status="withdrawn", updated_at=now))
         return
-    case.status, case.updated_at = "withdrawn", datetime.now(UTC)
+    case.status, case.updated_at = "withdrawn", now
     open_tasks = select(ReviewTask).where(ReviewTask.application_id == case.application_id,
                                           ReviewTask.status.in_(("open", "claimed")))
     for task in session.scalars(open_tasks):

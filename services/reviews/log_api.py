@@ -29,7 +29,9 @@ class DecisionLog(MethodView):
                 abort(404, message="No reviews for this application.")
             tasks = session.scalars(select(ReviewTask).where(ReviewTask.application_id == case.application_id))
             university_wide = any(r.get("role") in ("icd_officer", "vice_president", "admin") for r in identity.roles)
-            reviewer = university_wide or any(domain.covers(identity.roles, t) for t in tasks)
+            # an applicant who also reviews still reads their own file as its applicant
+            reviewer = identity.username != case.applicant and (
+                university_wide or any(domain.covers(identity.roles, t) for t in tasks))
             if not reviewer and identity.username != case.applicant:
                 abort(404, message="No reviews for this application.")
             query = select(Decision).where(Decision.application_id == case.application_id).order_by(Decision.id)

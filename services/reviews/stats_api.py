@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from chassis.app import ctx
 from chassis.auth import current_identity
-from services.reviews.models import ReviewTask
+from services.reviews.models import ReviewCase, ReviewTask
 from services.reviews.schemas import StatsOut
 
 blp = Blueprint("review_stats", __name__, url_prefix="/api/v1/review-stats", description="Review statistics")
@@ -31,11 +31,13 @@ class Stats(MethodView):
         if not (identity.has_role("icd_officer") or identity.has_role("admin")):
             abort(403, message="Queue statistics are for the International Cooperation Department.")
         with ctx().sessions() as session:
+            # Per the application's school, also for university-wide levels (their task has no school scope).
             open_rows = session.execute(
-                select(ReviewTask.level, ReviewTask.role, ReviewTask.school, func.count())
+                select(ReviewTask.level, ReviewTask.role, ReviewCase.school, func.count())
+                .join(ReviewCase, ReviewCase.application_id == ReviewTask.application_id)
                 .where(ReviewTask.status.in_(("open", "claimed")))
-                .group_by(ReviewTask.level, ReviewTask.role, ReviewTask.school)
-                .order_by(ReviewTask.level, ReviewTask.school)
+                .group_by(ReviewTask.level, ReviewTask.role, ReviewCase.school)
+                .order_by(ReviewTask.level, ReviewCase.school)
             ).all()
             done = session.execute(
                 select(ReviewTask.level, ReviewTask.created_at, ReviewTask.decided_at)

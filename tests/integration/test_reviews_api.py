@@ -105,7 +105,10 @@ def test_stale_double_foreign_student_and_self_decisions_are_refused(rv: Reviews
     assert rv.decide("coord.cs", task).status_code == 201
     assert rv.decide("coord.cs", task).status_code == 409  # decided already
     own = rv.submit(applicant="coord.cs")
-    assert rv.decide("coord.cs", rv.task("coord.cs", own)).status_code == 403
+    assert rv.call("coord.cs", "GET", f"/api/v1/review-tasks?application_id={own}").json == []  # not in my queue
+    own_task = rv.task("zhao.cs", own, [{"role": "school_coordinator", "school": "cs"}])
+    refused = rv.decide("coord.cs", own_task)
+    assert refused.status_code == 403 and "own application" in refused.json["detail"]
     assert rv.count("SELECT count(*) FROM review_decisions") == 1
 
 
@@ -152,12 +155,36 @@ def test_a_withdrawal_cancels_open_tasks(rv: Reviews) -> None:
                                          "program_id": None, "title": "A trip", "version": 3,
                                          "withdrawn_at": datetime.now(UTC).isoformat()})
     assert rv.call("coord.cs", "GET", f"/api/v1/review-tasks?application_id={app_id}").json == []
-    assert rv.count("SELECT count(*) FROM review_tasks WHERE status = 'cancelled'") == 1
+    assert rv.count("SELECT count(*) FROM review_tasks WHERE status = 'cancelled' AND application_id = :a",
+                    a=app_id) == 1
+
+
+def test_a_withdrawal_that_overtakes_its_submission_leaves_no_task(rv: Reviews) -> None:
+    app_id = str(uuid.uuid4())
+    common = {"application_id": app_id, "kind": "faculty_exchange", "applicant": "prof.li", "applicant_name": "",
+              "applicant_email": "", "locale": "zh", "school": "cs", "program_id": None, "title": "A trip"}
+    rv.deliver("application.withdrawn", {**common, "version": 3, "withdrawn_at": datetime.now(UTC).isoformat()})
+    rv.deliver("application.submitted", {**common, "version": 2, "status": "submitted",
+                                         "submitted_at": datetime.now(UTC).isoformat()})
+    assert rv.count("SELECT count(*) FROM review_tasks WHERE application_id = :a", a=app_id) == 0
+
+
+def test_a_claimed_task_that_escalates_reaches_the_supervisor_who_may_decide(rv: Reviews) -> None:
+    app_id = rv.submit()
+    task = rv.task("coord.cs", app_id)
+    rv.call("coord.cs", "POST", f"/api/v1/review-tasks/{task['id']}/claim")
+    with rv.sessions() as session, session.begin():
+        deadlines.check(session, datetime.fromisoformat(task["due_at"]) + timedelta(days=4), escalate_after_days=3)
+    escalated = rv.task("icd.officer", app_id)
+    assert escalated["claimed_by"] == "coord.cs"
+    assert rv.decide("icd.officer", escalated).status_code == 201
 
 
 def test_overdue_notices_once_a_day_and_escalation_with_a_controlled_clock(rv: Reviews) -> None:
     app_id = rv.submit()
-    due = datetime.fromisoformat(rv.task("coord.cs", app_id)["due_at"])
+    due = datetime(2031, 3, 2, 9, 0, tzinfo=UTC)  # mid-morning: the ticks below stay inside calendar days
+    with rv.engine.begin() as c:
+        c.execute(text("UPDATE review_tasks SET due_at = :due WHERE application_id = :a"), {"due": due, "a": app_id})
 
     def tick(at: datetime) -> tuple[int, int]:
         with rv.sessions() as session, session.begin():
@@ -173,6 +200,14 @@ def test_overdue_notices_once_a_day_and_escalation_with_a_controlled_clock(rv: R
     escalated = rv.task("icd.officer", app_id)  # now in the supervisor's queue as well
     assert escalated["escalated_at"] is not None
     assert tick(due + timedelta(days=4, hours=1)) == (1, 0)  # escalated once
+
+
+def test_an_applicant_who_also_reviews_reads_their_own_log_without_notes(rv: Reviews) -> None:
+    app_id = rv.submit(applicant="coord.cs")  # a coordinator applying for a trip of their own
+    helper = [{"role": "school_coordinator", "school": "cs"}]
+    rv.decide("zhao.cs", rv.task("zhao.cs", app_id, helper), roles=helper, internal_note="Between us.")
+    log = rv.call("coord.cs", "GET", f"/api/v1/applications/{app_id}/reviews").json
+    assert log[0]["internal_note"] is None
 
 
 def test_the_decision_log_hides_internal_notes_from_the_applicant(rv: Reviews) -> None:
@@ -194,8 +229,12 @@ def test_queue_statistics_are_for_the_icd(rv: Reviews) -> None:
     open_by = {(o["level"], o["school"]): o["open_tasks"] for o in stats["open"]}
     assert open_by == {(1, "me"): 1, (2, "cs"): 1}
     assert [(t["level"], t["decided"]) for t in stats["time_per_level"]] == [(1, 1)]
+    assert 0 <= stats["time_per_level"][0]["median_hours"] == stats["time_per_level"][0]["p90_hours"] < 1
     assert rv.call("coord.cs", "GET", "/api/v1/review-stats").status_code == 403
-    assert second
+    rv.decide("coord.me", rv.task("coord.me", second))
+    rv.decide("dean.me", rv.task("dean.me", second))
+    by_school = {(o["level"], o["school"]) for o in rv.call("icd.officer", "GET", "/api/v1/review-stats").json["open"]}
+    assert (3, "me") in by_school  # the ICD level counted under the application's school
 
 
 def test_chains_are_versioned_data_and_cases_keep_theirs(rv: Reviews) -> None:
@@ -235,6 +274,11 @@ def test_a_duplicate_application_submitted_creates_one_task(rv: Reviews, amqp_ur
             publisher.publish(envelope.to_json(copy), routing_key="application.submitted", message_id=copy.get_id())
     tasks = "SELECT count(*) FROM review_tasks WHERE application_id = :a"
     wait.until(lambda: rv.count(tasks, a=sentinel.get_subject()) == 1, what="the sentinel's task")
+    assert rv.count(tasks, a=event.get_subject()) == 1
+    # The same news under another event id (a republish upstream) passes the inbox; the handler holds.
+    again = event.get_data()
+    assert isinstance(again, dict)
+    rv.deliver("application.submitted", again)
     assert rv.count(tasks, a=event.get_subject()) == 1
     assert rv.count("SELECT count(*) FROM review_cases") == 2
     assert rv.count("SELECT count(*) FROM outbox WHERE type = 'review.task_created'") == 2
