@@ -35,6 +35,13 @@ def _float(env: dict[str, str], name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _choice(env: dict[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = (env.get(name) or default).lower()
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     var_dir: Path = Path("var")
@@ -45,6 +52,11 @@ class Settings:
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_sender: str = "Mobility <mobility@localhost>"
+    smtp_tls: str = "none"  # none | starttls | ssl
+    smtp_user: str = ""
+    smtp_password: str = ""
+    webhooks_allow_private: bool = False
+    webhook_disable_after: int = 20
     jwt_private_key_file: Path | None = None
     jwt_public_key_file: Path | None = None
     jwt_issuer: str = "mobility-gateway"
@@ -89,6 +101,12 @@ class Settings:
             smtp_host=env.get("MOBILITY_SMTP_HOST", "127.0.0.1"),
             smtp_port=_int(env, "MOBILITY_SMTP_PORT", 8025),
             smtp_sender=env.get("MOBILITY_SMTP_SENDER", "Mobility <mobility@localhost>"),
+            smtp_tls=_choice(env, "MOBILITY_SMTP_TLS", ("none", "starttls", "ssl"), "none"),
+            smtp_user=env.get("MOBILITY_SMTP_USER", ""),
+            smtp_password=env.get("MOBILITY_SMTP_PASSWORD", ""),
+            webhooks_allow_private=_choice(env, "MOBILITY_WEBHOOKS_ALLOW_PRIVATE", ("false", "true"), "false")
+            == "true",
+            webhook_disable_after=_int(env, "MOBILITY_WEBHOOK_DISABLE_AFTER", 20),
             jwt_private_key_file=Path(private) if private else var_dir / "jwt-ed25519.pem",
             jwt_public_key_file=Path(public) if public else var_dir / "jwt-ed25519.pub.pem",
             access_token_ttl=_int(env, "MOBILITY_ACCESS_TOKEN_TTL", 3600),

@@ -19,7 +19,7 @@ from gateway.upstreams import Upstream
 ROUTES = {
     "applications": "applications", "programs": "applications", "partners": "applications",
     "review-tasks": "reviews", "review-chains": "reviews", "review-stats": "reviews",
-    "notifications": "notifications",
+    "notifications": "notifications", "events": "notifications", "subscriptions": "notifications",
 }
 # /api/v1/applications/<id>/<sub>: sub-resources another service owns
 NESTED = {("applications", "reviews"): "reviews"}

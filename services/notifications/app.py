@@ -7,8 +7,9 @@ from sqlalchemy import Engine
 
 from chassis.app import create_service_app
 from chassis.settings import Settings
-from services.notifications.api import blp
+from services.notifications import api, feed_api, subscriptions_api
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
-    return create_service_app("notifications", settings, [blp], engine)
+    blueprints = [api.blp, feed_api.blp, subscriptions_api.blp]
+    return create_service_app("notifications", settings, blueprints, engine)

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy.orm import Session
 
-from services.notifications import rules, templates
+from eventbus import catalog, envelope
+from services.notifications import dispatcher, rules, templates
 from services.notifications.models import FeedEntry, Notification, Recipient
 
 
@@ -51,14 +52,26 @@ def notify(public_base_url: str) -> Callable[[Session, CloudEvent], None]:
     return handle
 
 
-def on_feed_only(session: Session, event: CloudEvent) -> None:
-    data = event.get_data()
-    assert isinstance(data, dict)
+def record(session: Session, event: CloudEvent) -> None:
+    """Into the event feed, and a webhook delivery per matching subscription (the inbox makes both once)."""
+    body = envelope.to_json(event).decode()
     session.add(FeedEntry(event_id=event.get_id(), event_type=event.get_type(), subject=event.get_subject() or "",
-                          time=event.get_time() or datetime.now(UTC), data=data))
+                          time=event.get_time() or datetime.now(UTC), event=body))
+    dispatcher.enqueue(session, event.get_id(), event.get_type(), body)
+
+
+def _both(*steps: Callable[[Session, CloudEvent], None]) -> Callable[[Session, CloudEvent], None]:
+    def handle(session: Session, event: CloudEvent) -> None:
+        for step in steps:
+            step(session, event)
+
+    return handle
 
 
 def handlers_for(public_base_url: str) -> dict[str, Callable[[Session, CloudEvent], None]]:
+    """Every public event goes to the feed; those the rules name are also notified; user.registered
+    (personal data) only updates our copy of the directory."""
     handle = notify(public_base_url)
-    return {"user.registered": on_user_registered, **{t: handle for t in rules.RULES},
-            **{t: on_feed_only for t in rules.FEED_ONLY}}
+    public = [t for t in catalog.event_types() if t not in rules.PRIVATE]
+    return {"user.registered": on_user_registered,
+            **{t: _both(record, handle) if t in rules.RULES else record for t in public}}

@@ -66,8 +66,8 @@ RULES = {
     "review.task_overdue": _claimer_or_reviewers,
     "review.task_escalated": _supervisors_and_claimer,
 }
-# Kept in the feed for other systems, nobody is notified of them.
-FEED_ONLY = ("review.task_claimed", "review.decision_recorded")
+# Not in the public event feed: personal data about accounts.
+PRIVATE = ("user.registered",)
 
 
 def recipients(session: Session, event_type: str, data: dict[str, Any]) -> list[Recipient]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 
 class NotificationOut(Schema):
@@ -18,3 +18,68 @@ class NotificationOut(Schema):
 class InboxOut(Schema):
     unread = fields.Integer(dump_only=True)
     items = fields.List(fields.Nested(NotificationOut), dump_only=True)
+
+
+class ReadAllOut(Schema):
+    marked = fields.Integer(dump_only=True)
+
+
+class FeedQuery(Schema):
+    after = fields.String(metadata={"description": "next_cursor of the previous page; none: from the start"})
+    type = fields.String(metadata={"description": "an event type, or a pattern such as application.*"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class FeedPage(Schema):
+    items = fields.List(fields.Dict(), metadata={"description": "CloudEvents, as published"})
+    next_cursor = fields.String(allow_none=True)
+
+
+class SubscriptionIn(Schema):
+    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    patterns = fields.List(fields.String(validate=validate.Regexp(r"^[a-z_.*]{1,120}\Z")), required=True,
+                           validate=validate.Length(min=1, max=20),
+                           metadata={"description": "event types or patterns such as application.*"})
+    secret = fields.String(validate=validate.Regexp(r"^whsec_[A-Za-z0-9+/=]{24,}\Z"),
+                           metadata={"description": "Standard Webhooks secret; generated when omitted"})
+
+
+class SubscriptionPatch(Schema):
+    url = fields.Url(schemes={"http", "https"}, require_tld=False)
+    patterns = fields.List(fields.String(validate=validate.Regexp(r"^[a-z_.*]{1,120}\Z")),
+                           validate=validate.Length(min=1, max=20))
+    active = fields.Boolean()
+
+
+class SubscriptionOut(Schema):
+    id = fields.String()
+    url = fields.String()
+    patterns = fields.List(fields.String())
+    active = fields.Boolean()
+    consecutive_failures = fields.Integer()
+    created_by = fields.String()
+    created_at = fields.DateTime()
+    disabled_at = fields.DateTime(allow_none=True)
+
+
+class SubscriptionCreated(SubscriptionOut):
+    secret = fields.String(metadata={"description": "shown once: keep it to verify signatures"})
+
+
+class DeliveryOut(Schema):
+    id = fields.String()
+    event_id = fields.String()
+    event_type = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    last_status_code = fields.Integer(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    next_attempt_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+
+
+class PingOut(Schema):
+    outcome = fields.String()
+    status_code = fields.Integer(allow_none=True)
+    error = fields.String(allow_none=True)

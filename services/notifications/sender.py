@@ -20,6 +20,7 @@ from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import sessionmaker
 
 from chassis.settings import Settings
+from services.notifications import templates
 from services.notifications.models import Notification
 
 log = structlog.get_logger(__name__)
@@ -80,7 +81,7 @@ class Sender:
                         break
                     if smtp is None:
                         try:
-                            smtp = smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10)
+                            smtp = self._connect()
                         except (OSError, smtplib.SMTPException) as exc:
                             where = f"{self.settings.smtp_host}:{self.settings.smtp_port}"
                             raise SmtpUnavailable(f"{where}: {exc}") from exc
@@ -94,6 +95,15 @@ class Sender:
             if smtp is not None:
                 _quit(smtp)
         return sent
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        smtp = (smtplib.SMTP_SSL if s.smtp_tls == "ssl" else smtplib.SMTP)(s.smtp_host, s.smtp_port, timeout=10)
+        if s.smtp_tls == "starttls":
+            smtp.starttls()
+        if s.smtp_user:
+            smtp.login(s.smtp_user, s.smtp_password)
+        return smtp
 
     def _send_one(self, smtp: smtplib.SMTP, n: Notification) -> str:
         now = datetime.now(UTC)
@@ -140,6 +150,7 @@ class Sender:
         # Stable per notification: a resend after a crash carries the same Message-ID.
         message["Message-ID"] = f"<{n.id}@mobility.local>"
         message.set_content(n.body)
+        message.add_alternative(templates.html(n.subject, n.body, n.link), subtype="html")
         return message
 
 

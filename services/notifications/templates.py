@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 TEXTS: dict[str, dict[str, tuple[str, str]]] = {
@@ -63,6 +64,16 @@ def render(event_type: str, locale: str, data: dict[str, Any], public_base_url: 
     link = f"{public_base_url}/applications/{data['application_id']}"
     text = body.format_map(_Default(values))
     return Rendered(subject=subject.format_map(_Default(values)), body=f"{text}\n\n{link}\n", link=link)
+
+
+def html(subject: str, body: str, link: str | None) -> str:
+    """The HTML alternative of a mail: the same text, escaped, with the link as a link."""
+    paragraphs = "".join(
+        f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in body.split("\n\n") if p.strip() and p.strip() != link
+    )
+    button = f'<p><a href="{escape(link, quote=True)}">{escape(link)}</a></p>' if link else ""
+    return (f'<!doctype html><html><head><meta charset="utf-8"><title>{escape(subject)}</title></head>'
+            f"<body>{paragraphs}{button}</body></html>")
 
 
 class _Default(dict):  # type: ignore[type-arg]

@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.Column('event_type', sa.String(length=120), nullable=False),
     sa.Column('subject', sa.String(length=120), nullable=False),
     sa.Column('time', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('event', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('event_id')
     )
