@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chassis.settings import Settings
-from services.notifications import webhooks
+from services.notifications import templates, webhooks
 from services.notifications.models import Delivery, Notification, Recipient, Subscription
 
 log = structlog.get_logger(__name__)
@@ -28,20 +28,31 @@ def enqueue(session: Session, event_id: str, event_type: str, body: str) -> None
                                  created_at=now, next_attempt_at=now))
 
 
-def deliver_due(session: Session, settings: Settings, now: datetime, limit: int = 20) -> int:
+def deliver_one(session: Session, settings: Settings, now: datetime) -> bool:
+    """Send the next due delivery and record the answer, in the caller's transaction (one per delivery,
+    so a later failure cannot undo the record of a POST that went out). False when nothing is due."""
     query = (select(Delivery).where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
-             .order_by(Delivery.next_attempt_at).limit(limit))
+             .order_by(Delivery.next_attempt_at).limit(1))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
+    delivery = session.scalars(query).first()
+    if delivery is None:
+        return False
+    sub = session.get(Subscription, delivery.subscription_id, with_for_update=True)
+    if sub is None or not sub.active:
+        delivery.status, delivery.finished_at = "skipped", now
+        return True
+    attempt = webhooks.send(sub.url, sub.secret, delivery.event_id, delivery.body, settings.webhooks_allow_private)
+    record(session, settings, sub, delivery, attempt, now)
+    return True
+
+
+def deliver_due(sessions: sessionmaker, settings: Settings, now: datetime, limit: int = 50) -> int:
     done = 0
-    for delivery in session.scalars(query):
-        sub = session.get(Subscription, delivery.subscription_id)
-        if sub is None or not sub.active:
-            delivery.status, delivery.finished_at = "skipped", now
-            continue
-        attempt = webhooks.send(sub.url, sub.secret, delivery.event_id, delivery.body,
-                                settings.webhooks_allow_private)
-        record(session, settings, sub, delivery, attempt, now)
+    while done < limit:
+        with sessions() as session, session.begin():
+            if not deliver_one(session, settings, now):
+                break
         done += 1
     return done
 
@@ -64,22 +75,22 @@ def record(session: Session, settings: Settings, sub: Subscription, delivery: De
     log.warning("webhook.failed", subscription=sub.id, status=attempt.status_code, error=attempt.error,
                 next_attempt=later.isoformat() if later else None)
     if sub.active and sub.consecutive_failures >= settings.webhook_disable_after:
-        disable(session, sub, now)
+        disable(session, sub, now, settings.public_base_url)
 
 
-def disable(session: Session, sub: Subscription, now: datetime) -> None:
+def disable(session: Session, sub: Subscription, now: datetime, public_base_url: str) -> None:
     sub.active, sub.disabled_at = False, now
     log.error("webhook.disabled", subscription=sub.id, url=sub.url, failures=sub.consecutive_failures)
-    text = (f"The webhook subscription {sub.id} to {sub.url} failed {sub.consecutive_failures} times in a row "
-            "and has been disabled. Fix the receiver, then re-enable it (PATCH active=true).")
+    facts = {"subscription_id": sub.id, "url": sub.url, "failures": sub.consecutive_failures}
     admins = [p for p in session.scalars(select(Recipient)) if any(r.get("role") == "admin" for r in p.roles)]
     notice = str(uuid.uuid4())
     for admin in admins:
+        text = templates.render("webhook.disabled", admin.locale, facts, public_base_url)
         for channel in ("inbox", "email"):
             session.add(Notification(
                 id=str(uuid.uuid4()), event_id=notice, event_type="webhook.disabled", recipient=admin.username,
                 channel=channel, address=admin.email if channel == "email" else None, locale=admin.locale,
-                subject=f"Webhook disabled: {sub.url}"[:300], body=text, link=None,
+                subject=text.subject[:300], body=text.body, link=text.link,
                 status="pending" if channel == "email" else "delivered", created_at=now,
             ))
 
@@ -93,9 +104,7 @@ class Dispatcher:
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
-                with self.sessions() as session, session.begin():
-                    sent = deliver_due(session, self.settings, datetime.now(UTC))
-                if sent:
+                if deliver_due(self.sessions, self.settings, datetime.now(UTC)):
                     continue
             except Exception as exc:  # database down: next round
                 log.warning("webhook.dispatcher_error", error=repr(exc))

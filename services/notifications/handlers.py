@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from cloudevents.core.v1.event import CloudEvent
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from eventbus import catalog, envelope
@@ -55,6 +56,10 @@ def notify(public_base_url: str) -> Callable[[Session, CloudEvent], None]:
 def record(session: Session, event: CloudEvent) -> None:
     """Into the event feed, and a webhook delivery per matching subscription (the inbox makes both once)."""
     body = envelope.to_json(event).decode()
+    if session.get_bind().dialect.name == "postgresql":
+        # One feed writer at a time, so ids are handed out in commit order: a reader's cursor can never
+        # pass an id whose transaction commits later.
+        session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
     session.add(FeedEntry(event_id=event.get_id(), event_type=event.get_type(), subject=event.get_subject() or "",
                           time=event.get_time() or datetime.now(UTC), event=body))
     dispatcher.enqueue(session, event.get_id(), event.get_type(), body)

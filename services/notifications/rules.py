@@ -20,9 +20,12 @@ class RecipientUnknown(Exception):
 
 def _applicant(session: Session, data: dict[str, Any]) -> list[Recipient]:
     recipient = session.get(Recipient, data["applicant"])
-    if recipient is None:
-        raise RecipientUnknown(f"applicant {data['applicant']!r} not yet known from user.registered")
-    return [recipient]
+    if recipient is not None:
+        return [recipient]
+    if data.get("applicant_email"):  # the event carries what we need: no waiting for user.registered
+        return [Recipient(username=data["applicant"], email=data["applicant_email"],
+                          locale=data.get("locale") or "zh", roles=[])]
+    raise RecipientUnknown(f"applicant {data['applicant']!r} not yet known from user.registered")
 
 
 def _reviewers(session: Session, data: dict[str, Any]) -> list[Recipient]:
@@ -38,11 +41,19 @@ def _reviewers(session: Session, data: dict[str, Any]) -> list[Recipient]:
 
 
 def _claimer_or_reviewers(session: Session, data: dict[str, Any]) -> list[Recipient]:
-    """Overdue: whoever holds the task, or everyone who could take it while nobody has."""
+    """Overdue: whoever holds the task (or everyone who could take it while nobody has), and the supervisor."""
     if data.get("claimed_by"):
         claimer = session.get(Recipient, data["claimed_by"])
-        return [claimer] if claimer else []
-    return _reviewers(session, data)
+        holders = [claimer] if claimer else []
+    else:
+        holders = _reviewers(session, data)
+    supervisors = [p for p in _with_role(session, data["supervisor_role"]) if p not in holders]
+    return holders + supervisors
+
+
+def _with_role(session: Session, role: str) -> list[Recipient]:
+    return [p for p in session.scalars(select(Recipient).order_by(Recipient.username))
+            if any(r.get("role") == role for r in p.roles)]
 
 
 def _supervisors_and_claimer(session: Session, data: dict[str, Any]) -> list[Recipient]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 
 class NotificationOut(Schema):
@@ -35,12 +35,19 @@ class FeedPage(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+def _valid_secret(value: str) -> None:
+    from services.notifications.webhooks import valid_secret
+
+    if not value.startswith("whsec_") or len(value) < 30 or not valid_secret(value):
+        raise ValidationError("Use a Standard Webhooks secret: whsec_ followed by base64 of at least 24 bytes.")
+
+
 class SubscriptionIn(Schema):
     url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
     patterns = fields.List(fields.String(validate=validate.Regexp(r"^[a-z_.*]{1,120}\Z")), required=True,
                            validate=validate.Length(min=1, max=20),
                            metadata={"description": "event types or patterns such as application.*"})
-    secret = fields.String(validate=validate.Regexp(r"^whsec_[A-Za-z0-9+/=]{24,}\Z"),
+    secret = fields.String(validate=_valid_secret,
                            metadata={"description": "Standard Webhooks secret; generated when omitted"})
 
 

@@ -11,6 +11,7 @@ transaction, so one bad row cannot undo the marks of mails already accepted.
 from __future__ import annotations
 
 import smtplib
+import ssl
 import threading
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -98,10 +99,17 @@ class Sender:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        smtp = (smtplib.SMTP_SSL if s.smtp_tls == "ssl" else smtplib.SMTP)(s.smtp_host, s.smtp_port, timeout=10)
+        tls = ssl.create_default_context()  # verifies the server's certificate and name
+        if s.smtp_tls == "ssl":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=10, context=tls)
+        else:
+            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=10)
         if s.smtp_tls == "starttls":
-            smtp.starttls()
+            smtp.starttls(context=tls)
         if s.smtp_user:
+            if s.smtp_tls == "none":
+                smtp.close()
+                raise smtplib.SMTPException("refusing to send SMTP credentials without TLS (set MOBILITY_SMTP_TLS)")
             smtp.login(s.smtp_user, s.smtp_password)
         return smtp
 

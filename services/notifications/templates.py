@@ -39,6 +39,12 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "zh": ("审核任务已上报：{title}", "第 {level} 级审核任务“{title}”长期逾期，已上报主管。"),
         "en": ("Review escalated: {title}", "The level {level} review of \"{title}\" is long overdue and escalated."),
     },
+    "webhook.disabled": {
+        "zh": ("Webhook 已停用：{url}",
+               "订阅 {subscription_id}（{url}）连续失败 {failures} 次，已停用。请修复接收方后重新启用。"),
+        "en": ("Webhook disabled: {url}", "The subscription {subscription_id} to {url} failed {failures} times in a "
+               "row and has been disabled. Fix the receiver, then re-enable it (PATCH active=true)."),
+    },
     "review.task_created": {
         "zh": ("新的审核任务：{title}", "{applicant} 的申请“{title}”等待您审核（第 {level} 级），截止 {due_at}。"),
         "en": (
@@ -61,7 +67,7 @@ def render(event_type: str, locale: str, data: dict[str, Any], public_base_url: 
     subject, body = texts.get(locale) or texts["zh"]
     values = {k: "" if v is None else v for k, v in data.items()}
     values["title"] = data.get("title") or data.get("application_id", "")
-    link = f"{public_base_url}/applications/{data['application_id']}"
+    link = f"{public_base_url}/applications/{data['application_id']}" if "application_id" in data else public_base_url
     text = body.format_map(_Default(values))
     return Rendered(subject=subject.format_map(_Default(values)), body=f"{text}\n\n{link}\n", link=link)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -182,8 +181,7 @@ def _subscribe(nt: Notifications, url: str, patterns: list[str]) -> dict[str, An
 
 
 def _tick(nt: Notifications, at: datetime) -> int:
-    with nt.sessions() as session, session.begin():
-        return dispatcher.deliver_due(session, nt.settings, at)
+    return dispatcher.deliver_due(nt.sessions, nt.settings, at)
 
 
 def test_webhooks_are_signed_retried_on_500_not_on_400_and_disabled_after_a_run(
@@ -216,17 +214,23 @@ def test_webhooks_are_signed_retried_on_500_not_on_400_and_disabled_after_a_run(
     assert _tick(nt, now + timedelta(hours=1)) == 0  # a 400 is not retried
     assert nt.call("admin", "GET", f"/api/v1/subscriptions/{sub['id']}/deliveries").json[0]["status"] == "failed"
 
+    nt.call("admin", "PATCH", f"/api/v1/subscriptions/{sub['id']}", json={"active": True})  # resets the run
     Receiver.answers = [500, 503, 500]
     nt.deliver(_application_event("application.rejected", **NOTIFIED["application.rejected"]))
-    for step in range(3):
+    for step in range(2):
         _tick(nt, now + timedelta(hours=2 + step))
+    assert nt.call("admin", "GET", f"/api/v1/subscriptions/{sub['id']}").json["active"] is True  # 2 of 3
+    _tick(nt, now + timedelta(hours=4))
     state = nt.call("admin", "GET", f"/api/v1/subscriptions/{sub['id']}").json
     assert state["active"] is False and state["disabled_at"]
     assert nt.count("SELECT count(*) FROM notifications WHERE recipient = 'admin' AND event_type = 'webhook.disabled'"
                     " AND channel = 'inbox'") == 1
     sent_before = len(Receiver.received)
-    nt.deliver(_application_event("application.submitted", **NOTIFIED["application.submitted"]))
-    assert _tick(nt, now + timedelta(hours=9)) == 0 and len(Receiver.received) == sent_before  # disabled: quiet
+    quiet = _application_event("application.submitted", **NOTIFIED["application.submitted"])
+    nt.deliver(quiet)
+    _tick(nt, now + timedelta(hours=9))
+    assert len(Receiver.received) == sent_before  # disabled: nothing more is sent
+    assert nt.count("SELECT count(*) FROM deliveries WHERE event_id = :e", e=quiet.get_id()) == 0
 
 
 def test_a_ping_is_signed_and_reported(nt: Notifications, receiver: str) -> None:
@@ -249,4 +253,52 @@ def test_private_and_loopback_targets_are_refused_unless_allowed(nt: Notificatio
         r = app.test_client().post("/api/v1/subscriptions", headers=auth, json={"url": url, "patterns": ["*"]})
         assert r.status_code == 422, url
     assert nt.count("SELECT count(*) FROM subscriptions") == 0
-    assert json.loads(json.dumps(strict.webhooks_allow_private)) is False
+    bad_secret = app.test_client().post("/api/v1/subscriptions", headers=auth, json={
+        "url": "https://example.org/x", "patterns": ["*"], "secret": "whsec_" + "A" * 25})
+    assert bad_secret.status_code == 422 and "secret" in bad_secret.json["errors"]
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "10.0.0.8", "169.254.169.254", "::1", "::ffff:127.0.0.1",
+                                     "64:ff9b::7f00:1", "2002:7f00:1::", "fd00::1"])
+def test_non_public_addresses_are_refused_in_every_spelling(address: str) -> None:
+    from services.notifications.webhooks import TargetRefused, check_target
+
+    host = f"[{address}]" if ":" in address else address
+    with pytest.raises(TargetRefused):
+        check_target(f"http://{host}/hook", allow_private=False)
+
+
+def test_a_hostname_is_checked_again_when_sending(nt: Notifications) -> None:
+    from services.notifications.webhooks import send
+
+    attempt = send("http://localhost:9/hook", "whsec_" + "QUJD" * 8, "e1", "{}", allow_private=False)
+    assert attempt.outcome == "failed" and "non-public" in (attempt.error or "")
+
+
+def _task_event(event_type: str, **extra: Any) -> Any:
+    return envelope.new_event(event_type, "/services/reviews", "x", {
+        "task_id": str(uuid.uuid4()), "application_id": str(uuid.uuid4()), "application_version": 2,
+        "kind": "faculty_exchange", "level": 1, "role": "school_coordinator", "school": "cs", "applicant": "bob",
+        "title": "A trip", "due_at": "2031-01-01T00:00:00+00:00", **extra})
+
+
+@pytest.mark.parametrize(("event_type", "extra", "expected"), [
+    ("review.task_created", {}, {"coord.cs"}),
+    ("review.task_overdue", {"claimed_by": None, "days_overdue": 1, "supervisor_role": "icd_officer"},
+     {"coord.cs", "icd.officer"}),
+    ("review.task_overdue", {"claimed_by": "coord.cs", "days_overdue": 2, "supervisor_role": "icd_officer"},
+     {"coord.cs", "icd.officer"}),
+    ("review.task_escalated", {"claimed_by": "coord.cs", "supervisor_role": "icd_officer",
+                               "escalated_at": "2031-01-04T00:00:00+00:00"}, {"coord.cs", "icd.officer"}),
+])
+def test_reviewers_get_mail_in_their_language(
+    nt: Notifications, smtp: SmtpSink, event_type: str, extra: dict[str, Any], expected: set[str]
+) -> None:
+    event = _task_event(event_type, **extra)
+    nt.deliver(event)
+    assert Sender(nt.settings, nt.engine, threading.Event()).send_due() == len(expected)
+    for who in expected:
+        (mail,) = [m for m in smtp.to(f"{who}@example.org")
+                   if event.get_data()["application_id"] in m.get_body(("plain",)).get_content()]
+        chinese = any("\u4e00" <= c <= "\u9fff" for c in mail["Subject"])
+        assert chinese is (PEOPLE[who][0] == "zh"), mail["Subject"]
