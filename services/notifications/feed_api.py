@@ -19,7 +19,7 @@ from services.notifications.models import FeedEntry
 from services.notifications.schemas import FeedPage, FeedQuery
 
 blp = Blueprint("events", __name__, url_prefix="/api/v1/events", description="Event feed")
-READERS = frozenset({"admin", "icd_officer"})
+READERS = frozenset({"admin", "icd_officer", "client_system"})
 
 
 def _cursor(entry_id: int) -> str:

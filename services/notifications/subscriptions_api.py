@@ -1,6 +1,7 @@
-"""Webhook subscriptions (/api/v1/subscriptions), for admins: create, change, pause, the delivery log, a ping.
+"""Webhook subscriptions (/api/v1/subscriptions): create, change, pause, the delivery log, a ping.
 
-Registered client systems will manage their own once the gateway knows them (the Gateway issue).
+Admins manage all of them; a registered client system (a token with the `client_system` role, issued by
+the gateway's client-credentials grant) manages only its own. Anyone else's subscription is "not found".
 """
 
 from __future__ import annotations
@@ -33,8 +34,14 @@ blp = Blueprint("subscriptions", __name__, url_prefix="/api/v1/subscriptions", d
 
 
 def _admin() -> None:
-    if not current_identity().has_role("admin"):
-        abort(403, message="Only admins manage webhook subscriptions.")
+    """Function-level check: admins and registered client systems only."""
+    identity = current_identity()
+    if not (identity.has_role("admin") or identity.has_role("client_system")):
+        abort(403, message="Only admins and registered client systems manage webhook subscriptions.")
+
+
+def _sees_all() -> bool:
+    return current_identity().has_role("admin")
 
 
 def _target(url: str) -> None:
@@ -46,7 +53,7 @@ def _target(url: str) -> None:
 
 def _load(session: Any, subscription_id: str) -> Subscription:
     sub = session.get(Subscription, str(subscription_id))
-    if sub is None:
+    if sub is None or not (_sees_all() or sub.created_by == current_identity().username):
         abort(404, message="No such subscription.")
     return sub
 
@@ -56,8 +63,11 @@ class Subscriptions(MethodView):
     @blp.response(200, SubscriptionOut(many=True))
     def get(self) -> list[Subscription]:
         _admin()
+        query = select(Subscription).order_by(Subscription.created_at)
+        if not _sees_all():
+            query = query.where(Subscription.created_by == current_identity().username)
         with ctx().sessions() as session:
-            return list(session.scalars(select(Subscription).order_by(Subscription.created_at)))
+            return list(session.scalars(query))
 
     @blp.arguments(SubscriptionIn)
     @blp.response(201, SubscriptionCreated)

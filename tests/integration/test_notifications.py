@@ -302,3 +302,23 @@ def test_reviewers_get_mail_in_their_language(
                    if event.get_data()["application_id"] in m.get_body(("plain",)).get_content()]
         chinese = any("\u4e00" <= c <= "\u9fff" for c in mail["Subject"])
         assert chinese is (PEOPLE[who][0] == "zh"), mail["Subject"]
+
+
+def test_a_client_system_manages_only_its_own_subscriptions(nt: Notifications, receiver: str) -> None:
+    PEOPLE["registrar"] = ("en", [{"role": "client_system", "school": None}])
+    PEOPLE["hr-system"] = ("en", [{"role": "client_system", "school": None}])
+    try:
+        made = nt.call("registrar", "POST", "/api/v1/subscriptions", json={"url": receiver, "patterns": ["*"]})
+        assert made.status_code == 201
+        sub = made.json["id"]
+        assert nt.call("hr-system", "GET", "/api/v1/subscriptions").json == []
+        assert nt.call("hr-system", "GET", f"/api/v1/subscriptions/{sub}").status_code == 404
+        assert nt.call("hr-system", "DELETE", f"/api/v1/subscriptions/{sub}").status_code == 404
+        assert nt.call("hr-system", "GET", f"/api/v1/subscriptions/{sub}/deliveries").status_code == 404
+        assert [s["id"] for s in nt.call("admin", "GET", "/api/v1/subscriptions").json] == [sub]
+        assert "secret" not in nt.call("registrar", "GET", f"/api/v1/subscriptions/{sub}").json
+        assert nt.call("registrar", "GET", "/api/v1/events").status_code == 200
+        assert nt.call("coord.cs", "GET", "/api/v1/subscriptions").status_code == 403
+    finally:
+        PEOPLE.pop("registrar")
+        PEOPLE.pop("hr-system")
