@@ -52,7 +52,7 @@ class Feed(MethodView):
                     abort(400, message="Unknown cursor: pass the next_cursor of a page this feed returned.")
                 query = query.where(FeedEntry.id > position)
             pattern = args.get("type")
-            if pattern:
+            if pattern and pattern != "*":
                 if pattern.endswith(".*"):
                     query = query.where(FeedEntry.event_type.startswith(pattern[:-1], autoescape=True))
                 else:

@@ -40,12 +40,15 @@ def notify(public_base_url: str) -> Callable[[Session, CloudEvent], None]:
         assert isinstance(data, dict)
         now = datetime.now(UTC)
         for person in rules.recipients(session, event.get_type(), data):
-            text = templates.render(event.get_type(), person.locale, data, public_base_url)
+            # The recipient's locale from the event where it speaks of them (the applicant's), else ours.
+            locale = data.get("locale") if person.username == data.get("applicant") and data.get("locale") else (
+                person.locale)
+            text = templates.render(event.get_type(), locale, data, public_base_url)
             for channel in rules.CHANNELS:
                 session.add(Notification(
                     id=str(uuid.uuid4()), event_id=event.get_id(), event_type=event.get_type(),
                     recipient=person.username, channel=channel,
-                    address=person.email if channel == "email" else None, locale=person.locale,
+                    address=person.email if channel == "email" else None, locale=locale,
                     subject=text.subject, body=text.body, link=text.link,
                     status="pending" if channel == "email" else "delivered", created_at=now,
                 ))

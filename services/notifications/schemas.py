@@ -39,7 +39,7 @@ def _valid_secret(value: str) -> None:
     from services.notifications.webhooks import valid_secret
 
     if not value.startswith("whsec_") or len(value) < 30 or not valid_secret(value):
-        raise ValidationError("Use a Standard Webhooks secret: whsec_ followed by base64 of at least 24 bytes.")
+        raise ValidationError("Use a Standard Webhooks secret: whsec_ followed by base64 (24 characters or more).")
 
 
 class SubscriptionIn(Schema):

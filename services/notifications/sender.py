@@ -25,7 +25,7 @@ from services.notifications import templates
 from services.notifications.models import Notification
 
 log = structlog.get_logger(__name__)
-MAX_ATTEMPTS = 12  # 2 s, 4 s … capped at an hour between tries: roughly a day in all
+MAX_ATTEMPTS = 32  # 2 s, 4 s … then an hour between tries: roughly a day in all
 
 
 class SmtpUnavailable(Exception):

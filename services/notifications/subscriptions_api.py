@@ -1,7 +1,8 @@
 """Webhook subscriptions (/api/v1/subscriptions): create, change, pause, the delivery log, a ping.
 
-Admins manage all of them; a registered client system (a token with the `client_system` role, issued by
-the gateway's client-credentials grant) manages only its own. Anyone else's subscription is "not found".
+Admins manage all of them; a registered client system (a token with the `client_system` role; the
+gateway's client-credentials grant that issues them comes with the Gateway issue) manages only its own.
+Anyone else's subscription is "not found".
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Each delivery is the CloudEvent JSON, signed per Standard Webhooks (webhook-id = the event id,
 webhook-timestamp, webhook-signature). 2xx: delivered. 5xx, 408, 429, timeouts and connection errors: retried
-with exponential backoff for up to 24 h. Any other 4xx: failed at once. A run of failures disables the
-subscription and tells the admins.
+with exponential backoff for up to 24 h. Any other answer (3xx, other 4xx): failed at once. A run of failures
+disables the subscription and tells the admins.
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ RETRYABLE = frozenset({408, 429})
 
 class TargetRefused(ValueError):
     """The URL is not one we may send to (scheme, or a private/loopback address without permission)."""
+
+
+class Unresolvable(TargetRefused):
+    """The host name does not resolve (now): refused when subscribing, retried when sending."""
 
 
 def matches(patterns: list[str], event_type: str) -> bool:
@@ -54,7 +58,7 @@ def check_target(url: str, allow_private: bool) -> str:
         infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
                                    proto=socket.IPPROTO_TCP)
     except socket.gaierror as exc:
-        raise TargetRefused(f"The host {parts.hostname!r} does not resolve.") from exc
+        raise Unresolvable(f"The host {parts.hostname!r} does not resolve.") from exc
     addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
     if not allow_private:
         for address in addresses:
@@ -107,6 +111,8 @@ def send(url: str, secret: str, event_id: str, body: str, allow_private: bool, t
     try:
         address = check_target(url, allow_private)  # again at send time, and we connect to what we checked
         signature = Webhook(secret).sign(event_id, now := datetime.now(UTC), body)
+    except Unresolvable as exc:  # a resolver hiccup is not the receiver's fault
+        return Attempt("retry", None, str(exc))
     except TargetRefused as exc:
         return Attempt("failed", None, str(exc))
     except Exception as exc:  # an unusable secret: nothing to retry

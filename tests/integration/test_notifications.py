@@ -79,7 +79,8 @@ def _application_event(event_type: str, applicant: str = "alice", **extra: Any) 
     app_id = str(uuid.uuid4())
     return envelope.new_event(event_type, "/services/applications", app_id, {
         "application_id": app_id, "kind": "student_exchange", "applicant": applicant, "applicant_name": applicant,
-        "applicant_email": "", "locale": "en", "school": "cs", "program_id": None, "title": "Berlin 2031",
+        "applicant_email": "", "locale": PEOPLE[applicant][0], "school": "cs", "program_id": None,
+        "title": "Berlin 2031",
         "version": 2, "status": event_type.split(".")[1], **extra})
 
 
@@ -322,3 +323,12 @@ def test_a_client_system_manages_only_its_own_subscriptions(nt: Notifications, r
     finally:
         PEOPLE.pop("registrar")
         PEOPLE.pop("hr-system")
+
+
+def test_the_events_locale_for_the_applicant_wins_over_the_directory(nt: Notifications, smtp: SmtpSink) -> None:
+    event = _application_event("application.approved", "alice", **NOTIFIED["application.approved"])
+    event.get_data()["locale"] = "zh"  # alice switched to Chinese on this application
+    nt.deliver(event)
+    Sender(nt.settings, nt.engine, threading.Event()).send_due()
+    (mail,) = [m for m in smtp.to("alice@example.org") if event.get_subject() in m.get_body(("plain",)).get_content()]
+    assert any("\u4e00" <= c <= "\u9fff" for c in mail["Subject"])
