@@ -11,13 +11,10 @@ import pytest
 from kombu.transport import memory
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, select
 
-from chassis import migrate
 from chassis.db import make_engine, make_sessionmaker
-from chassis.settings import Settings
-from chassis.tokens import Signer, ensure_keypair
 from eventbus import tables
-from mobility import registry
 from services.applications import demo as applications_demo
+from tests.support.service import start_service
 from tests.support.service_api import Api
 
 effects_metadata = MetaData()
@@ -84,15 +81,9 @@ def running() -> Iterator[Callable[..., threading.Thread]]:
 @pytest.fixture
 def api(tmp_path: Path, pg_urls: dict[str, str]) -> Iterator[Api]:
     """The applications service on PostgreSQL with the demo programs, called with demo accounts' tokens."""
-    url = pg_urls["applications"]
-    settings = Settings.from_env({"MOBILITY_VAR_DIR": str(tmp_path), "MOBILITY_APPLICATIONS_DATABASE_URL": url,
-                                  "MOBILITY_MAX_DOCUMENTS_PER_APPLICATION": "4"})
-    ensure_keypair(settings.jwt_private_key_file, settings.jwt_public_key_file)  # type: ignore[arg-type]
-    migrate.upgrade("applications", url)
-    engine = make_engine(url)
-    with make_sessionmaker(engine)() as session, session.begin():
+    service = start_service("applications", tmp_path, pg_urls["applications"],
+                            MOBILITY_MAX_DOCUMENTS_PER_APPLICATION="4")
+    with make_sessionmaker(service.engine)() as session, session.begin():
         applications_demo.seed(session)
-    app = registry.create_app("applications", settings)
-    signer = Signer(settings.jwt_private_key_file, settings.jwt_issuer)  # type: ignore[arg-type]
-    yield Api(app.test_client(), signer, engine)
-    engine.dispose()
+    yield Api(service.client, service.signer, service.engine)
+    service.engine.dispose()

@@ -14,15 +14,15 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from standardwebhooks import Webhook
 
-from chassis import migrate
-from chassis.db import make_engine, make_sessionmaker
+from chassis.db import make_sessionmaker
 from chassis.settings import Settings
-from chassis.tokens import Identity, Signer, ensure_keypair
+from chassis.tokens import Identity, Signer
 from eventbus import envelope
 from mobility import registry
 from services.notifications import dispatcher
 from services.notifications.handlers import handlers_for
 from services.notifications.sender import Sender
+from tests.support.service import start_service
 from tests.support.smtp import SmtpSink
 
 PEOPLE = {  # username: (locale, roles)
@@ -57,17 +57,12 @@ class Notifications:
 
 @pytest.fixture
 def nt(tmp_path: Path, pg_urls: dict[str, str], smtp: SmtpSink):  # type: ignore[no-untyped-def]
-    url = pg_urls["notifications"]
-    settings = Settings.from_env({
-        "MOBILITY_VAR_DIR": str(tmp_path), "MOBILITY_NOTIFICATIONS_DATABASE_URL": url,
-        "MOBILITY_SMTP_PORT": str(smtp.port), "MOBILITY_WEBHOOKS_ALLOW_PRIVATE": "true",
-        "MOBILITY_WEBHOOK_DISABLE_AFTER": "3", "MOBILITY_PUBLIC_BASE_URL": "https://mobility.example.edu"})
-    ensure_keypair(settings.jwt_private_key_file, settings.jwt_public_key_file)  # type: ignore[arg-type]
-    migrate.upgrade("notifications", url)
-    engine = make_engine(url)
-    app = registry.create_app("notifications", settings)
-    n = Notifications(app.test_client(), Signer(settings.jwt_private_key_file, settings.jwt_issuer),  # type: ignore[arg-type]
-                      engine, settings)
+    service = start_service(
+        "notifications", tmp_path, pg_urls["notifications"], MOBILITY_SMTP_PORT=str(smtp.port),
+        MOBILITY_WEBHOOKS_ALLOW_PRIVATE="true", MOBILITY_WEBHOOK_DISABLE_AFTER="3",
+        MOBILITY_PUBLIC_BASE_URL="https://mobility.example.edu")
+    n = Notifications(service.client, service.signer, service.engine, service.settings)
+    engine = service.engine
     for user, (locale, roles) in PEOPLE.items():
         n.deliver(envelope.new_event("user.registered", "/services/gateway", user, {
             "username": user, "email": f"{user}@example.org", "locale": locale, "roles": roles, "school": "cs"}))

@@ -10,14 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from chassis import migrate
-from chassis.db import make_engine, make_sessionmaker
-from chassis.settings import Settings
-from chassis.tokens import Identity, Signer, ensure_keypair
+from chassis.db import make_sessionmaker
+from chassis.tokens import Identity, Signer
 from eventbus import envelope
 from gateway.demo import ACCOUNTS
-from mobility import registry
 from services.reviews import deadlines, handlers
+from tests.support.service import start_service
 
 
 class Reviews:
@@ -66,14 +64,9 @@ class Reviews:
 
 @pytest.fixture
 def rv(tmp_path: Path, pg_urls: dict[str, str]):  # type: ignore[no-untyped-def]
-    url = pg_urls["reviews"]
-    settings = Settings.from_env({"MOBILITY_VAR_DIR": str(tmp_path), "MOBILITY_REVIEWS_DATABASE_URL": url})
-    ensure_keypair(settings.jwt_private_key_file, settings.jwt_public_key_file)  # type: ignore[arg-type]
-    migrate.upgrade("reviews", url)
-    engine = make_engine(url)
-    app = registry.create_app("reviews", settings)
-    yield Reviews(app.test_client(), Signer(settings.jwt_private_key_file, settings.jwt_issuer), engine)  # type: ignore[arg-type]
-    engine.dispose()
+    service = start_service("reviews", tmp_path, pg_urls["reviews"])
+    yield Reviews(service.client, service.signer, service.engine)
+    service.engine.dispose()
 
 
 def test_a_chain_walks_level_by_level_to_completion(rv: Reviews) -> None:
