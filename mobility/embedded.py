@@ -6,6 +6,7 @@ only the wiring differs. One embedded system per process: the in-memory broker i
 
 from __future__ import annotations
 
+import signal
 import threading
 
 import structlog
@@ -76,6 +77,8 @@ class Embedded:
         from werkzeug.serving import make_server
 
         server = make_server(host, port, self.gateway, threaded=True)
+        # SIGTERM (a service manager, `kill`) stops as cleanly as Ctrl-C does.
+        signal.signal(signal.SIGTERM, _interrupt)
         log.info("embedded.listening", url=f"http://{host}:{port}")
         try:
             server.serve_forever()
@@ -84,3 +87,8 @@ class Embedded:
         finally:
             server.server_close()
             self.stop()
+            log.info("embedded.stopped")
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt

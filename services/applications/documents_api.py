@@ -97,3 +97,19 @@ class DocumentFile(MethodView):
         response.headers["Cache-Control"] = "private, no-store"
         response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
         return response
+
+    @blp.response(204)
+    def delete(self, application_id: str, document_id: str) -> None:
+        """Remove a wrong upload, while the application is still editable (draft or changes_requested)."""
+        settings = ctx().settings
+        with ctx().sessions() as session, session.begin():
+            application = load_own(session, application_id)
+            if application.status not in domain.EDITABLE:
+                raise domain.TransitionError(
+                    f"Documents can be removed in draft or changes_requested, not in '{application.status}'.")
+            document = session.get(Document, str(document_id))
+            if document is None or document.application_id != application.id:
+                abort(404, message="No such document.")
+            session.delete(document)
+            application.updated_at = datetime.now(UTC)
+        documents.remove(settings.documents_dir, str(document_id))  # after the commit: never a row without its file

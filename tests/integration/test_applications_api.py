@@ -245,3 +245,18 @@ def test_an_application_holds_a_limited_number_of_documents(api: Api) -> None:
     for _ in range(4):
         assert api.upload("prof.li", a["id"], "other").status_code == 201
     assert api.upload("prof.li", a["id"], "other").status_code == 409
+
+
+def test_a_wrong_upload_can_be_removed_while_editable_and_only_by_the_applicant(api: Api, tmp_path: Path) -> None:
+    a = api.draft("prof.li", "faculty_exchange")
+    doc = api.upload("prof.li", a["id"], "other").json
+    path = f"/api/v1/applications/{a['id']}/documents/{doc['id']}"
+    assert api.call("bob", "DELETE", path).status_code == 404
+    assert api.call("prof.li", "DELETE", path).status_code == 204
+    assert api.call("prof.li", "GET", path).status_code == 404
+    assert not (tmp_path / "documents" / doc["id"]).exists()
+    kept = api.upload("prof.li", a["id"], "invitation_letter").json
+    submitted = api.submit("prof.li", api.call("prof.li", "GET", f"/api/v1/applications/{a['id']}").json)
+    assert submitted.status_code == 200
+    late = api.call("prof.li", "DELETE", f"/api/v1/applications/{a['id']}/documents/{kept['id']}")
+    assert late.status_code == 409
