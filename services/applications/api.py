@@ -178,8 +178,7 @@ class ApplicationItem(MethodView):
         with ctx().sessions() as session, session.begin():
             application = load_own(session, application_id)
             domain.check_version(application, seen_version(body))
-            if application.status not in domain.EDITABLE:
-                raise domain.TransitionError(f"An application in status '{application.status}' cannot be edited.")
+            domain.ensure_editable(application)  # before the form's 422s: a locked application is a 409
             merged = {k: v for k, v in {**application.form, **body.get("form", {})}.items() if v is not None}
             program_id = body["program_id"] if "program_id" in body else application.program_id
             program = _program(session, program_id, application.kind)

@@ -55,9 +55,7 @@ class Documents(MethodView):
         settings = ctx().settings
         with ctx().sessions() as session, session.begin():
             application = load_own(session, application_id)
-            if application.status not in domain.EDITABLE:
-                raise domain.TransitionError(
-                    f"Documents can be added in draft or changes_requested, not in '{application.status}'.")
+            domain.ensure_editable(application, "get new documents")
             kind = domain.kind_of(application.kind)
             if form["doc_type"] not in kind.document_types:
                 abort(422, message="Unknown document type for this kind.",
@@ -104,9 +102,7 @@ class DocumentFile(MethodView):
         settings = ctx().settings
         with ctx().sessions() as session, session.begin():
             application = load_own(session, application_id)
-            if application.status not in domain.EDITABLE:
-                raise domain.TransitionError(
-                    f"Documents can be removed in draft or changes_requested, not in '{application.status}'.")
+            domain.ensure_editable(application, "lose documents")
             document = session.get(Document, str(document_id))
             if document is None or document.application_id != application.id:
                 abort(404, message="No such document.")

@@ -70,9 +70,14 @@ def new_draft(
     return application, _history(application, None, actor=applicant, now=now)
 
 
-def edit(application: Application, form: dict[str, Any], program: Program | None, now: datetime) -> None:
+def ensure_editable(application: Application, action: str = "be edited") -> None:
+    """Edits and document changes: only in draft and changes_requested."""
     if application.status not in EDITABLE:
-        raise TransitionError(f"An application in status '{application.status}' cannot be edited.")
+        raise TransitionError(f"An application in status '{application.status}' cannot {action}.")
+
+
+def edit(application: Application, form: dict[str, Any], program: Program | None, now: datetime) -> None:
+    ensure_editable(application)
     application.form = form
     application.program_id = program.id if program else None
     application.title = title_of(application.kind, form, program)

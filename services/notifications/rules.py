@@ -58,10 +58,7 @@ def _with_role(session: Session, role: str) -> list[Recipient]:
 
 def _supervisors_and_claimer(session: Session, data: dict[str, Any]) -> list[Recipient]:
     """Escalated: the supervisor role steps in; the claimer hears of it too."""
-    supervisors = [
-        p for p in session.scalars(select(Recipient).order_by(Recipient.username))
-        if any(r.get("role") == data["supervisor_role"] for r in p.roles)
-    ]
+    supervisors = _with_role(session, data["supervisor_role"])
     claimer = session.get(Recipient, data["claimed_by"]) if data.get("claimed_by") else None
     return ([claimer] if claimer and claimer not in supervisors else []) + supervisors
 

@@ -106,8 +106,7 @@ class Claim(MethodView):
             if task.status != "open":
                 raise domain.Conflict(f"The task is {task.status}" + (f" by {task.claimed_by}." if task.claimed_by
                                                                         else "."))
-            if task.applicant == identity.username:
-                raise domain.Forbidden("Nobody reviews their own application.")
+            domain.refuse_self_review(task.applicant, identity.username)
             task.status, task.claimed_by = "claimed", identity.username
             task_event(session, "review.task_claimed", task, correlation_id(), claimed_by=identity.username,
                        reassigned_by=None)
@@ -121,8 +120,8 @@ class Release(MethodView):
         identity = current_identity()
         with ctx().sessions() as session, session.begin():
             task = load_task(session, task_id, identity)
-            supervisor = any(r.get("role") in domain.SUPERVISORS for r in identity.roles)
-            if task.status != "claimed" or (task.claimed_by != identity.username and not supervisor):
+            if task.status != "claimed" or (task.claimed_by != identity.username
+                                            and not domain.is_supervisor(identity.roles)):
                 raise domain.Conflict("Only a task you claimed can be released.")
             task.status, task.claimed_by = "open", None
         return task
@@ -135,14 +134,13 @@ class Reassign(MethodView):
     def post(self, body: dict[str, Any], task_id: str) -> ReviewTask:
         """A supervisor (ICD officer, admin) hands the task to someone."""
         identity = current_identity()
-        if not any(r.get("role") in domain.SUPERVISORS for r in identity.roles):
+        if not domain.is_supervisor(identity.roles):
             abort(403, message="Only a supervisor (ICD officer, admin) reassigns tasks.")
         with ctx().sessions() as session, session.begin():
             task = load_task(session, task_id, identity, any_scope=True)
             if task.status not in ("open", "claimed"):
                 raise domain.Conflict(f"The task is {task.status}.")
-            if body["username"] == task.applicant:
-                raise domain.Forbidden("Nobody reviews their own application.")
+            domain.refuse_self_review(task.applicant, body["username"])
             task.status, task.claimed_by = "claimed", body["username"]
             task_event(session, "review.task_claimed", task, correlation_id(), claimed_by=body["username"],
                        reassigned_by=identity.username)

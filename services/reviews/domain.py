@@ -43,6 +43,15 @@ ROLES = ("school_coordinator", "school_dean", "icd_officer", "vice_president")
 SUPERVISOR = {"school_coordinator": "icd_officer", "school_dean": "icd_officer", "icd_officer": "admin",
               "vice_president": "admin"}
 SUPERVISORS = frozenset({"icd_officer", "admin"})
+def is_supervisor(roles: list[dict[str, Any]]) -> bool:
+    return any(r.get("role") in SUPERVISORS for r in roles)
+
+
+def refuse_self_review(applicant: str, reviewer: str) -> None:
+    if applicant == reviewer:
+        raise Forbidden("Nobody reviews their own application.")
+
+
 OUTCOMES = {"approve": "approved", "reject": "rejected", "return": "changes_requested"}
 
 
@@ -159,8 +168,7 @@ def decide(
     supervising = task.escalated_at is not None and role == SUPERVISOR.get(task.role)
     if task.claimed_by not in (None, reviewer) and not supervising:
         raise Forbidden(f"The task is claimed by {task.claimed_by}; only the claimer decides.")
-    if reviewer == case.applicant:
-        raise Forbidden("Nobody reviews their own application.")
+    refuse_self_review(case.applicant, reviewer)
     # The reviewers decide on the submitted version v; the application shows v+1 while in review.
     if seen_version not in (case.application_version, case.application_version + 1):
         raise Conflict(f"The decision names version {seen_version}, but version {case.application_version} is "

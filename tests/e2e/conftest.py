@@ -36,14 +36,8 @@ def embedded_gateway(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpSink) -
 def stack(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpSink) -> Iterator[Stack]:
     """One distributed stack for the module: these tests only read and add, they break nothing."""
     with fresh_vhost() as amqp_url, fresh_databases() as pg_urls:
-        stack = Stack(tmp_path_factory.mktemp("stack"), amqp_url, pg_urls, smtp.port)
-        try:
-            yield stack.start()
-        except BaseException:
-            print(stack.logs())
-            raise
-        finally:
-            stack.stop()
+        with Stack(tmp_path_factory.mktemp("stack"), amqp_url, pg_urls, smtp.port).running() as stack:
+            yield stack
 
 
 @pytest.fixture(scope="module")

@@ -23,14 +23,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture
 def stack(tmp_path: Path, amqp_url: str, pg_urls: dict[str, str], smtp: SmtpSink) -> Iterator[Stack]:
-    stack = Stack(tmp_path, amqp_url, pg_urls, smtp.port)
-    try:
-        yield stack.start()
-    except BaseException:
-        print(stack.logs())
-        raise
-    finally:
-        stack.stop()
+    with Stack(tmp_path, amqp_url, pg_urls, smtp.port).running() as stack:
+        yield stack
 
 
 @pytest.fixture

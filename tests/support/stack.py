@@ -9,6 +9,8 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -82,6 +84,17 @@ class Stack:
         for owner in DATABASE_OWNERS:
             self.wait_ready(owner)
         return self
+
+    @contextmanager
+    def running(self) -> Iterator[Stack]:
+        """Started for the block, stopped after it; on a failure to start, the processes' logs are printed."""
+        try:
+            yield self.start()
+        except BaseException:
+            print(self.logs())
+            raise
+        finally:
+            self.stop()
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         process = self.processes.pop(name)
