@@ -41,6 +41,8 @@ def from_http_exception(error: HTTPException) -> Response:
     if errors is not None:
         extra["errors"] = errors
     data = getattr(error, "data", None) or {}
+    if isinstance(data.get("error"), str):  # an OAuth2 error code (RFC 6749 5.2), kept as an extension member
+        extra["error"] = data["error"]
     detail = data.get("message") or error.description
     if errors is not None and not data.get("message"):
         detail = "The request has invalid fields; see errors."

@@ -76,6 +76,18 @@ class Settings:
     prefetch_count: int = 20
     heartbeat_seconds: int = 30
     log_level: str = "INFO"
+    secret_key_file: Path = Path("var/session-secret")
+    session_cookie_secure: bool = False
+    session_ttl: int = 8 * 3600
+    rate_limit_storage: str = "memory://"
+    rate_limit_login: str = "10/minute"
+    rate_limit_submit: str = "30/hour"
+    rate_limit_upload: str = "60/hour"
+    login_max_failures: int = 5
+    lockout_seconds: int = 900
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -90,6 +102,7 @@ class Settings:
             for name in SERVICES
         }
         max_upload = _int(env, "MOBILITY_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+        public_base_url = env.get("MOBILITY_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
         private = env.get("MOBILITY_JWT_PRIVATE_KEY_FILE")
         public = env.get("MOBILITY_JWT_PUBLIC_KEY_FILE")
         return cls(
@@ -97,7 +110,7 @@ class Settings:
             broker_url=env.get("MOBILITY_BROKER_URL", "memory://"),
             database_urls=database_urls,
             service_urls=service_urls,
-            public_base_url=env.get("MOBILITY_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            public_base_url=public_base_url,
             smtp_host=env.get("MOBILITY_SMTP_HOST", "127.0.0.1"),
             smtp_port=_int(env, "MOBILITY_SMTP_PORT", 8025),
             smtp_sender=env.get("MOBILITY_SMTP_SENDER", "Mobility <mobility@localhost>"),
@@ -126,6 +139,21 @@ class Settings:
             prefetch_count=_int(env, "MOBILITY_PREFETCH_COUNT", 20),
             heartbeat_seconds=_int(env, "MOBILITY_HEARTBEAT_SECONDS", 30),
             log_level=env.get("MOBILITY_LOG_LEVEL", "INFO").upper(),
+            secret_key_file=Path(env.get("MOBILITY_SECRET_KEY_FILE") or var_dir / "session-secret"),
+            # Secure cookies wherever the public address is https; plain http is only for local dev.
+            session_cookie_secure=_choice(
+                env, "MOBILITY_SESSION_COOKIE_SECURE", ("auto", "true", "false"), "auto"
+            ).replace("auto", str(public_base_url.startswith("https://")).lower()) == "true",
+            session_ttl=_int(env, "MOBILITY_SESSION_TTL", 8 * 3600),
+            rate_limit_storage=env.get("MOBILITY_RATE_LIMIT_STORAGE", "memory://"),
+            rate_limit_login=env.get("MOBILITY_RATE_LIMIT_LOGIN", "10/minute"),
+            rate_limit_submit=env.get("MOBILITY_RATE_LIMIT_SUBMIT", "30/hour"),
+            rate_limit_upload=env.get("MOBILITY_RATE_LIMIT_UPLOAD", "60/hour"),
+            login_max_failures=_int(env, "MOBILITY_LOGIN_MAX_FAILURES", 5),
+            lockout_seconds=_int(env, "MOBILITY_LOCKOUT_SECONDS", 900),
+            oidc_issuer=env.get("MOBILITY_OIDC_ISSUER", "").rstrip("/"),
+            oidc_client_id=env.get("MOBILITY_OIDC_CLIENT_ID", ""),
+            oidc_client_secret=env.get("MOBILITY_OIDC_CLIENT_SECRET", ""),
         )
 
     def database_url(self, owner: str) -> str:

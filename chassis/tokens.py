@@ -31,6 +31,7 @@ class Identity:
     locale: str = "zh"
     email: str | None = None
     name: str | None = None
+    scopes: tuple[str, ...] = ()  # set only for external systems (client_credentials): where they may go
 
     def has_role(self, role: str, school: str | None = None) -> bool:
         return any(
@@ -45,6 +46,7 @@ class Identity:
             "locale": self.locale,
             "email": self.email,
             "name": self.name,
+            **({"scope": " ".join(self.scopes)} if self.scopes else {}),
         }
 
     @classmethod
@@ -56,6 +58,7 @@ class Identity:
             locale=claims.get("locale") or "zh",
             email=claims.get("email"),
             name=claims.get("name"),
+            scopes=tuple((claims.get("scope") or "").split()),
         )
 
 

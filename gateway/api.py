@@ -1,4 +1,4 @@
-"""The gateway's own endpoints: user tokens and the public keys that verify service tokens."""
+"""The gateway's own endpoints: tokens (password and client_credentials grants) and the public keys (JWKS)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 import jwt
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from chassis.tokens import GATEWAY_AUDIENCE
+from chassis.tokens import GATEWAY_AUDIENCE, Identity
 from gateway import identity
 from gateway.schemas import TokenRequest, TokenResponse
 
@@ -22,24 +22,54 @@ def _gw() -> Any:
     return current_app.extensions["gateway"]
 
 
+def _user(body: dict[str, str]) -> Identity:
+    gw = _gw()
+    gw.ratelimits.hit("login", request.remote_addr or "-")
+    with gw.sessions() as session:
+        try:
+            who = identity.authenticate(session, body["username"], body["password"], gw.lockout)
+        except identity.AccountLocked:
+            abort(429, message="Too many failed attempts; the account is locked for a while.")
+    if who is None:
+        abort(401, message="Unknown username or wrong password.")
+    return who
+
+
+def _client(body: dict[str, str]) -> Identity:
+    """client_credentials: the client authenticates with HTTP Basic or client_id/client_secret in the body."""
+    gw = _gw()
+    auth = request.authorization
+    client_id = auth.username if auth and auth.type == "basic" else body.get("client_id")
+    secret = auth.password if auth and auth.type == "basic" else body.get("client_secret")
+    gw.ratelimits.hit("login", request.remote_addr or "-")
+    with gw.sessions() as session:
+        client = identity.authenticate_client(session, client_id or "", secret or "")
+    if client is None:
+        abort(401, message="Unknown client or wrong secret.", error="invalid_client")
+    asked = (body.get("scope") or "").split() or list(client.scopes)
+    if not set(asked) <= set(client.scopes):
+        abort(400, message="The client may not ask for these scopes.", error="invalid_scope",
+              errors={"scope": sorted(set(asked) - set(client.scopes))})
+    return identity.client_identity(client, asked)
+
+
 @blp.route("/token")
 class Token(MethodView):
-    @blp.arguments(TokenRequest)
+    @blp.arguments(TokenRequest, location="json_or_form")
     @blp.response(200, TokenResponse, headers={"Cache-Control": {"schema": {"type": "string"}}})
     def post(self, body: dict[str, str]) -> Any:
-        """Exchange a username and password for a bearer token."""
+        """A bearer token: `password` grant for people, `client_credentials` for registered external systems."""
+        who = _user(body) if body["grant_type"] == "password" else _client(body)
         gw = _gw()
-        with gw.sessions() as session:
-            who = identity.authenticate(session, body["username"], body["password"])
-        if who is None:
-            abort(401, message="Unknown username or wrong password.")
         ttl = gw.settings.access_token_ttl
-        body = {
+        out = {
             "access_token": gw.signer.sign(who, audience=GATEWAY_AUDIENCE, ttl=ttl),
             "token_type": "Bearer",
             "expires_in": ttl,
         }
-        return body, {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 5.1
+        if who.scopes:
+            out["scope"] = " ".join(who.scopes)
+        return out, {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 5.1
 
 
 @wellknown.route("/jwks.json")

@@ -12,8 +12,9 @@ from chassis import errors, health, tracing
 from chassis.db import make_engine, make_sessionmaker
 from chassis.settings import SERVICES, Settings
 from chassis.tokens import Signer, Verifier, ensure_keypair
-from gateway import forwarding
+from gateway import forwarding, identity, openapi, web
 from gateway.api import blp, wellknown
+from gateway.ratelimits import RateLimits
 from gateway.upstreams import HttpUpstream, Upstream
 
 
@@ -22,6 +23,10 @@ class GatewayContext:
     settings: Settings
     sessions: sessionmaker
     signer: Signer
+    verifier: Verifier
+    upstreams: dict[str, Upstream]
+    ratelimits: RateLimits
+    lockout: identity.Lockout
 
 
 def create_app(
@@ -37,7 +42,14 @@ def create_app(
     assert settings.jwt_private_key_file and settings.jwt_public_key_file
     ensure_keypair(settings.jwt_private_key_file, settings.jwt_public_key_file)
     signer = Signer(settings.jwt_private_key_file, settings.jwt_issuer)
-    app.extensions["gateway"] = GatewayContext(settings, make_sessionmaker(engine), signer)
+    if upstreams is None:
+        upstreams = {
+            name: HttpUpstream(settings.service_urls[name], settings.upstream_timeout) for name in SERVICES
+        }
+    app.extensions["gateway"] = GatewayContext(
+        settings, make_sessionmaker(engine), signer, Verifier(settings.jwt_public_key_file, settings.jwt_issuer),
+        upstreams, RateLimits(settings), identity.Lockout(settings.login_max_failures, settings.lockout_seconds),
+    )
     errors.install(app)
     tracing.install(app)
     health.install(
@@ -48,10 +60,8 @@ def create_app(
     api = errors.ProblemApi(app)
     api.register_blueprint(blp)
     api.register_blueprint(wellknown)
-    if upstreams is None:
-        upstreams = {
-            name: HttpUpstream(settings.service_urls[name], settings.upstream_timeout) for name in SERVICES
-        }
-    verifier = Verifier(settings.jwt_public_key_file, settings.jwt_issuer)
-    forwarding.install(app, upstreams, signer, verifier, settings.service_token_ttl)
+    app.extensions["gateway_api"] = api
+    forwarding.install(app)
+    app.register_blueprint(openapi.bp)
+    web.install(app, settings)
     return app

@@ -2,19 +2,22 @@
 
 Upstreams (gateway/upstreams.py) are reached over HTTP or called in-process. Either way: hop-by-hop and
 credential headers are dropped, the request id is passed on, and a service that is down yields 502/504 as
-problem+json while the others keep working.
+problem+json while the others keep working. External systems (client_credentials tokens) reach only the
+resources their scopes name; submissions and uploads are rate-limited per user.
 """
 
 from __future__ import annotations
 
+import re
+
 import structlog
-from flask import Flask, Response, request
-from werkzeug.exceptions import NotFound
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import Forbidden, NotFound
 
 from chassis.auth import identity_from_request
-from chassis.tokens import GATEWAY_AUDIENCE, Signer, Verifier
+from chassis.tokens import GATEWAY_AUDIENCE, Identity
 from chassis.tracing import correlation_id, request_id
-from gateway.upstreams import Upstream
+from gateway.upstreams import UpstreamResponse
 
 ROUTES = {
     "applications": "applications", "programs": "applications", "partners": "applications",
@@ -23,6 +26,15 @@ ROUTES = {
 }
 # /api/v1/applications/<id>/<sub>: sub-resources another service owns
 NESTED = {("applications", "reviews"): "reviews"}
+# what a client_credentials token may reach: resource → (scope, methods)
+SCOPED = {
+    "events": ("events:read", {"GET"}),
+    "subscriptions": ("subscriptions:manage", {"GET", "POST", "PATCH", "DELETE"}),
+}
+RATE_LIMITED = [
+    (re.compile(r"^applications/[^/]+/submit$"), "submit"),
+    (re.compile(r"^applications/[^/]+/documents$"), "upload"),
+]
 HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
     "transfer-encoding", "upgrade", "host", "content-length", "authorization", "cookie", "set-cookie",
@@ -32,28 +44,50 @@ HOP_BY_HOP = {
 log = structlog.get_logger(__name__)
 
 
-def install(app: Flask, upstreams: dict[str, Upstream], signer: Signer, verifier: Verifier, ttl: int) -> None:
+def service_for(resource: str, rest: str = "") -> str:
+    parts = rest.split("/")
+    return NESTED.get((resource, parts[1]), ROUTES[resource]) if len(parts) == 2 else ROUTES[resource]
+
+
+def call(
+    service: str, identity: Identity, method: str, path: str, query: bytes = b"",
+    headers: dict[str, str] | None = None, body: bytes = b"",
+) -> UpstreamResponse:
+    """One request to a service on behalf of `identity` (used by the API routes and by the web pages)."""
+    gw = current_app.extensions["gateway"]
+    if service not in gw.upstreams:
+        raise NotFound("No such API resource.")
+    headers = dict(headers or {})
+    headers["Authorization"] = f"Bearer {gw.signer.sign(identity, audience=service, ttl=gw.settings.service_token_ttl)}"
+    headers["X-Request-ID"] = request_id()
+    headers["X-Correlation-ID"] = correlation_id()
+    upstream = gw.upstreams[service].send(method, path, query, headers, body)
+    log.info("gateway.forwarded", upstream=service, method=method, path=path, status=upstream.status)
+    return upstream
+
+
+def _check_scope(identity: Identity, resource: str) -> None:
+    if not identity.scopes:
+        return
+    scope, methods = SCOPED.get(resource, (None, set()))
+    if scope not in identity.scopes or request.method not in methods:
+        raise Forbidden("This client's scopes do not cover this request.")
+
+
+def install(app: Flask) -> None:
     def forward(resource: str, rest: str = "") -> Response:
-        parts = rest.split("/")
-        service = NESTED.get((resource, parts[1]), ROUTES[resource]) if len(parts) == 2 else ROUTES[resource]
-        if service not in upstreams:
-            raise NotFound(f"No API resource '{resource}'.")
-        identity = identity_from_request(verifier, GATEWAY_AUDIENCE)
+        gw = current_app.extensions["gateway"]
+        identity = identity_from_request(gw.verifier, GATEWAY_AUDIENCE)
+        _check_scope(identity, resource)
+        if request.method == "POST":
+            for pattern, limit in RATE_LIMITED:
+                if pattern.match(f"{resource}/{rest}"):
+                    gw.ratelimits.hit(limit, identity.username)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
-        headers["Authorization"] = f"Bearer {signer.sign(identity, audience=service, ttl=ttl)}"
-        headers["X-Request-ID"] = request_id()
-        headers["X-Correlation-ID"] = correlation_id()
         path = f"/api/v1/{resource}" + (f"/{rest}" if rest else "")
-        upstream = upstreams[service].send(request.method, path, request.query_string, headers, request.get_data())
-        log.info("gateway.forwarded", upstream=service, method=request.method, path=path, status=upstream.status)
-        response = Response(upstream.body, status=upstream.status)
-        for key, value in upstream.headers:
-            if key.lower() not in HOP_BY_HOP and key.lower() != "content-type":
-                response.headers.add(key, value)
-        content_type = dict((k.lower(), v) for k, v in upstream.headers).get("content-type")
-        if content_type:
-            response.headers["Content-Type"] = content_type
-        return response
+        upstream = call(service_for(resource, rest), identity, request.method, path, request.query_string,
+                        headers, request.get_data())
+        return to_response(upstream)
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
     # Only the routed resources: the gateway's own paths (/api/v1/auth/...) keep their 405s, and an unknown
@@ -61,3 +95,14 @@ def install(app: Flask, upstreams: dict[str, Upstream], signer: Signer, verifier
     resource = "<any({}):resource>".format(", ".join(f'"{name}"' for name in sorted(ROUTES)))
     app.add_url_rule(f"/api/v1/{resource}", "forward", forward, methods=methods)
     app.add_url_rule(f"/api/v1/{resource}/<path:rest>", "forward_rest", forward, methods=methods)
+
+
+def to_response(upstream: UpstreamResponse) -> Response:
+    response = Response(upstream.body, status=upstream.status)
+    for key, value in upstream.headers:
+        if key.lower() not in HOP_BY_HOP and key.lower() != "content-type":
+            response.headers.add(key, value)
+    content_type = dict((k.lower(), v) for k, v in upstream.headers).get("content-type")
+    if content_type:
+        response.headers["Content-Type"] = content_type
+    return response

@@ -1,34 +1,93 @@
-"""Identity: local accounts with Argon2id passwords; every change is announced as `user.registered`."""
+"""Identity: local accounts (Argon2id), schools, roles scoped to schools, lockout, and API clients.
+
+Every change to an account is announced as `user.registered` in the same transaction, so the services'
+copies (notifications' recipients) follow.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from chassis.tokens import Identity
 from eventbus import envelope, outbox
-from gateway.models import User
+from gateway.models import Client, School, User
 
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
 # Verifying against this when the user does not exist keeps the timing of "no such user" and
 # "wrong password" alike.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 SOURCE = "/services/gateway"
+LOCALES = ("zh", "en")
+# role: whether it is scoped to a school (True) or university-wide (False)
+ROLES = {
+    "student": True, "teacher": True, "staff": True, "school_coordinator": True, "school_dean": True,
+    "icd_officer": False, "vice_president": False, "admin": False,
+}
+CLIENT_SCOPES = {
+    "events:read": "read the event feed",
+    "subscriptions:manage": "manage its own webhook subscriptions",
+}
 
 
-def authenticate(session: Session, username: str, password: str) -> Identity | None:
+class AccountLocked(Exception):
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"locked until {until.isoformat()}")
+        self.until = until
+
+
+class InvalidAccount(ValueError):
+    """Bad account data, field by field (shown as a 422 or as form errors)."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Lockout:
+    max_failures: int
+    seconds: int
+
+
+def authenticate(
+    session: Session, username: str, password: str, lockout: Lockout | None = None, now: datetime | None = None
+) -> Identity | None:
+    """The identity for a correct password; None otherwise. Raises AccountLocked while an account is locked.
+
+    Failures are counted with an atomic UPDATE in the database, so the count holds across gunicorn workers.
+    """
+    now = now or datetime.now(UTC)
     user = session.get(User, username)
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        ok = user is not None
     except (VerificationError, InvalidHashError):
-        return None
+        ok = False
     if user is None:
         return None
-    return identity_of(user)
+    if user.locked_until is not None and user.locked_until > now:
+        raise AccountLocked(user.locked_until)
+    if ok:
+        if user.failed_logins or user.locked_until:
+            user.failed_logins, user.locked_until = 0, None
+            session.commit()
+        return identity_of(user)
+    if lockout is not None:
+        session.execute(sql_update(User).where(User.username == username).values(failed_logins=User.failed_logins + 1))
+        session.refresh(user)
+        if user.failed_logins >= lockout.max_failures:
+            user.failed_logins, user.locked_until = 0, now + timedelta(seconds=lockout.seconds)
+        session.commit()
+    return None
 
 
 def identity_of(user: User) -> Identity:
@@ -36,6 +95,26 @@ def identity_of(user: User) -> Identity:
         username=user.username, roles=list(user.roles), school=user.school, locale=user.locale,
         email=user.email, name=user.display_name,
     )
+
+
+def check_roles(session: Session, roles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Known roles only; a school-scoped role names a known school, a university-wide one none."""
+    errors: list[str] = []
+    known_schools = set(session.scalars(select(School.code)))
+    clean: list[dict[str, Any]] = []
+    for entry in roles:
+        role, school = entry.get("role"), entry.get("school") or None
+        if role not in ROLES:
+            errors.append(f"unknown role {role!r}")
+        elif ROLES[role] and school not in known_schools:
+            errors.append(f"{role} needs a known school, got {school!r}")
+        elif not ROLES[role] and school:
+            errors.append(f"{role} is university-wide and takes no school")
+        else:
+            clean.append({"role": role, "school": school})
+    if errors:
+        raise InvalidAccount({"roles": errors})
+    return clean
 
 
 def register(
@@ -47,10 +126,68 @@ def register(
     user.password_hash = _hasher.hash(password)
     user.email, user.locale, user.school = email, locale, school
     user.roles, user.display_name = list(roles or []), display_name
+    user.failed_logins, user.locked_until = 0, None
     session.add(user)
-    outbox.add(session, envelope.new_event(
-        "user.registered", SOURCE, username,
-        {"username": username, "display_name": display_name, "email": email, "locale": locale,
-         "school": school, "roles": user.roles},
-    ))
+    announce(session, user)
     return user
+
+
+def update(session: Session, user: User, *, password: str | None = None, **changes: Any) -> User:
+    """Change an account's fields (display_name, email, locale, school, roles) and announce it."""
+    if "locale" in changes and changes["locale"] not in LOCALES:
+        raise InvalidAccount({"locale": [f"one of {', '.join(LOCALES)}"]})
+    if "roles" in changes:
+        changes["roles"] = check_roles(session, changes["roles"])
+    for name, value in changes.items():
+        setattr(user, name, value)
+    if password:
+        user.password_hash = _hasher.hash(password)
+    announce(session, user)
+    return user
+
+
+def unlock(user: User) -> None:
+    user.failed_logins, user.locked_until = 0, None
+
+
+def announce(session: Session, user: User) -> None:
+    outbox.add(session, envelope.new_event(
+        "user.registered", SOURCE, user.username,
+        {"username": user.username, "display_name": user.display_name, "email": user.email,
+         "locale": user.locale, "school": user.school, "roles": list(user.roles)},
+    ))
+
+
+def add_school(session: Session, code: str, name_en: str, name_zh: str) -> School:
+    school = session.get(School, code) or School(code=code)
+    school.name_en, school.name_zh = name_en, name_zh
+    session.add(school)
+    return school
+
+
+def register_client(session: Session, client_id: str, name: str, scopes: list[str]) -> tuple[Client, str]:
+    """A new API client (or a new secret for an existing one). The secret is shown once; only its hash is kept."""
+    unknown = sorted(set(scopes) - set(CLIENT_SCOPES))
+    if unknown:
+        raise InvalidAccount({"scopes": [f"unknown scope {s!r}" for s in unknown]})
+    secret = secrets.token_urlsafe(32)
+    client = session.get(Client, client_id) or Client(client_id=client_id, created_at=datetime.now(UTC))
+    client.name, client.scopes, client.active = name, sorted(set(scopes)), True
+    client.secret_hash = _hasher.hash(secret)
+    session.add(client)
+    return client, secret
+
+
+def authenticate_client(session: Session, client_id: str, secret: str) -> Client | None:
+    client = session.get(Client, client_id)
+    try:
+        _hasher.verify(client.secret_hash if client else _DUMMY_HASH, secret)
+    except (VerificationError, InvalidHashError):
+        return None
+    return client if client is not None and client.active else None
+
+
+def client_identity(client: Client, scopes: list[str]) -> Identity:
+    """External systems act as `client:<id>` with the client_system role; scopes limit where (gateway)."""
+    return Identity(username=f"client:{client.client_id}", roles=[{"role": "client_system", "school": None}],
+                    locale="en", name=client.name, scopes=tuple(scopes))

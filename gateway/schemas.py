@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 
 class TokenRequest(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1024))
+    """RFC 6749 token request, as JSON or as a form: the password grant for people (the default when a
+    username is given) and the client_credentials grant for registered external systems."""
+
+    grant_type = fields.String(load_default=None, validate=validate.OneOf(["password", "client_credentials"]))
+    username = fields.String(validate=validate.Length(min=1, max=80))
+    password = fields.String(load_only=True, validate=validate.Length(min=1, max=1024))
+    client_id = fields.String(validate=validate.Length(min=1, max=80))
+    client_secret = fields.String(load_only=True, validate=validate.Length(min=1, max=1024))
+    scope = fields.String(validate=validate.Length(max=1000), metadata={"description": "space-separated scopes"})
+
+    @validates_schema
+    def _grant_fields(self, data: dict, **_: object) -> None:
+        grant = data.get("grant_type") or ("password" if "username" in data else None)
+        if grant is None:
+            raise ValidationError("Give grant_type, or a username and password.", "grant_type")
+        data["grant_type"] = grant
+        if grant == "password":
+            missing = [name for name in ("username", "password") if name not in data]
+            if missing:
+                raise ValidationError({name: ["Missing data for required field."] for name in missing})
 
 
 class TokenResponse(Schema):
     access_token = fields.String()
     token_type = fields.String()
     expires_in = fields.Integer()
+    scope = fields.String()

@@ -1,0 +1,75 @@
+"""The web interface: server-rendered pages (Jinja2) for applicants, reviewers and admins, in Chinese and English.
+
+Pages call the services through the same routes and short-lived tokens as API clients do (web/services.py).
+Everything they load is served from /static: no CDN, no inline script.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, g, render_template, request
+from flask_babel import format_datetime, get_locale
+from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import HTTPException
+
+from chassis import errors
+from chassis.settings import Settings
+from gateway.web import admin, applicant, auth_pages, i18n, inbox, reviewer, security, sessions
+from gateway.web.services import ServiceDown
+
+API_PREFIXES = ("/api/", "/.well-known/", "/healthz", "/readyz")
+
+
+def _is_page() -> bool:
+    return not request.path.startswith(API_PREFIXES)
+
+
+def _error_page(error: HTTPException) -> Response:
+    if not _is_page():
+        return errors.from_http_exception(error)
+    code = error.code or 500
+    if isinstance(error, ServiceDown):
+        code = 503
+    body = render_template("error.html", code=code, service_down=isinstance(error, ServiceDown),
+                           csrf_failed=isinstance(error, CSRFError))
+    response = Response(body, status=code, mimetype="text/html")
+    for key, value in error.get_headers() if code in (405, 429) else []:
+        if key.lower() != "content-type":
+            response.headers[key] = value
+    return response
+
+
+def _when(value: str | None, fmt: str = "medium") -> str:
+    if not value:
+        return ""
+    from datetime import datetime
+
+    try:
+        return format_datetime(datetime.fromisoformat(value.replace("Z", "+00:00")), fmt)
+    except ValueError:
+        return value
+
+
+def install(app: Flask, settings: Settings) -> None:
+    security.install(app, settings)
+    app.before_request(sessions.load_user)
+    i18n.install(app)
+    for module in (auth_pages, applicant, reviewer, inbox, admin):
+        app.register_blueprint(module.bp)
+    app.register_error_handler(HTTPException, _error_page)
+    app.jinja_env.filters["when"] = _when
+    app.jinja_env.globals["csrf_token"] = generate_csrf
+
+    @app.context_processor
+    def _page_globals() -> dict[str, Any]:
+        if not _is_page():
+            return {}
+        user = g.get("user")
+        return {
+            "user": user, "lang": str(get_locale() or "zh"), "languages": i18n.LANGUAGES,
+            "unread": inbox.unread_count() if user is not None else None,
+            "is_reviewer": sessions.has_any_role(user, *reviewer.REVIEWERS),
+            "is_manager": sessions.has_any_role(user, *admin.MANAGERS),
+            "is_admin": sessions.has_any_role(user, "admin"),
+        }

@@ -1,0 +1,222 @@
+"""Applicant pages: open programs, an apply form per kind, documents, submit, my applications, withdraw."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+
+from gateway.web import services
+from gateway.web.forms import KIND_FORMS, CommentForm, StudentExchangeForm, UploadForm
+from gateway.web.security import csrf
+from gateway.web.sessions import login_required
+
+bp = Blueprint("web_applicant", __name__)
+bp.before_request(csrf.protect)
+# which kinds a role may file: only to offer the right forms; the applications service decides
+FILED_BY = {
+    "student_exchange": {"student"},
+    "faculty_exchange": {"teacher", "staff"},
+    "foreign_expert": {"teacher", "staff", "school_coordinator"},
+    "hosted_event": {"teacher", "staff", "school_coordinator"},
+}
+
+
+def _may_file(kind: str) -> bool:
+    return any(g.user.has_role(role) for role in FILED_BY[kind])
+
+
+def _application(application_id: str) -> dict[str, Any]:
+    reply = services.get(f"applications/{application_id}")
+    if reply.status in (403, 404):
+        abort(404)  # someone else's application looks like one that does not exist
+    return reply.data  # type: ignore[no-any-return]
+
+
+def _form_for(kind: str, program: dict[str, Any] | None, formdata: Any = None) -> FlaskForm:
+    form = KIND_FORMS[kind](formdata=formdata)
+    if isinstance(form, StudentExchangeForm):
+        partners = (program or {}).get("partners", [])
+        choices = [("", "—")] + [(p["id"], f"{p['name']} ({p['country']})") for p in partners]
+        for field in (form.choice_1, form.choice_2, form.choice_3):
+            field.choices = choices
+    return form
+
+
+def _show_errors(form: FlaskForm, reply: services.Reply) -> None:
+    """Put the service's field errors next to the page's fields; the rest go on top of the form."""
+    api_fields = getattr(form, "api_fields", {})
+    by_api = {api: name for name, api in api_fields.items()}
+    for key, messages in reply.field_errors().items():
+        key = key.removeprefix("form.")
+        name = by_api.get(key) or by_api.get(key.split(".")[0]) or key.split(".")[0]
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors") and name != "csrf_token":
+            field.errors = [*list(field.errors or []), *messages]
+        else:
+            form.form_errors.extend(messages if key in ("", "form") else [f"{key}: {m}" for m in messages])
+    if not reply.field_errors() and reply.message:
+        form.form_errors.append(reply.message)
+
+
+@bp.get("/programs")
+@login_required
+def programs() -> str:
+    open_programs = services.get("programs", open="true").data or []
+    kinds = [k for k in FILED_BY if k != "student_exchange" and _may_file(k)]
+    return render_template("programs.html", programs=open_programs, kinds=kinds,
+                           may_apply=_may_file("student_exchange"))
+
+
+@bp.route("/apply/<any(student_exchange, faculty_exchange, foreign_expert, hosted_event):kind>",
+          methods=["GET", "POST"])
+@login_required
+def apply(kind: str) -> Any:
+    program_id = request.values.get("program_id") or None
+    program = None
+    if kind == "student_exchange":
+        reply = services.get(f"programs/{program_id}") if program_id else None
+        if reply is None or not reply.ok:
+            flash(_("Choose a program first."), "error")
+            return redirect(url_for("web_applicant.programs"))
+        program = reply.data
+    form = _form_for(kind, program, request.form if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        reply = services.request("POST", "applications", json_body={
+            "kind": kind, "program_id": program_id, "form": form.to_api()})  # type: ignore[attr-defined]
+        if reply.ok:
+            application = reply.data
+            if request.form.get("action") == "submit":
+                return _submit(application["id"], application["version"])
+            flash(_("Draft saved."), "success")
+            return redirect(url_for("web_applicant.detail", application_id=application["id"]))
+        _show_errors(form, reply)
+        status = 422
+    return render_template("apply.html", form=form, kind=kind, program=program, application=None), status
+
+
+@bp.get("/applications")
+@login_required
+def my_applications() -> str:
+    page = services.get("applications", view="mine", limit=100).data or {"items": []}
+    return render_template("my_applications.html", applications=page["items"])
+
+
+@bp.get("/applications/<uuid:application_id>")
+@login_required
+def detail(application_id: Any) -> str:
+    application = _application(str(application_id))
+    mine = application["applicant"] == g.user.username
+    history = services.get(f"applications/{application_id}/history").data or []
+    documents = services.get(f"applications/{application_id}/documents").data or []
+    decisions = services.get(f"applications/{application_id}/reviews")
+    return render_template(
+        "application.html", application=application, history=history, documents=documents,
+        decisions=decisions.data if decisions.ok else [], mine=mine,
+        upload=UploadForm(), comment=CommentForm(),
+        editable=mine and application["status"] in ("draft", "changes_requested"),
+    )
+
+
+@bp.route("/applications/<uuid:application_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(application_id: Any) -> Any:
+    application = _application(str(application_id))
+    program = services.get(f"programs/{application['program_id']}").data if application["program_id"] else None
+    form = _form_for(application["kind"], program, request.form if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        changes = form.to_api()  # type: ignore[attr-defined]
+        cleared = {name: None for name in application["form"] if name not in changes}
+        reply = services.request("PATCH", f"applications/{application_id}", json_body={
+            "form": {**cleared, **changes}, "version": int(request.form.get("version", 0))})
+        if reply.ok:
+            if request.form.get("action") == "submit":
+                return _submit(str(application_id), reply.data["version"])
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("web_applicant.detail", application_id=application_id))
+        _show_errors(form, reply)
+        status = 409 if reply.status == 409 else 422
+    else:
+        form.from_api(application["form"])  # type: ignore[attr-defined]
+    return render_template("apply.html", form=form, kind=application["kind"], program=program,
+                           application=application), status
+
+
+def _submit(application_id: str, version: int, comment: str | None = None) -> Response:
+    reply = services.request("POST", f"applications/{application_id}/submit",
+                             json_body={"version": version, **({"comment": comment} if comment else {})})
+    if reply.ok:
+        flash(_("Submitted. You will be notified of every step."), "success")
+        return redirect(url_for("web_applicant.detail", application_id=application_id))
+    for key, messages in reply.field_errors().items():
+        for message in messages:
+            flash(f"{key}: {_(message)}", "error")
+    if not reply.field_errors():
+        flash(_(reply.message) or _("It could not be submitted."), "error")
+    return redirect(url_for("web_applicant.detail", application_id=application_id))
+
+
+@bp.post("/applications/<uuid:application_id>/submit")
+@login_required
+def submit(application_id: Any) -> Response:
+    return _submit(str(application_id), int(request.form.get("version", 0)), request.form.get("comment") or None)
+
+
+@bp.post("/applications/<uuid:application_id>/withdraw")
+@login_required
+def withdraw(application_id: Any) -> Response:
+    reply = services.request("POST", f"applications/{application_id}/withdraw",
+                             json_body={"version": int(request.form.get("version", 0))})
+    if reply.status in (403, 404):
+        abort(404)
+    flash(_("Withdrawn.") if reply.ok else (_(reply.message) or _("It could not be withdrawn.")),
+          "success" if reply.ok else "error")
+    return redirect(url_for("web_applicant.detail", application_id=application_id))
+
+
+@bp.post("/applications/<uuid:application_id>/documents")
+@login_required
+def upload(application_id: Any) -> Response:
+    form = UploadForm()
+    file = request.files.get("file")
+    if not form.validate_on_submit() or file is None:
+        flash(_("Choose a file and its type."), "error")
+        return redirect(url_for("web_applicant.detail", application_id=application_id))
+    reply = services.request(
+        "POST", f"applications/{application_id}/documents", fields={"doc_type": form.document_type.data},
+        files=("file", file.filename or "upload", file.read(), file.mimetype or "application/octet-stream"))
+    if reply.status in (403, 404):
+        abort(404)
+    if reply.ok:
+        flash(_("Uploaded."), "success")
+    else:
+        messages = [m for ms in reply.field_errors().values() for m in ms] or [reply.message]
+        flash(_("The upload was refused: %(reason)s", reason="; ".join(_(m) for m in messages)), "error")
+    return redirect(url_for("web_applicant.detail", application_id=application_id))
+
+
+@bp.post("/applications/<uuid:application_id>/documents/<uuid:document_id>/delete")
+@login_required
+def delete_document(application_id: Any, document_id: Any) -> Response:
+    reply = services.request("DELETE", f"applications/{application_id}/documents/{document_id}")
+    if reply.status in (403, 404):
+        abort(404)
+    flash(_("Removed.") if reply.ok else _(reply.message), "success" if reply.ok else "error")
+    return redirect(url_for("web_applicant.detail", application_id=application_id))
+
+
+@bp.get("/applications/<uuid:application_id>/documents/<uuid:document_id>")
+@login_required
+def download(application_id: Any, document_id: Any) -> Response:
+    reply = services.get(f"applications/{application_id}/documents/{document_id}")
+    if not reply.ok:
+        abort(404)
+    response = Response(reply.body, status=200)
+    for key in ("Content-Type", "Content-Disposition", "Content-Security-Policy", "X-Content-Type-Options"):
+        if key in reply.headers:
+            response.headers[key] = reply.headers[key]
+    return response

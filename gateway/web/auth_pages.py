@@ -1,0 +1,63 @@
+"""Signing in and out, and the home page that sends each person to where their work is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from gateway import identity
+from gateway.web import sessions
+from gateway.web.forms import LoginForm
+from gateway.web.security import csrf
+
+bp = Blueprint("web_auth", __name__)
+bp.before_request(csrf.protect)
+REVIEWER_ROLES = ("school_coordinator", "school_dean", "icd_officer", "vice_president", "admin")
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("web_auth.home")
+
+
+@bp.get("/")
+def home() -> Any:
+    if g.user is None:
+        return redirect(url_for("web_auth.login"))
+    if sessions.has_any_role(g.user, *REVIEWER_ROLES):
+        return redirect(url_for("web_reviewer.queue"))
+    return redirect(url_for("web_applicant.my_applications"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        gw = current_app.extensions["gateway"]
+        gw.ratelimits.hit("login", request.remote_addr or "-")
+        with gw.sessions() as db:
+            try:
+                who = identity.authenticate(db, form.username.data, form.password.data, gw.lockout)
+            except identity.AccountLocked:
+                who, status = None, 429
+                form.form_errors.append(_("Too many failed attempts. The account is locked for a while."))
+        if who is not None:
+            sessions.begin(who.username)
+            return redirect(_safe_next(request.args.get("next")))
+        if status == 200:
+            status = 401
+            form.form_errors.append(_("Unknown username or wrong password."))
+    elif request.method == "POST":
+        status = 422
+    return render_template("login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    sessions.end()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("web_auth.login"))

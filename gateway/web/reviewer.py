@@ -1,0 +1,84 @@
+"""Reviewer pages: the queue with filters and due dates, claim and release, the application under review, decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from gateway.web import services
+from gateway.web.forms import DecisionForm
+from gateway.web.security import csrf
+from gateway.web.sessions import roles_required
+
+bp = Blueprint("web_reviewer", __name__)
+bp.before_request(csrf.protect)
+REVIEWERS = ("school_coordinator", "school_dean", "icd_officer", "vice_president", "admin")
+KINDS = ("student_exchange", "faculty_exchange", "foreign_expert", "hosted_event")
+
+
+def _task(task_id: str) -> dict[str, Any]:
+    reply = services.get(f"review-tasks/{task_id}")
+    if not reply.ok:
+        abort(404)
+    return reply.data  # type: ignore[no-any-return]
+
+
+@bp.get("/queue")
+@roles_required(*REVIEWERS)
+def queue() -> str:
+    kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
+    tasks = services.get("review-tasks", kind=kind).data or []
+    return render_template("queue.html", tasks=tasks, kinds=KINDS, kind=kind)
+
+
+@bp.post("/tasks/<uuid:task_id>/<any(claim, release):action>")
+@roles_required(*REVIEWERS)
+def claim_or_release(task_id: Any, action: str) -> Response:
+    reply = services.request("POST", f"review-tasks/{task_id}/{action}")
+    if reply.status == 404:
+        abort(404)
+    if reply.ok:
+        flash(_("Claimed.") if action == "claim" else _("Released."), "success")
+    else:
+        flash(_(reply.message), "error")
+    target = url_for("web_reviewer.task", task_id=task_id) if action == "claim" and reply.ok else url_for(
+        "web_reviewer.queue")
+    return redirect(target)
+
+
+@bp.route("/tasks/<uuid:task_id>", methods=["GET", "POST"])
+@roles_required(*REVIEWERS)
+def task(task_id: Any) -> Any:
+    task = _task(str(task_id))
+    form = DecisionForm()
+    status = 200
+    if form.validate_on_submit():
+        reply = services.request("POST", f"review-tasks/{task_id}/decision", json_body={
+            "outcome": form.outcome.data, "comment": form.comment.data or None,
+            "internal_note": form.internal_note.data or None,
+            "application_version": int(request.form.get("application_version", 0)),
+        })
+        if reply.ok:
+            flash(_("Decision recorded."), "success")
+            return redirect(url_for("web_reviewer.queue"))
+        for name, messages in reply.field_errors().items():
+            field = getattr(form, name, None)
+            if field is not None:
+                field.errors = [*list(field.errors or []), *messages]
+            else:
+                form.form_errors.extend(messages)
+        if not reply.field_errors():
+            form.form_errors.append(reply.message)
+        status = reply.status if reply.status in (403, 409, 422) else 422
+    application_id = task["application_id"]
+    application = services.get(f"applications/{application_id}")
+    if not application.ok:
+        abort(404)
+    return render_template(
+        "task.html", task=task, form=form, application=application.data,
+        documents=services.get(f"applications/{application_id}/documents").data or [],
+        history=services.get(f"applications/{application_id}/history").data or [],
+        decisions=services.get(f"applications/{application_id}/reviews").data or [],
+    ), status

@@ -1,0 +1,71 @@
+"""Browser security: the session cookie's flags, the secret that signs it, CSRF on every form, and headers.
+
+The CSP allows only this origin's own files: no inline script or style, no CDN, no framing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, Response, request
+from flask_wtf.csrf import CSRFProtect
+
+from chassis.settings import Settings
+
+csrf = CSRFProtect()
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def secret_key(path: Path) -> bytes:
+    """The key that signs session cookies: kept in a file (0600) so every worker and restart shares it."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)  # atomic and never overwrites: the first process to get here wins
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip().encode()
+
+
+def install(app: Flask, settings: Settings) -> None:
+    app.config.update(
+        SECRET_KEY=secret_key(settings.secret_key_file),
+        SESSION_COOKIE_NAME="mobility_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        PERMANENT_SESSION_LIFETIME=settings.session_ttl,
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked by the page blueprints; the bearer-token API has no cookies
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
+    csrf.init_app(app)
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        for key, value in HEADERS.items():
+            response.headers.setdefault(key, value)
+        # a service's own stricter policy (document downloads) is kept
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        if settings.session_cookie_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if not request.path.startswith(("/static/", "/api/v1/openapi.json")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
