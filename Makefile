@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint venv clean
+.PHONY: run test lint venv clean translations
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -26,3 +26,9 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+# Page texts: extract, merge into the catalogs, compile. Translate gateway/translations/zh/.../messages.po between.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output -o gateway/translations/messages.pot .
+	$(BIN)/pybabel update -i gateway/translations/messages.pot -d gateway/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d gateway/translations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from gateway import identity
-from gateway.models import User
+from gateway.models import School, User
 
 PASSWORD = "demo"
 
@@ -30,8 +30,17 @@ ACCOUNTS = {
 }
 
 
+SCHOOLS = {
+    "cs": ("School of Computer Science", "计算机学院"),
+    "me": ("School of Mechanical Engineering", "机械工程学院"),
+}
+
+
 def seed(session: Session) -> int:
-    """Create the demo accounts that do not exist yet. Returns how many were created."""
+    """Create the demo schools and the demo accounts that do not exist yet. Returns how many accounts were created."""
+    for code, (name_en, name_zh) in SCHOOLS.items():
+        if session.get(School, code) is None:
+            identity.add_school(session, code, name_en, name_zh)
     created = 0
     for username, (name, school, locale, roles) in ACCOUNTS.items():
         if session.get(User, username) is not None:

@@ -14,7 +14,7 @@ from chassis import migrate as chassis_migrate
 from chassis import tokens
 from chassis.db import make_engine, make_sessionmaker
 from chassis.settings import Settings
-from mobility import registry
+from mobility import accounts_cli, registry
 
 OWNER = click.Choice(list(registry.OWNERS))
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
@@ -192,3 +192,6 @@ def outbox_status(settings: Settings, owners: tuple[str, ...]) -> None:
     click.echo(json.dumps(report, indent=2, default=str, ensure_ascii=False))
     if any(r["stuck"] for r in report.values()):
         sys.exit(3)
+
+
+accounts_cli.install(main)

@@ -19,6 +19,7 @@ from tests.support.smtp import SmtpSink
 CI = os.environ.get("CI", "").lower() == "true"
 RABBIT = ("127.0.0.1", int(os.environ.get("TEST_RABBITMQ_PORT", "5672")))
 POSTGRES = ("127.0.0.1", int(os.environ.get("TEST_POSTGRES_PORT", "5432")))
+REDIS = ("127.0.0.1", int(os.environ.get("TEST_REDIS_PORT", "6379")))
 PG_ADMIN = f"postgresql://postgres@{POSTGRES[0]}:{POSTGRES[1]}/postgres"
 
 
@@ -88,6 +89,17 @@ def pg_urls() -> Iterator[dict[str, str]]:
 @pytest.fixture
 def pg_url(pg_urls: dict[str, str]) -> str:
     return pg_urls["reviews"]
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """Redis, where rate-limit windows are shared by every gateway worker; db 15, emptied for the test."""
+    need("Redis", REDIS)
+    import redis
+
+    url = f"redis://{REDIS[0]}:{REDIS[1]}/15"
+    redis.Redis.from_url(url).flushdb()
+    return url
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,73 @@
+"""What a person does in the browser, step by step, by stable hooks (ids, names, data-*), not by wording."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests.support.api import PDF
+
+
+def login(page: Page, base_url: str, username: str, language: str | None = None) -> None:
+    page.goto(f"{base_url}/login")
+    if language is not None and page.locator(f"button[name=lang][value={language}]").count():
+        page.click(f"button[name=lang][value={language}]")
+    page.fill("#username", username)
+    page.fill("#password", "demo")
+    page.locator("form:has(#password) button[type=submit]").click()
+    expect(page.locator("header .who")).to_be_visible()
+
+
+def logout(page: Page) -> None:
+    page.locator("form[action='/logout'] button").click()
+    expect(page.locator("#username")).to_be_visible()
+
+
+def reload_until(page: Page, selector: str, timeout: float = 30) -> None:
+    """The system is asynchronous (events): reload the page until `selector` shows up."""
+    deadline = time.monotonic() + timeout
+    while page.locator(selector).count() == 0:
+        assert time.monotonic() < deadline, f"{selector} did not appear on {page.url}"
+        time.sleep(0.5)
+        page.reload()
+
+
+def apply_for_exchange(page: Page, tmp: Path) -> str:
+    """From the programs page to a submitted student exchange; returns the application's URL."""
+    page.goto(re.sub(r"(https?://[^/]+).*", r"\1/programs", page.url))
+    page.locator("[data-program] a.button").first.click()
+    page.select_option("#choice_1", index=1)
+    page.select_option("#term", index=len(page.locator("#term option").all()) - 1)
+    page.fill("#gpa", "3.72")
+    page.select_option("#certificate_type", "IELTS")
+    page.fill("#certificate_score", "7.5")
+    page.fill("#motivation", "I want to study distributed systems abroad.")
+    page.click("button[name=action][value=save]")
+    expect(page.locator("[data-status=draft]").first).to_be_visible()
+    pdf = tmp / "transcript.pdf"
+    pdf.write_bytes(PDF)
+    for doc_type in ("transcript", "language_certificate"):
+        page.select_option("#document_type", doc_type)
+        page.set_input_files("#file", str(pdf))
+        page.locator("form[enctype='multipart/form-data'] button[type=submit]").click()
+        expect(page.locator(".flash.success")).to_be_visible()
+    return page.url
+
+
+def submit(page: Page) -> None:
+    page.click("#submit-application")
+    expect(page.locator("h1 ~ p [data-status=submitted]")).to_be_visible()
+
+
+def approve_from_queue(page: Page, title_contains: str, comment: str) -> None:
+    page.goto(re.sub(r"(https?://[^/]+).*", r"\1/queue", page.url))
+    row = f"tr[data-task]:has-text('{title_contains}')"
+    reload_until(page, row)
+    page.locator(row).first.locator("form button").click()  # claim → the task page
+    page.select_option("#outcome", "approve")
+    page.fill("#comment", comment)
+    page.click("#decide")
+    expect(page.locator(".flash.success")).to_be_visible()

@@ -1,0 +1,131 @@
+"""The gateway's identity on PostgreSQL: lockout and rate limits that hold across workers, the
+client_credentials grant, and the account CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jwt
+from click.testing import CliRunner
+from sqlalchemy import select, text
+
+from chassis.tokens import GATEWAY_AUDIENCE, Verifier
+from eventbus.tables import outbox
+from gateway import demo, identity
+from gateway.models import User
+from mobility.cli import main
+from tests.support.service import ServiceUnderTest, start_service
+
+
+def _gateway(tmp_path: Path, pg_urls: dict[str, str], **env: str) -> ServiceUnderTest:
+    gw = start_service("gateway", tmp_path, pg_urls["gateway"], **env)
+    with gw.app.extensions["gateway"].sessions() as session, session.begin():
+        demo.seed(session)
+    return gw
+
+
+def _token(gw: ServiceUnderTest, **body: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    response = gw.client.post("/api/v1/auth/token", json=body)
+    return response.status_code, response.get_json()
+
+
+def test_lockout_holds_across_gateway_workers(tmp_path: Path, pg_urls: dict[str, str]) -> None:
+    env = {"MOBILITY_LOGIN_MAX_FAILURES": "3", "MOBILITY_LOCKOUT_SECONDS": "600"}
+    one = _gateway(tmp_path, pg_urls, **env)
+    two = start_service("gateway", tmp_path, pg_urls["gateway"], **env)  # another worker, same database
+    assert _token(one, username="alice", password="wrong")[0] == 401
+    assert _token(two, username="alice", password="wrong")[0] == 401
+    assert _token(one, username="alice", password="wrong")[0] == 401  # the third failure locks
+    status, body = _token(two, username="alice", password="demo")
+    assert status == 429, body
+    assert "locked" in body["detail"]
+    assert _token(one, username="bob", password="demo")[0] == 200  # others are unaffected
+    with one.app.extensions["gateway"].sessions() as session:
+        assert session.get(User, "alice").locked_until is not None
+
+
+def test_a_success_resets_the_failure_count(tmp_path: Path, pg_urls: dict[str, str]) -> None:
+    gw = _gateway(tmp_path, pg_urls, MOBILITY_LOGIN_MAX_FAILURES="3")
+    for _ in range(2):
+        _token(gw, username="alice", password="wrong")
+    assert _token(gw, username="alice", password="demo")[0] == 200
+    for _ in range(2):
+        _token(gw, username="alice", password="wrong")
+    assert _token(gw, username="alice", password="demo")[0] == 200
+
+
+def test_login_rate_limit_is_shared_by_workers_through_redis(
+    tmp_path: Path, pg_urls: dict[str, str], redis_url: str
+) -> None:
+    env = {"MOBILITY_RATE_LIMIT_STORAGE": redis_url, "MOBILITY_RATE_LIMIT_LOGIN": "4/minute"}
+    one = _gateway(tmp_path, pg_urls, **env)
+    two = start_service("gateway", tmp_path, pg_urls["gateway"], **env)
+    statuses = [_token(gw, username="nobody", password="x")[0] for gw in (one, two, one, two)]
+    assert statuses == [401] * 4
+    response = one.client.post("/api/v1/auth/token", json={"username": "alice", "password": "demo"})
+    assert response.status_code == 429
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert int(response.headers["Retry-After"]) >= 1
+
+
+def test_client_credentials_grant_with_scopes(tmp_path: Path, pg_urls: dict[str, str]) -> None:
+    gw = _gateway(tmp_path, pg_urls)
+    with gw.app.extensions["gateway"].sessions() as session, session.begin():
+        _client, secret = identity.register_client(session, "hr-system", "HR", ["events:read"])
+    form = {"grant_type": "client_credentials", "client_id": "hr-system", "client_secret": secret}
+    response = gw.client.post("/api/v1/auth/token", data=form)  # RFC 6749: a form
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["scope"] == "events:read" and body["token_type"] == "Bearer"
+    claims = Verifier(gw.settings.jwt_public_key_file, gw.settings.jwt_issuer).verify(
+        body["access_token"], GATEWAY_AUDIENCE)
+    assert claims.username == "client:hr-system" and claims.scopes == ("events:read",)
+    assert jwt.get_unverified_header(body["access_token"])["alg"] == "EdDSA"
+
+    basic = gw.client.post("/api/v1/auth/token", data={"grant_type": "client_credentials"},
+                           auth=("hr-system", secret))
+    assert basic.status_code == 200
+
+    wrong = gw.client.post("/api/v1/auth/token", data={**form, "client_secret": "nope"})
+    assert wrong.status_code == 401 and wrong.get_json()["error"] == "invalid_client"
+    greedy = gw.client.post("/api/v1/auth/token", data={**form, "scope": "events:read subscriptions:manage"})
+    assert greedy.status_code == 400 and greedy.get_json()["error"] == "invalid_scope"
+
+    token = body["access_token"]
+    outside = gw.client.get("/api/v1/applications", headers={"Authorization": f"Bearer {token}"})
+    assert outside.status_code == 403  # the scope does not reach applications; refused at the gateway
+
+
+def test_token_request_without_a_grant_is_a_clear_422(tmp_path: Path, pg_urls: dict[str, str]) -> None:
+    gw = _gateway(tmp_path, pg_urls)
+    response = gw.client.post("/api/v1/auth/token", json={"password": "x"})
+    assert response.status_code == 422
+    assert "grant_type" in response.get_json()["errors"]
+
+
+def test_account_cli_manages_users_schools_and_clients(tmp_path: Path, pg_urls: dict[str, str]) -> None:
+    gw = _gateway(tmp_path, pg_urls)
+    env = {"MOBILITY_VAR_DIR": str(tmp_path), "MOBILITY_GATEWAY_DATABASE_URL": pg_urls["gateway"]}
+    run = CliRunner().invoke
+
+    assert run(main, ["schools", "add", "law", "--en", "Law School", "--zh", "法学院"], env=env).exit_code == 0
+    added = run(main, ["users", "add", "li.na", "--email", "li.na@example.edu", "--school", "law",
+                       "--role", "student@law"], env={**env, "MOBILITY_NEW_PASSWORD": "s3cret-pass"})
+    assert added.exit_code == 0, added.output
+    assert _token(gw, username="li.na", password="s3cret-pass")[0] == 200
+
+    bad = run(main, ["users", "set", "li.na", "--role", "school_dean@nowhere"], env=env)
+    assert bad.exit_code != 0 and "known school" in bad.output
+    assert run(main, ["users", "set", "li.na", "--role", "school_coordinator@law"], env=env).exit_code == 0
+    listed = run(main, ["users", "list"], env=env).output
+    assert "li.na" in listed and "school_coordinator@law" in listed
+
+    client = run(main, ["clients", "add", "visa-office", "--scope", "subscriptions:manage"], env=env)
+    secret = client.output.split("client_secret=")[1].strip()
+    status, body = _token(gw, grant_type="client_credentials", client_id="visa-office", client_secret=secret)
+    assert status == 200 and body["scope"] == "subscriptions:manage"
+
+    with gw.app.extensions["gateway"].sessions() as session:
+        announced = session.execute(select(outbox.c.body).where(outbox.c.subject == "li.na")).all()
+        assert len(announced) == 2  # created, then roles changed: notifications' copy follows
+        assert session.execute(text("select count(*) from users where username = 'li.na'")).scalar() == 1
