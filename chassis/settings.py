@@ -80,7 +80,7 @@ class Settings:
     session_cookie_secure: bool = False
     session_ttl: int = 8 * 3600
     rate_limit_storage: str = "memory://"
-    rate_limit_login: str = "10/minute"
+    rate_limit_login: str = "30/minute"
     rate_limit_submit: str = "30/hour"
     rate_limit_upload: str = "60/hour"
     login_max_failures: int = 5
@@ -146,7 +146,7 @@ class Settings:
             ).replace("auto", str(public_base_url.startswith("https://")).lower()) == "true",
             session_ttl=_int(env, "MOBILITY_SESSION_TTL", 8 * 3600),
             rate_limit_storage=env.get("MOBILITY_RATE_LIMIT_STORAGE", "memory://"),
-            rate_limit_login=env.get("MOBILITY_RATE_LIMIT_LOGIN", "10/minute"),
+            rate_limit_login=env.get("MOBILITY_RATE_LIMIT_LOGIN", "30/minute"),
             rate_limit_submit=env.get("MOBILITY_RATE_LIMIT_SUBMIT", "30/hour"),
             rate_limit_upload=env.get("MOBILITY_RATE_LIMIT_UPLOAD", "60/hour"),
             login_max_failures=_int(env, "MOBILITY_LOGIN_MAX_FAILURES", 5),

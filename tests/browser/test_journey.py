@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser import journey
 from tests.support.api import Gateway
+from tests.support.stack import Stack
 
 REVIEWERS = ("coord.cs", "dean.cs", "icd.officer")
 
@@ -18,7 +19,7 @@ REVIEWERS = ("coord.cs", "dean.cs", "icd.officer")
 @pytest.mark.parametrize(("topology", "lang", "locale", "approved", "inbox_word"), [
     ("distributed", "en", "en-US", "approved", "Inbox"),
     ("embedded", "zh", "zh-CN", "已批准", "消息"),
-])
+], ids=["english-distributed", "chinese-embedded"])
 def test_student_exchange_from_application_to_approval(
     request: pytest.FixtureRequest, open_page: Callable[..., Page], shoot: Callable[[Page, str], None],
     tmp_path: Path, topology: str, lang: str, locale: str, approved: str, inbox_word: str,
@@ -70,3 +71,28 @@ def test_the_login_form_is_usable_by_keyboard(embedded_gateway: Gateway, open_pa
     page.keyboard.type("demo")
     page.keyboard.press("Enter")
     expect(page.locator("header .who")).to_have_text("Alice Wang")
+
+
+def test_a_service_that_is_down_gets_a_friendly_page_and_the_rest_still_works(
+    stack: Stack, distributed_gateway: Gateway, open_page: Callable[..., Page], shoot: Callable[[Page, str], None],
+) -> None:
+    base = distributed_gateway.base_url
+    page = open_page()
+    journey.login(page, base, "alice")
+    stack.kill("api-notifications")
+    try:
+        response = page.goto(f"{base}/inbox")
+        assert response is not None and response.status == 503
+        expect(page.locator("[data-error='503']")).to_be_visible()
+        expect(page.locator("h1")).to_have_text("This part is not available right now")
+        shoot(page, "inbox-down")
+        mine = page.goto(f"{base}/applications")
+        assert mine is not None and mine.status == 200  # applications still work; only the badge is gone
+        expect(page.locator("header .badge")).to_have_count(0)
+        programs = page.goto(f"{base}/programs")
+        assert programs is not None and programs.status == 200
+    finally:
+        stack.start_api("notifications")
+        stack.wait_ready("notifications")
+    page.goto(f"{base}/inbox")
+    expect(page.locator("h1")).to_have_text("Inbox")

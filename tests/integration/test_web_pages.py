@@ -1,0 +1,265 @@
+"""The pages on the embedded system (in-process, SQLite, in-memory bus): sessions, CSRF, access, errors,
+languages and admin. The browser journeys are in tests/browser."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from chassis.settings import Settings
+from mobility.embedded import Embedded
+from tests.support.api import PDF, example
+from tests.support.wait import until
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "gateway" / "templates"
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedded]:
+    settings = Settings.from_env({"MOBILITY_VAR_DIR": str(tmp_path_factory.mktemp("web") / "var"),
+                                  "MOBILITY_SMTP_PORT": "9", "MOBILITY_RATE_LIMIT_LOGIN": "1000/minute"})
+    system = Embedded(settings).start()
+    yield system
+    system.stop()
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def browser(system: Embedded, username: str | None = None, language: str = "en") -> FlaskClient:
+    client = system.gateway.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    if username:
+        token = csrf_of(client.get("/login").text)
+        response = client.post("/login", data={"username": username, "password": "demo", "csrf_token": token})
+        assert response.status_code == 302, response.text
+    return client
+
+
+def token_for(client: FlaskClient, username: str) -> str:
+    response = client.post("/api/v1/auth/token", json={"username": username, "password": "demo"})
+    return str(response.get_json()["access_token"])
+
+
+def alices_application(system: Embedded) -> str:
+    client = system.gateway.test_client()
+    headers = {"Authorization": f"Bearer {token_for(client, 'alice')}"}
+    created = client.post("/api/v1/applications", json=example("student_exchange"), headers=headers)
+    assert created.status_code == 201, created.get_json()
+    return str(created.get_json()["id"])
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(system: Embedded) -> None:
+    client = browser(system)
+    response = client.post("/login", data={"username": "alice", "password": "demo"})
+    assert response.status_code == 400
+    assert response.mimetype == "text/html" and 'data-error="400"' in response.text
+    assert client.get("/applications").status_code == 302  # not signed in
+
+    signed_in = browser(system, "alice")
+    before = signed_in.get("/applications").text
+    refused = signed_in.post("/apply/student_exchange", data={"gpa": "3.5"})
+    assert refused.status_code == 400
+    assert signed_in.get("/applications").text.count("<tr>") == before.count("<tr>")  # nothing was created
+
+
+def test_session_cookie_flags_and_security_headers(system: Embedded) -> None:
+    client = system.gateway.test_client()
+    token = csrf_of(client.get("/login").text)
+    response = client.post("/login", data={"username": "alice", "password": "demo", "csrf_token": token})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # local dev over http; https public URLs get Secure (test below)
+    page = client.get("/applications")
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert page.headers["X-Frame-Options"] == "DENY" and page.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_cookies_are_secure_when_the_public_address_is_https(tmp_path: Path) -> None:
+    settings = Settings.from_env({"MOBILITY_VAR_DIR": str(tmp_path), "MOBILITY_PUBLIC_BASE_URL": "https://mobility.example.edu"})
+    assert settings.session_cookie_secure
+    assert not Settings.from_env({"MOBILITY_VAR_DIR": str(tmp_path)}).session_cookie_secure
+
+
+def test_no_template_carries_inline_script_or_event_handlers() -> None:
+    for template in TEMPLATES.rglob("*.html"):
+        text = template.read_text()
+        assert "<script" not in text, template
+        assert not re.search(r"\son[a-z]+=", text), template
+        assert "style=" not in text, template
+        assert "http://" not in text and "https://" not in text, f"{template} loads from elsewhere"
+
+
+def test_signing_out_ends_the_session_on_the_server(system: Embedded) -> None:
+    client = browser(system, "alice")
+    stolen = client.get_cookie("mobility_session")
+    assert stolen is not None
+    page = client.get("/applications")
+    client.post("/logout", data={"csrf_token": csrf_of(page.text)})
+    replay = system.gateway.test_client()
+    replay.set_cookie("mobility_session", stolen.value)
+    assert replay.get("/applications").status_code == 302
+
+
+def test_login_does_not_redirect_elsewhere(system: Embedded) -> None:
+    client = system.gateway.test_client()
+    token = csrf_of(client.get("/login").text)
+    response = client.post("/login?next=//evil.example/x", data={"username": "alice", "password": "demo",
+                                                                 "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_wrong_password_is_a_form_error_not_a_session(system: Embedded) -> None:
+    client = browser(system)
+    token = csrf_of(client.get("/login").text)
+    response = client.post("/login", data={"username": "alice", "password": "nope", "csrf_token": token})
+    assert response.status_code == 401 and "wrong password" in response.text
+    assert client.get("/applications").status_code == 302
+
+
+def test_someone_elses_application_is_a_404_page(system: Embedded) -> None:
+    application_id = alices_application(system)
+    assert browser(system, "alice").get(f"/applications/{application_id}").status_code == 200
+    response = browser(system, "bob").get(f"/applications/{application_id}")
+    assert response.status_code == 404 and 'data-error="404"' in response.text
+    assert "data-status" not in response.text  # nothing of the application shows
+    bob = browser(system, "bob")
+    token = csrf_of(bob.get("/applications").text)
+    withdraw = bob.post(f"/applications/{application_id}/withdraw", data={"version": "1", "csrf_token": token})
+    assert withdraw.status_code == 404
+    assert "draft" in browser(system, "alice").get(f"/applications/{application_id}").text
+
+
+def test_a_reviewer_of_another_school_cannot_open_the_task(system: Embedded) -> None:
+    client = system.gateway.test_client()
+    headers = {"Authorization": f"Bearer {token_for(client, 'alice')}"}
+    application_id = alices_application(system)
+    for doc_type in ("transcript", "language_certificate"):
+        client.post(f"/api/v1/applications/{application_id}/documents", headers=headers,
+                    data={"doc_type": doc_type, "file": (__import__("io").BytesIO(PDF), "t.pdf")})
+    assert client.post(f"/api/v1/applications/{application_id}/submit", headers=headers,
+                       json={"version": 1}).status_code == 200
+    coord = browser(system, "coord.cs")
+
+    def task_id() -> str | None:
+        match = re.search(r'data-task="([^"]+)"', coord.get(f"/queue?application_id={application_id}").text)
+        return match.group(1) if match else None
+
+    until(lambda: task_id() is not None, what="the review task")
+    assert browser(system, "coord.me").get(f"/tasks/{task_id()}").status_code == 404
+    assert browser(system, "alice").get(f"/tasks/{task_id()}").status_code == 403  # not a reviewer at all
+    assert coord.get(f"/tasks/{task_id()}").status_code == 200
+
+
+def test_field_errors_come_back_next_to_their_fields_and_nothing_is_saved(system: Embedded) -> None:
+    alice = browser(system, "alice")
+    programs = alice.get("/programs").text
+    program_id = re.search(r"program_id=([0-9a-f-]{36})", programs).group(1)  # type: ignore[union-attr]
+    form = alice.get(f"/apply/student_exchange?program_id={program_id}").text
+    before = alice.get("/applications").text.count("<tr>")
+    response = alice.post("/apply/student_exchange", data={
+        "csrf_token": csrf_of(form), "program_id": program_id, "gpa": "5", "certificate_type": "IELTS",
+        "certificate_score": "x", "action": "save"})
+    assert response.status_code == 422
+    gpa_errors = re.search(r'id="gpa-errors">(.*?)</ul>', response.text, re.S)
+    assert gpa_errors and "less than or equal to 4" in gpa_errors.group(1)
+    assert 'id="certificate_score-errors"' in response.text
+    assert 'aria-invalid="true"' in response.text and 'value="5"' in response.text  # input kept
+    assert alice.get("/applications").text.count("<tr>") == before
+
+
+def test_language_comes_from_the_choice_then_the_account_then_the_browser(system: Embedded) -> None:
+    anonymous = browser(system, language="zh-CN,zh;q=0.9")
+    assert "登录" in anonymous.get("/login").text
+    assert "Sign in" in browser(system, language="en-GB").get("/login").text
+    assert "审核队列" in browser(system, "coord.cs", language="en").get("/queue").text  # account says zh
+    alice = browser(system, "alice", language="zh-CN")  # account says en
+    page = alice.get("/applications")
+    assert "My applications" in page.text
+    switched = alice.post("/language", data={"lang": "zh", "next": "/applications", "csrf_token": csrf_of(page.text)})
+    assert switched.status_code == 302 and switched.headers["Location"] == "/applications"
+    assert "我的申请" in alice.get("/applications").text
+    assert "我的申请" in browser(system, "alice", language="en").get("/applications").text  # saved on the account
+    page = alice.get("/applications")
+    alice.post("/language", data={"lang": "en", "next": "/", "csrf_token": csrf_of(page.text)})
+
+
+def test_service_messages_are_translated_for_chinese_readers(system: Embedded) -> None:
+    bob = browser(system, "bob", language="zh-CN")
+    programs = bob.get("/programs").text
+    program_id = re.search(r"program_id=([0-9a-f-]{36})", programs).group(1)  # type: ignore[union-attr]
+    form = bob.get(f"/apply/student_exchange?program_id={program_id}").text
+    response = bob.post("/apply/student_exchange", data={
+        "csrf_token": csrf_of(form), "program_id": program_id, "motivation": "   ", "action": "save"})
+    assert response.status_code == 422
+    assert "Must not be blank" not in response.text
+
+
+def test_admin_pages_are_for_admins_and_change_accounts_through_the_rules(system: Embedded) -> None:
+    assert browser(system, "alice").get("/admin/users").status_code == 403
+    assert browser(system, "icd.officer").get("/admin/users").status_code == 403
+    assert browser(system, "icd.officer").get("/admin/programs").status_code == 200
+    admin = browser(system, "admin")
+    page = admin.get("/admin/users")
+    assert page.status_code == 200 and "alice" in page.text
+    bad = admin.post("/admin/users", data={"csrf_token": csrf_of(page.text), "username": "mallory",
+                                           "email": "m@example.edu", "password": "pw-123456",
+                                           "roles": "admin@cs"}, follow_redirects=True)
+    assert "university-wide" in bad.text and "mallory" not in bad.text.split("<tbody>")[1]
+    good = admin.post("/admin/users", data={"csrf_token": csrf_of(page.text), "username": "wang.fang",
+                                            "email": "wf@example.edu", "password": "demo", "school": "me",
+                                            "roles": "teacher@me", "name": "Wang Fang"}, follow_redirects=True)
+    assert "wang.fang" in good.text
+    assert "/apply/faculty_exchange" in browser(system, "wang.fang").get("/programs").text  # a teacher now
+
+
+def test_admin_registers_an_api_client_whose_scope_reaches_only_the_feed(system: Embedded) -> None:
+    admin = browser(system, "admin")
+    page = admin.get("/admin/clients")
+    shown = admin.post("/admin/clients", data={"csrf_token": csrf_of(page.text), "client_id": "finance",
+                                               "name": "Finance", "scopes": "events:read"})
+    secret = re.search(r'id="client-secret">([^<]+)<', shown.text).group(1)  # type: ignore[union-attr]
+    client = system.gateway.test_client()
+    token = client.post("/api/v1/auth/token", data={"grant_type": "client_credentials", "client_id": "finance",
+                                                    "client_secret": secret}).get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/events", headers=headers).status_code == 200
+    assert client.get("/api/v1/applications", headers=headers).status_code == 403
+    assert client.post("/api/v1/subscriptions", headers=headers, json={}).status_code == 403
+
+
+def test_one_openapi_document_for_the_whole_api(system: Embedded) -> None:
+    client = system.gateway.test_client()
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path in ("/api/v1/auth/token", "/api/v1/applications", "/api/v1/applications/{application_id}/reviews",
+                 "/api/v1/review-tasks", "/api/v1/notifications", "/api/v1/events", "/api/v1/subscriptions"):
+        assert path in spec["paths"], path
+    assert not any(p.startswith("/healthz") or p == "/openapi.json" for p in spec["paths"])
+    text = json.dumps(spec)
+    for ref in set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', text)):
+        assert ref in spec["components"]["schemas"], ref
+    docs = client.get("/docs/api")
+    assert docs.status_code == 200 and "/api/v1/review-tasks" in docs.text
+
+
+def test_the_dlq_page_lists_and_replays_parked_messages(system: Embedded) -> None:
+    from kombu import Connection, Queue
+
+    with Connection(system.settings.broker_url) as connection:
+        producer = connection.Producer()
+        producer.publish(b"not json at all", routing_key="reviews.events.dlq", exchange="",
+                         declare=[Queue("reviews.events.dlq", durable=True)], content_type="application/json",
+                         headers={"x-error": "undecodable: test"})
+    admin = browser(system, "admin")
+    page = admin.get("/admin/dlq")
+    assert page.status_code == 200 and "undecodable: test" in page.text
+    assert browser(system, "icd.officer").get("/admin/dlq").status_code == 403
