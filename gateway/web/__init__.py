@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from chassis import errors
 from chassis.settings import Settings
-from gateway.web import admin, applicant, auth_pages, i18n, inbox, reviewer, security, sessions
+from gateway.web import admin, applicant, auth_pages, i18n, inbox, oidc, reviewer, security, sessions
 from gateway.web.services import ServiceDown
 
 API_PREFIXES = ("/api/", "/.well-known/", "/healthz", "/readyz")
@@ -57,6 +57,7 @@ def install(app: Flask, settings: Settings) -> None:
     i18n.install(app)
     for module in (auth_pages, applicant, reviewer, inbox, admin):
         app.register_blueprint(module.bp)
+    oidc.install(app, settings)
     app.register_error_handler(HTTPException, _error_page)
     app.jinja_env.filters["when"] = _when
     app.jinja_env.globals["csrf_token"] = generate_csrf
@@ -72,4 +73,5 @@ def install(app: Flask, settings: Settings) -> None:
             "is_reviewer": sessions.has_any_role(user, *reviewer.REVIEWERS),
             "is_manager": sessions.has_any_role(user, *admin.MANAGERS),
             "is_admin": sessions.has_any_role(user, "admin"),
+            "sso": oidc.enabled(),
         }
