@@ -129,3 +129,21 @@ def test_account_cli_manages_users_schools_and_clients(tmp_path: Path, pg_urls: 
         announced = session.execute(select(outbox.c.body).where(outbox.c.subject == "li.na")).all()
         assert len(announced) == 2  # created, then roles changed: notifications' copy follows
         assert session.execute(text("select count(*) from users where username = 'li.na'")).scalar() == 1
+
+
+def test_submissions_and_uploads_are_rate_limited_per_user(tmp_path: Path, pg_urls: dict[str, str]) -> None:
+    # No service runs behind this gateway: under the limit the request is forwarded (and gets 502),
+    # over it the gateway answers 429 itself.
+    gw = _gateway(tmp_path, pg_urls, MOBILITY_RATE_LIMIT_SUBMIT="2/hour", MOBILITY_RATE_LIMIT_UPLOAD="1/hour",
+                  MOBILITY_UPSTREAM_TIMEOUT="1", MOBILITY_APPLICATIONS_URL="http://127.0.0.1:9")
+
+    def post(user: str, path: str) -> int:
+        token = _token(gw, username=user, password="demo")[1]["access_token"]
+        return int(gw.client.post(path, headers={"Authorization": f"Bearer {token}"}).status_code)
+
+    submit = "/api/v1/applications/6f1c1e0e-0000-4000-8000-000000000001/submit"
+    upload = "/api/v1/applications/6f1c1e0e-0000-4000-8000-000000000001/documents"
+    assert [post("alice", submit) for _ in range(3)] == [502, 502, 429]
+    assert post("bob", submit) == 502  # per user
+    assert [post("alice", upload) for _ in range(2)] == [502, 429]
+    assert post("alice", "/api/v1/applications") == 502  # creating drafts is not limited

@@ -263,3 +263,56 @@ def test_the_dlq_page_lists_and_replays_parked_messages(system: Embedded) -> Non
     page = admin.get("/admin/dlq")
     assert page.status_code == 200 and "undecodable: test" in page.text
     assert browser(system, "icd.officer").get("/admin/dlq").status_code == 403
+
+
+def test_changes_requested_are_answered_by_editing_and_submitting_again(system: Embedded) -> None:
+    client = system.gateway.test_client()
+    headers = {"Authorization": f"Bearer {token_for(client, 'alice')}"}
+    application_id = alices_application(system)
+    for doc_type in ("transcript", "language_certificate"):
+        client.post(f"/api/v1/applications/{application_id}/documents", headers=headers,
+                    data={"doc_type": doc_type, "file": (__import__("io").BytesIO(PDF), "t.pdf")})
+    alice = browser(system, "alice")
+    page = alice.get(f"/applications/{application_id}")
+    submitted = alice.post(f"/applications/{application_id}/submit",
+                           data={"version": "1", "csrf_token": csrf_of(page.text)}, follow_redirects=True)
+    assert 'data-status="submitted"' in submitted.text
+
+    coord = browser(system, "coord.cs")
+    found: list[str] = []
+
+    def task_listed() -> bool:
+        found[:] = re.findall(r'data-task="([^"]+)"', coord.get(f"/queue?application_id={application_id}").text)
+        return bool(found)
+
+    until(task_listed, what="the review task")
+    task = coord.get(f"/tasks/{found[0]}")
+    claim = coord.post(f"/tasks/{found[0]}/claim", data={"csrf_token": csrf_of(task.text)})
+    assert claim.status_code == 302
+    task = coord.get(f"/tasks/{found[0]}")
+    version = re.search(r'name="application_version" value="(\d+)"', task.text).group(1)  # type: ignore[union-attr]
+    no_comment = coord.post(f"/tasks/{found[0]}", data={"csrf_token": csrf_of(task.text), "outcome": "return",
+                                                        "comment": "", "application_version": version})
+    assert no_comment.status_code == 422 and 'id="comment-errors"' in no_comment.text
+    returned = coord.post(f"/tasks/{found[0]}", data={"csrf_token": csrf_of(task.text), "outcome": "return",
+                                                      "comment": "Add your IELTS details.",
+                                                      "application_version": version})
+    assert returned.status_code == 302
+
+    def changes_requested() -> bool:
+        return 'data-status="changes_requested"' in alice.get(f"/applications/{application_id}").text
+
+    until(changes_requested, what="changes_requested")
+    detail = alice.get(f"/applications/{application_id}")
+    assert "Add your IELTS details." in detail.text
+    edit = alice.get(f"/applications/{application_id}/edit")
+    version = re.search(r'name="version" value="(\d+)"', edit.text).group(1)  # type: ignore[union-attr]
+    fields = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', edit.text))
+    choice = re.search(r'<select id="choice_1"[^>]*>.*?<option selected value="([^"]+)"', edit.text, re.S)
+    term = re.search(r'<select id="term"[^>]*>.*?<option selected value="([^"]+)"', edit.text, re.S)
+    resubmitted = alice.post(f"/applications/{application_id}/edit", data={
+        "csrf_token": csrf_of(edit.text), "version": version, "gpa": fields["gpa"], "certificate_type": "IELTS",
+        "certificate_score": "7.0", "motivation": "Revised motivation.", "term": term.group(1),  # type: ignore[union-attr]
+        "choice_1": choice.group(1), "action": "submit"}, follow_redirects=True)  # type: ignore[union-attr]
+    assert 'data-status="submitted"' in resubmitted.text, re.findall(r'class="flash[^>]*>([^<]+)', resubmitted.text)
+    assert "Revised motivation." in resubmitted.text
