@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from gateway.web import services
-from gateway.web.forms import KIND_FORMS, CommentForm, StudentExchangeForm, UploadForm
+from gateway.web.forms import FIELD_LABELS, KIND_FORMS, StudentExchangeForm, UploadForm
 from gateway.web.security import csrf
 from gateway.web.sessions import login_required
 
@@ -105,19 +105,30 @@ def my_applications() -> str:
     return render_template("my_applications.html", applications=page["items"])
 
 
+def around(application: dict[str, Any]) -> dict[str, Any]:
+    """What an application's page shows besides the application: its history, documents, decisions, and
+    the names of its fields and partners (for the applicant's page and the reviewer's alike)."""
+    path = f"applications/{application['id']}"
+    program = services.get(f"programs/{application['program_id']}") if application.get("program_id") else None
+    decisions = services.get(f"{path}/reviews")
+    return {
+        "history": services.get(f"{path}/history").data or [],
+        "documents": services.get(f"{path}/documents").data or [],
+        "decisions": decisions.data if decisions.ok else [],
+        "labels": FIELD_LABELS,
+        "partners": {p["id"]: f"{p['name']} ({p['country']})" for p in program.data["partners"]}
+        if program is not None and program.ok else {},
+    }
+
+
 @bp.get("/applications/<uuid:application_id>")
 @login_required
 def detail(application_id: Any) -> str:
     application = _application(str(application_id))
     mine = application["applicant"] == g.user.username
-    history = services.get(f"applications/{application_id}/history").data or []
-    documents = services.get(f"applications/{application_id}/documents").data or []
-    decisions = services.get(f"applications/{application_id}/reviews")
     return render_template(
-        "application.html", application=application, history=history, documents=documents,
-        decisions=decisions.data if decisions.ok else [], mine=mine,
-        upload=UploadForm(), comment=CommentForm(),
-        editable=mine and application["status"] in ("draft", "changes_requested"),
+        "application.html", application=application, mine=mine, upload=UploadForm(),
+        editable=mine and application["status"] in ("draft", "changes_requested"), **around(application),
     )
 
 

@@ -152,10 +152,6 @@ class UploadForm(FlaskForm):
     file = FileField(_l("File (PDF, JPEG or PNG)"), validators=[FileRequired()])
 
 
-class CommentForm(FlaskForm):
-    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
-
-
 class DecisionForm(FlaskForm):
     outcome = SelectField(_l("Decision"), choices=[("approve", _l("Approve")), ("return", _l("Return for changes")),
                                                   ("reject", _l("Reject"))])
@@ -163,3 +159,15 @@ class DecisionForm(FlaskForm):
                             render_kw={"rows": 4})
     internal_note = TextAreaField(_l("Internal note (reviewers only)"), validators=[Length(max=2000)],
                                   render_kw={"rows": 2})
+
+# How an application's stored form fields are labelled on its page.
+FIELD_LABELS = {
+    "partner_choices": _l("Partner choices"), "term": _l("Term"), "gpa": _l("GPA (0–4)"),
+    "language_certificate": _l("Language certificate"), "motivation": _l("Motivation"),
+    "destination_institution": _l("Host institution"), "destination_country": _l("Country (two-letter code, e.g. DE)"),
+    "purpose": _l("Purpose"), "start_date": _l("Start date"), "end_date": _l("End date"),
+    "funding_source": _l("Funding source"), "budget": _l("Budget (CNY)"), "expert_name": _l("Expert's name"),
+    "nationality": _l("Nationality (two-letter code)"), "institution": _l("Institution"), "field": _l("Field"),
+    "activities": _l("Activities"), "title": _l("Title"), "delegation_size": _l("Delegation size"),
+    "countries": _l("Countries (two-letter codes, comma-separated)"), "agenda": _l("Agenda"),
+}

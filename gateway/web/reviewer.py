@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 
 from gateway.web import services
+from gateway.web.applicant import around
 from gateway.web.forms import DecisionForm
 from gateway.web.security import csrf
 from gateway.web.sessions import roles_required
@@ -72,13 +73,8 @@ def task(task_id: Any) -> Any:
         if not reply.field_errors():
             form.form_errors.append(reply.message)
         status = reply.status if reply.status in (403, 409, 422) else 422
-    application_id = task["application_id"]
-    application = services.get(f"applications/{application_id}")
+    application = services.get(f"applications/{task['application_id']}")
     if not application.ok:
         abort(404)
-    return render_template(
-        "task.html", task=task, form=form, application=application.data,
-        documents=services.get(f"applications/{application_id}/documents").data or [],
-        history=services.get(f"applications/{application_id}/history").data or [],
-        decisions=services.get(f"applications/{application_id}/reviews").data or [],
-    ), status
+    return render_template("task.html", task=task, form=form, application=application.data,
+                           **around(application.data)), status

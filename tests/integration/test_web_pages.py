@@ -151,7 +151,7 @@ def test_a_reviewer_of_another_school_cannot_open_the_task(system: Embedded) -> 
     coord = browser(system, "coord.cs")
 
     def task_id() -> str | None:
-        match = re.search(r'data-task="([^"]+)"', coord.get(f"/queue?application_id={application_id}").text)
+        match = re.search(rf'data-task="([^"]+)" data-application="{application_id}"', coord.get("/queue").text)
         return match.group(1) if match else None
 
     until(lambda: task_id() is not None, what="the review task")
@@ -282,7 +282,7 @@ def test_changes_requested_are_answered_by_editing_and_submitting_again(system: 
     found: list[str] = []
 
     def task_listed() -> bool:
-        found[:] = re.findall(r'data-task="([^"]+)"', coord.get(f"/queue?application_id={application_id}").text)
+        found[:] = re.findall(rf'data-task="([^"]+)" data-application="{application_id}"', coord.get("/queue").text)
         return bool(found)
 
     until(task_listed, what="the review task")
