@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import structlog
 from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from chassis import errors, health, tracing
 from chassis.db import make_engine, make_sessionmaker
@@ -16,6 +18,8 @@ from gateway import forwarding, identity, openapi, web
 from gateway.api import blp, wellknown
 from gateway.ratelimits import RateLimits
 from gateway.upstreams import HttpUpstream, Upstream
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -64,4 +68,10 @@ def create_app(
     forwarding.install(app)
     app.register_blueprint(openapi.bp)
     web.install(app, settings)
+    if settings.trusted_proxies:  # the client's address (rate limits, logs) from X-Forwarded-For, set by them
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    if settings.rate_limit_storage.startswith("memory://") and not settings.broker_url.startswith("memory://"):
+        log.warning("ratelimits.per_process", hint="set MOBILITY_RATE_LIMIT_STORAGE=redis://... so that every "
+                    "gateway worker and replica counts against the same limits")
     return app

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
@@ -26,6 +27,7 @@ _hasher = PasswordHasher()  # Argon2id with the library's current recommended pa
 # "wrong password" alike.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 SOURCE = "/services/gateway"
+log = structlog.get_logger(__name__)
 LOCALES = ("zh", "en")
 # role: whether it is scoped to a school (True) or university-wide (False)
 ROLES = {
@@ -36,12 +38,6 @@ CLIENT_SCOPES = {
     "events:read": "read the event feed",
     "subscriptions:manage": "manage its own webhook subscriptions",
 }
-
-
-class AccountLocked(Exception):
-    def __init__(self, until: datetime) -> None:
-        super().__init__(f"locked until {until.isoformat()}")
-        self.until = until
 
 
 class InvalidAccount(ValueError):
@@ -61,8 +57,9 @@ class Lockout:
 def authenticate(
     session: Session, username: str, password: str, lockout: Lockout | None = None, now: datetime | None = None
 ) -> Identity | None:
-    """The identity for a correct password; None otherwise. Raises AccountLocked while an account is locked.
+    """The identity for a correct password; None otherwise, and None while the account is locked.
 
+    A locked account answers like a wrong password, so that locking does not reveal which usernames exist.
     Failures are counted with an atomic UPDATE in the database, so the count holds across gunicorn workers.
     """
     now = now or datetime.now(UTC)
@@ -75,7 +72,8 @@ def authenticate(
     if user is None:
         return None
     if user.locked_until is not None and user.locked_until > now:
-        raise AccountLocked(user.locked_until)
+        log.info("auth.locked_account", username=username, until=user.locked_until.isoformat())
+        return None
     if ok:
         if user.failed_logins or user.locked_until:
             user.failed_logins, user.locked_until = 0, None
@@ -86,6 +84,7 @@ def authenticate(
         session.refresh(user)
         if user.failed_logins >= lockout.max_failures:
             user.failed_logins, user.locked_until = 0, now + timedelta(seconds=lockout.seconds)
+            log.warning("auth.account_locked", username=username, seconds=lockout.seconds)
         session.commit()
     return None
 
@@ -168,14 +167,31 @@ def add_school(session: Session, code: str, name_en: str, name_zh: str) -> Schoo
 def register_client(session: Session, client_id: str, name: str, scopes: list[str]) -> tuple[Client, str]:
     """A new API client (or a new secret for an existing one). The secret is shown once; only its hash is kept."""
     unknown = sorted(set(scopes) - set(CLIENT_SCOPES))
-    if unknown:
-        raise InvalidAccount({"scopes": [f"unknown scope {s!r}" for s in unknown]})
+    if unknown or not scopes:
+        raise InvalidAccount({"scopes": [f"unknown scope {s!r}" for s in unknown] or ["choose at least one"]})
     secret = secrets.token_urlsafe(32)
     client = session.get(Client, client_id) or Client(client_id=client_id, created_at=datetime.now(UTC))
     client.name, client.scopes, client.active = name, sorted(set(scopes)), True
     client.secret_hash = _hasher.hash(secret)
     session.add(client)
     return client, secret
+
+
+def disable_client(session: Session, client_id: str) -> None:
+    """No new tokens for this client (tokens already issued expire within MOBILITY_ACCESS_TOKEN_TTL)."""
+    client = session.get(Client, client_id)
+    if client is None:
+        raise InvalidAccount({"client_id": [f"no client {client_id!r}"]})
+    client.active = False
+
+
+def parse_roles(items: list[str] | tuple[str, ...]) -> list[dict[str, Any]]:
+    """`role@school` (a school role) or `role` (university-wide) → role entries; blanks are skipped."""
+    roles = []
+    for item in filter(None, (part.strip() for part in items)):
+        role, _, school = item.partition("@")
+        roles.append({"role": role.strip(), "school": school.strip() or None})
+    return roles
 
 
 def authenticate_client(session: Session, client_id: str, secret: str) -> Client | None:

@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, jsonify, render_template
 from werkzeug.exceptions import HTTPException
 
 from chassis.settings import SERVICES
-from gateway.forwarding import NESTED, ROUTES
+from gateway.forwarding import ROUTES, service_for
 
 bp = Blueprint("openapi", __name__)
 
@@ -31,11 +31,8 @@ def _rename_refs(node: Any, service: str) -> Any:
 
 
 def _routed_to(path: str, service: str) -> bool:
-    parts = path.removeprefix("/api/v1/").split("/")
-    if parts[0] not in ROUTES:
-        return False
-    owner = NESTED.get((parts[0], parts[2]), ROUTES[parts[0]]) if len(parts) == 3 else ROUTES[parts[0]]
-    return owner == service
+    resource, _, rest = path.removeprefix("/api/v1/").partition("/")
+    return resource in ROUTES and service_for(resource, rest) == service
 
 
 def merged() -> dict[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import click
 from sqlalchemy import select
@@ -32,14 +31,6 @@ def _db(settings: Settings) -> Iterator[Session]:
         raise click.ClickException(str(exc)) from exc
     finally:
         engine.dispose()
-
-
-def _roles(values: tuple[str, ...]) -> list[dict[str, Any]]:
-    roles = []
-    for value in values:
-        role, _, school = value.partition("@")
-        roles.append({"role": role, "school": school or None})
-    return roles
 
 
 ROLE_HELP = "role@school for a school role (student@cs), or a university-wide role alone (icd_officer); repeatable"
@@ -83,7 +74,7 @@ def users_add(settings: Settings, username: str, email: str, display_name: str, 
         if school is not None and db.get(School, school) is None:
             raise click.ClickException(f"unknown school {school!r}; add it with `mobility schools add`.")
         identity.register(db, username=username, password=password, email=email, locale=locale, school=school,
-                          roles=identity.check_roles(db, _roles(roles)), display_name=display_name)
+                          roles=identity.check_roles(db, identity.parse_roles(roles)), display_name=display_name)
     click.echo(f"created {username}")
 
 
@@ -107,7 +98,7 @@ def users_set(settings: Settings, username: str, roles: tuple[str, ...], passwor
             raise click.ClickException(f"no account {username!r}")
         changes = {k: v for k, v in fields.items() if v is not None}
         if roles:
-            changes["roles"] = _roles(roles)  # type: ignore[assignment]
+            changes["roles"] = identity.parse_roles(roles)  # type: ignore[assignment]
         if unlock:
             identity.unlock(user)
         identity.update(db, user, password=new_password, **changes)
@@ -164,6 +155,16 @@ def clients_add(settings: Settings, client_id: str, name: str | None, scopes: tu
     with _db(settings) as db:
         _client, secret = identity.register_client(db, client_id, name or client_id, list(scopes))
     click.echo(f"client_id={client_id}\nclient_secret={secret}")
+
+
+@clients.command("disable")
+@click.argument("client_id")
+@click.pass_obj
+def clients_disable(settings: Settings, client_id: str) -> None:
+    """Stop issuing tokens to a client (`clients add` again gives it a new secret and enables it)."""
+    with _db(settings) as db:
+        identity.disable_client(db, client_id)
+    click.echo(f"disabled {client_id}")
 
 
 def install(main: click.Group) -> None:

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from chassis import errors
 from chassis.settings import Settings
-from gateway.web import admin, applicant, auth_pages, i18n, inbox, oidc, reviewer, security, sessions
+from gateway.web import admin, applicant, auth_pages, i18n, inbox, oidc, reviewer, security, services, sessions
 from gateway.web.services import ServiceDown
 
 API_PREFIXES = ("/api/", "/.well-known/", "/healthz", "/readyz")
@@ -60,6 +60,7 @@ def install(app: Flask, settings: Settings) -> None:
     oidc.install(app, settings)
     app.register_error_handler(HTTPException, _error_page)
     app.jinja_env.filters["when"] = _when
+    app.jinja_env.filters["t"] = services.translated  # messages from services: plain text, escaped as such
     app.jinja_env.globals["csrf_token"] = generate_csrf
 
     @app.context_processor
@@ -70,7 +71,7 @@ def install(app: Flask, settings: Settings) -> None:
         return {
             "user": user, "lang": str(get_locale() or "zh"), "languages": i18n.LANGUAGES,
             "unread": inbox.unread_count() if user is not None else None,
-            "is_reviewer": sessions.has_any_role(user, *reviewer.REVIEWERS),
+            "is_reviewer": sessions.has_any_role(user, *sessions.REVIEWER_ROLES),
             "is_manager": sessions.has_any_role(user, *admin.MANAGERS),
             "is_admin": sessions.has_any_role(user, "admin"),
             "sso": oidc.enabled(),

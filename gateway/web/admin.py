@@ -33,8 +33,8 @@ def _flash_reply(reply: services.Reply, done: str) -> None:
     if reply.ok:
         flash(done, "success")
         return
-    details = [f"{k}: {'; '.join(v)}" for k, v in reply.field_errors().items()]
-    flash(" ".join([_(reply.message), *details]), "error")
+    details = [f"{k}: {'; '.join(services.translated(m) for m in v)}" for k, v in reply.field_errors().items()]
+    flash(" ".join([reply.explain(_("Refused.")), *details]), "error")
 
 
 @bp.get("")
@@ -51,8 +51,7 @@ def programs() -> Any:
             body: dict[str, Any] = {k: request.form.get(k, "").strip() for k in ("name", "country", "region")}
             _flash_reply(services.request("POST", "partners", json_body=body), _("Partner added."))
         else:
-            body = {k: request.form.get(k, "").strip() for k in ("code", "name", "opens_at", "closes_at")}
-            body["seats"] = int(request.form.get("seats") or 0)
+            body = {k: request.form.get(k, "").strip() for k in ("code", "name", "opens_at", "closes_at", "seats")}
             body["opens_at"] = (body["opens_at"] + ":00Z") if body["opens_at"] else ""
             body["closes_at"] = (body["closes_at"] + ":00Z") if body["closes_at"] else ""
             body["partner_ids"] = request.form.getlist("partner_ids")
@@ -80,15 +79,6 @@ def chains() -> Any:
                                                                                            indent=2))
 
 
-def _parse_roles(text: str) -> list[dict[str, Any]]:
-    """`role@school, role` → role entries (a role without @ is university-wide)."""
-    roles = []
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        role, _at, school = item.partition("@")
-        roles.append({"role": role.strip(), "school": school.strip() or None})
-    return roles
-
-
 @bp.route("/users", methods=["GET", "POST"])
 @roles_required("admin")
 def users() -> Any:
@@ -105,17 +95,21 @@ def users() -> Any:
                     flash(_("School saved."), "success")
                     return redirect(url_for("web_admin.users"))
                 user = db.get(User, username)
-                roles = _parse_roles(form.get("roles", ""))
+                roles = identity.parse_roles(form.get("roles", "").split(","))
                 school = form.get("school", "").strip() or None
                 if school is not None and db.get(School, school) is None:
                     raise identity.InvalidAccount({"school": [_("Unknown school.")]})
-                if user is None:
+                if form.get("what") == "create":
+                    if user is not None:
+                        raise identity.InvalidAccount({"username": [_("This username is taken.")]})
                     if not username or not form.get("password") or not form.get("email"):
                         raise identity.InvalidAccount({"user": [_("Username, e-mail and password are required.")]})
                     user = identity.register(db, username=username, password=form["password"], email=form["email"],
                                              locale=form.get("locale", "zh"), display_name=form.get("name", ""),
                                              school=school, roles=identity.check_roles(db, roles))
                     flash(_("Account created."), "success")
+                elif user is None:
+                    raise NotFound()
                 else:
                     changes: dict[str, Any] = {"roles": roles, "school": school}
                     if form.get("unlock"):
@@ -125,7 +119,7 @@ def users() -> Any:
                         end_all(db, username)  # a new password signs the old sessions out
                     flash(_("Account updated."), "success")
         except identity.InvalidAccount as exc:
-            flash("; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items()), "error")
+            flash(str(exc), "error")
         return redirect(url_for("web_admin.users"))
     with _db() as db:
         users = list(db.query(User).order_by(User.username))
@@ -143,11 +137,15 @@ def clients() -> Any:
             if not client_id:
                 raise identity.InvalidAccount({"client_id": [_("Required.")]})
             with _db() as db, db.begin():
-                _client, secret = identity.register_client(db, client_id, request.form.get("name", client_id),
-                                                           request.form.getlist("scopes"))
-            flash(_("Client registered. Copy the secret now: it is shown only once."), "success")
+                if request.form.get("disable"):
+                    identity.disable_client(db, client_id)
+                    flash(_("Client disabled: it gets no new tokens."), "success")
+                else:
+                    _client, secret = identity.register_client(db, client_id, request.form.get("name", client_id),
+                                                               request.form.getlist("scopes"))
+                    flash(_("Client registered. Copy the secret now: it is shown only once."), "success")
         except identity.InvalidAccount as exc:
-            flash("; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items()), "error")
+            flash(str(exc), "error")
     with _db() as db:
         clients = list(db.query(Client).order_by(Client.client_id))
         return render_template("admin/clients.html", clients=clients, scopes=identity.CLIENT_SCOPES,

@@ -7,9 +7,10 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import BadRequest
 
 from gateway.web import services
-from gateway.web.forms import FIELD_LABELS, KIND_FORMS, StudentExchangeForm, UploadForm
+from gateway.web.forms import FIELD_LABELS, KIND_FORMS, StudentExchangeForm, UploadForm, show_errors
 from gateway.web.security import csrf
 from gateway.web.sessions import login_required
 
@@ -22,6 +23,14 @@ FILED_BY = {
     "foreign_expert": {"teacher", "staff", "school_coordinator"},
     "hosted_event": {"teacher", "staff", "school_coordinator"},
 }
+
+
+def version_field(name: str) -> int:
+    """The version a form says it saw: a hidden field the page wrote, so anything else is a bad request."""
+    value = request.form.get(name, type=int)
+    if value is None:
+        raise BadRequest(f"The form lacks a valid {name}.")
+    return value
 
 
 def _may_file(kind: str) -> bool:
@@ -43,22 +52,6 @@ def _form_for(kind: str, program: dict[str, Any] | None, formdata: Any = None) -
         for field in (form.choice_1, form.choice_2, form.choice_3):
             field.choices = choices
     return form
-
-
-def _show_errors(form: FlaskForm, reply: services.Reply) -> None:
-    """Put the service's field errors next to the page's fields; the rest go on top of the form."""
-    api_fields = getattr(form, "api_fields", {})
-    by_api = {api: name for name, api in api_fields.items()}
-    for key, messages in reply.field_errors().items():
-        key = key.removeprefix("form.")
-        name = by_api.get(key) or by_api.get(key.split(".")[0]) or key.split(".")[0]
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors") and name != "csrf_token":
-            field.errors = [*list(field.errors or []), *messages]
-        else:
-            form.form_errors.extend(messages if key in ("", "form") else [f"{key}: {m}" for m in messages])
-    if not reply.field_errors() and reply.message:
-        form.form_errors.append(reply.message)
 
 
 @bp.get("/programs")
@@ -93,7 +86,7 @@ def apply(kind: str) -> Any:
                 return _submit(application["id"], application["version"])
             flash(_("Draft saved."), "success")
             return redirect(url_for("web_applicant.detail", application_id=application["id"]))
-        _show_errors(form, reply)
+        show_errors(form, reply)
         status = 422
     return render_template("apply.html", form=form, kind=kind, program=program, application=None), status
 
@@ -143,13 +136,13 @@ def edit(application_id: Any) -> Any:
         changes = form.to_api()  # type: ignore[attr-defined]
         cleared = {name: None for name in application["form"] if name not in changes}
         reply = services.request("PATCH", f"applications/{application_id}", json_body={
-            "form": {**cleared, **changes}, "version": int(request.form.get("version", 0))})
+            "form": {**cleared, **changes}, "version": version_field("version")})
         if reply.ok:
             if request.form.get("action") == "submit":
                 return _submit(str(application_id), reply.data["version"])
             flash(_("Changes saved."), "success")
             return redirect(url_for("web_applicant.detail", application_id=application_id))
-        _show_errors(form, reply)
+        show_errors(form, reply)
         status = 409 if reply.status == 409 else 422
     else:
         form.from_api(application["form"])  # type: ignore[attr-defined]
@@ -165,26 +158,26 @@ def _submit(application_id: str, version: int, comment: str | None = None) -> Re
         return redirect(url_for("web_applicant.detail", application_id=application_id))
     for key, messages in reply.field_errors().items():
         for message in messages:
-            flash(f"{key}: {_(message)}", "error")
+            flash(f"{key}: {services.translated(message)}", "error")
     if not reply.field_errors():
-        flash(_(reply.message) or _("It could not be submitted."), "error")
+        flash(reply.explain(_("It could not be submitted.")), "error")
     return redirect(url_for("web_applicant.detail", application_id=application_id))
 
 
 @bp.post("/applications/<uuid:application_id>/submit")
 @login_required
 def submit(application_id: Any) -> Response:
-    return _submit(str(application_id), int(request.form.get("version", 0)), request.form.get("comment") or None)
+    return _submit(str(application_id), version_field("version"), request.form.get("comment") or None)
 
 
 @bp.post("/applications/<uuid:application_id>/withdraw")
 @login_required
 def withdraw(application_id: Any) -> Response:
     reply = services.request("POST", f"applications/{application_id}/withdraw",
-                             json_body={"version": int(request.form.get("version", 0))})
+                             json_body={"version": version_field("version")})
     if reply.status in (403, 404):
         abort(404)
-    flash(_("Withdrawn.") if reply.ok else (_(reply.message) or _("It could not be withdrawn.")),
+    flash(_("Withdrawn.") if reply.ok else reply.explain(_("It could not be withdrawn.")),
           "success" if reply.ok else "error")
     return redirect(url_for("web_applicant.detail", application_id=application_id))
 
@@ -206,7 +199,8 @@ def upload(application_id: Any) -> Response:
         flash(_("Uploaded."), "success")
     else:
         messages = [m for ms in reply.field_errors().values() for m in ms] or [reply.message]
-        flash(_("The upload was refused: %(reason)s", reason="; ".join(_(m) for m in messages)), "error")
+        flash(_("The upload was refused: %(reason)s", reason="; ".join(services.translated(m) for m in messages)),
+              "error")
     return redirect(url_for("web_applicant.detail", application_id=application_id))
 
 
@@ -216,7 +210,8 @@ def delete_document(application_id: Any, document_id: Any) -> Response:
     reply = services.request("DELETE", f"applications/{application_id}/documents/{document_id}")
     if reply.status in (403, 404):
         abort(404)
-    flash(_("Removed.") if reply.ok else _(reply.message), "success" if reply.ok else "error")
+    flash(_("Removed.") if reply.ok else reply.explain(_("It could not be removed.")),
+          "success" if reply.ok else "error")
     return redirect(url_for("web_applicant.detail", application_id=application_id))
 
 

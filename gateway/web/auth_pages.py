@@ -14,20 +14,11 @@ from gateway.web.security import csrf
 
 bp = Blueprint("web_auth", __name__)
 bp.before_request(csrf.protect)
-REVIEWER_ROLES = ("school_coordinator", "school_dean", "icd_officer", "vice_president", "admin")
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("web_auth.home")
-
-
 @bp.get("/")
 def home() -> Any:
     if g.user is None:
         return redirect(url_for("web_auth.login"))
-    if sessions.has_any_role(g.user, *REVIEWER_ROLES):
+    if sessions.has_any_role(g.user, *sessions.REVIEWER_ROLES):
         return redirect(url_for("web_reviewer.queue"))
     return redirect(url_for("web_applicant.my_applications"))
 
@@ -40,17 +31,13 @@ def login() -> Any:
         gw = current_app.extensions["gateway"]
         gw.ratelimits.hit("login", request.remote_addr or "-")
         with gw.sessions() as db:
-            try:
-                who = identity.authenticate(db, form.username.data, form.password.data, gw.lockout)
-            except identity.AccountLocked:
-                who, status = None, 429
-                form.form_errors.append(_("Too many failed attempts. The account is locked for a while."))
+            who = identity.authenticate(db, form.username.data, form.password.data, gw.lockout)
         if who is not None:
             sessions.begin(who.username)
-            return redirect(_safe_next(request.args.get("next")))
-        if status == 200:
-            status = 401
-            form.form_errors.append(_("Unknown username or wrong password."))
+            return redirect(sessions.safe_next(request.args.get("next")))
+        status = 401
+        form.form_errors.append(_("Unknown username or wrong password. After several failed attempts an "
+                                  "account is locked for a while."))
     elif request.method == "POST":
         status = 422
     return render_template("login.html", form=form), status

@@ -17,6 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from gateway.web.services import Reply
+
 TERMS = [("", "—")] + [(f"{y}-{t}", f"{y} {t}") for y in range(2026, 2032) for t in ("spring", "fall")]
 CERTIFICATES = ["IELTS", "TOEFL", "CET-4", "CET-6", "TestDaF", "DELF", "JLPT", "TOPIK", "other"]
 PURPOSES = [
@@ -171,3 +173,18 @@ FIELD_LABELS = {
     "activities": _l("Activities"), "title": _l("Title"), "delegation_size": _l("Delegation size"),
     "countries": _l("Countries (two-letter codes, comma-separated)"), "agenda": _l("Agenda"),
 }
+
+
+def show_errors(form: FlaskForm, reply: Reply) -> None:
+    """Put a service's 422 field errors next to the page's fields; the rest go on top of the form."""
+    by_api = {api: name for name, api in getattr(form, "api_fields", {}).items()}
+    for key, messages in reply.field_errors().items():
+        key = key.removeprefix("form.")
+        name = by_api.get(key) or by_api.get(key.split(".")[0]) or key.split(".")[0]
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors") and name != "csrf_token":
+            field.errors = [*list(field.errors or []), *messages]
+        else:
+            form.form_errors.extend(messages if key in ("", "form") else [f"{key}: {m}" for m in messages])
+    if not reply.field_errors() and reply.message:
+        form.form_errors.append(reply.message)

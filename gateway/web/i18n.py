@@ -6,12 +6,13 @@ account's setting, else the browser's Accept-Language, else Chinese.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, g, redirect, request, session, url_for
+from flask import Blueprint, Flask, current_app, g, redirect, request, session
 from flask_babel import Babel
 from werkzeug.exceptions import BadRequest
 
 from gateway import identity
 from gateway.models import User
+from gateway.web import sessions
 from gateway.web.security import csrf
 
 LANGUAGES = {"zh": "中文", "en": "English"}
@@ -40,8 +41,7 @@ def switch() -> object:
             user = db.get(User, g.user.username)
             if user is not None and user.locale != lang:
                 identity.update(db, user, locale=lang)  # notifications follow the user's language too
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("web.home"))
+    return redirect(sessions.safe_next(request.form.get("next")))
 
 
 def install(app: Flask) -> None:

@@ -51,7 +51,7 @@ def callback() -> Any:
     subject, email = claims.get("sub"), (claims.get("email") or "").lower()
     with current_app.extensions["gateway"].sessions() as db, db.begin():
         user = db.scalars(select(User).where(User.oidc_subject == subject)).first() if subject else None
-        if user is None and email and claims.get("email_verified"):
+        if user is None and email and claims.get("email_verified") is True:
             user = db.scalars(select(User).where(func.lower(User.email) == email, User.oidc_subject.is_(None))).first()
             if user is not None:
                 user.oidc_subject = subject  # linked once; the e-mail may change later, the subject does not

@@ -8,14 +8,13 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 
 from gateway.web import services
-from gateway.web.applicant import around
-from gateway.web.forms import DecisionForm
+from gateway.web.applicant import around, version_field
+from gateway.web.forms import DecisionForm, show_errors
 from gateway.web.security import csrf
-from gateway.web.sessions import roles_required
+from gateway.web.sessions import REVIEWER_ROLES, roles_required
 
 bp = Blueprint("web_reviewer", __name__)
 bp.before_request(csrf.protect)
-REVIEWERS = ("school_coordinator", "school_dean", "icd_officer", "vice_president", "admin")
 KINDS = ("student_exchange", "faculty_exchange", "foreign_expert", "hosted_event")
 
 
@@ -27,7 +26,7 @@ def _task(task_id: str) -> dict[str, Any]:
 
 
 @bp.get("/queue")
-@roles_required(*REVIEWERS)
+@roles_required(*REVIEWER_ROLES)
 def queue() -> str:
     kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
     tasks = services.get("review-tasks", kind=kind).data or []
@@ -35,7 +34,7 @@ def queue() -> str:
 
 
 @bp.post("/tasks/<uuid:task_id>/<any(claim, release):action>")
-@roles_required(*REVIEWERS)
+@roles_required(*REVIEWER_ROLES)
 def claim_or_release(task_id: Any, action: str) -> Response:
     reply = services.request("POST", f"review-tasks/{task_id}/{action}")
     if reply.status == 404:
@@ -43,14 +42,14 @@ def claim_or_release(task_id: Any, action: str) -> Response:
     if reply.ok:
         flash(_("Claimed.") if action == "claim" else _("Released."), "success")
     else:
-        flash(_(reply.message), "error")
+        flash(reply.explain(_("That did not work; reload the page and try again.")), "error")
     target = url_for("web_reviewer.task", task_id=task_id) if action == "claim" and reply.ok else url_for(
         "web_reviewer.queue")
     return redirect(target)
 
 
 @bp.route("/tasks/<uuid:task_id>", methods=["GET", "POST"])
-@roles_required(*REVIEWERS)
+@roles_required(*REVIEWER_ROLES)
 def task(task_id: Any) -> Any:
     task = _task(str(task_id))
     form = DecisionForm()
@@ -59,19 +58,12 @@ def task(task_id: Any) -> Any:
         reply = services.request("POST", f"review-tasks/{task_id}/decision", json_body={
             "outcome": form.outcome.data, "comment": form.comment.data or None,
             "internal_note": form.internal_note.data or None,
-            "application_version": int(request.form.get("application_version", 0)),
+            "application_version": version_field("application_version"),
         })
         if reply.ok:
             flash(_("Decision recorded."), "success")
             return redirect(url_for("web_reviewer.queue"))
-        for name, messages in reply.field_errors().items():
-            field = getattr(form, name, None)
-            if field is not None:
-                field.errors = [*list(field.errors or []), *messages]
-            else:
-                form.form_errors.extend(messages)
-        if not reply.field_errors():
-            form.form_errors.append(reply.message)
+        show_errors(form, reply)
         status = reply.status if reply.status in (403, 409, 422) else 422
     application = services.get(f"applications/{task['application_id']}")
     if not application.ok:

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import g
+from flask_babel import gettext
 from werkzeug.exceptions import BadGateway, GatewayTimeout, HTTPException
 
 from gateway import forwarding
@@ -59,6 +60,16 @@ class Reply:
         if isinstance(self.data, dict):
             return str(self.data.get("detail") or self.data.get("title") or "")
         return ""
+
+    def explain(self, fallback: str) -> str:
+        """The service's reason (translated where the catalog knows it), else `fallback`."""
+        return translated(self.message) or fallback
+
+
+def translated(message: str) -> str:
+    """A service's (English) message in the reader's language when the catalog has it; as it came otherwise.
+    Plain text: never formatted with %, never marked safe (it may quote stored data)."""
+    return str(gettext(message)) if message else ""
 
 
 def request(

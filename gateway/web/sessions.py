@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app, g, redirect, request, session, url_for
 from sqlalchemy import delete
@@ -75,6 +76,9 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+REVIEWER_ROLES = ("school_coordinator", "school_dean", "icd_officer", "vice_president", "admin")
+
+
 def has_any_role(user: Identity | None, *roles: str) -> bool:
     return user is not None and any(user.has_role(role) for role in roles)
 
@@ -83,8 +87,6 @@ def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if g.user is None:
-                return redirect(url_for("web_auth.login", next=request.full_path.rstrip("?")))
             if not has_any_role(g.user, *roles):
                 raise Forbidden()
             return view(*args, **kwargs)
@@ -92,3 +94,14 @@ def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
         return login_required(wrapper)
 
     return decorate
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go to after login or a language switch; anything else (another site, `//host`,
+    a path with control characters that browsers or Werkzeug would drop) means the home page."""
+    if (target and target.startswith("/") and not target.startswith("//")
+            and not any(ch < " " or ch in "\\\x7f" for ch in target)):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("web_auth.home")

@@ -110,12 +110,32 @@ def test_signing_out_ends_the_session_on_the_server(system: Embedded) -> None:
     assert replay.get("/applications").status_code == 302
 
 
-def test_login_does_not_redirect_elsewhere(system: Embedded) -> None:
+@pytest.mark.parametrize("target", ["//evil.example/x", "/%09/evil.example", "/\\evil.example", "https://evil.example",
+                                    "/\r\n/evil.example"])
+def test_login_and_the_language_switch_do_not_redirect_elsewhere(system: Embedded, target: str) -> None:
+    from urllib.parse import quote
+
     client = system.gateway.test_client()
     token = csrf_of(client.get("/login").text)
-    response = client.post("/login?next=//evil.example/x", data={"username": "alice", "password": "demo",
-                                                                 "csrf_token": token})
+    response = client.post(f"/login?next={quote(target, safe='/%')}", data={
+        "username": "alice", "password": "demo", "csrf_token": token})
     assert response.status_code == 302 and response.headers["Location"] == "/"
+    page = client.get("/applications")
+    switched = client.post("/language", data={"lang": "en", "next": target.replace("%09", "\t"),
+                                              "csrf_token": csrf_of(page.text)})
+    assert switched.status_code == 302 and switched.headers["Location"] == "/"
+    assert client.post("/language", data={"lang": "en", "csrf_token": csrf_of(page.text)}).status_code == 302
+
+
+def test_a_tampered_hidden_field_is_a_400_page_not_a_500(system: Embedded) -> None:
+    application_id = alices_application(system)
+    alice = browser(system, "alice")
+    page = alice.get(f"/applications/{application_id}")
+    for action in ("submit", "withdraw"):
+        response = alice.post(f"/applications/{application_id}/{action}",
+                              data={"version": "x", "csrf_token": csrf_of(page.text)})
+        assert response.status_code == 400 and 'data-error="400"' in response.text
+    assert 'data-status="draft"' in alice.get(f"/applications/{application_id}").text
 
 
 def test_wrong_password_is_a_form_error_not_a_session(system: Embedded) -> None:
@@ -213,12 +233,18 @@ def test_admin_pages_are_for_admins_and_change_accounts_through_the_rules(system
     assert page.status_code == 200 and "alice" in page.text
     bad = admin.post("/admin/users", data={"csrf_token": csrf_of(page.text), "username": "mallory",
                                            "email": "m@example.edu", "password": "pw-123456",
-                                           "roles": "admin@cs"}, follow_redirects=True)
+                                           "roles": "admin@cs", "what": "create"}, follow_redirects=True)
     assert "university-wide" in bad.text and "mallory" not in bad.text.split("<tbody>")[1]
     good = admin.post("/admin/users", data={"csrf_token": csrf_of(page.text), "username": "wang.fang",
                                             "email": "wf@example.edu", "password": "demo", "school": "me",
-                                            "roles": "teacher@me", "name": "Wang Fang"}, follow_redirects=True)
+                                            "roles": "teacher@me", "name": "Wang Fang", "what": "create"},
+                      follow_redirects=True)
     assert "wang.fang" in good.text
+    taken = admin.post("/admin/users", data={"csrf_token": csrf_of(page.text), "username": "alice",
+                                             "email": "x@example.edu", "password": "pw-123456", "roles": "admin",
+                                             "what": "create"}, follow_redirects=True)
+    assert "taken" in taken.text
+    assert browser(system, "alice").get("/admin").status_code == 403  # alice is still only a student
     assert "/apply/faculty_exchange" in browser(system, "wang.fang").get("/programs").text  # a teacher now
 
 
@@ -316,3 +342,22 @@ def test_changes_requested_are_answered_by_editing_and_submitting_again(system: 
         "choice_1": choice.group(1), "action": "submit"}, follow_redirects=True)  # type: ignore[union-attr]
     assert 'data-status="submitted"' in resubmitted.text, re.findall(r'class="flash[^>]*>([^<]+)', resubmitted.text)
     assert "Revised motivation." in resubmitted.text
+
+
+def test_a_service_message_quoting_stored_data_is_shown_as_text(system: Embedded) -> None:
+    icd = system.gateway.test_client()
+    headers = {"Authorization": f"Bearer {token_for(icd, 'icd.officer')}"}
+    partners = icd.get("/api/v1/partners", headers=headers).get_json()
+    program = icd.post("/api/v1/programs", headers=headers, json={
+        "code": "markup-test", "name": "<img src=x id=INJ> 100% funded", "seats": 1,
+        "opens_at": "2026-01-01T00:00:00Z", "closes_at": "2035-01-01T00:00:00Z",
+        "partner_ids": [partners[0]["id"]]})
+    assert program.status_code == 201, program.get_json()
+    other = next(p for p in partners if p["id"] != partners[0]["id"])
+    alice = browser(system, "alice")
+    form = alice.get(f"/apply/student_exchange?program_id={program.get_json()['id']}")
+    response = alice.post("/apply/student_exchange", data={
+        "csrf_token": csrf_of(form.text), "program_id": program.get_json()["id"], "choice_1": other["id"],
+        "action": "save"})
+    assert response.status_code == 422
+    assert "<img src=x id=INJ>" not in response.text and "&lt;img src=x id=INJ&gt; 100% funded" in response.text
