@@ -6,6 +6,7 @@ Everything they load is served from /static: no CDN, no inline script.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, g, render_template, request
@@ -16,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from chassis import errors
 from chassis.settings import Settings
 from gateway.web import admin, applicant, auth_pages, i18n, inbox, oidc, reviewer, security, services, sessions
+from gateway.web.forms import DOCUMENT_TYPES
 from gateway.web.services import ServiceDown
 
 API_PREFIXES = ("/api/", "/.well-known/", "/healthz", "/readyz")
@@ -40,11 +42,17 @@ def _error_page(error: HTTPException) -> Response:
     return response
 
 
+def _past(value: str | None) -> bool:
+    """`{% if t.due_at is past %}`: an ISO timestamp from a service, before now."""
+    try:
+        return bool(value) and datetime.fromisoformat(str(value).replace("Z", "+00:00")) < datetime.now(UTC)
+    except ValueError:
+        return False
+
+
 def _when(value: str | None, fmt: str = "medium") -> str:
     if not value:
         return ""
-    from datetime import datetime
-
     try:
         return format_datetime(datetime.fromisoformat(value.replace("Z", "+00:00")), fmt)
     except ValueError:
@@ -62,6 +70,8 @@ def install(app: Flask, settings: Settings) -> None:
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["t"] = services.translated  # messages from services: plain text, escaped as such
     app.jinja_env.globals["csrf_token"] = generate_csrf
+    app.jinja_env.globals["document_types"] = dict(DOCUMENT_TYPES)
+    app.jinja_env.tests["past"] = _past
 
     @app.context_processor
     def _page_globals() -> dict[str, Any]:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from chassis.settings import Settings
 from mobility.embedded import Embedded
@@ -159,7 +161,7 @@ def test_someone_elses_application_is_a_404_page(system: Embedded) -> None:
     assert "draft" in browser(system, "alice").get(f"/applications/{application_id}").text
 
 
-def test_a_reviewer_of_another_school_cannot_open_the_task(system: Embedded) -> None:
+def test_a_reviewer_sees_overdue_tasks_and_another_school_cannot_open_them(system: Embedded) -> None:
     client = system.gateway.test_client()
     headers = {"Authorization": f"Bearer {token_for(client, 'alice')}"}
     application_id = alices_application(system)
@@ -175,6 +177,12 @@ def test_a_reviewer_of_another_school_cannot_open_the_task(system: Embedded) -> 
         return match.group(1) if match else None
 
     until(lambda: task_id() is not None, what="the review task")
+    row = rf'<tr data-task="{task_id()}"[^>]*>.*?</tr>'
+    assert "data-overdue" not in re.search(row, coord.get("/queue").text, re.S).group(0)  # type: ignore[union-attr]
+    with system.engines["reviews"].begin() as db:  # let five days pass for this task
+        db.execute(text("update review_tasks set due_at = :past where id = :id"),
+                   {"past": datetime.now(UTC) - timedelta(days=5), "id": task_id()})
+    assert "data-overdue" in re.search(row, coord.get("/queue").text, re.S).group(0)  # type: ignore[union-attr]
     assert browser(system, "coord.me").get(f"/tasks/{task_id()}").status_code == 404
     assert browser(system, "alice").get(f"/tasks/{task_id()}").status_code == 403  # not a reviewer at all
     assert coord.get(f"/tasks/{task_id()}").status_code == 200
