@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
-from chassis import auth, errors, health, tracing
+from chassis import auth, errors, health, metrics, tracing
 from chassis.db import make_engine, make_sessionmaker
 from chassis.settings import Settings
 from chassis.tokens import Verifier
@@ -39,6 +39,7 @@ def create_service_app(
     app.extensions["mobility"] = ServiceContext(name, settings, engine, make_sessionmaker(engine))
     errors.install(app)
     tracing.install(app)
+    metrics.install(app, name, figures(name, settings, engine))
     auth.install(app, Verifier(settings.jwt_public_key_file, settings.jwt_issuer), audience=name)
     health.install(
         app,
@@ -50,6 +51,15 @@ def create_service_app(
     for bp in blueprints:
         api.register_blueprint(bp)
     return app
+
+
+def figures(owner: str, settings: Settings, engine: Engine) -> list[metrics.Collector]:
+    """What an owner's /metrics reads at scrape time: its outbox, and its queues when it consumes."""
+    from eventbus.topology import names
+
+    queues = names(owner)
+    return [metrics.OutboxFigures(engine, owner),
+            metrics.QueueFigures(settings.broker_url, [queues.main, queues.retry, queues.dlq])]
 
 
 def ctx() -> ServiceContext:

@@ -84,6 +84,7 @@ class Settings:
     rate_limit_submit: str = "30/hour"
     rate_limit_upload: str = "60/hour"
     trusted_proxies: int = 0
+    metrics_port: int = 0
     login_max_failures: int = 5
     lockout_seconds: int = 900
     oidc_issuer: str = ""
@@ -151,6 +152,7 @@ class Settings:
             rate_limit_submit=env.get("MOBILITY_RATE_LIMIT_SUBMIT", "30/hour"),
             rate_limit_upload=env.get("MOBILITY_RATE_LIMIT_UPLOAD", "60/hour"),
             trusted_proxies=_int(env, "MOBILITY_TRUSTED_PROXIES", 0),
+            metrics_port=_int(env, "MOBILITY_METRICS_PORT", 0),
             login_max_failures=_int(env, "MOBILITY_LOGIN_MAX_FAILURES", 5),
             lockout_seconds=_int(env, "MOBILITY_LOCKOUT_SECONDS", 900),
             oidc_issuer=env.get("MOBILITY_OIDC_ISSUER", "").rstrip("/"),

@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from eventbus import catalog, envelope, inbox, topology
+from eventbus import catalog, envelope, inbox, metrics, topology
 from eventbus.broker import Publisher, body_bytes, connect
 
 Handler = Callable[[Session, CloudEvent], None]
@@ -151,6 +151,7 @@ class Consumer:
                 self._failed(message, exc, attempts)
                 return
             message.ack()
+            metrics.CONSUMED.labels(self.name, event.get_type(), "applied" if applied else "duplicate").inc()
             log.info("consumer.applied" if applied else "consumer.duplicate", queue=self.name)
         if applied and self.after_commit is not None:
             self.after_commit()
@@ -173,20 +174,24 @@ class Consumer:
             headers.setdefault("x-routing-key", message.delivery_info.get("routing_key", ""))
             message_id = message.properties.get("message_id") or str(uuid.uuid4())
             if action == "park":
+                metrics.PARKED.labels(self.name).inc()
                 headers["x-parked-at"] = datetime.now(UTC).isoformat()
                 self.publisher.publish(body_bytes(message), exchange="", routing_key=self.queues.dlq,
                                        message_id=message_id, headers=headers)
-            elif self.memory:
-                # The in-process transport has no TTL or dead-lettering: a timer plays the retry queue.
-                timer = threading.Timer(
-                    self.retry_delay_ms / 1000, _requeue_in_memory,
-                    args=(self.broker_url, self.queues.main, body_bytes(message), message_id, headers),
-                )
-                timer.daemon = True
-                timer.start()
             else:
-                self.publisher.publish(body_bytes(message), exchange="", routing_key=self.queues.retry,
-                                       message_id=message_id, headers=headers)
+                cause = "database_unavailable" if action == "delay" else "handler_failed"
+                metrics.RETRIED.labels(self.name, cause).inc()
+                if self.memory:
+                    # The in-process transport has no TTL or dead-lettering: a timer plays the retry queue.
+                    timer = threading.Timer(
+                        self.retry_delay_ms / 1000, _requeue_in_memory,
+                        args=(self.broker_url, self.queues.main, body_bytes(message), message_id, headers),
+                    )
+                    timer.daemon = True
+                    timer.start()
+                else:
+                    self.publisher.publish(body_bytes(message), exchange="", routing_key=self.queues.retry,
+                                           message_id=message_id, headers=headers)
             message.ack()
 
 

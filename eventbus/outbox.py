@@ -28,11 +28,19 @@ def add(session: Session, event: CloudEvent) -> None:
     wakeup.mark_written(session)
 
 
-def status(session: Session) -> dict[str, Any]:
-    """What `mobility outbox status` prints: pending count, oldest pending age, last errors."""
-    pending = session.execute(
+def pending(session: Session) -> tuple[int, datetime | None]:
+    """How many rows wait to be published, and when the oldest of them was written (UTC)."""
+    count, oldest = session.execute(
         select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.sent_at.is_(None))
     ).one()
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return count, oldest
+
+
+def status(session: Session) -> dict[str, Any]:
+    """What `mobility outbox status` prints: pending count, oldest pending age, last errors."""
+    count, oldest = pending(session)
     sent = session.scalar(select(func.count()).where(outbox.c.sent_at.is_not(None)))
     errors = session.execute(
         select(outbox.c.event_id, outbox.c.type, outbox.c.attempts, outbox.c.last_error)
@@ -40,11 +48,8 @@ def status(session: Session) -> dict[str, Any]:
         .order_by(outbox.c.id)
         .limit(20)
     ).all()
-    oldest = pending[1]
-    if oldest is not None and oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=UTC)
     return {
-        "pending": pending[0],
+        "pending": count,
         "sent": sent,
         "oldest_pending_age_seconds": (datetime.now(UTC) - oldest).total_seconds() if oldest else None,
         "stuck": [dict(r._mapping) for r in errors],

@@ -18,6 +18,7 @@ import structlog
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from eventbus import metrics
 from eventbus.broker import Publisher, Unroutable, connect
 from eventbus.tables import outbox
 from eventbus.topology import declare_exchange
@@ -102,6 +103,7 @@ class Relay:
                 try:
                     publisher.publish(row.body.encode("utf-8"), routing_key=row.type, message_id=row.event_id)
                     sent.append(row.id)
+                    metrics.PUBLISHED.labels(self.source, row.type).inc()
                 except Unroutable as exc:
                     failed[row.id] = str(exc)
                     log.warning("relay.unroutable", event_id=row.event_id, type=row.type)

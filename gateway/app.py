@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from chassis import errors, health, tracing
+from chassis import errors, health, metrics, tracing
 from chassis.db import make_engine, make_sessionmaker
 from chassis.settings import SERVICES, Settings
 from chassis.tokens import Signer, Verifier, ensure_keypair
@@ -56,6 +56,7 @@ def create_app(
     )
     errors.install(app)
     tracing.install(app)
+    metrics.install(app, "gateway", [metrics.OutboxFigures(engine, "gateway")])
     health.install(
         app,
         required={"database": health.database_check(engine)},

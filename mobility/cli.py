@@ -70,7 +70,20 @@ def serve(settings: Settings, owner: str, bind: str | None) -> None:
             chassis_logging.configure(settings.log_level, service=owner)
             return registry.create_app(owner, settings)
 
+    _share_metrics_between_workers(owner)
     App().run()
+
+
+def _share_metrics_between_workers(owner: str) -> None:
+    """gunicorn's workers are processes: their counters meet in a fresh directory (prometheus multiprocess
+    mode), so /metrics answers the same whichever worker serves it."""
+    import os
+    import tempfile
+
+    from prometheus_client import values
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=f"mobility-{owner}-metrics-")
+    values.ValueClass = values.get_value_class()  # in case prometheus_client was imported before
 
 
 @main.command()
@@ -82,7 +95,28 @@ def worker(settings: Settings, owner: str) -> None:
 
     chassis_logging.configure(settings.log_level, service=owner)
     engine = make_engine(settings.database_url(owner))
+    if settings.metrics_port:
+        from chassis import metrics
+        from chassis.app import figures
+
+        metrics.serve(settings.metrics_port, figures(owner, settings, engine))
     run_forever(registry.worker_components(owner, settings, engine), owner)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="where the gateway listens")
+@click.option("--port", default=8000, show_default=True, type=int, help="the gateway's port")
+@click.option("--metrics-port", default=9100, show_default=True, type=int,
+              help="first of the workers' /metrics ports (gateway, applications, reviews, notifications); 0: none")
+@click.option("--demo", is_flag=True, help="also create the demo accounts, partners and programs")
+@click.pass_obj
+def up(settings: Settings, host: str, port: int, metrics_port: int, demo: bool) -> None:
+    """The distributed topology on this machine: migrations, then every API (gunicorn) and worker as its own
+    process, on RabbitMQ and PostgreSQL from the environment. Ctrl-C stops them all cleanly."""
+    from mobility import up as local
+
+    chassis_logging.configure(settings.log_level, service="up")
+    sys.exit(local.run(settings, host, port, metrics_port, demo))
 
 
 @main.command("migrate")
