@@ -82,12 +82,48 @@ def ensure_keypair(private_file: Path, public_file: Path) -> None:
             pass
         finally:
             tmp.unlink()
-    # The public half is always derived from whichever private key won.
+    # The public half is derived from whichever private key won; keys already listed (a rotation) stay.
+    public = _public_pem(private_file)
+    listed = public_file.read_bytes() if public_file.exists() else b""
+    if public not in listed:
+        _write(public_file, public + listed)
+
+
+def key_id(public_key: Any) -> str:
+    """The `kid` of a public key: a hash of its raw bytes, so signer and verifiers agree without a registry."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _public_pem(private_file: Path) -> bytes:
     key = serialization.load_pem_private_key(private_file.read_bytes(), password=None)
-    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    tmp = public_file.with_name(f".{public_file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_bytes(public)
-    os.replace(tmp, public_file)
+    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)  # readers see the old file or the new one, never half of one
+
+
+def rotate_keypair(private_file: Path, public_file: Path) -> None:
+    """Step 1 of a rotation: a new signing key; the public file holds the new key and the old ones, so tokens
+    signed before stay valid until they expire."""
+    ensure_keypair(private_file, public_file)
+    old = public_file.read_bytes()
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    # Public first: a verifier that sees the new public key before any token signed with it is never wrong.
+    _write(public_file, key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo) + old)
+    _write(private_file, pem, 0o600)
+
+
+def retire_old_keys(private_file: Path, public_file: Path) -> None:
+    """Step 2, after the longest token lifetime: only the current key verifies."""
+    _write(public_file, _public_pem(private_file))
 
 
 class Signer:
@@ -95,8 +131,7 @@ class Signer:
         self._key = serialization.load_pem_private_key(private_file.read_bytes(), password=None)
         self.issuer = issuer
         self.public_key = self._key.public_key()
-        raw = self.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        self.kid = hashlib.sha256(raw).hexdigest()[:16]
+        self.kid = key_id(self.public_key)
 
     def sign(self, identity: Identity, audience: str, ttl: int) -> str:
         now = int(time.time())
@@ -113,20 +148,41 @@ class Signer:
 
 
 class Verifier:
+    """Checks tokens against the public keys in one PEM file, chosen by the token's `kid`.
+
+    The file may hold several keys (PEM blocks one after the other): during a key rotation the old and the
+    new. It is read on first use (the gateway may create it after a service starts) and again whenever it
+    changes on disk, so a rotation needs no restart.
+    """
+
     def __init__(self, public_file: Path, issuer: str) -> None:
         self._public_file = public_file
-        self._key: Any = None
+        self._keys: dict[str, Any] = {}
+        self._loaded: tuple[int, int, int] | None = None  # (inode, size, mtime) of the file last read
+        self._lock = threading.Lock()
         self.issuer = issuer
 
-    def _public_key(self) -> Any:
-        if self._key is None:  # read on first use: the gateway may create it after we start
-            self._key = serialization.load_pem_public_key(self._public_file.read_bytes())
-        return self._key
+    def keys(self) -> dict[str, Any]:
+        stat = self._public_file.stat()
+        seen = (stat.st_ino, stat.st_size, stat.st_mtime_ns)  # files are replaced, never edited: a new inode
+        if seen != self._loaded:
+            with self._lock:
+                text = self._public_file.read_bytes()
+                blocks = [b + b"-----END PUBLIC KEY-----\n" for b in text.split(b"-----END PUBLIC KEY-----")
+                          if b.strip()]
+                loaded = [serialization.load_pem_public_key(block.strip() + b"\n") for block in blocks]
+                self._keys = {key_id(key): key for key in loaded}
+                self._loaded = seen
+        return self._keys
 
     def verify(self, token: str, audience: str) -> Identity:
+        kid = jwt.get_unverified_header(token).get("kid")
+        key = self.keys().get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise jwt.InvalidKeyError("no public key with this kid")
         claims = jwt.decode(
             token,
-            self._public_key(),
+            key,
             algorithms=ALGORITHMS,
             audience=audience,
             issuer=self.issuer,

@@ -72,7 +72,10 @@ class Token(MethodView):
 @wellknown.route("/jwks.json")
 class Jwks(MethodView):
     def get(self) -> Any:
-        """Public keys (JWKS) that verify the tokens this gateway signs."""
-        jwk = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(_gw().signer.public_key))
-        jwk.update({"use": "sig", "alg": "EdDSA", "kid": _gw().signer.kid})
-        return jsonify(keys=[jwk])
+        """Public keys (JWKS) that verify the tokens this gateway signs: during a key rotation, old and new."""
+        keys = []
+        for kid, key in _gw().verifier.keys().items():
+            jwk = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(key))
+            jwk.update({"use": "sig", "alg": "EdDSA", "kid": kid})
+            keys.append(jwk)
+        return jsonify(keys=keys)

@@ -143,12 +143,23 @@ def declare(settings: Settings) -> None:
 
 
 @main.command()
+@click.option("--rotate", is_flag=True, help="a new signing key; the public key file keeps the old one too")
+@click.option("--retire", is_flag=True, help="drop every public key but the current one (after a rotation, "
+              "once MOBILITY_ACCESS_TOKEN_TTL has passed)")
 @click.pass_obj
-def keys(settings: Settings) -> None:
-    """Create the gateway's Ed25519 signing key pair if it does not exist."""
-    assert settings.jwt_private_key_file and settings.jwt_public_key_file
-    tokens.ensure_keypair(settings.jwt_private_key_file, settings.jwt_public_key_file)
-    click.echo(f"private key: {settings.jwt_private_key_file}\npublic key: {settings.jwt_public_key_file}")
+def keys(settings: Settings, rotate: bool, retire: bool) -> None:
+    """Create the gateway's Ed25519 signing key pair if it does not exist; rotate or retire keys."""
+    private, public = settings.jwt_private_key_file, settings.jwt_public_key_file
+    assert private and public
+    if rotate and retire:
+        raise click.UsageError("--rotate and --retire are two steps, an hour or more apart")
+    if rotate:
+        tokens.rotate_keypair(private, public)
+    elif retire:
+        tokens.retire_old_keys(private, public)
+    else:
+        tokens.ensure_keypair(private, public)
+    click.echo(f"private key: {private}\npublic key(s): {public} ({len(tokens.Verifier(public, '').keys())})")
 
 
 @main.command("seed-demo")

@@ -53,8 +53,9 @@ def test_forged_expired_and_algorithm_tricks_are_refused(setup) -> None:  # type
     client, signer, settings = setup
     now = int(time.time())
     claims = {"sub": "alice", "aud": "applications", "iss": settings.jwt_issuer, "iat": now, "exp": now + 60}
-    assert _get(client, jwt.encode(claims, Ed25519PrivateKey.generate(), algorithm="EdDSA")) == 401  # other key
-    assert _get(client, jwt.encode(claims, None, algorithm="none")) == 401
+    assert _get(client, jwt.encode(claims, Ed25519PrivateKey.generate(), algorithm="EdDSA",
+                                   headers={"kid": signer.kid})) == 401  # another key under our kid
+    assert _get(client, jwt.encode(claims, None, algorithm="none", headers={"kid": signer.kid})) == 401
     public_pem = Path(settings.jwt_public_key_file).read_bytes()  # type: ignore[arg-type]
     forged = jwt.api_jws.PyJWS()
     forged._algorithms["HS256"] = jwt.algorithms.HMACAlgorithm(jwt.algorithms.HMACAlgorithm.SHA256)
@@ -62,11 +63,11 @@ def test_forged_expired_and_algorithm_tricks_are_refused(setup) -> None:  # type
     hs = forged.encode(jwt.utils.force_bytes(__import__("json").dumps(claims)), public_pem, algorithm="HS256")
     assert _get(client, hs) == 401  # HS256 "signed" with the public key
     expired = {**claims, "iat": now - 600, "exp": now - 300}
-    assert _get(client, jwt.encode(expired, signer._key, algorithm="EdDSA")) == 401
+    assert _get(client, jwt.encode(expired, signer._key, algorithm="EdDSA", headers={"kid": signer.kid})) == 401
     no_exp = {k: v for k, v in claims.items() if k != "exp"}
-    assert _get(client, jwt.encode(no_exp, signer._key, algorithm="EdDSA")) == 401
+    assert _get(client, jwt.encode(no_exp, signer._key, algorithm="EdDSA", headers={"kid": signer.kid})) == 401
     wrong_iss = {**claims, "iss": "someone-else"}
-    assert _get(client, jwt.encode(wrong_iss, signer._key, algorithm="EdDSA")) == 401
+    assert _get(client, jwt.encode(wrong_iss, signer._key, algorithm="EdDSA", headers={"kid": signer.kid})) == 401
     good = signer.sign(ALICE, audience="applications", ttl=60)
     head, body, sig = good.split(".")
     tampered = jwt.utils.base64url_encode(jwt.utils.base64url_decode(body).replace(b"alice", b"bobby")).decode()
@@ -95,3 +96,25 @@ def test_a_rejected_token_says_nothing_about_why(setup) -> None:  # type: ignore
     assert response.status_code == 401
     assert "audience" not in response.get_data(as_text=True).lower()
     assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+def test_keys_rotate_without_refusing_tokens_already_issued(setup) -> None:  # type: ignore[no-untyped-def]
+    client, old_signer, settings = setup
+    from chassis import tokens
+
+    private, public = settings.jwt_private_key_file, settings.jwt_public_key_file
+    before = old_signer.sign(ALICE, audience="applications", ttl=60)
+    assert _get(client, before) == 200
+
+    tokens.rotate_keypair(private, public)  # step 1: new signing key, both public keys listed
+    new_signer = Signer(private, settings.jwt_issuer)
+    assert new_signer.kid != old_signer.kid
+    after = new_signer.sign(ALICE, audience="applications", ttl=60)
+    assert _get(client, after) == 200  # the service re-read the changed file, no restart
+    assert _get(client, before) == 200  # tokens signed before the rotation still work
+    tokens.ensure_keypair(private, public)  # a gateway (re)start must not drop the old key
+    assert _get(client, before) == 200
+
+    tokens.retire_old_keys(private, public)  # step 2, after the longest token lifetime
+    assert _get(client, before) == 401
+    assert _get(client, after) == 200
