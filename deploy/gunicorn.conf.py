@@ -18,3 +18,11 @@ keepalive = 5
 accesslog = None  # every app logs each request as a JSON line itself (chassis.tracing)
 errorlog = "-"
 loglevel = os.environ.get("MOBILITY_LOG_LEVEL", "info").lower()
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    """A worker's metrics files are kept for its counters; its live gauges must not be summed any more."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
