@@ -22,6 +22,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import NotFound
 
 from eventbus import outbox
 
@@ -105,7 +106,9 @@ def registry(collectors: Iterable[Collector]) -> CollectorRegistry:
     return result
 
 
-def install(app: Flask, service: str, collectors: list[Collector]) -> None:
+def install(app: Flask, service: str, collectors: list[Collector], public: bool = False) -> None:
+    """Time every request and serve /metrics. On the public entrypoint (`public`), /metrics answers only
+    requests that did not come through a proxy: Prometheus scrapes the pod, visitors come via the ingress."""
     @app.before_request
     def _start() -> None:
         g.metrics_started = time.perf_counter()
@@ -120,6 +123,8 @@ def install(app: Flask, service: str, collectors: list[Collector]) -> None:
         return response
 
     def metrics() -> Any:
+        if public and "X-Forwarded-For" in request.headers:
+            raise NotFound()
         return Response(generate_latest(registry(collectors)), mimetype=CONTENT_TYPE_LATEST)
 
     app.add_url_rule("/metrics", "metrics", metrics)

@@ -56,7 +56,7 @@ def create_app(
     )
     errors.install(app)
     tracing.install(app)
-    metrics.install(app, "gateway", [metrics.OutboxFigures(engine, "gateway")])
+    metrics.install(app, "gateway", [metrics.OutboxFigures(engine, "gateway")], public=True)
     health.install(
         app,
         required={"database": health.database_check(engine)},

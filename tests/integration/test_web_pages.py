@@ -369,3 +369,13 @@ def test_a_service_message_quoting_stored_data_is_shown_as_text(system: Embedded
         "action": "save"})
     assert response.status_code == 422
     assert "<img src=x id=INJ>" not in response.text and "&lt;img src=x id=INJ&gt; 100% funded" in response.text
+
+
+def test_metrics_are_for_the_scraper_not_for_visitors_through_the_proxy(system: Embedded) -> None:
+    client = system.gateway.test_client()
+    client.get("/login")
+    page = client.get("/metrics")
+    assert page.status_code == 200 and page.mimetype == "text/plain"
+    assert 'mobility_http_request_duration_seconds_count{method="GET",route="/login",service="gateway"' in page.text
+    assert 'mobility_outbox_pending{source="gateway"}' in page.text
+    assert client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 404
