@@ -67,6 +67,7 @@ def ensure_keypair(private_file: Path, public_file: Path) -> None:
     if private_file.exists() and public_file.exists():
         return
     private_file.parent.mkdir(parents=True, exist_ok=True)
+    public_file.parent.mkdir(parents=True, exist_ok=True)
     if not private_file.exists():
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Create the Secrets that deploy/k8s/base expects, with fresh random passwords and a fresh Ed25519 key pair,
+# so that each password is the same in the operator's Secret and in the URL the app reads:
+#
+#   mobility-secrets          MOBILITY_BROKER_URL, MOBILITY_<OWNER>_DATABASE_URL (gateway, applications,
+#                             reviews, notifications)
+#   mobility-jwt              jwt-ed25519.pem, jwt-ed25519.pub.pem
+#   mobility-session          session-secret
+#   mobility-db-<owner>       username, password (kubernetes.io/basic-auth) for the CloudNativePG roles
+#   mobility-rabbitmq-user    username, password for the RabbitMQ User
+#
+# Usage: deploy/k8s/create-secrets.sh [namespace]      (default: mobility; needs kubectl and openssl)
+#
+# It refuses to run when any of them exists: a new set would not match the running databases and broker.
+# To change one password later, change it in both places (e.g. mobility-db-reviews and
+# MOBILITY_REVIEWS_DATABASE_URL) and restart the pods. Optional keys of mobility-secrets
+# (MOBILITY_SMTP_USER, MOBILITY_SMTP_PASSWORD, MOBILITY_OIDC_CLIENT_SECRET) can be added with
+# `kubectl edit secret mobility-secrets`. Values are passed to kubectl as files, never on the command line.
+set -euo pipefail
+
+NS="${1:-mobility}"
+OWNERS=(gateway applications reviews notifications)
+PG_HOST=mobility-postgres-rw
+RABBIT_HOST=mobility-rabbitmq
+RABBIT_USER=mobility
+
+names=(mobility-secrets mobility-jwt mobility-session mobility-rabbitmq-user)
+for owner in "${OWNERS[@]}"; do names+=("mobility-db-$owner"); done
+for name in "${names[@]}"; do
+  if kubectl -n "$NS" get secret "$name" >/dev/null 2>&1; then
+    echo "secret $name already exists in namespace $NS: not creating a new set" >&2
+    exit 1
+  fi
+done
+
+umask 077
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+rand() { openssl rand -hex 24; }  # hex: safe inside URLs
+
+mkdir "$work/jwt" "$work/session" "$work/app" "$work/rabbit"
+openssl genpkey -algorithm ed25519 -out "$work/jwt/jwt-ed25519.pem"
+openssl pkey -in "$work/jwt/jwt-ed25519.pem" -pubout -out "$work/jwt/jwt-ed25519.pub.pem"
+openssl rand -hex 32 | tr -d '\n' > "$work/session/session-secret"
+
+for owner in "${OWNERS[@]}"; do
+  role="mobility_$owner"
+  password="$(rand)"
+  mkdir "$work/db-$owner"
+  printf '%s' "$role" > "$work/db-$owner/username"
+  printf '%s' "$password" > "$work/db-$owner/password"
+  printf '%s' "postgresql+psycopg://$role:$password@$PG_HOST:5432/$role" \
+    > "$work/app/MOBILITY_${owner^^}_DATABASE_URL"
+done
+
+rabbit_password="$(rand)"
+printf '%s' "$RABBIT_USER" > "$work/rabbit/username"
+printf '%s' "$rabbit_password" > "$work/rabbit/password"
+printf '%s' "amqp://$RABBIT_USER:$rabbit_password@$RABBIT_HOST:5672/%2F" > "$work/app/MOBILITY_BROKER_URL"
+
+kubectl -n "$NS" create secret generic mobility-jwt --from-file="$work/jwt"
+kubectl -n "$NS" create secret generic mobility-session --from-file="$work/session"
+kubectl -n "$NS" create secret generic mobility-secrets --from-file="$work/app"
+kubectl -n "$NS" create secret generic mobility-rabbitmq-user --from-file="$work/rabbit"
+for owner in "${OWNERS[@]}"; do
+  kubectl -n "$NS" create secret generic "mobility-db-$owner" --type=kubernetes.io/basic-auth \
+    --from-file="$work/db-$owner"
+done
+echo "created: ${names[*]} (namespace $NS)"
