@@ -66,7 +66,8 @@ def test_pages_fit_a_phone_screen(embedded_gateway: Gateway, open_page: Callable
 def test_the_login_form_is_usable_by_keyboard(embedded_gateway: Gateway, open_page: Callable[..., Page]) -> None:
     page = open_page()
     page.goto(f"{embedded_gateway.base_url}/login")
-    page.keyboard.type("alice")  # the username field has the focus
+    expect(page.locator("#username")).to_be_focused()  # autofocus: typing starts there
+    page.keyboard.type("alice")
     page.keyboard.press("Tab")
     page.keyboard.type("demo")
     page.keyboard.press("Enter")
