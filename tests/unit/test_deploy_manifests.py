@@ -223,8 +223,9 @@ def compose_problems(doc: dict[str, Any]) -> list[str]:
         if command[:1] == ["worker"]:
             if env.get("MOBILITY_METRICS_PORT") != str(WORKER_METRICS_PORT):
                 problems.append(f"{name}: a worker serves /metrics on MOBILITY_METRICS_PORT={WORKER_METRICS_PORT}")
-            if f"127.0.0.1:{WORKER_METRICS_PORT}/metrics" not in " ".join(map(str, health.get("test") or [])):
-                problems.append(f"{name}: the healthcheck must ask /metrics on {WORKER_METRICS_PORT}")
+            if f"('127.0.0.1', {WORKER_METRICS_PORT})" not in " ".join(map(str, health.get("test") or [])):
+                # a connect, not a scrape: /metrics asks the database and the broker each time
+                problems.append(f"{name}: the healthcheck must connect to the metrics port {WORKER_METRICS_PORT}")
             if "declare" not in depends or f"migrate-{owner}" not in depends:
                 problems.append(f"{name}: must wait for declare and migrate-{owner}")
         if command[:1] == ["serve"] and f"migrate-{owner}" not in depends:
@@ -551,7 +552,7 @@ def _mobility_container_problems(
             if not pvc or pvc["spec"]["accessModes"] != ["ReadWriteMany"] or mount != str(settings.documents_dir):
                 problems.append(f"{where}: the documents need a ReadWriteMany claim at MOBILITY_DOCUMENTS_DIR")
     elif args[:1] == ["worker"]:
-        probe_port = container.get("livenessProbe", {}).get("httpGet", {}).get("port")
+        probe_port = container.get("livenessProbe", {}).get("tcpSocket", {}).get("port")
         named = {p.get("name"): p["containerPort"] for p in container.get("ports", [])}
         if env.get("MOBILITY_METRICS_PORT") != str(WORKER_METRICS_PORT) or (
             named.get(probe_port, probe_port) != WORKER_METRICS_PORT
