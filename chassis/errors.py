@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import http
 from typing import Any
 
 import structlog
 from flask import Flask, Response, json
 from flask_smorest import Api
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 PROBLEM = "application/problem+json"
@@ -53,11 +55,37 @@ def from_http_exception(error: HTTPException) -> Response:
     return response
 
 
+class Problem(Schema):
+    """RFC 9457 problem details, as every error is answered."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict(metadata={"description": "field → messages, for 422"})
+    error = fields.String(metadata={"description": "an OAuth2 error code, from the token endpoint"})
+
+
 class ProblemApi(Api):
-    """flask-smorest Api whose errors are problem+json."""
+    """flask-smorest Api whose errors are problem+json, in the answers and in the OpenAPI document."""
+
+    ERROR_SCHEMA = Problem
 
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         return from_http_exception(error)
+
+    def _register_responses(self) -> None:
+        from flask_smorest.spec import prepare_response
+
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 def install(app: Flask) -> None:

@@ -6,13 +6,13 @@ import json
 from typing import Any
 
 import jwt
-from flask import current_app, jsonify, request
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from chassis.tokens import GATEWAY_AUDIENCE, Identity
 from gateway import identity
-from gateway.schemas import TokenRequest, TokenResponse
+from gateway.schemas import JwksResponse, TokenRequest, TokenResponse
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Authentication")
 wellknown = Blueprint("wellknown", __name__, url_prefix="/.well-known", description="Keys")
@@ -71,6 +71,7 @@ class Token(MethodView):
 
 @wellknown.route("/jwks.json")
 class Jwks(MethodView):
+    @wellknown.response(200, JwksResponse)
     def get(self) -> Any:
         """Public keys (JWKS) that verify the tokens this gateway signs: during a key rotation, old and new."""
         keys = []
@@ -78,4 +79,4 @@ class Jwks(MethodView):
             jwk = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(key))
             jwk.update({"use": "sig", "alg": "EdDSA", "kid": kid})
             keys.append(jwk)
-        return jsonify(keys=keys)
+        return {"keys": keys}

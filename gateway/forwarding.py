@@ -9,6 +9,7 @@ resources their scopes name; submissions and uploads are rate-limited per user.
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import structlog
 from flask import Flask, Response, current_app, request
@@ -86,17 +87,19 @@ def install(app: Flask) -> None:
         identity = identity_from_request(gw.verifier, GATEWAY_AUDIENCE)
         _check_scope(identity, resource)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
-        path = f"/api/v1/{resource}" + (f"/{rest}" if rest else "")
+        # Flask gave the path decoded; sent on as it is, a "%3F" in it would become a query string.
+        path = quote(f"/api/v1/{resource}" + (f"/{rest}" if rest else ""), safe="/:@!$&'()*+,;=-._~")
         upstream = call(service_for(resource, rest), identity, request.method, path, request.query_string,
                         headers, request.get_data())
         return to_response(upstream)
 
-    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    # OPTIONS too: the owning service knows which methods a path has (its Allow header, its 405s).
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     # Only the routed resources: the gateway's own paths (/api/v1/auth/...) keep their 405s, and an unknown
     # resource is a plain 404.
     resource = "<any({}):resource>".format(", ".join(f'"{name}"' for name in sorted(ROUTES)))
-    app.add_url_rule(f"/api/v1/{resource}", "forward", forward, methods=methods)
-    app.add_url_rule(f"/api/v1/{resource}/<path:rest>", "forward_rest", forward, methods=methods)
+    for rule, endpoint in ((f"/api/v1/{resource}", "forward"), (f"/api/v1/{resource}/<path:rest>", "forward_rest")):
+        app.add_url_rule(rule, endpoint, forward, methods=methods, provide_automatic_options=False)
 
 
 def to_response(upstream: UpstreamResponse) -> Response:

@@ -28,6 +28,10 @@ class TokenRequest(Schema):
                 raise ValidationError({name: ["Missing data for required field."] for name in missing})
 
 
+class JwksResponse(Schema):
+    keys = fields.List(fields.Dict(), metadata={"description": "JWKs (OKP, Ed25519), one per current key"})
+
+
 class TokenResponse(Schema):
     access_token = fields.String()
     token_type = fields.String()

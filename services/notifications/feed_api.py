@@ -1,6 +1,7 @@
 """The event feed (/api/v1/events): every public event once, in order, for systems that catch up or replay.
 
-Cursors are opaque and stable: the position after the last event of a page. An unknown cursor is a 400.
+Cursors are opaque and stable: the position after the last event of a page. An unknown cursor is a 422
+naming the `after` field.
 """
 
 from __future__ import annotations
@@ -33,8 +34,13 @@ def _position(cursor: str) -> int:
             raise ValueError(cursor)
         return int(value)
     except (ValueError, UnicodeDecodeError):
-        abort(400, message="Unknown cursor: pass the next_cursor of a page this feed returned.")
+        _unknown_cursor()
         raise
+
+
+def _unknown_cursor() -> None:
+    abort(422, message="Unknown cursor: pass the next_cursor of a page this feed returned.",
+          errors={"after": ["Not a cursor this feed gave out."]})
 
 
 @blp.route("")
@@ -49,7 +55,7 @@ class Feed(MethodView):
             if args.get("after"):
                 position = _position(args["after"])
                 if session.get(FeedEntry, position) is None:
-                    abort(400, message="Unknown cursor: pass the next_cursor of a page this feed returned.")
+                    _unknown_cursor()
                 query = query.where(FeedEntry.id > position)
             pattern = args.get("type")
             if pattern and pattern != "*":
