@@ -66,6 +66,8 @@ def test_forged_expired_and_algorithm_tricks_are_refused(setup) -> None:  # type
     assert _get(client, jwt.encode(expired, signer._key, algorithm="EdDSA", headers={"kid": signer.kid})) == 401
     no_exp = {k: v for k, v in claims.items() if k != "exp"}
     assert _get(client, jwt.encode(no_exp, signer._key, algorithm="EdDSA", headers={"kid": signer.kid})) == 401
+    not_yet = {**claims, "nbf": now + 600}
+    assert _get(client, jwt.encode(not_yet, signer._key, algorithm="EdDSA", headers={"kid": signer.kid})) == 401
     wrong_iss = {**claims, "iss": "someone-else"}
     assert _get(client, jwt.encode(wrong_iss, signer._key, algorithm="EdDSA", headers={"kid": signer.kid})) == 401
     good = signer.sign(ALICE, audience="applications", ttl=60)
