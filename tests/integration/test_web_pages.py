@@ -379,3 +379,24 @@ def test_metrics_are_for_the_scraper_not_for_visitors_through_the_proxy(system: 
     assert 'mobility_http_request_duration_seconds_count{method="GET",route="/login",service="gateway"' in page.text
     assert 'mobility_outbox_pending{source="gateway"}' in page.text
     assert client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 404
+
+
+def test_the_icd_adds_a_partner_and_opens_a_program_from_the_admin_pages(system: Embedded) -> None:
+    icd = browser(system, "icd.officer", language="en")
+    page = icd.get("/admin/programs")
+    added = icd.post("/admin/programs", data={"csrf_token": csrf_of(page.text), "what": "partner",
+                                              "name": "Universidad de Chile", "country": "CL", "region": "americas"},
+                     follow_redirects=True)
+    assert 'class="flash success"' in added.text
+    partner_id = re.search(r'<option value="([0-9a-f-]{36})">Universidad de Chile', added.text).group(1)  # type: ignore[union-attr]
+    created = icd.post("/admin/programs", data={
+        "csrf_token": csrf_of(added.text), "code": "chile-2031", "name": "Chile Semester 2031", "seats": "3",
+        "opens_at": "2026-01-01T00:00", "closes_at": "2035-01-01T00:00", "partner_ids": partner_id,
+    }, follow_redirects=True)
+    assert 'class="flash success"' in created.text and "chile-2031" in created.text
+    bad = icd.post("/admin/programs", data={"csrf_token": csrf_of(created.text), "code": "Bad Code", "name": "x",
+                                            "seats": "many", "opens_at": "", "closes_at": "", "partner_ids": []},
+                   follow_redirects=True)
+    assert bad.status_code == 200 and 'class="flash error"' in bad.text and "Bad Code" not in bad.text.split(
+        "<tbody>")[1]
+    assert "Chile Semester 2031" in browser(system, "alice").get("/programs").text
