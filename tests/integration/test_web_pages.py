@@ -3,6 +3,7 @@ languages and admin. The browser journeys are in tests/browser."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -51,12 +52,18 @@ def token_for(client: FlaskClient, username: str) -> str:
     return str(response.get_json()["access_token"])
 
 
-def alices_application(system: Embedded) -> str:
+def alices_application(system: Embedded, with_documents: bool = False) -> str:
+    """A draft of alice's, through the API; with the documents a student exchange needs to be submitted."""
     client = system.gateway.test_client()
     headers = {"Authorization": f"Bearer {token_for(client, 'alice')}"}
     created = client.post("/api/v1/applications", json=example("student_exchange"), headers=headers)
     assert created.status_code == 201, created.get_json()
-    return str(created.get_json()["id"])
+    application_id = str(created.get_json()["id"])
+    for doc_type in ("transcript", "language_certificate") if with_documents else ():
+        uploaded = client.post(f"/api/v1/applications/{application_id}/documents", headers=headers,
+                               data={"doc_type": doc_type, "file": (io.BytesIO(PDF), "t.pdf")})
+        assert uploaded.status_code == 201, uploaded.get_json()
+    return application_id
 
 
 def test_a_form_posted_without_its_csrf_token_is_refused(system: Embedded) -> None:
@@ -162,12 +169,9 @@ def test_someone_elses_application_is_a_404_page(system: Embedded) -> None:
 
 
 def test_a_reviewer_sees_overdue_tasks_and_another_school_cannot_open_them(system: Embedded) -> None:
+    application_id = alices_application(system, with_documents=True)
     client = system.gateway.test_client()
     headers = {"Authorization": f"Bearer {token_for(client, 'alice')}"}
-    application_id = alices_application(system)
-    for doc_type in ("transcript", "language_certificate"):
-        client.post(f"/api/v1/applications/{application_id}/documents", headers=headers,
-                    data={"doc_type": doc_type, "file": (__import__("io").BytesIO(PDF), "t.pdf")})
     assert client.post(f"/api/v1/applications/{application_id}/submit", headers=headers,
                        json={"version": 1}).status_code == 200
     coord = browser(system, "coord.cs")
@@ -300,12 +304,7 @@ def test_the_dlq_page_lists_and_replays_parked_messages(system: Embedded) -> Non
 
 
 def test_changes_requested_are_answered_by_editing_and_submitting_again(system: Embedded) -> None:
-    client = system.gateway.test_client()
-    headers = {"Authorization": f"Bearer {token_for(client, 'alice')}"}
-    application_id = alices_application(system)
-    for doc_type in ("transcript", "language_certificate"):
-        client.post(f"/api/v1/applications/{application_id}/documents", headers=headers,
-                    data={"doc_type": doc_type, "file": (__import__("io").BytesIO(PDF), "t.pdf")})
+    application_id = alices_application(system, with_documents=True)
     alice = browser(system, "alice")
     page = alice.get(f"/applications/{application_id}")
     submitted = alice.post(f"/applications/{application_id}/submit",
