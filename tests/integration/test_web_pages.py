@@ -301,6 +301,10 @@ def test_the_dlq_page_lists_and_replays_parked_messages(system: Embedded) -> Non
     page = admin.get("/admin/dlq")
     assert page.status_code == 200 and "undecodable: test" in page.text
     assert browser(system, "icd.officer").get("/admin/dlq").status_code == 403
+    replayed = admin.post("/admin/dlq", data={"csrf_token": csrf_of(page.text), "queue": "reviews.events"},
+                          follow_redirects=True)
+    assert 'class="flash success"' in replayed.text and "undecodable: test" not in replayed.text
+    assert admin.post("/admin/dlq", data={"csrf_token": csrf_of(page.text), "queue": "no.such"}).status_code == 404
 
 
 def test_changes_requested_are_answered_by_editing_and_submitting_again(system: Embedded) -> None:
