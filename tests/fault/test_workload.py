@@ -1,0 +1,255 @@
+"""The Jepsen-style run: hundreds of applications submitted and reviewed through the gateway on the
+distributed topology while RabbitMQ is stopped twice, workers are SIGKILLed, a relay dies between publish
+and mark, and a worker's database connection is cut. The checker then reads every service's tables:
+nothing lost, nothing duplicated, nothing unexpected; and the HTTP side kept accepting submissions while
+the broker was down.
+
+Submissions go on while the faults happen, and until at least MOBILITY_FAULT_APPLICATIONS (300 by default)
+were made.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from eventbus import topology
+from eventbus.broker import connect
+from tests.conftest import rabbitmqctl
+from tests.fault.conftest import libpq, scalar, table_locked, wait_for_blocked
+from tests.support import checker, wait
+from tests.support.api import Gateway
+from tests.support.smtp import SmtpSink
+from tests.support.stack import Stack
+
+N = int(os.environ.get("MOBILITY_FAULT_APPLICATIONS", "300"))
+APPLICANTS = {"alice": "cs", "bob": "cs", "chen": "me"}
+REVIEWERS = {"cs": {"1": "coord.cs", "2": "dean.cs", "3": "icd.officer"},
+             "me": {"1": "coord.me", "2": "dean.me", "3": "icd.officer"}}
+
+
+class Faults(threading.Thread):
+    """The faults, one after another, while the workload runs; records when the broker was down."""
+
+    def __init__(self, stack: Stack, gateway: Gateway) -> None:
+        super().__init__(daemon=True)
+        self.stack, self.gateway = stack, gateway
+        self.submitted: list[tuple[str, str, float, int]] = []  # the ones the relay fault submits itself
+        self.broker_down: list[tuple[float, float]] = []
+        self.done: list[str] = []
+        self.error: BaseException | None = None
+
+    def _broker_outage(self, seconds: float) -> None:
+        start = time.monotonic()
+        rabbitmqctl("stop_app")
+        time.sleep(seconds)
+        rabbitmqctl("start_app")
+        rabbitmqctl("await_startup")
+        self.broker_down.append((start, time.monotonic()))
+        self.done.append(f"broker down {seconds:.0f} s")
+
+    def _sigkill(self, owner: str) -> None:
+        self.stack.kill(f"worker-{owner}")
+        time.sleep(1)
+        self.stack.start_worker(owner)
+        self.done.append(f"SIGKILL worker-{owner}")
+
+    def _relay_killed_between_publish_and_mark(self) -> None:
+        url = self.stack.env["MOBILITY_APPLICATIONS_DATABASE_URL"]
+        self.stack.kill("worker-applications")
+        self.submitted.append(_submit(self.gateway, 0))  # so that the relay has a row to publish
+        # SHARE lets the relay claim and publish rows but blocks its UPDATE ... SET sent_at; it also holds
+        # submissions back for these few seconds (they wait, they do not fail).
+        with table_locked(url, "outbox", "SHARE"):
+            self.stack.start_worker("applications")
+            wait_for_blocked(url, "UPDATE outbox")
+            self.stack.kill("worker-applications")
+        self.stack.start_worker("applications")
+        self.done.append("relay killed between publish and mark")
+
+    def _cut_database_connection(self, owner: str) -> None:
+        url = self.stack.env[f"MOBILITY_{owner.upper()}_DATABASE_URL"]
+        with psycopg.connect(libpq(url), autocommit=True) as conn:
+            cut = conn.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()
+        self.done.append(f"cut {cut[0] if cut else 0} connection(s) to the {owner} database")
+
+    def run(self) -> None:
+        try:
+            time.sleep(3)
+            self._broker_outage(8)
+            time.sleep(2)
+            self._sigkill("reviews")
+            time.sleep(2)
+            self._relay_killed_between_publish_and_mark()
+            time.sleep(2)
+            self._cut_database_connection("reviews")
+            time.sleep(2)
+            self._sigkill("notifications")
+            time.sleep(2)
+            self._broker_outage(8)
+            time.sleep(2)
+            self._sigkill("applications")
+        except BaseException as exc:  # reported by the test, not lost in a thread
+            self.error = exc
+
+
+_local = threading.local()
+
+
+def _submit(shared: Gateway, n: int) -> tuple[str, str, float, int]:
+    if not hasattr(_local, "gateway"):  # one HTTP session per thread, the tokens shared
+        _local.gateway = Gateway(shared.base_url)
+        _local.gateway.tokens = shared.tokens
+    gateway = _local.gateway
+    user = list(APPLICANTS)[n % len(APPLICANTS)]
+    application = gateway.apply(user)
+    gateway.upload_required(user, application)
+    at = time.monotonic()
+    status = gateway.submit(user, application["id"]).status_code
+    return application["id"], user, at, status
+
+
+def _review_pass(gateway: Gateway, ours: set[str]) -> int:
+    decided = 0
+    for reviewer in ("coord.cs", "coord.me", "dean.cs", "dean.me", "icd.officer"):
+        queue = gateway.call(reviewer, "GET", "/api/v1/review-tasks")
+        assert queue.status_code == 200, queue.text
+        for task in queue.json():
+            if task["application_id"] not in ours:
+                continue
+            r = gateway.call(reviewer, "POST", f"/api/v1/review-tasks/{task['id']}/decision", {
+                "outcome": "approve", "comment": "OK", "application_version": task["application_version"]})
+            assert r.status_code in (201, 409), r.text  # 409: decided meanwhile (a redelivered task view)
+            decided += r.status_code == 201
+    return decided
+
+
+def _parked(broker_url: str, owners: list[str]) -> int:
+    total = 0
+    with connect(broker_url) as connection:
+        for owner in owners:
+            channel = connection.channel()
+            try:
+                total += channel.queue_declare(topology.names(owner).dlq, passive=True).message_count
+            finally:
+                channel.close()
+    return total
+
+
+@pytest.fixture
+def patient_stack(tmp_path: Path, amqp_url: str, pg_urls: dict[str, str], smtp: SmtpSink) -> Iterator[Stack]:
+    """The stack, with a gateway that waits up to 30 s for a service (the relay fault holds submissions
+    behind a table lock for a few seconds, which must slow them, not fail them) and no rate limits."""
+    stack = Stack(tmp_path, amqp_url, pg_urls, smtp.port)
+    stack.env["MOBILITY_UPSTREAM_TIMEOUT"] = "30"
+    for limit in ("LOGIN", "SUBMIT", "UPLOAD"):  # three applicants file hundreds: not what the limits are for
+        stack.env[f"MOBILITY_RATE_LIMIT_{limit}"] = "1000000/hour"
+    with stack.running():
+        yield stack
+
+
+def test_nothing_lost_nothing_doubled_under_faults(patient_stack: Stack) -> None:
+    stack = patient_stack
+    gateway = Gateway(stack.gateway_url)
+    for user in [*APPLICANTS, "coord.cs", "coord.me", "dean.cs", "dean.me", "icd.officer"]:
+        gateway.login(user)
+    faults = Faults(stack, Gateway(stack.gateway_url))
+    faults.gateway.tokens = gateway.tokens
+    faults.start()
+    submitted: list[tuple[str, str, float, int]] = []
+    with ThreadPoolExecutor(max_workers=6) as pool:  # submitting all through the faults, and at least N
+        while faults.is_alive() or len(submitted) < N:
+            submitted += pool.map(lambda n: _submit(gateway, n), range(len(submitted), len(submitted) + 6))
+    faults.join(timeout=300)
+    assert faults.error is None, faults.error
+    submitted += faults.submitted
+    assert len(faults.done) == 7, faults.done
+    last_fault = time.monotonic()
+
+    refused = [(a, s) for a, _, _, s in submitted if s != 200]
+    assert refused == [], f"submissions refused: {refused[:5]}"
+    during_outage = [a for a, _, at, _ in submitted if any(lo <= at <= hi for lo, hi in faults.broker_down)]
+    print(f"faults: {faults.done}; {len(submitted)} applications submitted, {len(during_outage)} of them while "
+          "the broker was down")
+
+    ours = {a for a, _, _, _ in submitted}
+    deadline = time.monotonic() + 600
+    while True:
+        decided = _review_pass(gateway, ours)
+        approved = scalar(stack.env["MOBILITY_APPLICATIONS_DATABASE_URL"],
+                          "SELECT count(*) FROM applications WHERE status = 'approved' AND id = ANY(%s)", list(ours))
+        if approved == len(ours):
+            break
+        assert time.monotonic() < deadline, f"{approved} of {len(ours)} approved"
+        if not decided:
+            time.sleep(1)
+
+    drained_by = last_fault + 120  # the outboxes drain within two minutes of the last fault
+    owners = ["gateway", "applications", "reviews", "notifications"]
+    wait.until(lambda: all(scalar(stack.env[f"MOBILITY_{o.upper()}_DATABASE_URL"],
+                                  "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0 for o in owners),
+               timeout=max(1.0, drained_by - time.monotonic()), what="every outbox drained")
+    # Let the last events land (the feed and notifications follow the final review.completed/approved).
+    pg_urls = {o: stack.env[f"MOBILITY_{o.upper()}_DATABASE_URL"] for o in owners}
+    expected = {a: {"applicant": u, "reviewers": REVIEWERS[APPLICANTS[u]]} for a, u, _, _ in submitted}
+
+    def clean() -> checker.Report | None:
+        report = checker.check(pg_urls, expected, parked=_parked(stack.env["MOBILITY_BROKER_URL"],
+                                                                 ["applications", "reviews", "notifications"]))
+        return report if report.clean else None
+
+    try:
+        wait.until(clean, timeout=120, what="a clean history")
+    finally:
+        report = checker.check(pg_urls, expected, parked=_parked(stack.env["MOBILITY_BROKER_URL"],
+                                                                 ["applications", "reviews", "notifications"]))
+        print("\n" + report.table())
+    assert report.clean
+    assert len(during_outage) > 0, "no submission fell inside a broker outage; the test proved less than it says"
+
+
+def test_the_checker_reports_duplicates_and_losses(stack: Stack, gateway: Gateway) -> None:
+    """The checker can fail: after a clean small run, a duplicated task and a lost feed entry are reported."""
+    application = gateway.apply_and_submit("alice")
+    for level, reviewer in REVIEWERS["cs"].items():
+        task = wait.until(lambda r=reviewer, lv=int(level): [
+            t for t in gateway.call(r, "GET", f"/api/v1/review-tasks?application_id={application['id']}").json()
+            if t["level"] == lv], what=f"level {level}")[0]
+        assert gateway.call(reviewer, "POST", f"/api/v1/review-tasks/{task['id']}/decision", {
+            "outcome": "approve", "comment": "OK", "application_version": task["application_version"]}
+        ).status_code == 201
+    owners = ["gateway", "applications", "reviews", "notifications"]
+    pg_urls = {o: stack.env[f"MOBILITY_{o.upper()}_DATABASE_URL"] for o in owners}
+    expected = {application["id"]: {"applicant": "alice", "reviewers": REVIEWERS["cs"]}}
+    wait.until(lambda: checker.check(pg_urls, expected).clean, timeout=60, what="a clean history")
+
+    # Break it the way a missing deduplication would: a second level-1 task and a second approval in the
+    # history, and an event that never reached the feed.
+    with psycopg.connect(libpq(pg_urls["reviews"]), autocommit=True) as conn:
+        columns = ("application_id, kind, program_id, title, applicant, round, level, role, school, status, "
+                   "claimed_by, due_at, created_at, decided_at, outcome, overdue_notified_on, escalated_at")
+        conn.execute(f"INSERT INTO review_tasks (id, application_version, {columns}) "
+                     f"SELECT gen_random_uuid()::text, application_version + 1000, {columns} "
+                     "FROM review_tasks WHERE application_id = %s AND level = 1", (application["id"],))
+    with psycopg.connect(libpq(pg_urls["applications"]), autocommit=True) as conn:
+        conn.execute("INSERT INTO application_history (application_id, at, actor, from_status, to_status, version, "
+                     "comment) SELECT application_id, at, actor, from_status, to_status, version, comment "
+                     "FROM application_history WHERE application_id = %s AND to_status = 'approved'",
+                     (application["id"],))
+    with psycopg.connect(libpq(pg_urls["notifications"]), autocommit=True) as conn:
+        conn.execute("DELETE FROM feed WHERE event_type = 'review.completed' AND subject = %s", (application["id"],))
+    report = checker.check(pg_urls, expected)
+    print("\n" + report.table())
+    assert report.counts[("review tasks", "duplicated")] == 1
+    assert report.counts[("history", "duplicated")] == 1
+    assert report.counts[("feed", "lost")] == 1
+    assert not report.clean

@@ -1,0 +1,156 @@
+"""The history checker of the fault suite: reads every service's tables after a workload and reports, per
+application, what was lost, duplicated or unexpected — events and their effects.
+
+Expected, for a student exchange submitted once and approved at its three levels:
+- applications: status `approved`; history draft → submitted → in_review → approved, once each; its outbox
+  holds `application.submitted` and `application.approved` once each;
+- reviews: one task per level (1, 2, 3), three decisions; its outbox holds `review.task_created` and
+  `review.decision_recorded` three times each and `review.completed` once;
+- the bus: every event any outbox holds reached notifications' feed exactly once (a private one, such as
+  `user.registered`, its inbox), and the feed holds nothing no outbox wrote;
+- notifications: the applicant has an inbox and an email notification for `application.submitted` and
+  `application.approved`; each task's reviewer one for its `review.task_created`; no (event, recipient,
+  channel) twice;
+- nothing parked in any dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+import psycopg
+
+from chassis.settings import DATABASE_OWNERS
+from services.notifications.rules import PRIVATE
+
+APPLICATION_EVENTS = {"application.submitted": 1, "application.approved": 1}
+REVIEW_EVENTS = {"review.task_created": 3, "review.decision_recorded": 3, "review.completed": 1}
+HISTORY = {"draft": 1, "submitted": 1, "in_review": 1, "approved": 1}
+LEVELS = {1: "school_coordinator", 2: "school_dean", 3: "icd_officer"}
+
+
+@dataclass
+class Report:
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)  # (category, lost|duplicated|unexpected)
+    examples: list[str] = field(default_factory=list)
+
+    def add(self, category: str, kind: str, detail: str, n: int = 1) -> None:
+        self.counts[(category, kind)] += n
+        if len(self.examples) < 30:
+            self.examples.append(f"{category} {kind}: {detail}")
+
+    @property
+    def clean(self) -> bool:
+        return not any(self.counts.values())
+
+    def table(self) -> str:
+        categories = ["status", "history", "application events", "review tasks", "decisions", "review events",
+                      "feed", "notifications", "parked"]
+        rows = [f"{'':20} {'lost':>6} {'duplicated':>11} {'unexpected':>11}"]
+        for c in categories:
+            rows.append(f"{c:20} {self.counts[(c, 'lost')]:>6} {self.counts[(c, 'duplicated')]:>11} "
+                        f"{self.counts[(c, 'unexpected')]:>11}")
+        return "\n".join(rows + self.examples)
+
+
+def _compare(report: Report, category: str, subject: str, expected: dict, seen: Counter) -> None:  # type: ignore[type-arg]
+    for key, want in expected.items():
+        got = seen.get(key, 0)
+        if got < want:
+            report.add(category, "lost", f"{subject} {key}: {got} of {want}", want - got)
+        elif got > want:
+            report.add(category, "duplicated", f"{subject} {key}: {got} for {want}", got - want)
+    for key, got in seen.items():
+        if key not in expected:
+            report.add(category, "unexpected", f"{subject} {key} ×{got}", got)
+
+
+def _rows(url: str, sql: str, *args: object) -> list[tuple]:  # type: ignore[type-arg]
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def check(pg_urls: dict[str, str], applications: dict[str, dict[str, str]], parked: int = 0) -> Report:
+    """`applications`: id → {"applicant": username, "reviewers": {level: username}} for every application
+    the workload submitted and had approved."""
+    report = Report()
+    ids = list(applications)
+    apps, reviews, notes = pg_urls["applications"], pg_urls["reviews"], pg_urls["notifications"]
+
+    status = dict(_rows(apps, "SELECT id, status FROM applications WHERE id = ANY(%s)", ids))
+    history: dict[str, Counter[str]] = {i: Counter() for i in ids}
+    for application_id, to_status in _rows(apps, "SELECT application_id, to_status FROM application_history "
+                                                 "WHERE application_id = ANY(%s)", ids):
+        history[application_id][to_status] += 1
+    tasks: dict[str, Counter[int]] = {i: Counter() for i in ids}
+    for application_id, level in _rows(reviews, "SELECT application_id, level FROM review_tasks "
+                                                "WHERE application_id = ANY(%s)", ids):
+        tasks[application_id][level] += 1
+    decisions = Counter(a for (a,) in _rows(
+        reviews, "SELECT application_id FROM review_decisions WHERE application_id = ANY(%s)", ids))
+
+    outbox_events: dict[str, tuple[str, str]] = {}  # event id → (type, subject)
+    for owner in DATABASE_OWNERS:
+        for event_id, event_type, subject in _rows(pg_urls[owner], "SELECT event_id, type, subject FROM outbox"):
+            outbox_events[event_id] = (event_type, subject)
+    per_subject: dict[str, Counter[str]] = {i: Counter() for i in ids}
+    for event_type, subject in outbox_events.values():
+        if subject in per_subject:
+            per_subject[subject][event_type] += 1
+    feed: Counter[str] = Counter()
+    task_levels: dict[str, int] = {}  # review.task_created event id → its level
+    for event_id, event_type, body in _rows(notes, "SELECT event_id, event_type, event FROM feed"):
+        feed[event_id] += 1
+        if event_type == "review.task_created":
+            task_levels[event_id] = int(json.loads(body)["data"]["level"])
+    # Private types (user.registered) are not in the feed; notifications' inbox shows they arrived.
+    received = {event_id for (event_id,) in _rows(notes, "SELECT event_id FROM inbox")}
+    for event_id in outbox_events.keys() - feed.keys():
+        if outbox_events[event_id][0] in PRIVATE and event_id in received:
+            continue
+        report.add("feed", "lost", f"{outbox_events[event_id]} {event_id}")
+    for event_id in feed.keys() - outbox_events.keys():
+        report.add("feed", "unexpected", event_id)
+    for event_id, n in feed.items():
+        if n > 1:
+            report.add("feed", "duplicated", event_id, n - 1)
+
+    notified: dict[tuple[str, str, str], int] = Counter()
+    for event_id, recipient, channel in _rows(notes, "SELECT event_id, recipient, channel FROM notifications"):
+        notified[(event_id, recipient, channel)] += 1
+    for key, n in notified.items():
+        if n > 1:
+            report.add("notifications", "duplicated", str(key), n - 1)
+    by_type_subject: dict[tuple[str, str], list[str]] = {}
+    for event_id, (event_type, subject) in outbox_events.items():
+        by_type_subject.setdefault((event_type, subject), []).append(event_id)
+
+    for application_id, who in applications.items():
+        if status.get(application_id) != "approved":
+            report.add("status", "lost", f"{application_id} is {status.get(application_id)}")
+        _compare(report, "history", application_id, HISTORY, history[application_id])
+        _compare(report, "review tasks", application_id, dict.fromkeys(LEVELS, 1), tasks[application_id])
+        _compare(report, "decisions", application_id, {application_id: 3}, Counter({application_id:
+                                                                                    decisions[application_id]}))
+        events = per_subject[application_id]
+        _compare(report, "application events", application_id, APPLICATION_EVENTS,
+                 Counter({k: v for k, v in events.items() if k.startswith("application.")}))
+        _compare(report, "review events", application_id, REVIEW_EVENTS,
+                 Counter({k: v for k, v in events.items() if k.startswith("review.")}))
+        expected = [(t, who["applicant"]) for t in APPLICATION_EVENTS]
+        for event_type, recipient in expected:
+            for event_id in by_type_subject.get((event_type, application_id), []):
+                for channel in ("inbox", "email"):
+                    if not notified.get((event_id, recipient, channel)):
+                        report.add("notifications", "lost", f"{event_type} → {recipient} {channel}")
+        for event_id in by_type_subject.get(("review.task_created", application_id), []):
+            level = task_levels.get(event_id)
+            reviewer = who["reviewers"].get(str(level)) if level else None
+            if reviewer and not notified.get((event_id, reviewer, "inbox")):
+                report.add("notifications", "lost", f"task level {level} → {reviewer}")
+    if parked:
+        report.add("parked", "unexpected", f"{parked} message(s) parked", parked)
+    return report
+
