@@ -30,6 +30,7 @@ from tests.support.smtp import SmtpSink
 from tests.support.stack import Stack
 
 N = int(os.environ.get("MOBILITY_FAULT_APPLICATIONS", "300"))
+REPORT = Path("var/reports/fault-workload.txt")
 APPLICANTS = {"alice": "cs", "bob": "cs", "chen": "me"}
 REVIEWERS = {"cs": {"1": "coord.cs", "2": "dean.cs", "3": "icd.officer"},
              "me": {"1": "coord.me", "2": "dean.me", "3": "icd.officer"}}
@@ -212,7 +213,11 @@ def test_nothing_lost_nothing_doubled_under_faults(patient_stack: Stack) -> None
     finally:
         report = checker.check(pg_urls, expected, parked=_parked(stack.env["MOBILITY_BROKER_URL"],
                                                                  ["applications", "reviews", "notifications"]))
-        print("\n" + report.table())
+        summary = f"{faults.done}\n{len(submitted)} applications, {len(during_outage)} submitted while the " \
+                  f"broker was down\n{report.table()}\n"
+        print("\n" + summary)
+        REPORT.parent.mkdir(parents=True, exist_ok=True)
+        REPORT.write_text(summary)  # .ci/run prints it after the tests
     assert report.clean
     assert len(during_outage) > 0, "no submission fell inside a broker outage; the test proved less than it says"
 

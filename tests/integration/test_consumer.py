@@ -158,3 +158,46 @@ def test_schema_invalid_data_is_parked_at_once(bus: Bus, running) -> None:  # ty
     assert "'email' is a required property" in parked[0].error
     assert calls == []
     assert bus.count_inbox() == 0
+
+
+def test_every_ack_is_an_effect_a_duplicate_or_a_parked_message(bus: Bus, running) -> None:  # type: ignore[no-untyped-def]
+    """Poison of each kind ends parked with its reason, and no message is acked without effect unless it was
+    a duplicate: the consumer's counters account for every message it took."""
+    from eventbus import metrics
+
+    def counted(outcome: str) -> float:
+        return metrics.CONSUMED.labels(QUEUE, "user.registered", outcome)._value.get()  # type: ignore[attr-defined]
+
+    def parked_count() -> float:
+        return metrics.PARKED.labels(QUEUE)._value.get()  # type: ignore[attr-defined]
+
+    before = (counted("applied"), counted("duplicate"), parked_count())
+
+    def effect_unless_failing(session: Session, event: CloudEvent) -> None:
+        if event.get_subject() == "fails":
+            raise RuntimeError("this handler always fails for this one")
+        _effect(session, event)
+
+    _started(bus, running, handler=effect_unless_failing, max_attempts=2)
+    good = [_event() for _ in range(5)]
+    for event in good:
+        _publish(bus, envelope.to_json(event), event.get_id())
+    _publish(bus, envelope.to_json(good[0]), good[0].get_id())  # two duplicates
+    _publish(bus, envelope.to_json(good[1]), good[1].get_id())
+    _publish(bus, b"\x00garbled", "poison-1")  # undecodable
+    invalid = envelope.new_event("user.registered", "/services/gateway", "x", {"username": "x"})
+    _publish(bus, envelope.to_json(invalid), invalid.get_id())  # schema-invalid
+    failing = envelope.new_event("user.registered", "/services/gateway", "fails",
+                                 {"username": "f", "email": "f@example.org", "locale": "en", "roles": []})
+    _publish(bus, envelope.to_json(failing), failing.get_id())  # handler always fails
+
+    parked = wait.until(lambda: (p := _parked(bus)) and len(p) == 3 and p, timeout=30, what="three parked")
+    reasons = sorted(p.error for p in parked)
+    assert any("not a CloudEvents JSON document" in r for r in reasons)
+    assert any("'email' is a required property" in r for r in reasons)
+    assert any("this handler always fails" in r for r in reasons)
+    wait.until(lambda: counted("duplicate") - before[1] == 2, what="the duplicates counted")
+    assert bus.count_effects() == 5
+    assert counted("applied") - before[0] == 5  # every applied message made its effect
+    assert parked_count() - before[2] == 3
+    # 5 applied + 2 duplicates + 3 parked = the 10 messages published: none acked without effect otherwise.
