@@ -85,10 +85,11 @@ def test_object_level_access_two_students_and_two_schools(system: Embedded) -> N
     task = coord_cs("GET", f"/api/v1/review-tasks?application_id={application['id']}").get_json()[0]
     assert coord_me("GET", f"/api/v1/review-tasks/{task['id']}").status_code == 404
     assert coord_me("POST", f"/api/v1/review-tasks/{task['id']}/claim").status_code == 404
-    assert As(system, "alice")("GET", path).get_json()["version"] == application["version"] + 1  # in review
+    alice = As(system, "alice")
+    until(lambda: alice("GET", path).get_json()["version"] == application["version"] + 1, what="in review")
+    theirs = until(lambda: alice("GET", "/api/v1/notifications").get_json()["items"], what="alice notified")
     mine = bob("GET", "/api/v1/notifications").get_json()["items"]
-    theirs = As(system, "alice")("GET", "/api/v1/notifications").get_json()["items"]
-    assert theirs and all(n["id"] not in {m["id"] for m in mine} for n in theirs)
+    assert not {n["id"] for n in theirs} & {m["id"] for m in mine}
     assert bob("POST", f"/api/v1/notifications/{theirs[0]['id']}/read").status_code == 404
 
 

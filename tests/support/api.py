@@ -18,8 +18,9 @@ def example(kind: str) -> dict[str, Any]:
 
 
 class Gateway:
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, timeout: float = 15) -> None:
         self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
         self.http = requests.Session()
         self.http.trust_env = False
         self.tokens: dict[str, str] = {}
@@ -35,7 +36,8 @@ class Gateway:
         if user not in self.tokens:
             self.login(user)
         headers = {"Authorization": f"Bearer {self.tokens[user]}", **kwargs.pop("headers", {})}
-        return self.http.request(method, f"{self.base_url}{path}", json=json, timeout=15, headers=headers, **kwargs)
+        return self.http.request(method, f"{self.base_url}{path}", json=json, timeout=self.timeout, headers=headers,
+                                 **kwargs)
 
     def apply(self, user: str, kind: str = "student_exchange", **form_changes: Any) -> dict[str, Any]:
         body = copy.deepcopy(example(kind))

@@ -12,6 +12,10 @@ Expected, for a student exchange submitted once and approved at its three levels
   `application.approved`; each task's reviewer one for its `review.task_created`; no (event, recipient,
   channel) twice;
 - nothing parked in any dead-letter queue.
+
+Some duplicates cannot even be stored (unique constraints on the feed's event id and on a notification's
+event, recipient and channel); they are counted anyway, as a check on the schema. A redelivery that got past
+the inbox would show as a parked message (the constraint refusing it), which is counted too.
 """
 
 from __future__ import annotations
