@@ -7,7 +7,6 @@ Services hold only the public key. Identity headers are never trusted.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 import time
 import uuid
@@ -18,6 +17,8 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from chassis import files
 
 ALGORITHMS = ["EdDSA"]
 GATEWAY_AUDIENCE = "gateway"  # the audience of user tokens: only the gateway accepts them
@@ -66,28 +67,13 @@ def ensure_keypair(private_file: Path, public_file: Path) -> None:
     """Create an Ed25519 key pair for local use if none exists (production mounts its own)."""
     if private_file.exists() and public_file.exists():
         return
-    private_file.parent.mkdir(parents=True, exist_ok=True)
-    public_file.parent.mkdir(parents=True, exist_ok=True)
     if not private_file.exists():
-        key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        tmp = private_file.with_name(f".{private_file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(pem)
-        try:
-            os.link(tmp, private_file)  # atomic, and fails if another process got there first
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
+        files.create_once(private_file, _private_pem(Ed25519PrivateKey.generate()))
     # The public half is derived from whichever private key won; keys already listed (a rotation) stay.
     public = _public_pem(private_file)
     listed = public_file.read_bytes() if public_file.exists() else b""
     if public not in listed:
-        _write(public_file, public + listed)
+        files.replace(public_file, public + listed)
 
 
 def key_id(public_key: Any) -> str:
@@ -101,12 +87,9 @@ def _public_pem(private_file: Path) -> bytes:
     return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)  # readers see the old file or the new one, never half of one
+def _private_pem(key: Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
 
 
 def rotate_keypair(private_file: Path, public_file: Path) -> None:
@@ -115,16 +98,15 @@ def rotate_keypair(private_file: Path, public_file: Path) -> None:
     ensure_keypair(private_file, public_file)
     old = public_file.read_bytes()
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     # Public first: a verifier that sees the new public key before any token signed with it is never wrong.
-    _write(public_file, key.public_key().public_bytes(
+    files.replace(public_file, key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo) + old)
-    _write(private_file, pem, 0o600)
+    files.replace(private_file, _private_pem(key), 0o600)
 
 
 def retire_old_keys(private_file: Path, public_file: Path) -> None:
     """Step 2, after the longest token lifetime: only the current key verifies."""
-    _write(public_file, _public_pem(private_file))
+    files.replace(public_file, _public_pem(private_file))
 
 
 class Signer:

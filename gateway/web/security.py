@@ -5,13 +5,13 @@ The CSP allows only this origin's own files: no inline script or style, no CDN, 
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
 from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFProtect
 
+from chassis import files
 from chassis.settings import Settings
 
 csrf = CSRFProtect()
@@ -31,17 +31,7 @@ HEADERS = {
 def secret_key(path: Path) -> bytes:
     """The key that signs session cookies: kept in a file (0600) so every worker and restart shares it."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-        try:
-            os.link(tmp, path)  # atomic and never overwrites: the first process to get here wins
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
+        files.create_once(path, secrets.token_hex(32).encode())
     return path.read_text().strip().encode()
 
 
