@@ -1,6 +1,7 @@
 """The relay: publishes pending outbox rows, in id order, to `mobility.events`; marks them sent on confirm.
 
-- Batches: one transaction per batch; each row is confirmed by the broker before it is marked.
+- Batches: one transaction per batch; the batch is published, then confirmed by the broker as a whole (one
+  wait for all its acks), and only confirmed rows are marked.
 - PostgreSQL: rows are claimed with FOR UPDATE SKIP LOCKED, so several relays can run side by side.
 - An unroutable event (basic.return) stays pending with its error and is retried on the slow sweep.
 - Broker or database down: back off exponentially, keep the rows, resume by itself.
@@ -19,7 +20,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from eventbus import metrics
-from eventbus.broker import Publisher, Unroutable, connect
+from eventbus.broker import Outcome, Outgoing, Publisher, PublishInterrupted, connect
 from eventbus.tables import outbox
 from eventbus.topology import declare_exchange
 from eventbus.wakeup import Waiter
@@ -96,25 +97,30 @@ class Relay:
             if self.engine.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             rows = session.execute(query).all()
+            by_event = {row.event_id: row for row in rows}
+            messages = [Outgoing(row.body.encode("utf-8"), routing_key=row.type, message_id=row.event_id)
+                        for row in rows]
+            broker_error: PublishInterrupted | None = None
+            try:
+                outcome = publisher.publish_many(messages) if messages else Outcome()
+            except PublishInterrupted as exc:  # what the broker answered before it failed is in the outcome
+                outcome, broker_error = exc.outcome, exc
             sent: list[int] = []
+            for m in outcome.confirmed:
+                sent.append(by_event[m.message_id].id)
+                metrics.PUBLISHED.labels(self.source, m.routing_key).inc()
             failed: dict[int, str] = {}
-            broker_error: Exception | None = None
-            for row in rows:
-                try:
-                    publisher.publish(row.body.encode("utf-8"), routing_key=row.type, message_id=row.event_id)
-                    sent.append(row.id)
-                    metrics.PUBLISHED.labels(self.source, row.type).inc()
-                except Unroutable as exc:
-                    failed[row.id] = str(exc)
-                    log.warning("relay.unroutable", event_id=row.event_id, type=row.type)
-                except Exception as exc:
-                    broker_error = exc
-                    break
+            for m in outcome.unroutable:
+                failed[by_event[m.message_id].id] = f"no queue bound for {m.routing_key!r}"
+                log.warning("relay.unroutable", event_id=m.message_id, type=m.routing_key)
+            if outcome.nacked:  # stay pending untouched; the next drain publishes them again
+                log.warning("relay.nacked", count=len(outcome.nacked), first_event_id=outcome.nacked[0].message_id)
             # Even when the broker fails mid-batch, what it confirmed is marked and committed.
             self._mark(session, sent, failed)
         if broker_error is not None:
             raise broker_error
-        return len(sent), len(rows) == self.batch_size
+        # A nacking broker is not hammered: nacked rows wait for the next wake-up or sweep.
+        return len(sent), len(rows) == self.batch_size and not outcome.nacked
 
     def _mark(self, session: Session, sent: list[int], failed: dict[int, str]) -> None:
         now = datetime.now(UTC)
