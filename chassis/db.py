@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import select
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, create_engine, event, exc
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -44,11 +46,44 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    # pool_pre_ping: a connection cut by a database restart is replaced instead of failing one request.
     # Sessions in UTC, so timestamps come back as UTC whatever the server's TimeZone.
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args={"options": "-c timezone=UTC"}
-    )
+    engine = create_engine(url, pool_size=5, max_overflow=5, connect_args={"options": "-c timezone=UTC"})
+    _check_on_checkout(engine)
+    return engine
+
+
+PING_AFTER_IDLE = 30.0  # seconds
+
+
+def _check_on_checkout(engine: Engine) -> None:
+    """A pooled connection that the server closed (restart, pg_terminate_backend, idle timeout) is replaced
+    at checkout instead of failing a request. Cheaper than pool_pre_ping's SELECT 1 on every checkout (a
+    round trip each time, a fifth of a worker's time in the benchmark's profile): a closed connection's
+    socket is readable (the server's goodbye, then EOF), so a non-blocking poll finds it; only a connection
+    idle for PING_AFTER_IDLE, where a silent network failure could hide, is pinged for real."""
+
+    @event.listens_for(engine, "connect")
+    def _connected(dbapi_connection, record):  # type: ignore[no-untyped-def]
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, record):  # type: ignore[no-untyped-def]
+        if record is not None:
+            record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection, record, proxy):  # type: ignore[no-untyped-def]
+        try:
+            closed, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+            if closed:  # an idle connection has nothing to read unless the server ended it
+                raise exc.DisconnectionError("the database closed this connection")
+            if time.monotonic() - record.info.get("checked_in", 0.0) > PING_AFTER_IDLE:
+                dbapi_connection.execute("SELECT 1")
+                dbapi_connection.rollback()
+        except exc.DisconnectionError:
+            raise
+        except Exception as error:  # the ping failed: the pool connects afresh
+            raise exc.DisconnectionError(str(error)) from error
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:
