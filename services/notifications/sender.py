@@ -15,6 +15,7 @@ import ssl
 import threading
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from functools import cached_property
 
 import structlog
 from sqlalchemy import Engine, or_, select
@@ -97,9 +98,14 @@ class Sender:
                 _quit(smtp)
         return sent
 
+    @cached_property
+    def _tls(self) -> ssl.SSLContext:
+        """Made once: loading the system's CA certificates costs milliseconds of CPU per connection."""
+        return ssl.create_default_context()  # verifies the server's certificate and name
+
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        tls = ssl.create_default_context()  # verifies the server's certificate and name
+        tls = self._tls if s.smtp_tls != "none" else None
         if s.smtp_tls == "ssl":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=10, context=tls)
         else:
