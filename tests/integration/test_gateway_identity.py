@@ -56,6 +56,23 @@ def test_a_success_resets_the_failure_count(tmp_path: Path, pg_urls: dict[str, s
     assert _token(gw, username="alice", password="demo")[0] == 200
 
 
+def test_a_hash_made_with_older_parameters_is_upgraded_at_login(tmp_path: Path, pg_urls: dict[str, str]) -> None:
+    from argon2 import PasswordHasher
+
+    gw = _gateway(tmp_path, pg_urls)
+    old = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=4).hash("demo")  # argon2-cffi's default
+    with gw.app.extensions["gateway"].sessions() as session, session.begin():
+        session.get(User, "alice").password_hash = old
+    assert _token(gw, username="alice", password="wrong")[0] == 401
+    with gw.app.extensions["gateway"].sessions() as session:
+        assert session.get(User, "alice").password_hash == old  # a failed login changes nothing
+    assert _token(gw, username="alice", password="demo")[0] == 200
+    with gw.app.extensions["gateway"].sessions() as session:
+        upgraded = session.get(User, "alice").password_hash
+    assert upgraded != old and "m=19456,t=2,p=1" in upgraded
+    assert _token(gw, username="alice", password="demo")[0] == 200  # and it still verifies
+
+
 def test_login_rate_limit_is_shared_by_workers_through_redis(
     tmp_path: Path, pg_urls: dict[str, str], redis_url: str
 ) -> None:
