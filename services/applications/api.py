@@ -6,8 +6,6 @@ ETag: "<version>". Someone else's application is "not found": its existence is n
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +16,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from chassis import cursors
 from chassis.app import ctx
 from chassis.auth import current_identity
 from chassis.errors import problem
@@ -125,7 +124,7 @@ class Applications(MethodView):
         if args.get("modified_since"):
             query = query.where(Application.updated_at > args["modified_since"])
         if args.get("cursor"):
-            at, last_id = _decode_cursor(args["cursor"])
+            at, last_id = cursors.decode(args["cursor"])
             query = query.where(or_(Application.updated_at < at,
                                     and_(Application.updated_at == at, Application.id < last_id)))
         limit = args["limit"]
@@ -134,7 +133,7 @@ class Applications(MethodView):
             rows = list(session.scalars(query))
         more = len(rows) > limit
         items = rows[:limit]
-        return {"items": items, "next_cursor": _encode_cursor(items[-1]) if more else None}
+        return {"items": items, "next_cursor": cursors.encode(items[-1].updated_at, items[-1].id) if more else None}
 
     @blp.arguments(ApplicationCreate)
     @blp.response(201, ApplicationOut)
@@ -255,20 +254,6 @@ class History(MethodView):
             load_readable(session, application_id)
             query = select(HistoryEntry).where(HistoryEntry.application_id == str(application_id))
             return list(session.scalars(query.order_by(HistoryEntry.id)))
-
-
-def _encode_cursor(application: Application) -> str:
-    raw = json.dumps([application.updated_at.isoformat(), application.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        at, last_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(at), str(last_id)
-    except (ValueError, TypeError) as exc:
-        abort(422, message="Invalid cursor.", errors={"cursor": ["Not a cursor this API gave out."]})
-        raise AssertionError from exc
 
 
 def count_documents(session: Session, application_id: str) -> int:
