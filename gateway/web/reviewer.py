@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import unquote
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,6 +17,7 @@ from gateway.web.sessions import REVIEWER_ROLES, roles_required
 
 bp = Blueprint("web_reviewer", __name__)
 bp.before_request(csrf.protect)
+NEXT_PAGE = re.compile(r'[?&]cursor=([^&>]+)[^>]*>;\s*rel="next"')
 KINDS = ("student_exchange", "faculty_exchange", "foreign_expert", "hosted_event")
 
 
@@ -29,8 +32,12 @@ def _task(task_id: str) -> dict[str, Any]:
 @roles_required(*REVIEWER_ROLES)
 def queue() -> str:
     kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
-    tasks = services.get("review-tasks", kind=kind).data or []
-    return render_template("queue.html", tasks=tasks, kinds=KINDS, kind=kind)
+    reply = services.get("review-tasks", kind=kind, cursor=request.args.get("cursor") or None)
+    if reply.status == 422:  # a tampered cursor: start from the first page
+        return redirect(url_for("web_reviewer.queue", kind=kind))  # type: ignore[return-value]
+    following = NEXT_PAGE.search(reply.headers.get("Link", ""))
+    return render_template("queue.html", tasks=reply.data or [], kinds=KINDS, kind=kind,
+                           next_cursor=unquote(following.group(1)) if following else None)
 
 
 @bp.post("/tasks/<uuid:task_id>/<any(claim, release):action>")

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Flask
+from flask import Flask, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session
 
+from chassis import cursors
 from chassis.app import ctx
 from chassis.auth import current_identity
 from chassis.errors import problem
@@ -74,16 +76,27 @@ def load_task(session: Session, task_id: str, identity: Identity, any_scope: boo
 @blp.route("")
 class Queue(MethodView):
     @blp.arguments(TaskQuery, location="query")
-    @blp.response(200, TaskOut(many=True))
-    def get(self, args: dict[str, Any]) -> list[ReviewTask]:
-        """My queue: open tasks my roles and scopes allow, unclaimed or claimed by me, soonest due first."""
+    @blp.response(200, TaskOut(many=True), headers={"Link": {
+        "description": 'rel="next": the next page, when there is one', "schema": {"type": "string"}}})
+    def get(self, args: dict[str, Any]) -> Any:
+        """My queue: open tasks my roles and scopes allow, unclaimed or claimed by me, soonest due first,
+        `limit` at a time (default 50); a `Link` header names the next page."""
         identity = current_identity()
         query = select(ReviewTask).where(queue_filter(identity, reviewer_roles(identity)))
         for name in ("application_id", "kind", "program_id"):
             if args.get(name):
                 query = query.where(getattr(ReviewTask, name) == args[name])
+        if args.get("cursor"):
+            at, last_id = cursors.decode(args["cursor"])
+            query = query.where(or_(ReviewTask.due_at > at, and_(ReviewTask.due_at == at, ReviewTask.id > last_id)))
+        limit = args["limit"]
         with ctx().sessions() as session:
-            return list(session.scalars(query.order_by(ReviewTask.due_at, ReviewTask.id).limit(500)))
+            tasks = list(session.scalars(query.order_by(ReviewTask.due_at, ReviewTask.id).limit(limit + 1)))
+        if len(tasks) <= limit:
+            return tasks
+        last = tasks[limit - 1]
+        following = {**request.args.to_dict(), "cursor": cursors.encode(last.due_at, last.id)}
+        return tasks[:limit], {"Link": f'<{request.path}?{urlencode(following)}>; rel="next"'}
 
 
 @blp.route("/<uuid:task_id>")

@@ -30,6 +30,8 @@ class TaskQuery(Schema):
     application_id = fields.String()
     kind = fields.String()
     program_id = fields.String()
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(metadata={"description": "from the previous page's Link: rel=\"next\" header"})
 
 
 class DecisionIn(Schema):

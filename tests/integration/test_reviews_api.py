@@ -288,3 +288,28 @@ def test_a_resubmission_that_makes_the_trip_longer_adds_the_vice_president(rv: R
     rv.decide("dean.cs", rv.task("dean.cs", app_id))
     rv.decide("icd.officer", rv.task("icd.officer", app_id))
     assert rv.task("vp.fa", app_id)["level"] == 4
+
+
+def test_the_queue_comes_in_pages_soonest_due_first_with_a_link_to_the_next(rv: Reviews) -> None:
+    ids = {rv.submit(applicant=f"teacher{n}") for n in range(7)}
+    rv.submit(school="me", applicant="someone.in.me")  # another school's: on nobody's cs page
+    seen: list[dict[str, Any]] = []
+    path = "/api/v1/review-tasks?limit=3"
+    pages = 0
+    while path:
+        response = rv.call("coord.cs", "GET", path)
+        assert response.status_code == 200, response.json
+        assert len(response.json) <= 3
+        seen += response.json
+        pages += 1
+        link = response.headers.get("Link")
+        path = link.split(">")[0].removeprefix("<") if link else ""
+        assert not path or ('rel="next"' in link and "limit=3" in path)  # the next page keeps the filters
+    assert pages == 3
+    assert {t["application_id"] for t in seen} == ids  # each task once, none of the other school
+    assert [(t["due_at"], t["id"]) for t in seen] == sorted((t["due_at"], t["id"]) for t in seen)
+    last = rv.call("coord.cs", "GET", "/api/v1/review-tasks")  # the default page holds them all here
+    assert len(last.json) == 7 and "Link" not in last.headers
+    bad = rv.call("coord.cs", "GET", "/api/v1/review-tasks?cursor=not-a-cursor")
+    assert bad.status_code == 422 and bad.json["errors"] == {"cursor": ["Not a cursor this API gave out."]}
+    assert rv.call("coord.cs", "GET", "/api/v1/review-tasks?limit=201").status_code == 422
