@@ -165,8 +165,3 @@ def clients_disable(settings: Settings, client_id: str) -> None:
     with _db(settings) as db:
         identity.disable_client(db, client_id)
     click.echo(f"disabled {client_id}")
-
-
-def install(main: click.Group) -> None:
-    for group in (users, schools, clients):
-        main.add_command(group)

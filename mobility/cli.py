@@ -10,17 +10,33 @@ from pathlib import Path
 import click
 
 from chassis import logging as chassis_logging
-from chassis import migrate as chassis_migrate
 from chassis import tokens
 from chassis.db import make_engine, make_sessionmaker
 from chassis.settings import Settings
-from mobility import accounts_cli, registry
+from mobility import registry
 
 OWNER = click.Choice(list(registry.OWNERS))
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
 
 
-@click.group()
+class _Commands(click.Group):
+    """The account commands are loaded only when one of them runs: every API and worker process starts
+    through this CLI, and importing the gateway's identity and web modules cost each of them megabytes."""
+
+    LAZY = ("users", "schools", "clients")
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY:
+            from mobility import accounts_cli
+
+            return getattr(accounts_cli, name)  # type: ignore[no-any-return]
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Mobility: international mobility for universities."""
@@ -124,6 +140,8 @@ def up(settings: Settings, host: str, port: int, metrics_port: int, demo: bool) 
 @click.pass_obj
 def migrate_cmd(settings: Settings, owners: tuple[str, ...]) -> None:
     """Bring the databases up to date (all owners when none is named)."""
+    from chassis import migrate as chassis_migrate
+
     for owner in owners or registry.OWNERS:
         chassis_migrate.upgrade(owner, settings.database_url(owner))
         click.echo(f"{owner}: migrated")
@@ -239,4 +257,3 @@ def outbox_status(settings: Settings, owners: tuple[str, ...]) -> None:
         sys.exit(3)
 
 
-accounts_cli.install(main)
