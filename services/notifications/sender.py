@@ -14,7 +14,11 @@ import smtplib
 import ssl
 import threading
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import formatdate, parseaddr
 from functools import cached_property
 
 import structlog
@@ -26,6 +30,7 @@ from services.notifications import templates
 from services.notifications.models import Notification
 
 log = structlog.get_logger(__name__)
+SMTP_LINES = compat32.clone(linesep="\r\n")  # the classic policy, with the line ends SMTP wants
 MAX_ATTEMPTS = 32  # 2 s, 4 s … then an hour between tries: roughly a day in all
 
 
@@ -123,10 +128,10 @@ class Sender:
         now = datetime.now(UTC)
         try:
             message = self._message(n)
-        except Exception as exc:  # e.g. a header the email library refuses: no retry will fix it
+        except Exception as exc:  # e.g. an address with a line break: no retry will fix it
             return self._failed(n, f"cannot build the message: {exc!r}")
         try:
-            smtp.send_message(message)
+            smtp.sendmail(self._envelope_from, [n.address or ""], message)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             if all(400 <= code < 500 for code in codes):
@@ -156,16 +161,27 @@ class Sender:
         log.error("sender.failed", notification=n.id, error=error)
         return "failed"
 
-    def _message(self, n: Notification) -> EmailMessage:
-        message = EmailMessage()
+    @cached_property
+    def _envelope_from(self) -> str:
+        return parseaddr(self.settings.smtp_sender)[1]
+
+    def _message(self, n: Notification) -> bytes:
+        """The mail as bytes, built once with the classic MIME classes: the modern EmailMessage parsed
+        every header through its policy and was flattened again by send_message, a third of the sender's
+        CPU in the benchmark profile."""
+        address = n.address or ""
+        if not address or any(c in address for c in "\r\n,") or parseaddr(address)[1] != address:
+            raise ValueError(f"not a single mail address: {address!r}")
+        message = MIMEMultipart("alternative")
         message["From"] = self.settings.smtp_sender
-        message["To"] = n.address or ""
-        message["Subject"] = " ".join(n.subject.split())  # no line breaks can reach a header
+        message["To"] = address
+        message["Subject"] = Header(" ".join(n.subject.split()), "utf-8")  # no line breaks can reach a header
         # Stable per notification: a resend after a crash carries the same Message-ID.
         message["Message-ID"] = f"<{n.id}@mobility.local>"
-        message.set_content(n.body)
-        message.add_alternative(templates.html(n.subject, n.body, n.link), subtype="html")
-        return message
+        message["Date"] = formatdate(localtime=False)
+        message.attach(MIMEText(n.body, "plain", "utf-8"))
+        message.attach(MIMEText(templates.html(n.subject, n.body, n.link), "html", "utf-8"))
+        return message.as_bytes(policy=SMTP_LINES)
 
 
 def _quit(smtp: smtplib.SMTP) -> None:

@@ -112,3 +112,23 @@ def test_a_line_break_in_a_subject_cannot_reach_the_mail_header(engine: Any) -> 
     (mail,) = sink.to("carol@example.org")
     assert mail["Bcc"] is None and mail["Subject"] == "Hi Bcc: everyone@example.org"
     assert _row(engine, sneaky).status == "sent"
+
+
+def test_an_address_that_is_not_one_mailbox_is_failed_not_sent(engine: Any) -> None:
+    sink = SmtpSink()
+    sink.start()
+    try:
+        bad = [_pending(engine, a) for a in ("dave@example.org\r\nBcc: everyone@example.org",
+                                              "erin@example.org, everyone@example.org")]
+        good = _pending(engine, "frank@example.org")
+        assert _sender(engine, sink.port).send_due() == 1
+    finally:
+        sink.stop()
+    assert [rcpts for rcpts, _ in sink.messages] == [["frank@example.org"]]  # nothing else left
+    assert _row(engine, good).status == "sent"
+    for notification_id in bad:
+        row = _row(engine, notification_id)
+        assert row.status == "failed" and "not a single mail address" in (row.last_error or "")
+    (mail,) = sink.to("frank@example.org")
+    assert mail.get_body(("plain",)).get_content() == "Hello\n"  # the text part, decoded
+    assert mail.get_body(("html",)) is not None
