@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 from sqlalchemy import Engine
@@ -60,9 +60,10 @@ def bus_components(
     settings: Settings,
     engine: Engine,
     handlers: dict[str, Handler],
-    after_commit: Callable[[], None] | None = None,
+    after_commit: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[Component]:
-    """The outbox relay and (if the service handles any event) the consumer of `<service>.events`."""
+    """The outbox relay and (if the service handles any event) the consumer of `<service>.events`;
+    `after_commit` gets the session's `info`, where a handler can note what its commit made due."""
     components: list[Component] = [
         Relay(
             engine, settings.broker_url, source=service, batch_size=settings.relay_batch_size,

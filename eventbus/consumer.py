@@ -48,7 +48,7 @@ class Consumer:
         max_attempts: int = 5,
         prefetch_count: int = 20,
         heartbeat: int = 30,
-        after_commit: Callable[[], None] | None = None,
+        after_commit: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.service = service
         self.name = f"{service}.events"
@@ -135,6 +135,7 @@ class Consumer:
         with bound:
             try:
                 with self.sessions() as session, session.begin():
+                    written = session.info  # what the handler noted for after the commit
                     applied = inbox.record(session, self.name, event)
                     if applied:
                         handler(session, event)
@@ -154,7 +155,7 @@ class Consumer:
             metrics.CONSUMED.labels(self.name, event.get_type(), "applied" if applied else "duplicate").inc()
             log.info("consumer.applied" if applied else "consumer.duplicate", queue=self.name)
         if applied and self.after_commit is not None:
-            self.after_commit()
+            self.after_commit(written)
 
     def _failed(self, message: Message, exc: Exception, attempts: int) -> None:
         attempts += 1

@@ -16,14 +16,17 @@ from services.notifications import templates, webhooks
 from services.notifications.models import Delivery, Notification, Recipient, Subscription
 
 log = structlog.get_logger(__name__)
+HOOKS_DUE = "notifications.hooks_due"  # noted in session.info: this transaction wrote webhook deliveries
 
 
 def enqueue(session: Session, event_id: str, event_type: str, body: str) -> None:
     """In the consumer's transaction: one delivery per matching active subscription (once per event)."""
     now = datetime.now(UTC)
-    for sub in session.scalars(select(Subscription).where(Subscription.active.is_(True))):
-        if webhooks.matches(sub.patterns, event_type):
-            session.add(Delivery(id=str(uuid.uuid4()), subscription_id=sub.id, event_id=event_id,
+    active = session.execute(select(Subscription.id, Subscription.patterns).where(Subscription.active.is_(True)))
+    for subscription_id, patterns in active:
+        if webhooks.matches(patterns, event_type):
+            session.info[HOOKS_DUE] = True
+            session.add(Delivery(id=str(uuid.uuid4()), subscription_id=subscription_id, event_id=event_id,
                                  event_type=event_type, body=body, status="pending", attempts=0,
                                  created_at=now, next_attempt_at=now))
 

@@ -14,6 +14,8 @@ from eventbus import catalog, envelope
 from services.notifications import dispatcher, rules, templates
 from services.notifications.models import FeedEntry, Notification, Recipient
 
+MAIL_DUE = "notifications.mail_due"  # noted in session.info: this transaction wrote mail to send
+
 
 def on_user_registered(session: Session, event: CloudEvent) -> None:
     data = event.get_data()
@@ -45,6 +47,8 @@ def notify(public_base_url: str) -> Callable[[Session, CloudEvent], None]:
                 person.locale)
             text = templates.render(event.get_type(), locale, data, public_base_url)
             for channel in rules.CHANNELS:
+                if channel == "email":
+                    session.info[MAIL_DUE] = True
                 session.add(Notification(
                     id=str(uuid.uuid4()), event_id=event.get_id(), event_type=event.get_type(),
                     recipient=person.username, channel=channel,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from sqlalchemy import Engine
 
 from chassis.settings import Settings
 from chassis.worker import Component, bus_components
 from eventbus.consumer import Handler
-from services.notifications.dispatcher import Dispatcher
-from services.notifications.handlers import handlers_for
+from services.notifications.dispatcher import HOOKS_DUE, Dispatcher
+from services.notifications.handlers import MAIL_DUE, handlers_for
 from services.notifications.sender import Sender
 
 
@@ -19,12 +20,16 @@ def handlers(settings: Settings) -> dict[str, Handler]:
 
 
 def components(settings: Settings, engine: Engine) -> list[Component]:
-    mail_due = threading.Event()  # the consumer sets it after a commit, so mail leaves at once
+    # Set after a commit that wrote mail or webhook deliveries, so they leave at once; the sender and the
+    # dispatcher are not woken (a transaction each) by the events that gave them nothing to do.
+    mail_due = threading.Event()
     hooks_due = threading.Event()
 
-    def committed() -> None:
-        mail_due.set()
-        hooks_due.set()
+    def committed(written: dict[str, Any]) -> None:
+        if written.get(MAIL_DUE):
+            mail_due.set()
+        if written.get(HOOKS_DUE):
+            hooks_due.set()
 
     return [
         *bus_components("notifications", settings, engine, handlers(settings), committed),

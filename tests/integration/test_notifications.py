@@ -327,3 +327,24 @@ def test_the_events_locale_for_the_applicant_wins_over_the_directory(nt: Notific
     Sender(nt.settings, nt.engine, threading.Event()).send_due()
     (mail,) = [m for m in smtp.to("alice@example.org") if event.get_subject() in m.get_body(("plain",)).get_content()]
     assert any("\u4e00" <= c <= "\u9fff" for c in mail["Subject"])
+
+
+def test_a_commit_wakes_the_sender_or_the_dispatcher_only_when_it_gave_them_work(nt: Notifications) -> None:
+    from services.notifications.dispatcher import HOOKS_DUE
+    from services.notifications.handlers import MAIL_DUE
+
+    def written(event: Any) -> dict[str, Any]:
+        with nt.sessions() as session, session.begin():
+            nt.handlers[event.get_type()](session, event)
+            return dict(session.info)
+
+    quiet = envelope.new_event("user.registered", "/services/gateway", "zed", {
+        "username": "zed", "email": "zed@example.org", "locale": "en", "roles": [], "school": "cs"})
+    assert not written(quiet).get(MAIL_DUE) and not written(quiet).get(HOOKS_DUE)
+    submitted = written(_application_event("application.submitted", submitted_at="2031-01-01T00:00:00+00:00"))
+    assert submitted.get(MAIL_DUE) and not submitted.get(HOOKS_DUE)  # mail to write; no subscription yet
+    r = nt.call("admin", "POST", "/api/v1/subscriptions",
+                json={"url": "http://127.0.0.1:9/hook", "patterns": ["application.*"]})
+    assert r.status_code == 201, r.json
+    assert written(_application_event("application.withdrawn", withdrawn_at="2031-01-01T00:00:00+00:00",
+                                      previous_status="submitted")).get(HOOKS_DUE)
