@@ -83,8 +83,8 @@ def measure_stack(stack: Stack, mode: Mode, dbs: dict[str, str], workdir: Path, 
             results.gateway.append(submission.through_gateway(stack, token, ids, seconds=mode.seconds,
                                                               connections=mode.connections, workdir=workdir))
         results.cpu["submission, workers paused"] = per_request(used, results.gateway[-1].requests)
-    log("letting the workers catch up")
-    latency.collect(dbs, submitted, mode.drain_timeout)
+        log("letting the workers catch up, so that the next run has the machine to itself")
+        latency.collect(dbs, submitted, mode.drain_timeout)
 
     ids = seed.drafts(dbs["applications"], mode.drafts_per_run)
     log("saturation: submissions through the gateway with the whole system running")
