@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from chassis import errors, health, metrics, tracing
+from chassis import errors, health, memory, metrics, tracing
 from chassis.db import make_engine, make_sessionmaker
 from chassis.settings import SERVICES, Settings
 from chassis.tokens import Signer, Verifier, ensure_keypair
@@ -36,6 +36,7 @@ class GatewayContext:
 def create_app(
     settings: Settings, upstreams: dict[str, Upstream] | None = None, engine: Engine | None = None
 ) -> Flask:
+    memory.return_large_blocks()  # each login's Argon2id buffer goes back to the system
     app = Flask(__name__)
     app.config.update(
         API_TITLE="Mobility gateway", API_VERSION="v1", OPENAPI_VERSION="3.1.0",

@@ -11,8 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, Flask, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -41,6 +39,8 @@ def start() -> Any:
 
 @bp.get("/login/sso/callback")
 def callback() -> Any:
+    from authlib.integrations.base_client import OAuthError
+
     try:
         token = _provider().authorize_access_token()
     except OAuthError as exc:
@@ -68,6 +68,8 @@ def callback() -> Any:
 def install(app: Flask, settings: Settings) -> None:
     if not settings.oidc_issuer:
         return
+    from authlib.integrations.flask_client import OAuth  # ~15 MB per gateway worker: only where SSO is on
+
     oauth = OAuth(app)
     oauth.register(
         "university", client_id=settings.oidc_client_id, client_secret=settings.oidc_client_secret,
