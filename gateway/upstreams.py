@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-import requests
+import urllib3
 from flask import Flask
-from requests.adapters import HTTPAdapter
+from urllib3.exceptions import HTTPError, NewConnectionError
+from urllib3.exceptions import TimeoutError as UpstreamTimeout
 from werkzeug.exceptions import BadGateway, GatewayTimeout
 from werkzeug.test import Client
 
@@ -27,26 +28,27 @@ class Upstream(Protocol):
 
 
 class HttpUpstream:
+    """A keep-alive connection pool to one service (urllib3, thread-safe). Not `requests`: its sessions,
+    cookie jars and hooks were 40% of the gateway's CPU per forwarded request in the benchmark profile."""
+
     def __init__(self, base_url: str, timeout: float) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.session = requests.Session()
-        self.session.trust_env = False
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.pool = urllib3.connection_from_url(
+            base_url.rstrip("/"), maxsize=32, block=False, retries=False,
+            timeout=urllib3.Timeout(connect=3.0, read=timeout),
+        )
 
     def send(self, method: str, path: str, query: bytes, headers: dict[str, str], body: bytes) -> UpstreamResponse:
-        url = f"{self.base_url}{path}" + (f"?{query.decode('latin-1')}" if query else "")
+        url = path + (f"?{query.decode('latin-1')}" if query else "")
         try:
-            r = self.session.request(
-                method, url, headers=headers, data=body, timeout=(3.0, self.timeout), allow_redirects=False
-            )
-        except requests.Timeout as exc:
-            raise GatewayTimeout("The service did not answer in time.") from exc
-        except requests.ConnectionError as exc:
+            r = self.pool.urlopen(method, url, body=body or None, headers=headers, redirect=False,
+                                  assert_same_host=False, preload_content=True)
+        except NewConnectionError as exc:  # refused or unreachable (a subclass of the timeouts, so first)
             raise BadGateway("The service is unavailable.") from exc
-        return UpstreamResponse(r.status_code, list(r.headers.items()), r.content)
+        except UpstreamTimeout as exc:
+            raise GatewayTimeout("The service did not answer in time.") from exc
+        except HTTPError as exc:  # the connection broke mid-answer
+            raise BadGateway("The service is unavailable.") from exc
+        return UpstreamResponse(r.status, list(r.headers.items()), r.data)
 
 
 class WsgiUpstream:
