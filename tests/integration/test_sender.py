@@ -132,3 +132,18 @@ def test_an_address_that_is_not_one_mailbox_is_failed_not_sent(engine: Any) -> N
     (mail,) = sink.to("frank@example.org")
     assert mail.get_body(("plain",)).get_content() == "Hello\n"  # the text part, decoded
     assert mail.get_body(("html",)) is not None
+
+
+def test_more_mails_than_a_batch_all_go_out_in_one_round(engine: Any) -> None:
+    from services.notifications.sender import BATCH
+
+    sink = SmtpSink()
+    sink.start()
+    try:
+        ids = [_pending(engine, f"user{n}@example.org") for n in range(BATCH + 5)]
+        assert _sender(engine, sink.port).send_due() == BATCH + 5
+        assert _sender(engine, sink.port).send_due() == 0  # nothing twice
+    finally:
+        sink.stop()
+    assert sorted(r[0] for r, _ in sink.messages) == sorted(f"user{n}@example.org" for n in range(BATCH + 5))
+    assert {_row(engine, i).status for i in ids} == {"sent"}
