@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from cloudevents.core.v1.event import CloudEvent
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from eventbus import catalog, envelope
@@ -41,21 +41,23 @@ def notify(public_base_url: str) -> Callable[[Session, CloudEvent], None]:
         data = event.get_data()
         assert isinstance(data, dict)
         now = datetime.now(UTC)
+        rows = []
         for person in rules.recipients(session, event.get_type(), data):
             # The recipient's locale from the event where it speaks of them (the applicant's), else ours.
             locale = data.get("locale") if person.username == data.get("applicant") and data.get("locale") else (
                 person.locale)
             text = templates.render(event.get_type(), locale, data, public_base_url)
-            for channel in rules.CHANNELS:
-                if channel == "email":
-                    session.info[MAIL_DUE] = True
-                session.add(Notification(
-                    id=str(uuid.uuid4()), event_id=event.get_id(), event_type=event.get_type(),
-                    recipient=person.username, channel=channel,
-                    address=person.email if channel == "email" else None, locale=locale,
-                    subject=text.subject, body=text.body, link=text.link,
-                    status="pending" if channel == "email" else "delivered", created_at=now,
-                ))
+            rows += [{
+                "id": str(uuid.uuid4()), "event_id": event.get_id(), "event_type": event.get_type(),
+                "recipient": person.username, "channel": channel,
+                "address": person.email if channel == "email" else None, "locale": locale,
+                "subject": text.subject, "body": text.body, "link": text.link,
+                "status": "pending" if channel == "email" else "delivered", "attempts": 0, "created_at": now,
+            } for channel in rules.CHANNELS]
+        if rows:  # one INSERT for all of them, without the unit of work's bookkeeping per object
+            session.execute(insert(Notification), rows)
+            if any(row["channel"] == "email" for row in rows):
+                session.info[MAIL_DUE] = True
 
     return handle
 
@@ -67,8 +69,9 @@ def record(session: Session, event: CloudEvent) -> None:
         # One feed writer at a time, so ids are handed out in commit order: a reader's cursor can never
         # pass an id whose transaction commits later.
         session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
-    session.add(FeedEntry(event_id=event.get_id(), event_type=event.get_type(), subject=event.get_subject() or "",
-                          time=event.get_time() or datetime.now(UTC), event=body))
+    session.execute(insert(FeedEntry).values(
+        event_id=event.get_id(), event_type=event.get_type(), subject=event.get_subject() or "",
+        time=event.get_time() or datetime.now(UTC), event=body))
     dispatcher.enqueue(session, event.get_id(), event.get_type(), body)
 
 
