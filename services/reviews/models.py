@@ -54,6 +54,7 @@ class ReviewCase(Base):
 
 
 ACTIVE = "status IN ('open', 'claimed')"
+ESCALATED = "escalated_at IS NOT NULL AND status IN ('open', 'claimed')"
 
 
 class ReviewTask(Base):
@@ -63,6 +64,8 @@ class ReviewTask(Base):
         UniqueConstraint("application_id", "application_version", "level", name="uq_task_per_level"),
         # The queues and the deadline check read only the tasks still to be worked on (a few percent).
         Index("ix_tasks_active", "role", "school", "due_at", postgresql_where=text(ACTIVE), sqlite_where=text(ACTIVE)),
+        Index("ix_tasks_escalated", "role", "due_at", postgresql_where=text(ESCALATED),
+              sqlite_where=text(ESCALATED)),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

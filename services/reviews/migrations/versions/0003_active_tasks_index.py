@@ -19,14 +19,20 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 ACTIVE = sa.text("status IN ('open', 'claimed')")
+ESCALATED = sa.text("escalated_at IS NOT NULL AND status IN ('open', 'claimed')")
 
 
 def upgrade() -> None:
     op.drop_index("ix_tasks_queue", table_name="review_tasks")
     op.create_index("ix_tasks_active", "review_tasks", ["role", "school", "due_at"],
                     postgresql_where=ACTIVE, sqlite_where=ACTIVE)
+    # The supervisors' share of a queue (escalated tasks of the roles they supervise), without reading
+    # every active task of those roles.
+    op.create_index("ix_tasks_escalated", "review_tasks", ["role", "due_at"],
+                    postgresql_where=ESCALATED, sqlite_where=ESCALATED)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tasks_escalated", table_name="review_tasks")
     op.drop_index("ix_tasks_active", table_name="review_tasks")
     op.create_index("ix_tasks_queue", "review_tasks", ["role", "school", "status", "due_at"])
