@@ -109,7 +109,7 @@ def measure_stack(stack: Stack, mode: Mode, dbs: dict[str, str], workdir: Path, 
     applications, tasks = mode.history
     log(f"reviewer queue: seeding {applications:,} applications and {tasks:,} tasks")
     results.dataset = seed.history(dbs["applications"], dbs["reviews"], applications, tasks, open_share=0.02)
-    results.queue = queue.listing(stack, seconds=mode.seconds, connections=4, workdir=workdir)
+    results.queue = queue.listing(stack, seconds=mode.seconds, connections=2, workdir=workdir)
 
 
 def per_request(used: dict[str, float], requests: int) -> dict[str, float]:

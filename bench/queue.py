@@ -1,5 +1,8 @@
-"""4. Reviewer queue: GET /api/v1/review-tasks through the gateway, with a university's years of history in
-the databases (bench.seed.history), for a school coordinator and for the ICD (the longest queue)."""
+"""4. Reviewer queue: GET /api/v1/review-tasks (the first page, 50 tasks) through the gateway, with a
+university's years of history in the databases (bench.seed.history), for a school coordinator and for the
+ICD (the longest queue). Two connections, each asking again as soon as it has its answer: two reviewers
+clicking without pause, more than an office does, without measuring only the queueing that a saturating
+closed loop on two cores would add."""
 
 from __future__ import annotations
 
