@@ -20,7 +20,7 @@ from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
-from email.utils import formatdate, parseaddr
+from email.utils import formataddr, formatdate, parseaddr
 from functools import cached_property
 
 import structlog
@@ -150,6 +150,10 @@ class Sender:
         except (smtplib.SMTPException, OSError) as exc:
             self._later(n, repr(exc), now)
             return "connection_lost"
+        except Exception as exc:  # anything else must not undo the marks of the batch's other mails
+            log.exception("sender.unexpected_error", notification=n.id)
+            self._later(n, repr(exc), now)
+            return "connection_lost"  # the SMTP dialogue may be half way: start a fresh one
         n.status, n.sent_at, n.attempts = "sent", datetime.now(UTC), n.attempts + 1
         return "sent"
 
@@ -171,6 +175,13 @@ class Sender:
     def _envelope_from(self) -> str:
         return parseaddr(self.settings.smtp_sender)[1]
 
+    @cached_property
+    def _from_header(self) -> str:
+        """MOBILITY_SMTP_SENDER with its display name encoded on its own (国际交流处 <icd@…>), the address
+        left readable; the classic MIME classes would encode the whole value as one word."""
+        name, address = parseaddr(self.settings.smtp_sender)
+        return formataddr((name, address), charset="utf-8")
+
     def _message(self, n: Notification) -> bytes:
         """The mail as bytes, built once with the classic MIME classes: the modern EmailMessage parsed
         every header through its policy and was flattened again by send_message, a third of the sender's
@@ -178,8 +189,10 @@ class Sender:
         address = n.address or ""
         if not address or any(c in address for c in "\r\n,") or parseaddr(address)[1] != address:
             raise ValueError(f"not a single mail address: {address!r}")
+        if not address.isascii():  # would need SMTPUTF8, which this sender does not speak
+            raise ValueError(f"not an ASCII mail address: {address!r}")
         message = MIMEMultipart("alternative")
-        message["From"] = self.settings.smtp_sender
+        message["From"] = self._from_header
         message["To"] = address
         message["Subject"] = Header(" ".join(n.subject.split()), "utf-8")  # no line breaks can reach a header
         # Stable per notification: a resend after a crash carries the same Message-ID.

@@ -147,3 +147,47 @@ def test_more_mails_than_a_batch_all_go_out_in_one_round(engine: Any) -> None:
         sink.stop()
     assert sorted(r[0] for r, _ in sink.messages) == sorted(f"user{n}@example.org" for n in range(BATCH + 5))
     assert {_row(engine, i).status for i in ids} == {"sent"}
+
+
+def test_a_non_ascii_address_is_failed_and_a_display_name_in_chinese_is_encoded_apart(engine: Any) -> None:
+    sink = SmtpSink()
+    sink.start()
+    try:
+        bad = _pending(engine, "张三@example.cn")
+        good = _pending(engine, "grace@example.org")
+        settings = Settings.from_env({"MOBILITY_SMTP_PORT": str(sink.port),
+                                      "MOBILITY_SMTP_SENDER": "国际交流处 <icd@example.edu>"})
+        assert Sender(settings, engine, threading.Event()).send_due() == 1
+    finally:
+        sink.stop()
+    assert _row(engine, bad).status == "failed" and "not an ASCII mail address" in (_row(engine, bad).last_error or "")
+    assert _row(engine, good).status == "sent"
+    (mail,) = sink.to("grace@example.org")
+    assert mail["From"].addresses[0].display_name == "国际交流处"
+    assert mail["From"].addresses[0].addr_spec == "icd@example.edu"
+
+
+def test_an_unexpected_error_for_one_mail_keeps_the_marks_of_the_others(engine: Any,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import smtplib
+
+    real = smtplib.SMTP.sendmail
+
+    def sendmail(self, from_addr, to_addrs, msg, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if to_addrs == ["henry@example.org"]:
+            raise UnicodeEncodeError("ascii", "x", 0, 1, "a surprise")
+        return real(self, from_addr, to_addrs, msg, *args, **kwargs)
+
+    monkeypatch.setattr(smtplib.SMTP, "sendmail", sendmail)
+    sink = SmtpSink()
+    sink.start()
+    try:
+        first = _pending(engine, "ivy@example.org")
+        odd = _pending(engine, "henry@example.org")
+        assert _sender(engine, sink.port).send_due() >= 1
+    finally:
+        sink.stop()
+    assert _row(engine, first).status == "sent"  # sent before the surprise, and its mark kept
+    row = _row(engine, odd)
+    assert row.status == "pending" and row.attempts == 1 and "a surprise" in (row.last_error or "")
+    assert [r for r, _ in sink.messages].count(["ivy@example.org"]) == 1
