@@ -80,8 +80,8 @@ def authenticate(
     if ok:
         changed = bool(user.failed_logins or user.locked_until)
         user.failed_logins, user.locked_until = 0, None
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash, changed = _hasher.hash(password), True
+        changed = _upgrade_hash(session, User.password_hash, User.username == username, user.password_hash,
+                                password) or changed
         if changed:
             session.commit()
         return identity_of(user)
@@ -206,7 +206,19 @@ def authenticate_client(session: Session, client_id: str, secret: str) -> Client
         _hasher.verify(client.secret_hash if client else _DUMMY_HASH, secret)
     except (VerificationError, InvalidHashError):
         return None
+    if client is not None and _upgrade_hash(session, Client.secret_hash, Client.client_id == client_id,
+                                            client.secret_hash, secret):
+        session.commit()
     return client if client is not None and client.active else None
+
+
+def _upgrade_hash(session: Session, column: Any, row: Any, old: str, secret: str) -> bool:
+    """After a successful check, re-hash a hash made with older parameters; only if it is still the one
+    checked, so that a password changed meanwhile is never overwritten with the old one."""
+    if not _hasher.check_needs_rehash(old):
+        return False
+    session.execute(sql_update(column.class_).where(row, column == old).values({column.key: _hasher.hash(secret)}))
+    return True
 
 
 def client_identity(client: Client, scopes: list[str]) -> Identity:

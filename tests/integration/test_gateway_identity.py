@@ -73,6 +73,55 @@ def test_a_hash_made_with_older_parameters_is_upgraded_at_login(tmp_path: Path, 
     assert _token(gw, username="alice", password="demo")[0] == 200  # and it still verifies
 
 
+def test_an_upgrade_never_overwrites_a_password_changed_during_the_sign_in(
+    tmp_path: Path, pg_urls: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from argon2 import PasswordHasher
+
+    gw = _gateway(tmp_path, pg_urls)
+    sessions = gw.app.extensions["gateway"].sessions
+    legacy = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=4)
+    with sessions() as session, session.begin():
+        session.get(User, "bob").password_hash = legacy.hash("demo")
+    real = identity._hasher
+    reset = real.hash("a-new-password")
+
+    class Meanwhile:  # an admin resets the password while this sign-in is being verified
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def check_needs_rehash(self, old: str) -> bool:
+            with sessions() as session, session.begin():
+                session.get(User, "bob").password_hash = reset
+            return real.check_needs_rehash(old)
+
+    monkeypatch.setattr(identity, "_hasher", Meanwhile())
+    assert _token(gw, username="bob", password="demo")[0] == 200  # right at the time it was checked
+    monkeypatch.undo()
+    with sessions() as session:
+        assert session.get(User, "bob").password_hash == reset  # the reset stands
+    assert _token(gw, username="bob", password="demo")[0] == 401
+
+
+def test_a_client_secret_hash_made_with_older_parameters_is_upgraded(tmp_path: Path,
+                                                                    pg_urls: dict[str, str]) -> None:
+    from argon2 import PasswordHasher
+
+    from gateway.models import Client
+
+    gw = _gateway(tmp_path, pg_urls)
+    sessions = gw.app.extensions["gateway"].sessions
+    with sessions() as session, session.begin():
+        _, secret = identity.register_client(session, "records", "Student records", ["events:read"])
+        session.get(Client, "records").secret_hash = PasswordHasher(
+            time_cost=3, memory_cost=64 * 1024, parallelism=4).hash(secret)
+    body = {"grant_type": "client_credentials", "client_id": "records", "client_secret": secret}
+    assert gw.client.post("/api/v1/auth/token", data=body).status_code == 200
+    with sessions() as session:
+        assert "m=19456,t=2,p=1" in session.get(Client, "records").secret_hash
+    assert gw.client.post("/api/v1/auth/token", data=body).status_code == 200
+
+
 def test_login_rate_limit_is_shared_by_workers_through_redis(
     tmp_path: Path, pg_urls: dict[str, str], redis_url: str
 ) -> None:
