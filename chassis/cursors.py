@@ -18,7 +18,10 @@ def encode(at: datetime, last_id: str) -> str:
 def decode(cursor: str, field: str = "cursor") -> tuple[datetime, str]:
     try:
         at, last_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(at), str(last_id)
-    except (ValueError, TypeError) as exc:
+        moment = datetime.fromisoformat(at)
+        if moment.tzinfo is None:  # every cursor given out carries its offset
+            raise ValueError("naive timestamp")
+        return moment, str(last_id)
+    except (ValueError, TypeError, RecursionError) as exc:
         abort(422, message="Invalid cursor.", errors={field: ["Not a cursor this API gave out."]})
         raise AssertionError from exc

@@ -74,8 +74,9 @@ def _check_on_checkout(engine: Engine) -> None:
     @event.listens_for(engine, "checkout")
     def _checkout(dbapi_connection, record, proxy):  # type: ignore[no-untyped-def]
         try:
-            closed, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
-            if closed:  # an idle connection has nothing to read unless the server ended it
+            poller = select.poll()  # not select.select, which cannot take descriptors above 1023
+            poller.register(dbapi_connection.fileno(), select.POLLIN)
+            if poller.poll(0):  # an idle connection has nothing to read unless the server ended it
                 raise exc.DisconnectionError("the database closed this connection")
             if time.monotonic() - record.info.get("checked_in", 0.0) > PING_AFTER_IDLE:
                 dbapi_connection.execute("SELECT 1")

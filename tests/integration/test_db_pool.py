@@ -4,8 +4,10 @@ a healthy one is reused without a round trip to check it."""
 from __future__ import annotations
 
 import psycopg
-from sqlalchemy import event, text
+import pytest
+from sqlalchemy import text
 
+from chassis import db
 from chassis.db import make_engine
 
 
@@ -30,13 +32,20 @@ def test_a_connection_the_server_ended_is_replaced_at_checkout(pg_url: str) -> N
     engine.dispose()
 
 
-def test_a_healthy_connection_is_reused_without_a_ping(pg_url: str) -> None:
-    engine = make_engine(pg_url)
-    statements: list[str] = []
-    event.listen(engine, "before_cursor_execute",
-                 lambda conn, cursor, statement, *rest: statements.append(statement))
-    first = _pid(engine)
-    assert _pid(engine) == first
-    assert statements == ["SELECT pg_backend_pid()"] * 2
-    engine.dispose()
+def test_a_healthy_connection_is_reused_without_a_ping_unless_it_was_idle_long(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pings: list[str] = []
+    execute = psycopg.Connection.execute
 
+    def spy(self, query, *args, **kwargs):  # type: ignore[no-untyped-def]
+        pings.append(str(query))  # SQLAlchemy runs its statements through cursors; only a ping comes here
+        return execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "execute", spy)
+    engine = make_engine(pg_url)
+    first = _pid(engine)
+    assert _pid(engine) == first and pings == []  # used a moment ago: no round trip to check it
+    monkeypatch.setattr(db, "PING_AFTER_IDLE", -1.0)  # every checkout now counts as after a long idle
+    assert _pid(engine) == first and pings == ["SELECT 1"]  # pinged, alive, kept
+    engine.dispose()
