@@ -22,22 +22,25 @@ def _groups(processes: dict[int, str]) -> dict[str, list[int]]:
     return groups
 
 
-def _seconds(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        try:
-            times = psutil.Process(pid).cpu_times()
-        except psutil.Error:
-            continue
-        total += times.user + times.system
-    return total
+def _times(groups: dict[str, list[int]]) -> dict[int, tuple[str, float]]:
+    out = {}
+    for name, pids in groups.items():
+        for pid in pids:
+            try:
+                times = psutil.Process(pid).cpu_times()
+            except psutil.Error:
+                continue
+            out[pid] = (name, times.user + times.system)
+    return out
 
 
 @contextmanager
 def accounted(processes: Callable[[], dict[int, str]]) -> Iterator[dict[str, float]]:
-    """Yields a dict that, after the block, holds CPU seconds used per group during the block."""
-    groups = _groups(processes())
-    before = {name: _seconds(pids) for name, pids in groups.items()}
+    """Yields a dict that, after the block, holds CPU seconds used per group during the block: per process,
+    so that one that started during the block (a new PostgreSQL backend) counts whole, and one that ended
+    (a gunicorn worker replaced) does not subtract what it had used before."""
+    before = _times(_groups(processes()))
     used: dict[str, float] = {}
     yield used
-    used.update({name: max(0.0, _seconds(pids) - before[name]) for name, pids in groups.items()})
+    for pid, (name, seconds) in _times(_groups(processes())).items():
+        used[name] = used.get(name, 0.0) + max(0.0, seconds - before.get(pid, (name, 0.0))[1])

@@ -73,6 +73,8 @@ def table(r: Results) -> str:
                     f"{'' if complete else ' (incomplete)'} | | | {target} |")
     if r.saturation:
         rate = f" at {r.whole.rate:.0f} submissions/s" if r.whole else ""
+        whole = len(r.saturation.notification_ms) == r.saturation.submitted
+        rate += "" if whole else f", {len(r.saturation.notification_ms)} of them complete"
         rows.append(f"| 3 | Event latency at saturation ({r.saturation.submitted} submissions{rate}), p50 / p95 / p99 "
                     f"| task {_ms(r.saturation.task_ms)}; notification {_ms(r.saturation.notification_ms)} "
                     f"| | | (none) | |")

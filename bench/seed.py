@@ -93,6 +93,8 @@ def history(applications_db: str, reviews_db: str, applications: int, tasks: int
                 if final_round and level - 1 > current:
                     break  # not reached yet
                 is_open = final_round and level - 1 == current
+                if is_open:  # waiting now, due in the coming days: no deadline fires while the queue is read
+                    created = now - timedelta(hours=rng.uniform(1, 48))
                 task_rows.append((
                     str(uuid.uuid4()), application_id, round_ + 1, "student_exchange", None, TITLE,
                     f"student{n % 20000}", round_, level, role, school if school_scope else None,
