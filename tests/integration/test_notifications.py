@@ -348,3 +348,22 @@ def test_a_commit_wakes_the_sender_or_the_dispatcher_only_when_it_gave_them_work
     assert r.status_code == 201, r.json
     assert written(_application_event("application.withdrawn", withdrawn_at="2031-01-01T00:00:00+00:00",
                                       previous_status="submitted")).get(HOOKS_DUE)
+
+
+def test_the_worker_wakes_the_sender_and_the_dispatcher_from_the_consumers_notes(nt: Notifications) -> None:
+    from eventbus.consumer import Consumer
+    from services.notifications import worker
+    from services.notifications.dispatcher import HOOKS_DUE, Dispatcher
+    from services.notifications.handlers import MAIL_DUE
+
+    parts = worker.components(nt.settings, nt.engine)
+    (consumer,) = [c for c in parts if isinstance(c, Consumer)]
+    (sender,) = [c for c in parts if isinstance(c, Sender)]
+    (hooks,) = [c for c in parts if isinstance(c, Dispatcher)]
+    assert consumer.after_commit is not None
+    consumer.after_commit({})  # a commit that wrote nothing for them
+    assert not sender.wake.is_set() and not hooks.wake.is_set()
+    consumer.after_commit({MAIL_DUE: True})
+    assert sender.wake.is_set() and not hooks.wake.is_set()
+    consumer.after_commit({HOOKS_DUE: True})
+    assert hooks.wake.is_set()

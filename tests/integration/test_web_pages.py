@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -403,3 +404,34 @@ def test_the_icd_adds_a_partner_and_opens_a_program_from_the_admin_pages(system:
     assert bad.status_code == 200 and 'class="flash error"' in bad.text and "Bad Code" not in bad.text.split(
         "<tbody>")[1]
     assert "Chile Semester 2031" in browser(system, "alice").get("/programs").text
+
+
+def test_the_queue_page_shows_fifty_tasks_and_links_the_next_page(system: Embedded) -> None:
+    from sqlalchemy.orm import Session
+
+    from services.reviews.models import ReviewTask
+
+    now = datetime.now(UTC)
+    made = [ReviewTask(
+        id=str(uuid.uuid4()), application_id=str(uuid.uuid4()), application_version=2, kind="student_exchange",
+        title=f"Paged {n}", applicant="someone", level=1, role="school_coordinator", school="cs", status="open",
+        due_at=now + timedelta(days=3, minutes=n), created_at=now) for n in range(55)]
+    ids = [t.id for t in made]
+    with Session(system.engines["reviews"]) as db, db.begin():
+        db.add_all(made)
+    try:
+        coord = browser(system, "coord.cs")
+        first = coord.get("/queue")
+        first_ids = re.findall(r'<tr data-task="([^"]+)"', first.text)
+        assert len(first_ids) == 50
+        link = re.search(r'<a href="([^"]+)" rel="next">', first.text)
+        assert link is not None, "no link to the next page"
+        second = coord.get(link.group(1).replace("&amp;", "&"))
+        second_ids = re.findall(r'<tr data-task="([^"]+)"', second.text)
+        assert second_ids and not set(second_ids) & set(first_ids)  # the rest, none twice
+        assert set(ids) <= set(first_ids) | set(second_ids)
+        tampered = coord.get("/queue?cursor=not-a-cursor")
+        assert tampered.status_code == 302 and tampered.headers["Location"].endswith("/queue")
+    finally:
+        with Session(system.engines["reviews"]) as db, db.begin():
+            db.query(ReviewTask).filter(ReviewTask.id.in_(ids)).delete()
