@@ -49,6 +49,11 @@ def pg_url(database: str, driver: str = "postgresql+psycopg") -> str:
     return f"{driver}://{POSTGRES}/{database}"
 
 
+def libpq(sqlalchemy_url: str) -> str:
+    """The same database as psycopg.connect() takes it."""
+    return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://")
+
+
 @contextmanager
 def databases() -> Iterator[dict[str, str]]:
     """A database per owner, plus one for the floor (the bare endpoint) and one for the relay's outbox."""

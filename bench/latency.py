@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import psycopg
 import requests
 
-from bench.seed import _pg
+from bench.environment import libpq
 from bench.submission import submit_paths
 
 
@@ -71,20 +71,20 @@ def paced(base_url: str, token: str, ids: list[str], rate: float) -> tuple[int, 
 def collect(database_urls: dict[str, str], ids: list[str], timeout: float) -> Latencies:
     """Wait until every submitted application has its task and its task's notification, then measure."""
     deadline = time.monotonic() + timeout
-    with psycopg.connect(_pg(database_urls["applications"])) as conn:
+    with psycopg.connect(libpq(database_urls["applications"])) as conn:
         submitted = dict(conn.execute(
             "SELECT id, submitted_at FROM applications WHERE id = ANY(%s) AND submitted_at IS NOT NULL",
             (ids,)).fetchall())
     wanted = list(submitted)
     while True:
-        with psycopg.connect(_pg(database_urls["reviews"])) as conn:
+        with psycopg.connect(libpq(database_urls["reviews"])) as conn:
             tasks = dict(conn.execute(
                 "SELECT application_id, min(created_at) FROM review_tasks WHERE application_id = ANY(%s) "
                 "AND level = 1 GROUP BY application_id", (wanted,)).fetchall())
             events = dict(conn.execute(
                 "SELECT event_id, subject FROM outbox WHERE type = 'review.task_created' AND subject = ANY(%s) "
                 "AND sent_at IS NOT NULL", (wanted,)).fetchall())
-        with psycopg.connect(_pg(database_urls["notifications"])) as conn:
+        with psycopg.connect(libpq(database_urls["notifications"])) as conn:
             notified = conn.execute(
                 "SELECT event_id, min(created_at) FROM notifications WHERE event_id = ANY(%s) GROUP BY event_id",
                 (list(events),)).fetchall()

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
+from bench.environment import libpq
 from services.applications.forms import KINDS
 
 HOSTED_EVENT = {  # a complete hosted_event form: this kind needs no documents, so a draft is submittable
@@ -35,17 +36,12 @@ TASK_COLUMNS = ("id", "application_id", "application_version", "kind", "program_
                 "level", "role", "school", "status", "claimed_by", "due_at", "created_at", "decided_at", "outcome")
 
 
-def _pg(sqlalchemy_url: str) -> str:
-    return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://")
-
-
 def _copy(database_url: str, table: str, columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
-    with psycopg.connect(_pg(database_url)) as conn, conn.cursor() as cur:
-        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    with psycopg.connect(libpq(database_url)) as conn:
+        with conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-    with psycopg.connect(_pg(database_url), autocommit=True) as conn:
-        conn.execute(f"ANALYZE {table}")
+        conn.execute(f"ANALYZE {table}")  # the planner sees the new rows at once
 
 
 def drafts(applications_db: str, count: int, applicant: str = "prof.li", school: str = "cs") -> list[str]:
