@@ -18,7 +18,8 @@ from tests.conftest import fresh_databases, fresh_vhost
 from tests.e2e.test_review_chains import _decide, _status, _task
 from tests.support import wait
 from tests.support.api import Gateway
-from tests.support.smtp import SmtpSink, free_port
+from tests.support.ports import free_port, free_run
+from tests.support.smtp import SmtpSink
 
 OWNERS = ("gateway", *SERVICES)
 
@@ -39,11 +40,13 @@ def _listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _tail(path: Path) -> str:
+    return path.read_text(errors="replace")[-6000:]
+
+
 def test_up_runs_the_distributed_system_and_stops_cleanly(tmp_path: Path, smtp: SmtpSink) -> None:
     ports = {owner: free_port() for owner in OWNERS}
-    metrics_base = free_port()
-    while any(_listening(metrics_base + i) for i in range(4)):
-        metrics_base = free_port()
+    metrics_base = free_run(len(OWNERS))
     with fresh_vhost() as amqp_url, fresh_databases() as pg_urls:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("MOBILITY_")},
@@ -60,7 +63,12 @@ def test_up_runs_the_distributed_system_and_stops_cleanly(tmp_path: Path, smtp: 
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         try:
+            def running() -> None:
+                if up.poll() is not None:
+                    raise AssertionError(f"`up` exited with {up.returncode}:\n" + _tail(tmp_path / "up.log"))
+
             def ready() -> bool:
+                running()
                 try:
                     return all(requests.get(f"http://127.0.0.1:{ports[o]}/readyz", timeout=2).status_code == 200
                                for o in OWNERS)
@@ -69,7 +77,8 @@ def test_up_runs_the_distributed_system_and_stops_cleanly(tmp_path: Path, smtp: 
 
             wait.until(ready, timeout=90, what="every API ready")
             worker_metrics = {o: f"http://127.0.0.1:{metrics_base + i}/metrics" for i, o in enumerate(OWNERS)}
-            wait.until(lambda: all(_listening(metrics_base + i) for i in range(4)), what="workers' metrics")
+            wait.until(lambda: running() or all(_listening(metrics_base + i) for i in range(4)), timeout=60,
+                       what="workers' metrics")
             before = {o: _figures(url) for o, url in worker_metrics.items()}
 
             gw = Gateway(f"http://127.0.0.1:{ports['gateway']}")
@@ -92,6 +101,8 @@ def test_up_runs_the_distributed_system_and_stops_cleanly(tmp_path: Path, smtp: 
             assert 'mobility_queue_messages{queue="applications.events"}' in api
             assert any(k.startswith("mobility_http_request_duration_seconds_count{") and
                        'route="/api/v1/applications/<uuid:application_id>/submit"' in k for k in api)
+        except AssertionError as failure:
+            raise AssertionError(f"{failure}\n--- up.log ---\n{_tail(tmp_path / 'up.log')}") from failure
         finally:
             up.send_signal(signal.SIGINT)  # what Ctrl-C does
             try:

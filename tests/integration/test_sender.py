@@ -18,7 +18,8 @@ from chassis.db import make_engine, make_sessionmaker
 from chassis.settings import Settings
 from services.notifications.models import Notification
 from services.notifications.sender import Sender
-from tests.support.smtp import SmtpSink, free_port
+from tests.support.ports import free_port
+from tests.support.smtp import SmtpSink
 
 
 class RefusingSink(SmtpSink):

@@ -12,7 +12,7 @@ import pytest
 from werkzeug.exceptions import BadGateway, GatewayTimeout
 
 from gateway.upstreams import HttpUpstream
-from tests.support.smtp import free_port
+from tests.support.ports import free_port
 
 
 class _Service(BaseHTTPRequestHandler):

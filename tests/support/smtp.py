@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 import threading
 from email.message import Message
 from typing import Any
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.ports import free_port
 
 
 class SmtpSink:

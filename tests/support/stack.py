@@ -17,7 +17,7 @@ import requests
 
 from chassis.settings import DATABASE_OWNERS, SERVICES
 from tests.support import wait
-from tests.support.smtp import free_port
+from tests.support.ports import free_port
 
 MOBILITY = str(Path(sys.executable).parent / "mobility")
 
