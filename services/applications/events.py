@@ -8,6 +8,7 @@ from typing import Any
 from cloudevents.core.v1.event import CloudEvent
 
 from eventbus import envelope
+from services.applications.facts import mobility_facts
 from services.applications.models import Application, Program
 
 SOURCE = "/services/applications"
@@ -30,6 +31,7 @@ def application_event(
         "title": application.title,
         "version": application.version,
         "status": application.status,
+        "mobility": mobility_facts(application.kind, application.form or {}, program),
     }
     data.update({k: v.isoformat() if isinstance(v, datetime) else v for k, v in extra.items()})
     return envelope.new_event(event_type, SOURCE, application.id, data, correlationid=correlationid,
