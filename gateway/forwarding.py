@@ -22,6 +22,7 @@ from gateway.upstreams import UpstreamResponse
 
 ROUTES = {
     "applications": "applications", "programs": "applications", "partners": "applications",
+    "stats": "applications",
     "review-tasks": "reviews", "review-chains": "reviews", "review-stats": "reviews",
     "notifications": "notifications", "events": "notifications", "subscriptions": "notifications",
 }

@@ -1,11 +1,12 @@
-"""Applications' own tables (its database holds the bus's outbox and inbox too, see eventbus.tables)."""
+"""Applications' own tables (its database holds the bus's outbox and inbox too, see eventbus.tables), and the
+statistics read model (stats_*), which only the event handlers in reporting.py write."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Column, Date, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from chassis.db import UTCDateTime
@@ -107,3 +108,46 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MobilityFact(Base):
+    """The read model's row per application: its latest status and its `mobility` facts, from application.*
+    events. No foreign keys: it is fed by events only, and could move to its own database unchanged."""
+
+    __tablename__ = "stats_mobilities"
+    __table_args__ = (Index("ix_stats_mobilities_year_status", "academic_year", "status"),)
+
+    application_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)  # the aggregateversion last applied: older news is ignored
+    kind: Mapped[str] = mapped_column(String(40))
+    school: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(30))
+    direction: Mapped[str] = mapped_column(String(10))
+    people: Mapped[int] = mapped_column(Integer)
+    partner_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    partner_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    region: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    start_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    duration_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    duration_band: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    academic_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ReviewStep(Base):
+    """The read model's row per review task, from review.task_created and review.decision_recorded: when it
+    was opened, when and how it was decided (either event may arrive first). Its school, region and the like
+    are its application's (stats_mobilities): a university-wide level's task has no school of its own."""
+
+    __tablename__ = "stats_review_steps"
+
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    application_id: Mapped[str] = mapped_column(String(36), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.applications.forms import KINDS
+from services.applications.indicators import GROUPS
 from services.applications.models import REGIONS
 
 UUID = validate.Regexp(r"^[0-9a-fA-F-]{36}$", error="Not a valid id.")
@@ -129,3 +130,76 @@ class DocumentOut(Schema):
 
 class DocumentUpload(Schema):
     doc_type = fields.String(required=True)
+
+
+class StatsQuery(Schema):
+    """The filters every /api/v1/stats table takes."""
+
+    academic_year = fields.Integer(validate=validate.Range(min=2000, max=2100), metadata={
+        "description": "2031 is the academic year 1 Sep 2031 – 31 Aug 2032"})
+    school = fields.String(validate=validate.Length(min=1, max=40))
+    kind = fields.String(validate=validate.OneOf(sorted(KINDS)))
+    region = fields.String(validate=validate.OneOf(REGIONS))
+    as_of = fields.Date(metadata={"description": "the reporting date that decides what is completed; today if absent"})
+
+
+class StatsTableQuery(StatsQuery):
+    group_by = fields.String(required=True, validate=validate.OneOf(sorted(GROUPS)))
+
+
+class StatsFilters(Schema):
+    academic_year = fields.Integer(allow_none=True)
+    school = fields.String(allow_none=True)
+    kind = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
+    schools = fields.List(fields.String(), allow_none=True,
+                          metadata={"description": "the schools the caller may see; null: all of them"})
+
+
+class StatsSummaryOut(Schema):
+    as_of = fields.Date()
+    filters = fields.Nested(StatsFilters)
+    academic_years = fields.List(fields.Integer(), metadata={"description": "the years with data, newest first"})
+    indicators = fields.Dict(keys=fields.String(), values=fields.Raw(),
+                             metadata={"description": "one value per key of /api/v1/stats/definitions"})
+
+
+class StatsGroupRow(Schema):
+    key = fields.Raw(allow_none=True)
+    approved = fields.Integer()
+    completed = fields.Integer()
+    people = fields.Integer()
+
+
+class StatsTableOut(Schema):
+    as_of = fields.Date()
+    filters = fields.Nested(StatsFilters)
+    group_by = fields.String()
+    rows = fields.List(fields.Nested(StatsGroupRow))
+
+
+class StatsLevelRow(Schema):
+    level = fields.Integer()
+    decisions = fields.Integer()
+    approve = fields.Integer()
+    return_ = fields.Integer(data_key="return", attribute="return")
+    reject = fields.Integer()
+    return_rate = fields.Float(allow_none=True)
+    median_hours = fields.Float(allow_none=True)
+    mean_hours = fields.Float(allow_none=True)
+
+
+class StatsReviewsOut(Schema):
+    filters = fields.Nested(StatsFilters)
+    rows = fields.List(fields.Nested(StatsLevelRow))
+
+
+class DefinitionOut(Schema):
+    key = fields.String()
+    title = fields.String()
+    definition = fields.String()
+
+
+class DefinitionsOut(Schema):
+    indicators = fields.List(fields.Nested(DefinitionOut))
+    tables = fields.List(fields.Nested(DefinitionOut))

@@ -39,9 +39,12 @@ class Gateway:
         return self.http.request(method, f"{self.base_url}{path}", json=json, timeout=self.timeout, headers=headers,
                                  **kwargs)
 
-    def apply(self, user: str, kind: str = "student_exchange", **form_changes: Any) -> dict[str, Any]:
+    def apply(self, user: str, kind: str = "student_exchange", program_id: str | None = None,
+              **form_changes: Any) -> dict[str, Any]:
         body = copy.deepcopy(example(kind))
         body["form"].update(form_changes)
+        if program_id is not None:
+            body["program_id"] = program_id
         r = self.call(user, "POST", "/api/v1/applications", body)
         assert r.status_code == 201, r.text
         return r.json()  # type: ignore[no-any-return]
@@ -64,8 +67,9 @@ class Gateway:
         return self.call(user, "POST", f"/api/v1/applications/{application_id}/submit",
                          headers={"If-Match": f'"{version}"'})
 
-    def apply_and_submit(self, user: str, kind: str = "student_exchange", **form_changes: Any) -> dict[str, Any]:
-        application = self.apply(user, kind, **form_changes)
+    def apply_and_submit(self, user: str, kind: str = "student_exchange", program_id: str | None = None,
+                         **form_changes: Any) -> dict[str, Any]:
+        application = self.apply(user, kind, program_id, **form_changes)
         self.upload_required(user, application)
         r = self.submit(user, application["id"])
         assert r.status_code == 200, r.text

@@ -1,0 +1,97 @@
+"""The counting rules, pure: facts from forms, the academic year, duration bands, regions, the review times,
+the SVG charts, and docs/indicators.md saying word for word what the code counts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+from gateway.web.charts import bar_chart
+from services.applications import indicators
+from services.applications.facts import academic_year, duration_band, mobility_facts, term_period
+from services.applications.models import Partner, Program
+from services.applications.regions import region_of
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "indicators.md"
+
+
+def test_the_academic_year_starts_on_the_first_of_september() -> None:
+    assert academic_year(date(2031, 8, 31)) == 2030
+    assert academic_year(date(2031, 9, 1)) == 2031
+    assert term_period("2031-fall") == (date(2031, 9, 1), date(2032, 1, 31))
+    assert term_period("2032-spring") == (date(2032, 2, 1), date(2032, 7, 31))
+
+
+def test_duration_bands_include_their_last_day() -> None:
+    assert [duration_band(d) for d in (1, 14, 15, 92, 93, 184, 185, None)] == [
+        "two_weeks_or_less", "two_weeks_or_less", "up_to_three_months", "up_to_three_months",
+        "up_to_six_months", "up_to_six_months", "over_six_months", None]
+
+
+def test_regions_by_precedence_asean_first_then_belt_and_road() -> None:
+    assert [region_of(c) for c in ("SG", "KZ", "PL", "DE", "CA", "BR", "JP", None)] == [
+        "asean", "belt_and_road", "belt_and_road", "europe", "americas", "americas", "other", "other"]
+
+
+def test_the_facts_of_each_kind() -> None:
+    kmutt = Partner(id="p-kmutt", name="KMUTT", country="TH", region="belt_and_road")  # the office's choice wins
+    program = Program(id="prog", partners=[kmutt])
+    student = mobility_facts("student_exchange", {"partner_choices": ["p-kmutt"], "term": "2032-spring"}, program)
+    assert student == {"direction": "outbound", "people": 1, "partner_id": "p-kmutt", "partner_name": "KMUTT",
+                       "country": "TH", "region": "belt_and_road", "start_date": "2032-02-01",
+                       "end_date": "2032-07-31", "duration_days": 182, "duration_band": "up_to_six_months",
+                       "academic_year": 2031}
+    trip = mobility_facts("faculty_exchange", {"destination_institution": "MIT", "destination_country": "US",
+                                               "start_date": "2031-03-01", "end_date": "2031-03-14"}, None)
+    assert (trip["direction"], trip["partner_name"], trip["region"], trip["duration_band"], trip["academic_year"]) \
+        == ("outbound", "MIT", "americas", "two_weeks_or_less", 2030)
+    event = mobility_facts("hosted_event", {"countries": ["VN", "DE"], "delegation_size": 9,
+                                            "start_date": "2031-10-01", "end_date": "2031-10-03"}, None)
+    assert (event["direction"], event["people"], event["country"], event["region"]) == ("inbound", 9, "VN", "asean")
+    draft = mobility_facts("foreign_expert", {}, None)  # a draft withdrawn before it had dates
+    assert draft["academic_year"] is None and draft["region"] is None and draft["direction"] == "inbound"
+
+
+def _step(level: int, outcome: str | None, hours: float | None) -> SimpleNamespace:
+    opened = datetime(2031, 10, 1, tzinfo=UTC)
+    return SimpleNamespace(level=level, outcome=outcome, created_at=opened if hours is not None else None,
+                           decided_at=opened + timedelta(hours=hours or 0))
+
+
+def test_review_times_and_return_rate_per_level() -> None:
+    steps = [_step(1, "approve", 2), _step(1, "return", 4), _step(1, "approve", 9), _step(1, None, None),
+             _step(2, "reject", 1), _step(2, "approve", None)]  # a decision whose opening was never seen
+    assert indicators.review_levels(steps) == [
+        {"level": 1, "decisions": 3, "approve": 2, "return": 1, "reject": 0, "return_rate": 0.3333,
+         "median_hours": 4.0, "mean_hours": 5.0},
+        {"level": 2, "decisions": 2, "approve": 1, "return": 0, "reject": 1, "return_rate": 0.0,
+         "median_hours": 1.0, "mean_hours": 1.0},
+    ]
+    assert indicators.review_levels([]) == []
+
+
+def test_completed_means_the_last_day_is_before_the_reporting_date() -> None:
+    def mobility(end: date) -> SimpleNamespace:
+        return SimpleNamespace(application_id="x", kind="faculty_exchange", school="cs", status="approved", people=1,
+                               partner_name=None, country="DE", region="europe", end_date=end,
+                               duration_band=None, academic_year=2030, submitted_at=datetime.now(UTC))
+
+    rows = [mobility(date(2031, 3, 28)), mobility(date(2031, 3, 29))]
+    assert indicators.summary(rows, [], date(2031, 3, 29))["completed"] == 1
+    assert indicators.table(rows, "region", date(2031, 3, 30)) == [
+        {"key": "europe", "approved": 2, "completed": 2, "people": 2}]
+
+
+def test_charts_escape_their_labels_and_scale_to_the_largest_bar() -> None:
+    svg = str(bar_chart("By <school>", [("<script>alert(1)</script>", 4), ("B & C", 2)]))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "B &amp; C" in svg
+    assert 'data-value="4"' in svg and 'width="360.0"' in svg and 'width="180.0"' in svg
+    assert "style=" not in svg  # the page's CSP allows no inline style
+
+
+def test_docs_say_word_for_word_what_each_indicator_counts() -> None:
+    doc = DOC.read_text(encoding="utf-8")
+    for definition in (*indicators.DEFINITIONS, *indicators.TABLE_DEFINITIONS):
+        assert f"`{definition.key}`" in doc, definition.key
+        assert definition.definition in doc, definition.key
