@@ -16,7 +16,19 @@ from werkzeug.exceptions import HTTPException
 
 from chassis import errors
 from chassis.settings import Settings
-from gateway.web import admin, applicant, auth_pages, i18n, inbox, oidc, reviewer, security, services, sessions
+from gateway.web import (
+    admin,
+    applicant,
+    auth_pages,
+    i18n,
+    inbox,
+    oidc,
+    reviewer,
+    security,
+    services,
+    sessions,
+    stats,
+)
 from gateway.web.forms import DOCUMENT_TYPES
 from gateway.web.services import ServiceDown
 
@@ -63,7 +75,7 @@ def install(app: Flask, settings: Settings) -> None:
     security.install(app, settings)
     app.before_request(sessions.load_user)
     i18n.install(app)
-    for module in (auth_pages, applicant, reviewer, inbox, admin):
+    for module in (auth_pages, applicant, reviewer, inbox, admin, stats):
         app.register_blueprint(module.bp)
     oidc.install(app, settings)
     app.register_error_handler(HTTPException, _error_page)
@@ -84,5 +96,6 @@ def install(app: Flask, settings: Settings) -> None:
             "is_reviewer": sessions.has_any_role(user, *sessions.REVIEWER_ROLES),
             "is_manager": sessions.has_any_role(user, *admin.MANAGERS),
             "is_admin": sessions.has_any_role(user, "admin"),
+            "sees_stats": sessions.has_any_role(user, *stats.VIEWERS),
             "sso": oidc.enabled(),
         }

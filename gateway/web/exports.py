@@ -1,0 +1,110 @@
+"""The statistics tables as files: CSV (UTF-8 with a byte-order mark, so Excel reads Chinese right), XLSX
+(openpyxl) and a printable PDF report (reportlab; Chinese in the Adobe CID font STSong-Light, which every PDF
+reader provides, so no font file ships with us). openpyxl and reportlab are loaded only when a file is made."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+def to_csv(table: Table) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(table.columns)
+    writer.writerows(table.rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(table: Table) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = _sheet_title(table.title)
+    sheet.append(table.columns)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        sheet.append(row)
+    for i, column in enumerate(table.columns, start=1):
+        longest = max([len(str(column)), *(len(str(r[i - 1])) for r in table.rows)])
+        sheet.column_dimensions[sheet.cell(1, i).column_letter].width = min(max(longest * 1.6, 10), 60)
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _sheet_title(title: str) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\."""
+    return "".join(c for c in title if c not in "[]:*?/\\")[:31] or "Sheet"
+
+
+@dataclass
+class Report:
+    title: str
+    subtitle: str
+    tables: list[Table]
+    notes_title: str
+    notes: list[tuple[str, str]]  # (term, how it is counted)
+
+
+def to_pdf(report: Report, chinese: bool) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import Table as PdfTable
+
+    font = "Helvetica"
+    if chinese:
+        font = "STSong-Light"
+        if font not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(UnicodeCIDFont(font))
+    styles = getSampleStyleSheet()
+    for style in styles.byName.values():
+        style.fontName = font  # type: ignore[attr-defined]
+    if chinese:
+        styles["BodyText"].wordWrap = "CJK"
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=A4, title=report.title, leftMargin=18 * mm, rightMargin=18 * mm,
+                            topMargin=16 * mm, bottomMargin=16 * mm)
+    story: list[Any] = [Paragraph(_escape(report.title), styles["Title"]),
+                        Paragraph(_escape(report.subtitle), styles["BodyText"]), Spacer(1, 6 * mm)]
+    for table in report.tables:
+        grid = PdfTable([table.columns, *[["" if v is None else str(v) for v in row] for row in table.rows]],
+                        repeatRows=1, hAlign="LEFT")
+        grid.setStyle([
+            ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 9),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f6")),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#aab2c0")),
+            ("ALIGN", (1, 1), (-1, -1), "RIGHT"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ])
+        story.append(KeepTogether([Paragraph(_escape(table.title), styles["Heading2"]), grid]))
+        story.append(Spacer(1, 5 * mm))
+    story.append(Paragraph(_escape(report.notes_title), styles["Heading2"]))
+    for term, text in report.notes:
+        story.append(Paragraph(f"<b>{_escape(term)}</b>: {_escape(text)}", styles["BodyText"]))
+    doc.build(story)
+    return out.getvalue()
+
+
+def _escape(text: str) -> str:
+    """Paragraph text is reportlab's mini-markup: stored names must not become tags."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

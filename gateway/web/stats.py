@@ -1,0 +1,201 @@
+"""The statistics dashboard for the ICD (and deans, for their school): filters, SVG charts, tables, and every
+table as CSV and XLSX, plus a printable PDF report of one academic year.
+
+The numbers come from the applications service's /api/v1/stats (which decides who sees what); this module
+only names things in the reader's language and lays them out.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_decimal, format_percent, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from gateway.models import School
+from gateway.web import charts, exports, services
+from gateway.web.exports import Table
+from gateway.web.sessions import roles_required
+
+bp = Blueprint("web_stats", __name__, url_prefix="/stats")
+VIEWERS = ("icd_officer", "admin", "school_dean")
+FILTERS = ("academic_year", "school", "kind", "region")
+GROUPS = ("region", "kind", "school", "academic_year", "duration", "country", "partner")
+TABLES = ("summary", *GROUPS, "reviews")
+CHARTS = ("region", "kind", "school", "academic_year", "duration")
+
+KINDS = {"student_exchange": _l("Student exchange"), "faculty_exchange": _l("Faculty trip abroad"),
+         "foreign_expert": _l("Foreign expert"), "hosted_event": _l("Hosted delegation or event")}
+REGIONS = {"belt_and_road": _l("Belt and Road"), "asean": _l("ASEAN"), "europe": _l("Europe"),
+           "americas": _l("Americas"), "other": _l("Other")}
+DURATIONS = {"two_weeks_or_less": _l("Two weeks or less"), "up_to_three_months": _l("Up to three months"),
+             "up_to_six_months": _l("Up to six months"), "over_six_months": _l("Over six months")}
+GROUP_TITLES = {"region": _l("By region"), "kind": _l("By kind"), "school": _l("By school"),
+                "academic_year": _l("By academic year"), "duration": _l("By duration"),
+                "country": _l("By country"), "partner": _l("By partner institution")}
+GROUP_COLUMNS = {"region": _l("Region"), "kind": _l("Kind"), "school": _l("School"),
+                 "academic_year": _l("Academic year"), "duration": _l("Duration"), "country": _l("Country"),
+                 "partner": _l("Partner institution")}
+RATES = ("approval_rate", "return_rate")
+
+
+def _filters() -> dict[str, str]:
+    return {k: request.args[k] for k in FILTERS if request.args.get(k)}
+
+
+def _get(path: str, **params: Any) -> Any:
+    reply = services.get(f"stats/{path}", **params)
+    if reply.status == 403:
+        abort(403)
+    if reply.status == 422:
+        raise _BadFilters()
+    if not reply.ok:
+        abort(502)
+    return reply.data
+
+
+class _BadFilters(Exception):
+    """A filter the service refused (a hand-edited URL): the page starts over without filters."""
+
+
+@bp.errorhandler(_BadFilters)
+def _bad_filters(error: _BadFilters) -> Response:
+    flash(_("Those filters are not valid; showing all the data."), "error")
+    return redirect(url_for("web_stats.dashboard"))  # type: ignore[return-value]
+
+
+def _schools() -> dict[str, str]:
+    chinese = str(get_locale()) == "zh"
+    with current_app.extensions["gateway"].sessions() as db:
+        return {s.code: s.name_zh if chinese else s.name_en for s in db.query(School)}
+
+
+def _year(value: int | None) -> str:
+    return f"{value}–{value + 1}" if value is not None else _("Not known")
+
+
+def _label(group: str, key: Any, schools: dict[str, str]) -> str:
+    if key is None:
+        return _("No partner institution") if group == "partner" else _("Not known")
+    if group == "kind":
+        return str(KINDS.get(key, key))
+    if group == "region":
+        return str(REGIONS.get(key, key))
+    if group == "duration":
+        return str(DURATIONS.get(key, key))
+    if group == "school":
+        return schools.get(key, key)
+    if group == "academic_year":
+        return _year(key)
+    if group == "country":
+        return str(get_locale().territories.get(key, key))  # type: ignore[union-attr]
+    return str(key)
+
+
+def _value(key: str, value: Any) -> Any:
+    if value is None:
+        return "—"
+    return format_percent(value, "#,##0.0%") if key in RATES else value
+
+
+def _hours(value: float | None) -> str:
+    return format_decimal(value, "#,##0.0") if value is not None else "—"
+
+
+def _data(filters: dict[str, str]) -> dict[str, Any]:
+    """Everything the page and the files show, under the filters, named in the reader's language."""
+    summary = _get("summary", **filters)
+    definitions = _get("definitions")
+    schools = _schools()
+    titles = {d["key"]: services.translated(d["title"]) for d in definitions["indicators"]}
+    columns = [_("Approved"), _("Completed"), _("People")]
+    tables = {"summary": Table("summary", _("Indicators"), [_("Indicator"), _("Value")], [
+        [titles.get(k, k), _value(k, v)] for k, v in sorted(
+            summary["indicators"].items(), key=lambda kv: list(titles).index(kv[0]) if kv[0] in titles else 99)])}
+    groups = {}
+    for group in GROUPS:
+        rows = _get("mobilities", group_by=group, **filters)["rows"]
+        groups[group] = [(_label(group, r["key"], schools), r) for r in rows]
+        tables[group] = Table(group, str(GROUP_TITLES[group]), [str(GROUP_COLUMNS[group]), *columns],
+                              [[label, r["approved"], r["completed"], r["people"]] for label, r in groups[group]])
+    reviews = _get("reviews", **filters)["rows"]
+    tables["reviews"] = Table("reviews", _("Review throughput by level"), [
+        _("Level"), _("Decisions"), _("Approved"), _("Returned"), _("Rejected"), _("Return rate"),
+        _("Median hours"), _("Mean hours")], [
+        [r["level"], r["decisions"], r["approve"], r["return"], r["reject"], _value("return_rate", r["return_rate"]),
+         _hours(r["median_hours"]), _hours(r["mean_hours"])] for r in reviews])
+    return {"summary": summary, "definitions": definitions, "tables": tables, "groups": groups,
+            "schools": schools}
+
+
+def _scope_label(filters: dict[str, str], schools: dict[str, str]) -> str:
+    parts = [_("Academic year %(year)s", year=_year(int(filters["academic_year"])))
+             if filters.get("academic_year") else _("All academic years")]
+    if filters.get("school"):
+        parts.append(schools.get(filters["school"], filters["school"]))
+    if filters.get("kind"):
+        parts.append(str(KINDS.get(filters["kind"], filters["kind"])))
+    if filters.get("region"):
+        parts.append(str(REGIONS.get(filters["region"], filters["region"])))
+    return " · ".join(parts)
+
+
+@bp.get("")
+@roles_required(*VIEWERS)
+def dashboard() -> str:
+    filters = _filters()
+    data = _data(filters)
+    visible = data["summary"]["filters"]["schools"]
+    school_choices = {c: n for c, n in sorted(data["schools"].items()) if visible is None or c in visible}
+    chart_svgs = {group: charts.bar_chart(data["tables"][group].title,
+                                          [(label, r["approved"]) for label, r in data["groups"][group]])
+                  for group in CHARTS if data["groups"][group]}
+    return render_template(
+        "stats.html", filters=filters, summary=data["summary"], tables=data["tables"], charts=chart_svgs,
+        definitions=data["definitions"], years=data["summary"]["academic_years"], schools=school_choices,
+        kinds=KINDS, regions=REGIONS, year_label=_year, scope=_scope_label(filters, data["schools"]),
+    )
+
+
+@bp.get("/export/<any(" + ", ".join(TABLES) + "):table>.<any(csv, xlsx):fmt>")
+@roles_required(*VIEWERS)
+def export(table: str, fmt: str) -> Response:
+    filters = _filters()
+    chosen = _data(filters)["tables"][table]
+    name = "-".join(["mobility-statistics", table, *(filters[k] for k in FILTERS if k in filters)])
+    if fmt == "csv":
+        return _download(exports.to_csv(chosen), "text/csv; charset=utf-8", f"{name}.csv")
+    return _download(exports.to_xlsx(chosen),
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{name}.xlsx")
+
+
+@bp.get("/report.pdf")
+@roles_required(*VIEWERS)
+def report() -> Response:
+    """One academic year (the newest with data when none is named), under the other filters too."""
+    filters = _filters()
+    if "academic_year" not in filters:
+        years = _get("summary")["academic_years"]
+        filters["academic_year"] = str(years[0] if years else date.today().year - (date.today().month < 9))
+        return redirect(url_for("web_stats.report", **filters))  # type: ignore[return-value]
+    data = _data(filters)
+    definitions = [*data["definitions"]["indicators"], *data["definitions"]["tables"]]
+    pdf = exports.to_pdf(exports.Report(
+        title=_("International mobility statistics"),
+        subtitle=_("%(scope)s. As of %(day)s; made by %(user)s.", scope=_scope_label(filters, data["schools"]),
+                   day=data["summary"]["as_of"], user=g.user.username),
+        tables=[data["tables"][t] for t in TABLES], notes_title=_("How each number is counted"),
+        notes=[(services.translated(d["title"]), services.translated(d["definition"])) for d in definitions],
+    ), chinese=str(get_locale()) == "zh")
+    return _download(pdf, "application/pdf", f"mobility-statistics-{filters['academic_year']}.pdf", inline=True)
+
+
+def _download(body: bytes, mimetype: str, filename: str, inline: bool = False) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
