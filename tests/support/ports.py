@@ -15,9 +15,10 @@ def free_port() -> int:
 
 
 def _bindable(port: int) -> bool:
+    """Free on every address: a server may listen on 0.0.0.0 (the workers' /metrics do)."""
     with socket.socket() as s:
         try:
-            s.bind(("127.0.0.1", port))
+            s.bind(("0.0.0.0", port))
         except OSError:
             return False
         return True
@@ -29,6 +30,8 @@ def free_run(count: int) -> int:
     handed to some process's outgoing connection (to PostgreSQL, RabbitMQ) before the server binds it."""
     low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     floor = 10000 if low > 10000 + 1000 else 1024
+    if low - count <= floor:
+        raise RuntimeError(f"the ephemeral port range starts at {low}: no room below it for {count} ports")
     for _ in range(200):
         base = random.randrange(floor, low - count)
         if all(_bindable(base + i) for i in range(count)):
