@@ -147,6 +147,22 @@ def migrate_cmd(settings: Settings, owners: tuple[str, ...]) -> None:
         click.echo(f"{owner}: migrated")
 
 
+@main.command("backfill-statistics")
+@click.pass_obj
+def backfill_statistics(settings: Settings) -> None:
+    """Fill the statistics read model from the applications submitted before it existed (once, after the
+    upgrade that adds it; safe to repeat: rows the events keep up to date are left alone)."""
+    from sqlalchemy.orm import Session
+
+    from services.applications import reporting
+
+    engine = make_engine(settings.database_url("applications"))
+    with Session(engine) as session, session.begin():
+        seen = reporting.backfill(session)
+    engine.dispose()
+    click.echo(f"statistics: {seen} submitted applications looked at")
+
+
 @main.command("declare")
 @click.pass_obj
 def declare(settings: Settings) -> None:

@@ -18,7 +18,15 @@ def application_event(
     event_type: str, application: Application, program: Program | None, *, correlationid: str | None,
     **extra: Any,
 ) -> CloudEvent:
-    data: dict[str, Any] = {
+    data = application_data(application, program)
+    data.update({k: v.isoformat() if isinstance(v, datetime) else v for k, v in extra.items()})
+    return envelope.new_event(event_type, SOURCE, application.id, data, correlationid=correlationid,
+                              aggregateversion=application.version)
+
+
+def application_data(application: Application, program: Program | None) -> dict[str, Any]:
+    """What every application.* event says about the application, as it is now."""
+    return {
         "application_id": application.id,
         "kind": application.kind,
         "applicant": application.applicant,
@@ -31,8 +39,6 @@ def application_event(
         "title": application.title,
         "version": application.version,
         "status": application.status,
+        "submitted_at": application.submitted_at.isoformat() if application.submitted_at else None,
         "mobility": mobility_facts(application.kind, application.form or {}, program),
     }
-    data.update({k: v.isoformat() if isinstance(v, datetime) else v for k, v in extra.items()})
-    return envelope.new_event(event_type, SOURCE, application.id, data, correlationid=correlationid,
-                              aggregateversion=application.version)

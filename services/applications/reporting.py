@@ -1,20 +1,27 @@
 """The statistics read model, fed by events: one function per event type, each writing only stats_* rows.
 
-application.* events carry the application's status, version and `mobility` facts; the row keeps the newest
-version seen, so repeated or late news changes nothing (the consumer's inbox already drops repeats).
-review.task_created and review.decision_recorded give each review step its start and its decision; they may
-arrive in either order. Nothing here reads the applications' own tables: the model is rebuilt from events.
+application.* events carry the application's status, version, submission time and `mobility` facts; a row
+keeps the newest version seen, so repeated, late or reordered news changes nothing (the consumer's inbox
+drops repeats too). review.task_created and review.decision_recorded give each review step its opening and
+its decision, in either order. Rows are created with INSERT … ON CONFLICT DO NOTHING and then locked, so two
+workers taking the first news of one application at once do not collide.
+
+Nothing here reads the applications' own tables, except `backfill` (`mobility backfill-statistics`), which
+fills the model once from them for applications decided before the model existed.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from cloudevents.core.v1.event import CloudEvent
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from services.applications.models import MobilityFact, ReviewStep
+from services.applications.models import Application, HistoryEntry, MobilityFact, Program, ReviewStep
 
 APPLICATION_EVENTS = (
     "application.submitted", "application.resubmitted", "application.changes_requested",
@@ -22,6 +29,7 @@ APPLICATION_EVENTS = (
 )
 _FACTS = ("direction", "people", "partner_id", "partner_name", "country", "region", "duration_days",
           "duration_band", "academic_year")
+Row = TypeVar("Row", MobilityFact, ReviewStep)
 
 
 def _data(event: CloudEvent) -> dict[str, Any]:
@@ -34,16 +42,24 @@ def _instant(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def on_application_event(session: Session, event: CloudEvent) -> None:
-    data = _data(event)
-    row = session.get(MobilityFact, data["application_id"], with_for_update=True)
-    if row is not None and row.version >= data["version"]:
-        # Older news than the row shows; a submission overtaken by its withdrawal still says when it was made.
-        row.submitted_at = row.submitted_at or _instant(data.get("submitted_at"))
+def _locked(session: Session, model: type[Row], key: str, **first: Any) -> Row:
+    """The row for `key`, created with `first` when missing, locked for this transaction."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(model).values(**first).on_conflict_do_nothing())
+    row = session.get(model, key, with_for_update=True, populate_existing=True)
+    assert row is not None
+    return row
+
+
+def apply_application(session: Session, data: dict[str, Any]) -> None:
+    """One application.* event's news (or the backfill's): newer than the row, or nothing happens."""
+    row = _locked(session, MobilityFact, data["application_id"], application_id=data["application_id"], version=0,
+                  kind=data["kind"], school=data["school"], status=data["status"], direction="", people=0)
+    # Even stale news may say when it was submitted (a withdrawal can overtake its submission).
+    row.submitted_at = row.submitted_at or _instant(data.get("submitted_at"))
+    if row.version >= data["version"]:
         return
-    if row is None:
-        row = MobilityFact(application_id=data["application_id"])
-        session.add(row)
     facts = data.get("mobility") or {}
     row.version, row.kind, row.school, row.status = data["version"], data["kind"], data["school"], data["status"]
     for name in _FACTS:
@@ -52,18 +68,17 @@ def on_application_event(session: Session, event: CloudEvent) -> None:
     row.direction = facts.get("direction", "")
     for name in ("start_date", "end_date"):
         setattr(row, name, date.fromisoformat(facts[name]) if facts.get(name) else None)
-    row.submitted_at = row.submitted_at or _instant(data.get("submitted_at"))
-    if data["status"] in ("approved", "rejected"):
-        row.decided_at = _instant(data.get("decided_at"))
+    row.decided_at = _instant(data.get("decided_at")) if data["status"] in ("approved", "rejected") else None
     row.withdrawn_at = _instant(data.get("withdrawn_at")) if data["status"] == "withdrawn" else None
 
 
+def on_application_event(session: Session, event: CloudEvent) -> None:
+    apply_application(session, _data(event))
+
+
 def _step(session: Session, data: dict[str, Any]) -> ReviewStep:
-    step = session.get(ReviewStep, data["task_id"], with_for_update=True)
-    if step is None:
-        step = ReviewStep(task_id=data["task_id"], application_id=data["application_id"], level=data["level"])
-        session.add(step)
-    return step
+    return _locked(session, ReviewStep, data["task_id"], task_id=data["task_id"],
+                   application_id=data["application_id"], level=data["level"])
 
 
 def on_review_task_created(session: Session, event: CloudEvent) -> None:
@@ -81,3 +96,26 @@ HANDLERS = {
     "review.task_created": on_review_task_created,
     "review.decision_recorded": on_review_decision_recorded,
 }
+
+
+def backfill(session: Session) -> int:
+    """Fill the model from the applications' own tables: every application ever submitted, as its latest
+    application.* event would have said. Rows the events already brought up to date are left alone (same
+    version check). Review steps are not backfilled: their times live in the reviews service. Returns how
+    many applications were looked at."""
+    from services.applications.events import application_data
+
+    decided: dict[tuple[str, str], datetime] = {
+        (application_id, status): at for application_id, status, at in session.execute(
+            select(HistoryEntry.application_id, HistoryEntry.to_status, HistoryEntry.at)
+            .where(HistoryEntry.to_status.in_(("approved", "rejected", "withdrawn"))))}
+    programs = {p.id: p for p in session.scalars(select(Program))}
+    seen = 0
+    for application in session.scalars(select(Application).where(Application.submitted_at.is_not(None))):
+        program = programs.get(application.program_id) if application.program_id else None
+        data = application_data(application, program)
+        when = decided.get((application.id, application.status))
+        data["decided_at" if application.status != "withdrawn" else "withdrawn_at"] = when.isoformat() if when else None
+        apply_application(session, data)
+        seen += 1
+    return seen
