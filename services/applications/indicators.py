@@ -1,6 +1,7 @@
 """The indicators of educational globalization, defined once: what each counts (DEFINITIONS, also served at
-/api/v1/stats/definitions and shown on the dashboard) and how (the functions below). Pure: they take the read
-model's rows (stats_mobilities, stats_review_steps) and the reporting date, and do no I/O.
+/api/v1/stats/definitions and shown on the dashboard) and how (the queries and functions below). Pure: the
+queries over the read model (stats_mobilities) are built here and run by stats_api.py, so counting stays in
+the database however many rows there are; review times are figured here from the decided steps.
 
 docs/indicators.md explains them for the office, with the same words; a test keeps the two in step.
 """
@@ -9,32 +10,14 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
+from sqlalchemy import Select, case, distinct, func, select
 
-class Mobility(Protocol):
-    application_id: str
-    kind: str
-    school: str
-    status: str
-    people: int
-    partner_name: str | None
-    country: str | None
-    region: str | None
-    end_date: date | None
-    duration_band: str | None
-    academic_year: int | None
-    submitted_at: Any
-
-
-class Step(Protocol):
-    level: int
-    created_at: Any
-    decided_at: Any
-    outcome: str | None
+from services.applications.models import MobilityFact, ReviewStep
 
 
 def _l(text: str) -> str:
@@ -86,15 +69,15 @@ DEFINITIONS = (
 )
 SUMMARY_KEYS = tuple(d.key for d in DEFINITIONS)
 
-# The tables: approved mobilities grouped by one of these, and how the group of a mobility is found.
-GROUPS: dict[str, Callable[[Mobility], Any]] = {
-    "kind": lambda m: m.kind,
-    "school": lambda m: m.school,
-    "partner": lambda m: m.partner_name,
-    "country": lambda m: m.country,
-    "region": lambda m: m.region,
-    "academic_year": lambda m: m.academic_year,
-    "duration": lambda m: m.duration_band,
+# The tables: approved mobilities grouped by one of these columns.
+GROUPS: dict[str, Any] = {
+    "kind": MobilityFact.kind,
+    "school": MobilityFact.school,
+    "partner": MobilityFact.partner_name,
+    "country": MobilityFact.country,
+    "region": MobilityFact.region,
+    "academic_year": MobilityFact.academic_year,
+    "duration": MobilityFact.duration_band,
 }
 TABLE_DEFINITIONS = (
     Definition("approved", _l("Approved"),
@@ -116,77 +99,114 @@ TABLE_DEFINITIONS = (
                _l("From a review task's opening to its decision, for decided tasks: median and mean per level. A "
                "task counts in the academic year of its decision.")),
 )
-OPEN = frozenset({"submitted", "in_review", "changes_requested"})
+OPEN = ("submitted", "in_review", "changes_requested")
+APPROVED = MobilityFact.status == "approved"
 
 
-def _completed(m: Mobility, as_of: date) -> bool:
-    return m.status == "approved" and m.end_date is not None and m.end_date < as_of
+def _count(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _completed(as_of: date) -> Any:
+    return APPROVED & (MobilityFact.end_date < as_of)
+
+
+def _approved_of(kind: str) -> Any:
+    return APPROVED & (MobilityFact.kind == kind)
+
+
+def summary_query(as_of: date, where: list[Any]) -> Select[Any]:
+    """One row: every count of the summary over the rows matching `where` (drafts send no event, so every
+    row was submitted at least once)."""
+    return select(
+        _count(_approved_of("student_exchange")).label("outbound_students"),
+        _count(_approved_of("faculty_exchange")).label("outbound_staff"),
+        _count(_approved_of("foreign_expert")).label("inbound_experts"),
+        _count(_approved_of("hosted_event")).label("hosted_events"),
+        func.coalesce(func.sum(case((_approved_of("hosted_event"), MobilityFact.people), else_=0)), 0)
+        .label("hosted_visitors"),
+        _count(_completed(as_of)).label("completed"),
+        func.count().label("submitted"),
+        _count(MobilityFact.status.in_(OPEN)).label("under_review"),
+        _count(MobilityFact.status == "withdrawn").label("withdrawn"),
+        _count(MobilityFact.status == "rejected").label("rejected"),
+        _count(APPROVED).label("approved"),
+        func.count(distinct(case((APPROVED, MobilityFact.school)))).label("active_schools"),
+        func.count(distinct(case((APPROVED, MobilityFact.partner_name)))).label("partner_institutions"),
+        func.count(distinct(case((APPROVED, MobilityFact.country)))).label("countries"),
+    ).where(*where)
+
+
+def summary(counts: dict[str, int], levels: list[dict[str, Any]]) -> dict[str, Any]:
+    """The summary from summary_query's row and review_levels' rows: the counts, and the two rates."""
+    values = {key: int(counts[key]) for key in SUMMARY_KEYS if key in counts}
+    approved, rejected = int(counts["approved"]), int(counts["rejected"])
+    values["approval_rate"] = _rate(approved, approved + rejected)
+    values["return_rate"] = _rate(sum(r["return"] for r in levels), sum(r["decisions"] for r in levels))
+    return {key: values[key] for key in SUMMARY_KEYS}
+
+
+def table_query(group_by: str, as_of: date, where: list[Any]) -> Select[Any]:
+    """Approved mobilities by one grouping: approved, completed, people per group."""
+    key = GROUPS[group_by]
+    return (select(key.label("key"), func.count().label("approved"), _count(_completed(as_of)).label("completed"),
+                   func.coalesce(func.sum(MobilityFact.people), 0).label("people"))
+            .where(APPROVED, *where).group_by(key))
+
+
+def table(group_by: str, rows: Iterable[Any]) -> list[dict[str, Any]]:
+    """table_query's rows in the order shown: most approved first, ties by key, the group without a key (no
+    partner, say) after the others; academic years in time order, unknown last."""
+    groups = [{"key": r.key, "approved": int(r.approved), "completed": int(r.completed), "people": int(r.people)}
+              for r in rows]
+    if group_by == "academic_year":
+        return sorted(groups, key=lambda g: (g["key"] is None, g["key"] or 0))
+    return sorted(groups, key=lambda g: (-g["approved"], g["key"] is None, str(g["key"])))
 
 
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def summary(mobilities: Iterable[Mobility], steps: Iterable[Step], as_of: date) -> dict[str, Any]:
-    rows = [m for m in mobilities if m.submitted_at is not None or m.status not in ("draft", "withdrawn")]
-    approved = [m for m in rows if m.status == "approved"]
-
-    def approved_of(kind: str) -> list[Mobility]:
-        return [m for m in approved if m.kind == kind]
-
-    decisions = [s for s in steps if s.outcome is not None]
-    rejected = sum(m.status == "rejected" for m in rows)
-    return {
-        "outbound_students": len(approved_of("student_exchange")),
-        "outbound_staff": len(approved_of("faculty_exchange")),
-        "inbound_experts": len(approved_of("foreign_expert")),
-        "hosted_events": len(approved_of("hosted_event")),
-        "hosted_visitors": sum(m.people for m in approved_of("hosted_event")),
-        "completed": sum(_completed(m, as_of) for m in approved),
-        "submitted": len(rows),
-        "under_review": sum(m.status in OPEN for m in rows),
-        "withdrawn": sum(m.status == "withdrawn" for m in rows),
-        "rejected": rejected,
-        "approval_rate": _rate(len(approved), len(approved) + rejected),
-        "active_schools": len({m.school for m in approved}),
-        "partner_institutions": len({m.partner_name for m in approved if m.partner_name}),
-        "countries": len({m.country for m in approved if m.country}),
-        "return_rate": _rate(sum(s.outcome == "return" for s in decisions), len(decisions)),
-    }
+def _decided_steps(columns: list[Any], where: list[Any]) -> Select[Any]:
+    """Decided review steps whose application matches `where` (conditions on stats_mobilities)."""
+    return (select(*columns).select_from(ReviewStep)
+            .join(MobilityFact, MobilityFact.application_id == ReviewStep.application_id)
+            .where(ReviewStep.outcome.is_not(None), *where))
 
 
-def table(mobilities: Iterable[Mobility], group_by: str, as_of: date) -> list[dict[str, Any]]:
-    """Approved mobilities by one grouping: approved, completed, people per group, largest first."""
-    key_of = GROUPS[group_by]
-    groups: dict[Any, dict[str, Any]] = {}
-    for m in mobilities:
-        if m.status != "approved":
-            continue
-        group = groups.setdefault(key_of(m), {"key": key_of(m), "approved": 0, "completed": 0, "people": 0})
-        group["approved"] += 1
-        group["completed"] += _completed(m, as_of)
-        group["people"] += m.people
-    order: Callable[[dict[str, Any]], Any] = (
-        (lambda g: (g["key"] is None, g["key"] or 0)) if group_by == "academic_year"
-        else (lambda g: (-g["approved"], str(g["key"] or "~"))))
-    return sorted(groups.values(), key=order)
+def decisions_query(where: list[Any]) -> Select[Any]:
+    """Per review level: decisions, and how many approved, returned, rejected."""
+    return _decided_steps([
+        ReviewStep.level, func.count().label("decisions"),
+        *(_count(ReviewStep.outcome == outcome).label(name)
+          for outcome, name in (("approve", "approve"), ("return", "returned"), ("reject", "reject"))),
+    ], where).group_by(ReviewStep.level)
 
 
-def review_levels(steps: Iterable[Step]) -> list[dict[str, Any]]:
-    """Per review level: decisions by outcome, the return rate, and hours from opening to decision."""
-    levels: dict[int, list[Step]] = defaultdict(list)
-    for s in steps:
-        if s.outcome is not None:
-            levels[s.level].append(s)
+def hours_query(where: list[Any], dialect: str) -> Select[Any]:
+    """Per decided step whose opening is known: its level and the seconds from opening to decision."""
+    if dialect == "postgresql":
+        seconds = func.extract("epoch", ReviewStep.decided_at - ReviewStep.created_at)
+    else:  # SQLite keeps UTC timestamps as text
+        seconds = (func.julianday(ReviewStep.decided_at) - func.julianday(ReviewStep.created_at)) * 86400
+    return _decided_steps([ReviewStep.level, seconds.label("seconds")], where).where(
+        ReviewStep.created_at.is_not(None))
+
+
+def review_levels(decisions: Iterable[Any], durations: Iterable[Any]) -> list[dict[str, Any]]:
+    """Per review level (decisions_query's rows): decisions by outcome, the return rate, and the median and
+    mean hours from opening to decision (hours_query's rows; none given: no hours)."""
+    hours: dict[int, list[float]] = defaultdict(list)
+    for level, seconds in durations:
+        hours[level].append(float(seconds) / 3600)
     rows = []
-    for level, decided in sorted(levels.items()):
-        hours = [(s.decided_at - s.created_at).total_seconds() / 3600 for s in decided if s.created_at is not None]
-        returned = sum(s.outcome == "return" for s in decided)
+    for r in sorted(decisions, key=lambda r: r.level):
+        spent = hours.get(r.level, [])
         rows.append({
-            "level": level, "decisions": len(decided),
-            "approve": sum(s.outcome == "approve" for s in decided), "return": returned,
-            "reject": sum(s.outcome == "reject" for s in decided), "return_rate": _rate(returned, len(decided)),
-            "median_hours": round(statistics.median(hours), 2) if hours else None,
-            "mean_hours": round(statistics.fmean(hours), 2) if hours else None,
+            "level": r.level, "decisions": int(r.decisions), "approve": int(r.approve), "return": int(r.returned),
+            "reject": int(r.reject), "return_rate": _rate(int(r.returned), int(r.decisions)),
+            "median_hours": round(statistics.median(spent), 2) if spent else None,
+            "mean_hours": round(statistics.fmean(spent), 2) if spent else None,
         })
     return rows

@@ -7,8 +7,9 @@ an unknown filter is a 422, not ignored: a misspelt one would otherwise give the
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
@@ -52,34 +53,40 @@ def _filters(args: dict[str, Any]) -> dict[str, Any]:
             "schools": sorted(schools) if schools is not None else None}
 
 
-def _mobility_filters(filters: dict[str, Any]) -> list[Any]:
-    """The filters as conditions on stats_mobilities (review steps are filtered through their application)."""
+def _mobility_filters(filters: dict[str, Any], *, by_period: bool = True) -> list[Any]:
+    """The filters as conditions on stats_mobilities (review steps are filtered through their application);
+    the academic year is the period's, unless `by_period` is False (review steps: the decision's year)."""
     conditions = [getattr(MobilityFact, name) == filters[name] for name in ("school", "kind", "region")
                   if filters[name] is not None]
     if filters["schools"] is not None:
         conditions.append(MobilityFact.school.in_(filters["schools"]))
+    if by_period and filters["academic_year"] is not None:
+        conditions.append(MobilityFact.academic_year == filters["academic_year"])
     return conditions
 
 
-def _mobilities(filters: dict[str, Any]) -> list[Any]:
-    query = select(MobilityFact).where(*_mobility_filters(filters))
-    if filters["academic_year"] is not None:
-        query = query.where(MobilityFact.academic_year == filters["academic_year"])
-    with ctx().sessions() as session:
-        return list(session.scalars(query))
+def _zone() -> ZoneInfo:
+    return ZoneInfo(ctx().settings.timezone)
 
 
-def _steps(filters: dict[str, Any]) -> list[Any]:
-    """Decided review steps of the applications under the filters; in an academic year by the day of the
-    decision (not the period's year: this is the reviewers' work in that year)."""
-    query = (select(ReviewStep).join(MobilityFact, MobilityFact.application_id == ReviewStep.application_id)
-             .where(ReviewStep.outcome.is_not(None), *_mobility_filters(filters)))
+def _review_levels(filters: dict[str, Any], *, hours: bool = True) -> list[dict[str, Any]]:
+    """Review steps of the applications under the filters, per level; in an academic year by the day of the
+    decision in the office's time zone (not the period's year: this is the reviewers' work in that year)."""
+    where = _mobility_filters(filters, by_period=False)
     if filters["academic_year"] is not None:
-        year = filters["academic_year"]
-        query = query.where(ReviewStep.decided_at >= datetime(year, 9, 1, tzinfo=UTC),
-                            ReviewStep.decided_at < datetime(year + 1, 9, 1, tzinfo=UTC))
+        year, zone = filters["academic_year"], _zone()
+        where += [ReviewStep.decided_at >= datetime(year, 9, 1, tzinfo=zone),
+                  ReviewStep.decided_at < datetime(year + 1, 9, 1, tzinfo=zone)]
     with ctx().sessions() as session:
-        return list(session.scalars(query))
+        decisions = session.execute(indicators.decisions_query(where)).all()
+        durations = session.execute(indicators.hours_query(where, session.get_bind().dialect.name)).all() \
+            if hours else []
+    return indicators.review_levels(decisions, durations)
+
+
+def _today() -> date:
+    """The reporting date when none is named: today where the office is."""
+    return datetime.now(_zone()).date()
 
 
 def _years(filters: dict[str, Any]) -> list[int]:
@@ -97,9 +104,12 @@ class Summary(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The headline indicators (see /api/v1/stats/definitions) under the filters."""
         filters = _filters(args)
-        as_of = args.get("as_of") or date.today()
+        as_of = args.get("as_of") or _today()
+        with ctx().sessions() as session:
+            counts = session.execute(indicators.summary_query(as_of, _mobility_filters(filters))).one()
+        levels = _review_levels(filters, hours=False)  # the return rate needs only the counts
         return {"as_of": as_of, "filters": filters, "academic_years": _years(filters),
-                "indicators": indicators.summary(_mobilities(filters), _steps(filters), as_of)}
+                "indicators": indicators.summary(dict(counts._mapping), levels)}
 
 
 @blp.route("/mobilities")
@@ -109,9 +119,11 @@ class Mobilities(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Approved mobilities grouped by kind, school, partner, country, region, academic year or duration."""
         filters = _filters(args)
-        as_of = args.get("as_of") or date.today()
-        return {"as_of": as_of, "filters": filters, "group_by": args["group_by"],
-                "rows": indicators.table(_mobilities(filters), args["group_by"], as_of)}
+        as_of = args.get("as_of") or _today()
+        with ctx().sessions() as session:
+            rows = session.execute(indicators.table_query(args["group_by"], as_of, _mobility_filters(filters)))
+            return {"as_of": as_of, "filters": filters, "group_by": args["group_by"],
+                    "rows": indicators.table(args["group_by"], rows)}
 
 
 @blp.route("/reviews")
@@ -121,7 +133,7 @@ class Reviews(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Review throughput per level: decisions by outcome, return rate, hours from opening to decision."""
         filters = _filters(args)
-        return {"filters": filters, "rows": indicators.review_levels(_steps(filters))}
+        return {"filters": filters, "rows": _review_levels(filters)}
 
 
 @blp.route("/definitions")

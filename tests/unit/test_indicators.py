@@ -3,14 +3,21 @@ the SVG charts, and docs/indicators.md saying word for word what the code counts
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
+import openpyxl
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
 from gateway.web.charts import bar_chart
+from gateway.web.exports import Table, to_csv, to_xlsx
 from services.applications import indicators
 from services.applications.facts import academic_year, duration_band, mobility_facts, term_period
-from services.applications.models import Partner, Program
+from services.applications.models import Base, MobilityFact, Partner, Program, ReviewStep
 from services.applications.regions import region_of
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "indicators.md"
@@ -53,34 +60,58 @@ def test_the_facts_of_each_kind() -> None:
     assert draft["academic_year"] is None and draft["region"] is None and draft["direction"] == "inbound"
 
 
-def _step(level: int, outcome: str | None, hours: float | None) -> SimpleNamespace:
-    opened = datetime(2031, 10, 1, tzinfo=UTC)
-    return SimpleNamespace(level=level, outcome=outcome, created_at=opened if hours is not None else None,
-                           decided_at=opened + timedelta(hours=hours or 0))
-
-
 def test_review_times_and_return_rate_per_level() -> None:
-    steps = [_step(1, "approve", 2), _step(1, "return", 4), _step(1, "approve", 9), _step(1, None, None),
-             _step(2, "reject", 1), _step(2, "approve", None)]  # a decision whose opening was never seen
-    assert indicators.review_levels(steps) == [
+    engine = create_engine("sqlite://")  # the queries run where the embedded system runs them
+    Base.metadata.create_all(engine)
+    opened = datetime(2031, 10, 1, tzinfo=UTC)
+    steps = [(1, "approve", 2), (1, "return", 4), (1, "approve", 9), (1, None, None), (2, "reject", 1),
+             (2, "approve", None)]  # an undecided task, and a decision whose opening was never seen
+    with Session(engine) as session, session.begin():
+        session.add(MobilityFact(application_id="a", version=2, kind="faculty_exchange", school="cs",
+                                 status="submitted", direction="outbound", people=1))
+        for i, (level, outcome, hours) in enumerate(steps):
+            session.add(ReviewStep(task_id=str(i), application_id="a", level=level, outcome=outcome,
+                                   created_at=opened if hours is not None or outcome is None else None,
+                                   decided_at=opened + timedelta(hours=hours or 0) if outcome else None))
+    with Session(engine) as session:
+        decisions = session.execute(indicators.decisions_query([])).all()
+        durations = session.execute(indicators.hours_query([], "sqlite")).all()
+        other_school = session.execute(indicators.decisions_query([MobilityFact.school == "me"])).all()
+    assert indicators.review_levels(decisions, durations) == [
         {"level": 1, "decisions": 3, "approve": 2, "return": 1, "reject": 0, "return_rate": 0.3333,
          "median_hours": 4.0, "mean_hours": 5.0},
         {"level": 2, "decisions": 2, "approve": 1, "return": 0, "reject": 1, "return_rate": 0.0,
          "median_hours": 1.0, "mean_hours": 1.0},
     ]
-    assert indicators.review_levels([]) == []
+    assert indicators.review_levels(decisions, [])[0]["median_hours"] is None
+    assert indicators.review_levels(other_school, []) == []
 
 
 def test_completed_means_the_last_day_is_before_the_reporting_date() -> None:
-    def mobility(end: date) -> SimpleNamespace:
-        return SimpleNamespace(application_id="x", kind="faculty_exchange", school="cs", status="approved", people=1,
-                               partner_name=None, country="DE", region="europe", end_date=end,
-                               duration_band=None, academic_year=2030, submitted_at=datetime.now(UTC))
+    engine = create_engine("sqlite://")  # the queries run where the embedded system runs them
+    Base.metadata.create_all(engine)
+    with Session(engine) as session, session.begin():
+        for end, status in ((date(2031, 3, 28), "approved"), (date(2031, 3, 29), "approved"),
+                            (date(2031, 3, 1), "rejected")):
+            session.add(MobilityFact(application_id=str(end) + status, version=4, kind="faculty_exchange",
+                                     school="cs", status=status, direction="outbound", people=1, region="europe",
+                                     end_date=end, academic_year=2030))
+    with Session(engine) as session:
+        counts = session.execute(indicators.summary_query(date(2031, 3, 29), [])).one()._mapping
+        assert (counts["completed"], counts["approved"], counts["rejected"]) == (1, 2, 1)
+        rows = session.execute(indicators.table_query("region", date(2031, 3, 30), []))
+        assert indicators.table("region", rows) == [{"key": "europe", "approved": 2, "completed": 2, "people": 2}]
 
-    rows = [mobility(date(2031, 3, 28)), mobility(date(2031, 3, 29))]
-    assert indicators.summary(rows, [], date(2031, 3, 29))["completed"] == 1
-    assert indicators.table(rows, "region", date(2031, 3, 30)) == [
-        {"key": "europe", "approved": 2, "completed": 2, "people": 2}]
+
+def test_tables_put_the_largest_first_and_the_group_without_a_key_last() -> None:
+    rows = [SimpleNamespace(key=k, approved=a, completed=0, people=a) for k, a in
+            (("École Polytechnique", 1), (None, 3), ("MIT", 1), ("NUS", 2))]
+    assert [g["key"] for g in indicators.table("partner", rows)] == [None, "NUS", "MIT", "École Polytechnique"]
+    assert [g["key"] for g in indicators.table("partner", [r for r in rows if r.approved < 3] +
+                                               [SimpleNamespace(key=None, approved=1, completed=0, people=1)])] == [
+        "NUS", "MIT", "École Polytechnique", None]
+    years = [SimpleNamespace(key=k, approved=1, completed=0, people=1) for k in (2031, None, 2029)]
+    assert [g["key"] for g in indicators.table("academic_year", years)] == [2029, 2031, None]
 
 
 def test_charts_escape_their_labels_and_scale_to_the_largest_bar() -> None:
@@ -94,4 +125,18 @@ def test_docs_say_word_for_word_what_each_indicator_counts() -> None:
     doc = DOC.read_text(encoding="utf-8")
     for definition in (*indicators.DEFINITIONS, *indicators.TABLE_DEFINITIONS):
         assert f"`{definition.key}`" in doc, definition.key
-        assert definition.definition in doc, definition.key
+        assert definition.title in doc and definition.definition in doc, definition.key
+
+
+def test_exported_cells_are_text_that_never_runs_as_a_formula() -> None:
+    table = Table("partner", "By partner", ["Partner", "Approved"], [
+        ['=HYPERLINK("http://evil.example","x")', 1], ["+1-2", 2], ["@SUM(A1)", 3], ["Bell\x07 Labs", 4],
+        ["-", 5], ["Politecnico di Milano", 6]])
+    expected = ["'=HYPERLINK(\"http://evil.example\",\"x\")", "'+1-2", "'@SUM(A1)", "Bell Labs", "'-",
+                "Politecnico di Milano"]
+    rows = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig"))))
+    assert [r[0] for r in rows[1:]] == expected and [r[1] for r in rows[1:]] == ["1", "2", "3", "4", "5", "6"]
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(table))).active
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    assert [c.value for c in cells] == expected and {c.data_type for c in cells} == {"s"}
+    assert [row[1].value for row in sheet.iter_rows(min_row=2)] == [1, 2, 3, 4, 5, 6]
