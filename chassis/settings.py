@@ -42,6 +42,17 @@ def _choice(env: dict[str, str], name: str, allowed: tuple[str, ...], default: s
     return value
 
 
+def _zone(env: dict[str, str], name: str, default: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = env.get(name) or default
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"{name} must be an IANA time zone such as Asia/Shanghai, got {value!r}") from exc
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     var_dir: Path = Path("var")
@@ -90,6 +101,7 @@ class Settings:
     oidc_issuer: str = ""
     oidc_client_id: str = ""
     oidc_client_secret: str = ""
+    timezone: str = "Asia/Shanghai"  # the office's: where a day, and so an academic year, begins
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -158,6 +170,7 @@ class Settings:
             oidc_issuer=env.get("MOBILITY_OIDC_ISSUER", "").rstrip("/"),
             oidc_client_id=env.get("MOBILITY_OIDC_CLIENT_ID", ""),
             oidc_client_secret=env.get("MOBILITY_OIDC_CLIENT_SECRET", ""),
+            timezone=_zone(env, "MOBILITY_TIMEZONE", "Asia/Shanghai"),
         )
 
     def database_url(self, owner: str) -> str:

@@ -34,3 +34,11 @@ def test_environment_overrides() -> None:
 def test_a_bad_number_names_the_variable(name: str) -> None:
     with pytest.raises(ValueError, match=name):
         Settings.from_env({name: "lots"})
+
+
+def test_the_time_zone_is_the_offices_and_must_exist() -> None:
+    assert Settings.from_env({}).timezone == "Asia/Shanghai"
+    assert Settings.from_env({"MOBILITY_TIMEZONE": "Europe/Berlin"}).timezone == "Europe/Berlin"
+    for wrong in ("Mars/Olympus_Mons", "../etc/passwd"):
+        with pytest.raises(ValueError, match="MOBILITY_TIMEZONE"):
+            Settings.from_env({"MOBILITY_TIMEZONE": wrong})
