@@ -7,6 +7,7 @@ only names things in the reader's language and lays them out.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -105,28 +106,46 @@ def _hours(value: float | None) -> str:
     return format_decimal(value, "#,##0.0") if value is not None else "—"
 
 
-def _data(filters: dict[str, str]) -> dict[str, Any]:
-    """Everything the page and the files show, under the filters, named in the reader's language."""
-    summary = _get("summary", **filters)
-    definitions = _get("definitions")
-    schools = _schools()
+def _summary_table(summary: dict[str, Any], definitions: dict[str, Any]) -> Table:
     titles = {d["key"]: services.translated(d["title"]) for d in definitions["indicators"]}
-    columns = [_("Approved"), _("Completed"), _("People")]
-    tables = {"summary": Table("summary", _("Indicators"), [_("Indicator"), _("Value")], [
-        [titles.get(k, k), _value(k, v)] for k, v in sorted(
-            summary["indicators"].items(), key=lambda kv: list(titles).index(kv[0]) if kv[0] in titles else 99)])}
-    groups = {}
-    for group in GROUPS:
-        rows = _get("mobilities", group_by=group, **filters)["rows"]
-        groups[group] = [(_label(group, r["key"], schools), r) for r in rows]
-        tables[group] = Table(group, str(GROUP_TITLES[group]), [str(GROUP_COLUMNS[group]), *columns],
-                              [[label, r["approved"], r["completed"], r["people"]] for label, r in groups[group]])
-    reviews = _get("reviews", **filters)["rows"]
-    tables["reviews"] = Table("reviews", _("Review throughput by level"), [
+    order = list(titles)
+    values = sorted(summary["indicators"].items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
+    return Table("summary", _("Indicators"), [_("Indicator"), _("Value")],
+                 [[titles.get(k, k), _value(k, v)] for k, v in values])
+
+
+def _group_table(group: str, filters: dict[str, str], schools: dict[str, str]) -> tuple[Table, list[Any]]:
+    """A table of approved mobilities, and its (label, row) pairs for the chart."""
+    rows = [(_label(group, r["key"], schools), r) for r in _get("mobilities", group_by=group, **filters)["rows"]]
+    return Table(group, str(GROUP_TITLES[group]),
+                 [str(GROUP_COLUMNS[group]), _("Approved"), _("Completed"), _("People")],
+                 [[label, r["approved"], r["completed"], r["people"]] for label, r in rows]), rows
+
+
+def _reviews_table(filters: dict[str, str]) -> Table:
+    return Table("reviews", _("Review throughput by level"), [
         _("Level"), _("Decisions"), _("Approved"), _("Returned"), _("Rejected"), _("Return rate"),
         _("Median hours"), _("Mean hours")], [
         [r["level"], r["decisions"], r["approve"], r["return"], r["reject"], _value("return_rate", r["return_rate"]),
-         _hours(r["median_hours"]), _hours(r["mean_hours"])] for r in reviews])
+         _hours(r["median_hours"]), _hours(r["mean_hours"])] for r in _get("reviews", **filters)["rows"]])
+
+
+def _table(key: str, filters: dict[str, str], schools: dict[str, str]) -> Table:
+    """One table alone (what an export needs), named in the reader's language."""
+    if key == "summary":
+        return _summary_table(_get("summary", **filters), _get("definitions"))
+    if key == "reviews":
+        return _reviews_table(filters)
+    return _group_table(key, filters, schools)[0]
+
+
+def _data(filters: dict[str, str]) -> dict[str, Any]:
+    """Everything the page and the report show, under the filters, named in the reader's language."""
+    summary, definitions, schools = _get("summary", **filters), _get("definitions"), _schools()
+    tables, groups = {"summary": _summary_table(summary, definitions)}, {}
+    for group in GROUPS:
+        tables[group], groups[group] = _group_table(group, filters, schools)
+    tables["reviews"] = _reviews_table(filters)
     return {"summary": summary, "definitions": definitions, "tables": tables, "groups": groups,
             "schools": schools}
 
@@ -164,8 +183,8 @@ def dashboard() -> str:
 @roles_required(*VIEWERS)
 def export(table: str, fmt: str) -> Response:
     filters = _filters()
-    chosen = _data(filters)["tables"][table]
-    name = "-".join(["mobility-statistics", table, *(filters[k] for k in FILTERS if k in filters)])
+    chosen = _table(table, filters, _schools())
+    name = _filename("mobility-statistics", table, *(filters[k] for k in FILTERS if k in filters))
     if fmt == "csv":
         return _download(exports.to_csv(chosen), "text/csv; charset=utf-8", f"{name}.csv")
     return _download(exports.to_xlsx(chosen),
@@ -178,8 +197,10 @@ def report() -> Response:
     """One academic year (the newest with data when none is named), under the other filters too."""
     filters = _filters()
     if "academic_year" not in filters:
-        years = _get("summary")["academic_years"]
-        filters["academic_year"] = str(years[0] if years else date.today().year - (date.today().month < 9))
+        summary = _get("summary")
+        today = date.fromisoformat(summary["as_of"])  # the service's today, where the office is
+        years = summary["academic_years"] or [today.year if today.month >= 9 else today.year - 1]
+        filters["academic_year"] = str(years[0])
         return redirect(url_for("web_stats.report", **filters))  # type: ignore[return-value]
     data = _data(filters)
     definitions = [*data["definitions"]["indicators"], *data["definitions"]["tables"]]
@@ -190,7 +211,13 @@ def report() -> Response:
         tables=[data["tables"][t] for t in TABLES], notes_title=_("How each number is counted"),
         notes=[(services.translated(d["title"]), services.translated(d["definition"])) for d in definitions],
     ), chinese=str(get_locale()) == "zh")
-    return _download(pdf, "application/pdf", f"mobility-statistics-{filters['academic_year']}.pdf", inline=True)
+    return _download(pdf, "application/pdf", _filename("mobility-statistics", filters["academic_year"]) + ".pdf",
+                     inline=True)
+
+
+def _filename(*parts: str) -> str:
+    """A download's name from its parts, in letters, digits, _ and - only: the filters come from the URL."""
+    return "-".join(filter(None, (re.sub(r"[^A-Za-z0-9_-]", "", part) for part in parts)))
 
 
 def _download(body: bytes, mimetype: str, filename: str, inline: bool = False) -> Response:
