@@ -8,13 +8,13 @@ that signs or leaves a Belt and Road cooperation document is one line here.
 
 from __future__ import annotations
 
-ASEAN = frozenset("BN KH ID LA MY MM PH SG TH VN".split())
+ASEAN = frozenset("BN KH ID LA MY MM PH SG TH TL VN".split())  # Timor-Leste joined in October 2025
 # Countries with a Belt and Road cooperation document with China (not counting ASEAN members, listed above).
 BELT_AND_ROAD = frozenset("""
-    AF AE AL AM AO AR AZ BA BD BF BG BH BI BJ BO BW BY CD CF CG CI CL CM CR CU CV CY CZ DJ DM DO DZ EC EE EG
-    ER ET FJ GA GD GE GH GM GN GQ GR GW GY HR HU IQ IR JM JO KE KG KI KM KW KZ LB LK LR LS LT LU LV LY MA MD ME MG
+    AF AE AG AL AM AO AR AZ BA BB BD BF BG BH BI BJ BO BW BY CD CF CG CI CL CM CR CU CV CY CZ DJ DM DO DZ EC EE EG
+    ER ET FJ GA GD GE GH GM GN GQ GR GW GY HN HR HU IQ IR JM JO KE KG KI KM KW KZ LB LK LR LS LT LU LV LY MA MD ME MG
     MK ML MN MR MT MU MV MW MZ NA NE NG NI NP NZ OM PA PE PG PK PL PS PT QA RO RS RU RW SA SB SC SD SI SK SL SN SO
-    SR SS ST SV SY SZ TD TG TJ TL TM TN TO TR TT TZ UA UG UY UZ VE VU WS YE ZA ZM ZW
+    SR SS ST SV SY TD TG TJ TM TN TO TR TT TZ UA UG UY UZ VE VU WS YE ZA ZM ZW
 """.split())
 EUROPE = frozenset("""
     AD AL AT BA BE BG BY CH CY CZ DE DK EE ES FI FR GB GR HR HU IE IS IT LI LT LU LV MC MD ME MK MT NL NO PL PT RO
