@@ -152,11 +152,18 @@ def migrate_cmd(settings: Settings, owners: tuple[str, ...]) -> None:
 def backfill_statistics(settings: Settings) -> None:
     """Fill the statistics read model from the applications submitted before it existed (once, after the
     upgrade that adds it; safe to repeat: rows the events keep up to date are left alone)."""
+    from sqlalchemy import inspect
     from sqlalchemy.orm import Session
 
     from services.applications import reporting
 
     engine = make_engine(settings.database_url("applications"))
+    if not inspect(engine).has_table("stats_mobilities") or not inspect(engine).has_table("applications"):
+        engine.dispose()
+        raise click.ClickException(
+            f"{engine.url.render_as_string(hide_password=True)} holds no applications with statistics tables: "
+            "run `mobility migrate applications` first, and check MOBILITY_APPLICATIONS_DATABASE_URL (or "
+            "MOBILITY_VAR_DIR, which is relative to where you run the command).")
     with Session(engine) as session, session.begin():
         seen = reporting.backfill(session)
     engine.dispose()

@@ -34,13 +34,13 @@ class Definition:
 
 DEFINITIONS = (
     Definition("outbound_students", _l("Students going abroad"),
-               _l("Approved student exchanges: one per approved application of kind student_exchange.")),
+               _l("Approved student exchange applications, one each.")),
     Definition("outbound_staff", _l("Teachers and staff going abroad"),
-               _l("Approved faculty exchanges: one per approved application of kind faculty_exchange.")),
+               _l("Approved faculty trips abroad, one each.")),
     Definition("inbound_experts", _l("Foreign experts coming in"),
-               _l("Approved foreign experts: one per approved application of kind foreign_expert.")),
+               _l("Approved foreign expert applications, one each.")),
     Definition("hosted_events", _l("Hosted delegations and events"),
-               _l("Approved hosted events: one per approved application of kind hosted_event.")),
+               _l("Approved hosted delegations and events, one each.")),
     Definition("hosted_visitors", _l("Visitors in hosted delegations"),
                _l("The delegation sizes of the approved hosted events, added up.")),
     Definition("completed", _l("Completed mobilities"),
@@ -50,20 +50,21 @@ DEFINITIONS = (
                   "count.")),
     Definition("under_review", _l("Applications under review"),
                _l("Submitted applications not decided yet: waiting for a reviewer, or returned to the applicant for "
-               "changes.")),
+                  "changes.")),
     Definition("withdrawn", _l("Applications withdrawn"),
                _l("Submitted applications that the applicant withdrew before a decision.")),
     Definition("rejected", _l("Applications rejected"), _l("Applications whose review chain rejected them.")),
     Definition("approval_rate", _l("Approval rate"),
                _l("Approved divided by decided (approved plus rejected); withdrawn applications were never decided. "
-               "Empty when nothing was decided.")),
+                  "Empty when nothing was decided.")),
     Definition("active_schools", _l("Active schools"), _l("Schools with at least one approved mobility.")),
     Definition("partner_institutions", _l("Partner institutions"),
                _l("Institutions abroad with at least one approved mobility, by name: a student's first-choice "
-               "partner, the institution a teacher visits or an expert comes from.")),
-    Definition("countries", _l("Countries reached"),
-               _l("Countries with at least one approved mobility: the partner's country, the country a teacher "
-               "visits, an expert's nationality, the first country of a delegation.")),
+                  "partner, the institution a teacher visits or an expert comes from.")),
+    Definition("countries", _l("Countries and regions reached"),
+               _l("Countries and regions with at least one approved mobility: the partner's, the one a teacher "
+                  "visits, an expert's nationality, a delegation's first. Hong Kong, Macao and Taiwan count as "
+                  "regions of China.")),
     Definition("return_rate", _l("Return rate"),
                _l("Review decisions that returned the application for changes, divided by all review decisions.")),
 )
@@ -83,21 +84,23 @@ TABLE_DEFINITIONS = (
     Definition("approved", _l("Approved"),
                _l("Applications whose review chain approved them (status approved); withdrawn ones never were.")),
     Definition("completed", _l("Completed"), _l("Of those, the ones whose last day is before the reporting date.")),
-    Definition("people", _l("People"),
-               _l("The people those approved mobilities move: one each, a delegation's size for a hosted event.")),
+    Definition("people_outbound", _l("Going abroad"),
+               _l("The people those approved mobilities send abroad: one per student exchange or faculty trip.")),
+    Definition("people_inbound", _l("Coming in"),
+               _l("The people they bring in: one per foreign expert, a delegation's size for a hosted event.")),
     Definition("academic_year", _l("Academic year"),
                _l("The academic year the period starts in, 1 September to 31 August, named by its first year: a "
-               "student's fall term starts on 1 September, a spring term on 1 February.")),
+                  "student's fall term starts on 1 September, a spring term on 1 February.")),
     Definition("duration", _l("Duration"),
-               _l("The period from its first to its last day, both counted: two weeks or less (up to 14 days), up to "
-               "three months (92 days), up to six months (184 days), over six months. A student's exchange term "
-               "counts as its semester: fall 1 Sep – 31 Jan, spring 1 Feb – 31 Jul.")),
+               _l("The period from its first to its last day, both counted: two weeks or less (up to 14 days), two "
+                  "weeks to three months (up to 92 days), three to six months (up to 184 days), over six months. A "
+                  "student's exchange term counts as its semester: fall 1 Sep – 31 Jan, spring 1 Feb – 31 Jul.")),
     Definition("region", _l("Region"),
-               _l("A partner's region as the office set it; otherwise the country's region by the lists in "
-               "services/applications/regions.py (ASEAN, then Belt and Road, Europe, the Americas, other).")),
+               _l("A partner's region as the office set it; otherwise the region of the country, by the country "
+                  "lists the office keeps: ASEAN first, then Belt and Road, Europe, the Americas, other.")),
     Definition("review_hours", _l("Hours per level"),
                _l("From a review task's opening to its decision, for decided tasks: median and mean per level. A "
-               "task counts in the academic year of its decision.")),
+                  "task counts in its application's academic year, like every other number.")),
 )
 OPEN = ("submitted", "in_review", "changes_requested")
 APPROVED = MobilityFact.status == "approved"
@@ -147,18 +150,22 @@ def summary(counts: dict[str, int], levels: list[dict[str, Any]]) -> dict[str, A
 
 
 def table_query(group_by: str, as_of: date, where: list[Any]) -> Select[Any]:
-    """Approved mobilities by one grouping: approved, completed, people per group."""
+    """Approved mobilities by one grouping: approved, completed, and the people going abroad and coming in."""
     key = GROUPS[group_by]
+    def people(direction: str) -> Any:
+        return func.coalesce(func.sum(case((MobilityFact.direction == direction, MobilityFact.people), else_=0)), 0)
+
     return (select(key.label("key"), func.count().label("approved"), _count(_completed(as_of)).label("completed"),
-                   func.coalesce(func.sum(MobilityFact.people), 0).label("people"))
+                   people("outbound").label("people_outbound"), people("inbound").label("people_inbound"))
             .where(APPROVED, *where).group_by(key))
 
 
 def table(group_by: str, rows: Iterable[Any]) -> list[dict[str, Any]]:
     """table_query's rows in the order shown: most approved first, ties by key, the group without a key (no
     partner, say) after the others; academic years in time order, unknown last."""
-    groups = [{"key": r.key, "approved": int(r.approved), "completed": int(r.completed), "people": int(r.people)}
-              for r in rows]
+    groups = [{"key": r.key, "approved": int(r.approved), "completed": int(r.completed),
+               "people": int(r.people_outbound) + int(r.people_inbound), "people_outbound": int(r.people_outbound),
+               "people_inbound": int(r.people_inbound)} for r in rows]
     if group_by == "academic_year":
         return sorted(groups, key=lambda g: (g["key"] is None, g["key"] or 0))
     return sorted(groups, key=lambda g: (-g["approved"], g["key"] is None, str(g["key"])))

@@ -168,7 +168,9 @@ class StatsGroupRow(Schema):
     key = fields.Raw(allow_none=True)
     approved = fields.Integer()
     completed = fields.Integer()
-    people = fields.Integer()
+    people = fields.Integer(metadata={"description": "people_outbound plus people_inbound"})
+    people_outbound = fields.Integer()
+    people_inbound = fields.Integer()
 
 
 class StatsTableOut(Schema):

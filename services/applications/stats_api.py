@@ -20,7 +20,7 @@ from chassis.app import ctx
 from chassis.auth import current_identity
 from chassis.tokens import Identity
 from services.applications import indicators
-from services.applications.models import MobilityFact, ReviewStep
+from services.applications.models import MobilityFact
 from services.applications.schemas import (
     DefinitionsOut,
     StatsQuery,
@@ -53,14 +53,14 @@ def _filters(args: dict[str, Any]) -> dict[str, Any]:
             "schools": sorted(schools) if schools is not None else None}
 
 
-def _mobility_filters(filters: dict[str, Any], *, by_period: bool = True) -> list[Any]:
-    """The filters as conditions on stats_mobilities (review steps are filtered through their application);
-    the academic year is the period's, unless `by_period` is False (review steps: the decision's year)."""
+def _mobility_filters(filters: dict[str, Any]) -> list[Any]:
+    """The filters as conditions on stats_mobilities; review steps are filtered through their application, so
+    an academic year is always the period's: the year's report shows the reviews of that year's mobilities."""
     conditions = [getattr(MobilityFact, name) == filters[name] for name in ("school", "kind", "region")
                   if filters[name] is not None]
     if filters["schools"] is not None:
         conditions.append(MobilityFact.school.in_(filters["schools"]))
-    if by_period and filters["academic_year"] is not None:
+    if filters["academic_year"] is not None:
         conditions.append(MobilityFact.academic_year == filters["academic_year"])
     return conditions
 
@@ -70,13 +70,8 @@ def _zone() -> ZoneInfo:
 
 
 def _review_levels(filters: dict[str, Any], *, hours: bool = True) -> list[dict[str, Any]]:
-    """Review steps of the applications under the filters, per level; in an academic year by the day of the
-    decision in the office's time zone (not the period's year: this is the reviewers' work in that year)."""
-    where = _mobility_filters(filters, by_period=False)
-    if filters["academic_year"] is not None:
-        year, zone = filters["academic_year"], _zone()
-        where += [ReviewStep.decided_at >= datetime(year, 9, 1, tzinfo=zone),
-                  ReviewStep.decided_at < datetime(year + 1, 9, 1, tzinfo=zone)]
+    """The review steps of the applications under the filters, per level."""
+    where = _mobility_filters(filters)
     with ctx().sessions() as session:
         decisions = session.execute(indicators.decisions_query(where)).all()
         durations = session.execute(indicators.hours_query(where, session.get_bind().dialect.name)).all() \
