@@ -10,11 +10,11 @@ import itertools
 
 from markupsafe import Markup, escape
 
-WIDTH, LABEL_WIDTH, BAR_HEIGHT, GAP, VALUE_WIDTH = 640, 220, 22, 8, 60
+WIDTH, LABEL_WIDTH, BAR_HEIGHT, GAP, VALUE_WIDTH = 760, 300, 24, 8, 60
 _ids = itertools.count(1)
 
 
-def _fit(label: str, limit: int = 30) -> str:
+def _fit(label: str, limit: int = 40) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
@@ -35,10 +35,10 @@ def bar_chart(title: str, bars: list[tuple[str, float]]) -> Markup:
         shown = f"{value:g}"
         parts.append(
             f'<g data-label="{escape(label)}" data-value="{shown}">'
-            f'<text x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT * 0.7}" text-anchor="end" font-size="13" '
+            f'<text x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT * 0.7}" text-anchor="end" font-size="14" '
             f'fill="#1d2330">{escape(_fit(label))}</text>'
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length}" height="{BAR_HEIGHT}" rx="3" fill="#8a1c1c"/>'
-            f'<text x="{LABEL_WIDTH + length + 6}" y="{y + BAR_HEIGHT * 0.7}" font-size="13" '
+            f'<text x="{LABEL_WIDTH + length + 6}" y="{y + BAR_HEIGHT * 0.7}" font-size="14" '
             f'fill="#1d2330">{shown}</text></g>'
         )
     parts.append("</svg>")

@@ -1,15 +1,35 @@
 """The statistics tables as files: CSV (UTF-8 with a byte-order mark, so Excel reads Chinese right), XLSX
-(openpyxl) and a printable PDF report (reportlab; Chinese in the Adobe CID font STSong-Light, which every PDF
-reader provides, so no font file ships with us; it has the Latin letters too). openpyxl and reportlab are loaded
-only when a file is made."""
+(openpyxl) and a printable PDF report (reportlab, in two of the fonts every PDF reader provides, so no font file
+ships with us: Helvetica for Western text, the CID font STSong-Light for Chinese). openpyxl and reportlab are
+loaded only when a file is made."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
+
+
+class Percent(float):
+    """A rate (0.8): shown as 80.0%, a percentage cell in XLSX."""
+
+    def __str__(self) -> str:
+        return f"{self * 100:.1f}%"
+
+
+class Hours(float):
+    """A number of hours: shown with one decimal, a number cell in XLSX."""
+
+    def __str__(self) -> str:
+        return f"{self:.1f}"
+
+
+def text(value: Any) -> str:
+    """A cell as people read it: a dash for nothing."""
+    return "—" if value is None else str(value)
 
 
 @dataclass
@@ -37,7 +57,7 @@ def to_csv(table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([safe(c) for c in table.columns])
-    writer.writerows([safe(v) for v in row] for row in table.rows)
+    writer.writerows([safe(text(v)) for v in row] for row in table.rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -54,6 +74,10 @@ def to_xlsx(table: Table) -> bytes:
         cell.font = Font(bold=True)
     for row in table.rows:
         sheet.append([safe(v) for v in row])
+    for line, values in zip(sheet.iter_rows(min_row=2), table.rows, strict=True):
+        for cell, value in zip(line, values, strict=True):
+            if isinstance(value, Percent | Hours):
+                cell.value, cell.number_format = float(value), "0.0%" if isinstance(value, Percent) else "0.0"
     for line in sheet.iter_rows():
         for cell in line:
             if isinstance(cell.value, str):
@@ -76,9 +100,61 @@ def _sheet_title(title: str) -> str:
 class Report:
     title: str
     subtitle: str
+    author: str
     tables: list[Table]
     notes_title: str
     notes: list[tuple[str, str]]  # (term, how it is counted)
+    empty: str  # what an empty table says
+
+
+CJK_FONT = "STSong-Light"
+
+
+# Latin letters beyond Windows-1252 that have no decomposition to fall back on.
+_BASE_LETTERS = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i"})
+
+
+def _western(char: str) -> str | None:
+    """`char` as Helvetica can print it (Windows-1252), else None. Latin letters it lacks (ł, ő, ğ) print as
+    their base letter: a printed report loses the accent rather than shows a blank box."""
+    for candidate in (char, unicodedata.normalize("NFKD", char.translate(_BASE_LETTERS))[:1]):
+        try:
+            candidate.encode("cp1252")
+        except UnicodeEncodeError:
+            continue
+        if candidate == char or unicodedata.name(char, "").startswith("LATIN"):
+            return candidate
+    return None
+
+
+def _marked(text: str, bold: bool = False) -> str:
+    """Paragraph markup for `text` in two fonts: Helvetica for what Windows-1252 holds (Western letters, dashes,
+    quotes), the CID font STSong-Light for the rest (Chinese, Cyrillic, Greek): neither font has both."""
+    runs: list[tuple[bool, str]] = []
+    for char in text:
+        western = _western(char)
+        piece, is_western = (western, True) if western is not None else (char, False)
+        if runs and runs[-1][0] == is_western:
+            runs[-1] = (is_western, runs[-1][1] + piece)
+        else:
+            runs.append((is_western, piece))
+    latin = "Helvetica-Bold" if bold else "Helvetica"
+    return "".join(f'<font name="{latin if western else CJK_FONT}">{_escape(run)}</font>' for western, run in runs)
+
+
+def _widths(table: Table, width: float) -> list[float]:
+    """Columns as wide as their longest value (a Chinese character counts twice) or heading word, none
+    narrower than a tenth of the longest."""
+    def size(value: Any) -> float:
+        return sum(2 if ord(c) > 0x2E80 else 1 for c in text(value))
+
+    def heading(value: str) -> float:  # Chinese wraps anywhere, a Western word only whole
+        return size(value) / 2 if any(ord(c) > 0x2E80 for c in value) else max(map(size, value.split() or [""]))
+
+    longest = [max(heading(table.columns[i]), *(size(row[i]) for row in table.rows), 4)
+               for i in range(len(table.columns))]
+    longest = [max(n, max(longest) / 10) for n in longest]
+    return [width * n / sum(longest) for n in longest]
 
 
 def to_pdf(report: Report, chinese: bool) -> bytes:
@@ -91,36 +167,36 @@ def to_pdf(report: Report, chinese: bool) -> bytes:
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer
     from reportlab.platypus import Table as PdfTable
 
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
     styles = getSampleStyleSheet()
     for style in styles.byName.values():
-        style.fontName = font  # type: ignore[attr-defined]
         style.wordWrap = "CJK" if chinese else None  # type: ignore[attr-defined]
     cell = ParagraphStyle("cell", parent=styles["BodyText"], fontSize=9, leading=11)
     number = ParagraphStyle("number", parent=cell, alignment=2)  # right
     width = A4[0] - 36 * mm
     out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, title=report.title, leftMargin=18 * mm, rightMargin=18 * mm,
-                            topMargin=16 * mm, bottomMargin=16 * mm)
-    story: list[Any] = [Paragraph(_escape(report.title), styles["Title"]),
-                        Paragraph(_escape(report.subtitle), styles["BodyText"]), Spacer(1, 6 * mm)]
+    doc = SimpleDocTemplate(out, pagesize=A4, title=report.title, author=report.author, leftMargin=18 * mm,
+                            rightMargin=18 * mm, topMargin=16 * mm, bottomMargin=16 * mm)
+    story: list[Any] = [Paragraph(_marked(report.title, bold=True), styles["Title"]),
+                        Paragraph(_marked(report.subtitle), styles["BodyText"]), Spacer(1, 6 * mm)]
     for table in report.tables:
-        first = width * (0.6 if len(table.columns) == 2 else 0.34)
-        others = (width - first) / max(len(table.columns) - 1, 1)
-        grid = PdfTable([[Paragraph(_escape("" if v is None else str(v)), number if i else cell)
-                          for i, v in enumerate(row)] for row in (table.columns, *table.rows)],
-                        colWidths=[first, *[others] * (len(table.columns) - 1)], repeatRows=1, hAlign="LEFT")
+        heading = Paragraph(_marked(table.title, bold=True), styles["Heading2"])
+        if not table.rows:
+            story += [heading, Paragraph(_marked(report.empty), styles["BodyText"]), Spacer(1, 5 * mm)]
+            continue
+        grid = PdfTable([[Paragraph(_marked(text(v), bold=r == 0), number if i else cell)
+                          for i, v in enumerate(row)] for r, row in enumerate((table.columns, *table.rows))],
+                        colWidths=_widths(table, width), repeatRows=1, hAlign="LEFT")
         grid.setStyle([
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f6")),
             ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#aab2c0")), ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ])
-        story.append(KeepTogether([Paragraph(_escape(table.title), styles["Heading2"]), grid]))
-        story.append(Spacer(1, 5 * mm))
-    story.append(Paragraph(_escape(report.notes_title), styles["Heading2"]))
-    for term, text in report.notes:
-        story.append(Paragraph(f"<b>{_escape(term)}</b>: {_escape(text)}", styles["BodyText"]))
+        story += [KeepTogether([heading, grid]), Spacer(1, 5 * mm)]
+    story.append(Paragraph(_marked(report.notes_title, bold=True), styles["Heading2"]))
+    colon = "：" if chinese else ": "
+    for term, meaning in report.notes:
+        story.append(Paragraph(_marked(term, bold=True) + _marked(colon + meaning), styles["BodyText"]))
     doc.build(story)
     return out.getvalue()
 

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_decimal, format_percent, get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -23,7 +23,7 @@ from gateway.web.sessions import roles_required
 
 bp = Blueprint("web_stats", __name__, url_prefix="/stats")
 VIEWERS = ("icd_officer", "admin", "school_dean")
-FILTERS = ("academic_year", "school", "kind", "region")
+FILTERS = ("academic_year", "school", "kind", "region", "as_of")
 GROUPS = ("region", "kind", "school", "academic_year", "duration", "country", "partner")
 TABLES = ("summary", *GROUPS, "reviews")
 CHARTS = ("region", "kind", "school", "academic_year", "duration")
@@ -32,19 +32,22 @@ KINDS = {"student_exchange": _l("Student exchange"), "faculty_exchange": _l("Fac
          "foreign_expert": _l("Foreign expert"), "hosted_event": _l("Hosted delegation or event")}
 REGIONS = {"belt_and_road": _l("Belt and Road"), "asean": _l("ASEAN"), "europe": _l("Europe"),
            "americas": _l("Americas"), "other": _l("Other")}
-DURATIONS = {"two_weeks_or_less": _l("Two weeks or less"), "up_to_three_months": _l("Up to three months"),
-             "up_to_six_months": _l("Up to six months"), "over_six_months": _l("Over six months")}
+DURATIONS = {"two_weeks_or_less": _l("Two weeks or less"), "up_to_three_months": _l("Two weeks to three months"),
+             "up_to_six_months": _l("Three to six months"), "over_six_months": _l("Over six months")}
 GROUP_TITLES = {"region": _l("By region"), "kind": _l("By kind"), "school": _l("By school"),
                 "academic_year": _l("By academic year"), "duration": _l("By duration"),
-                "country": _l("By country"), "partner": _l("By partner institution")}
+                "country": _l("By country or region"), "partner": _l("By partner institution")}
 GROUP_COLUMNS = {"region": _l("Region"), "kind": _l("Kind"), "school": _l("School"),
-                 "academic_year": _l("Academic year"), "duration": _l("Duration"), "country": _l("Country"),
+                 "academic_year": _l("Academic year"), "duration": _l("Duration"), "country": _l("Country or region"),
                  "partner": _l("Partner institution")}
 RATES = ("approval_rate", "return_rate")
 
 
 def _filters() -> dict[str, str]:
-    return {k: request.args[k] for k in FILTERS if request.args.get(k)}
+    filters = {k: request.args[k] for k in FILTERS if request.args.get(k)}
+    if "school" in filters and filters["school"] not in _schools():
+        raise _BadFilters()  # the service would count an unknown school as one with nothing in it
+    return filters
 
 
 def _get(path: str, **params: Any) -> Any:
@@ -74,6 +77,17 @@ def _schools() -> dict[str, str]:
         return {s.code: s.name_zh if chinese else s.name_en for s in db.query(School)}
 
 
+# Hong Kong, Macao and Taiwan are regions of China, named as the university names them (CLDR's own names for
+# Taiwan and the SARs are not what a Chinese university writes).
+CHINESE_REGIONS = {"HK": _l("Hong Kong, China"), "MO": _l("Macao, China"), "TW": _l("Taiwan, China")}
+
+
+def _country(code: str) -> str:
+    if code in CHINESE_REGIONS:
+        return str(CHINESE_REGIONS[code])
+    return str(get_locale().territories.get(code, code))  # type: ignore[union-attr]
+
+
 def _year(value: int | None) -> str:
     return f"{value}–{value + 1}" if value is not None else _("Not known")
 
@@ -92,18 +106,19 @@ def _label(group: str, key: Any, schools: dict[str, str]) -> str:
     if group == "academic_year":
         return _year(key)
     if group == "country":
-        return str(get_locale().territories.get(key, key))  # type: ignore[union-attr]
+        return _country(key)
     return str(key)
 
 
 def _value(key: str, value: Any) -> Any:
+    """A number as the tables carry it: rates and hours keep their kind, so a spreadsheet gets numbers."""
     if value is None:
-        return "—"
-    return format_percent(value, "#,##0.0%") if key in RATES else value
+        return None
+    return exports.Percent(value) if key in RATES else value
 
 
-def _hours(value: float | None) -> str:
-    return format_decimal(value, "#,##0.0") if value is not None else "—"
+def _hours(value: float | None) -> exports.Hours | None:
+    return exports.Hours(value) if value is not None else None
 
 
 def _summary_table(summary: dict[str, Any], definitions: dict[str, Any]) -> Table:
@@ -118,8 +133,9 @@ def _group_table(group: str, filters: dict[str, str], schools: dict[str, str]) -
     """A table of approved mobilities, and its (label, row) pairs for the chart."""
     rows = [(_label(group, r["key"], schools), r) for r in _get("mobilities", group_by=group, **filters)["rows"]]
     return Table(group, str(GROUP_TITLES[group]),
-                 [str(GROUP_COLUMNS[group]), _("Approved"), _("Completed"), _("People")],
-                 [[label, r["approved"], r["completed"], r["people"]] for label, r in rows]), rows
+                 [str(GROUP_COLUMNS[group]), _("Approved"), _("Completed"), _("Going abroad"), _("Coming in")],
+                 [[label, r["approved"], r["completed"], r["people_outbound"], r["people_inbound"]]
+                  for label, r in rows]), rows
 
 
 def _reviews_table(filters: dict[str, str]) -> Table:
@@ -150,11 +166,14 @@ def _data(filters: dict[str, str]) -> dict[str, Any]:
             "schools": schools}
 
 
-def _scope_label(filters: dict[str, str], schools: dict[str, str]) -> str:
+def _scope_label(filters: dict[str, str], schools: dict[str, str], visible: list[str] | None) -> str:
+    """What the numbers cover, in words: the year, the school (a dean's own, named even when not chosen)."""
     parts = [_("Academic year %(year)s", year=_year(int(filters["academic_year"])))
              if filters.get("academic_year") else _("All academic years")]
     if filters.get("school"):
         parts.append(schools.get(filters["school"], filters["school"]))
+    elif visible is not None:
+        parts.append(_("only %(schools)s", schools=", ".join(schools.get(code, code) for code in visible)))
     if filters.get("kind"):
         parts.append(str(KINDS.get(filters["kind"], filters["kind"])))
     if filters.get("region"):
@@ -175,7 +194,7 @@ def dashboard() -> str:
     return render_template(
         "stats.html", filters=filters, summary=data["summary"], tables=data["tables"], charts=chart_svgs,
         definitions=data["definitions"], years=data["summary"]["academic_years"], schools=school_choices,
-        kinds=KINDS, regions=REGIONS, year_label=_year, scope=_scope_label(filters, data["schools"]),
+        kinds=KINDS, regions=REGIONS, year_label=_year, scope=_scope_label(filters, data["schools"], visible),
     )
 
 
@@ -204,12 +223,15 @@ def report() -> Response:
         return redirect(url_for("web_stats.report", **filters))  # type: ignore[return-value]
     data = _data(filters)
     definitions = [*data["definitions"]["indicators"], *data["definitions"]["tables"]]
+    scope = _scope_label(filters, data["schools"], data["summary"]["filters"]["schools"])
+    author = g.user.name or g.user.username
     pdf = exports.to_pdf(exports.Report(
-        title=_("International mobility statistics"),
-        subtitle=_("%(scope)s. As of %(day)s; made by %(user)s.", scope=_scope_label(filters, data["schools"]),
-                   day=data["summary"]["as_of"], user=g.user.username),
+        title=_("International mobility statistics"), author=author,
+        subtitle=_("%(scope)s. As of %(day)s; made by %(user)s.", scope=scope,
+                   day=format_date(date.fromisoformat(data["summary"]["as_of"]), "long"), user=author),
         tables=[data["tables"][t] for t in TABLES], notes_title=_("How each number is counted"),
         notes=[(services.translated(d["title"]), services.translated(d["definition"])) for d in definitions],
+        empty=_("Nothing to count yet."),
     ), chinese=str(get_locale()) == "zh")
     return _download(pdf, "application/pdf", _filename("mobility-statistics", filters["academic_year"]) + ".pdf",
                      inline=True)
@@ -220,8 +242,8 @@ def _filename(*parts: str) -> str:
     return "-".join(filter(None, (re.sub(r"[^A-Za-z0-9_-]", "", part) for part in parts)))
 
 
-def _download(body: bytes, mimetype: str, filename: str, inline: bool = False) -> Response:
-    response = Response(body, mimetype=mimetype)
+def _download(body: bytes, content_type: str, filename: str, inline: bool = False) -> Response:
+    response = Response(body, content_type=content_type)
     response.headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"

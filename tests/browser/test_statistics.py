@@ -50,7 +50,7 @@ def test_the_dashboard_in_the_browser(office: Gateway, open_page: Callable[..., 
         page.locator("a[data-export='region.csv']").click()
     rows = list(csv.reader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
     by_region = {row[0]: row[1:] for row in rows[1:]}
-    assert len(by_region) == 2 and by_region[europe] == ["1", "0", "1"]  # A in Europe, B in ASEAN
+    assert len(by_region) == 2 and by_region[europe] == ["1", "0", "1", "0"]  # A in Europe, B in ASEAN
 
     report = page.request.get(office.base_url + (page.locator("a[data-report]").get_attribute("href") or ""))
     assert report.ok and report.headers["content-type"] == "application/pdf"

@@ -10,11 +10,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import openpyxl
+import pypdf
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from gateway.web.charts import bar_chart
-from gateway.web.exports import Table, to_csv, to_xlsx
+from gateway.web.exports import Percent, Report, Table, to_csv, to_pdf, to_xlsx
 from services.applications import indicators
 from services.applications.facts import academic_year, duration_band, mobility_facts, term_period
 from services.applications.models import Base, MobilityFact, Partner, Program, ReviewStep
@@ -100,24 +101,26 @@ def test_completed_means_the_last_day_is_before_the_reporting_date() -> None:
         counts = session.execute(indicators.summary_query(date(2031, 3, 29), [])).one()._mapping
         assert (counts["completed"], counts["approved"], counts["rejected"]) == (1, 2, 1)
         rows = session.execute(indicators.table_query("region", date(2031, 3, 30), []))
-        assert indicators.table("region", rows) == [{"key": "europe", "approved": 2, "completed": 2, "people": 2}]
+        assert indicators.table("region", rows) == [{"key": "europe", "approved": 2, "completed": 2, "people": 2,
+                                                     "people_outbound": 2, "people_inbound": 0}]
 
 
 def test_tables_put_the_largest_first_and_the_group_without_a_key_last() -> None:
-    rows = [SimpleNamespace(key=k, approved=a, completed=0, people=a) for k, a in
-            (("École Polytechnique", 1), (None, 3), ("MIT", 1), ("NUS", 2))]
+    def row(key: object, approved: int) -> SimpleNamespace:
+        return SimpleNamespace(key=key, approved=approved, completed=0, people_outbound=approved, people_inbound=0)
+
+    rows = [row("École Polytechnique", 1), row(None, 3), row("MIT", 1), row("NUS", 2)]
     assert [g["key"] for g in indicators.table("partner", rows)] == [None, "NUS", "MIT", "École Polytechnique"]
-    assert [g["key"] for g in indicators.table("partner", [r for r in rows if r.approved < 3] +
-                                               [SimpleNamespace(key=None, approved=1, completed=0, people=1)])] == [
-        "NUS", "MIT", "École Polytechnique", None]
-    years = [SimpleNamespace(key=k, approved=1, completed=0, people=1) for k in (2031, None, 2029)]
+    tied = [r for r in rows if r.approved < 3] + [row(None, 1)]
+    assert [g["key"] for g in indicators.table("partner", tied)] == ["NUS", "MIT", "École Polytechnique", None]
+    years = [row(k, 1) for k in (2031, None, 2029)]
     assert [g["key"] for g in indicators.table("academic_year", years)] == [2029, 2031, None]
 
 
 def test_charts_escape_their_labels_and_scale_to_the_largest_bar() -> None:
     svg = str(bar_chart("By <school>", [("<script>alert(1)</script>", 4), ("B & C", 2)]))
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "B &amp; C" in svg
-    assert 'data-value="4"' in svg and 'width="360.0"' in svg and 'width="180.0"' in svg
+    assert 'data-value="4"' in svg and 'width="400.0"' in svg and 'width="200.0"' in svg
     assert "style=" not in svg  # the page's CSP allows no inline style
 
 
@@ -140,3 +143,15 @@ def test_exported_cells_are_text_that_never_runs_as_a_formula() -> None:
     cells = [row[0] for row in sheet.iter_rows(min_row=2)]
     assert [c.value for c in cells] == expected and {c.data_type for c in cells} == {"s"}
     assert [row[1].value for row in sheet.iter_rows(min_row=2)] == [1, 2, 3, 4, 5, 6]
+
+
+def test_the_pdf_prints_western_and_chinese_names_in_their_fonts() -> None:
+    table = Table("partner", "按合作院校", ["合作院校", "已批准"], [["Technische Universität Berlin", 1],
+                                                                   ["Łódź University of Technology", 2],
+                                                                   ["上海交通大学", Percent(0.5)], ["<b>x</b>", None]])
+    pdf = to_pdf(Report("国际交流统计报告", "2031–2032 学年", "ICD Officer", [table], "口径", [("甲", "乙")], "无"),
+                 chinese=True)
+    words = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    for shown in ("Technische Universität Berlin", "Lódz University", "上海交通大学", "50.0%", "<b>x</b>", "—",
+                  "2031–2032"):
+        assert shown in words, shown
