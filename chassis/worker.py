@@ -11,7 +11,7 @@ import structlog
 from sqlalchemy import Engine
 
 from chassis.settings import Settings
-from eventbus.consumer import Consumer, Handler
+from eventbus.consumer import Consumer, HandlerTable
 from eventbus.relay import Relay
 
 log = structlog.get_logger(__name__)
@@ -59,7 +59,7 @@ def bus_components(
     service: str,
     settings: Settings,
     engine: Engine,
-    handlers: dict[str, Handler],
+    handlers: HandlerTable,
     after_commit: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[Component]:
     """The outbox relay and (if the service handles any event) the consumer of `<service>.events`;

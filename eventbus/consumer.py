@@ -17,7 +17,7 @@ import threading
 import traceback
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,8 +32,28 @@ from sqlalchemy.orm import Session, sessionmaker
 from eventbus import catalog, envelope, inbox, metrics, topology
 from eventbus.broker import Publisher, body_bytes, connect
 
-Handler = Callable[[Session, CloudEvent], None]
+Handler = Callable[[Session, dict[str, Any], CloudEvent], None]
+"""What a service does with one event: `(session, data, event)`, inside the transaction that records the inbox
+row; `data` is the event's validated data, `event` the whole CloudEvent for its id, time and extensions."""
+HandlerTable = Mapping[str, Handler | Sequence[Handler]]
 log = structlog.get_logger(__name__)
+
+
+def combine(*tables: HandlerTable) -> dict[str, list[Handler]]:
+    """Handler tables merged per event type, in the order given: several readers of one event (the saga and the
+    statistics, say) share its one transaction and its one inbox row, so they apply all or none."""
+    combined: dict[str, list[Handler]] = {}
+    for table in tables:
+        for event_type, handlers in table.items():
+            combined.setdefault(event_type, []).extend([handlers] if callable(handlers) else handlers)
+    return combined
+
+
+def apply(table: HandlerTable, session: Session, event: CloudEvent) -> None:
+    """Every handler of the event's type, in the caller's transaction (the consumer's, or a test's)."""
+    data = event.get_data()
+    for handler in combine(table).get(event.get_type(), []):
+        handler(session, data, event)  # type: ignore[arg-type]  # the catalog's schemas are objects
 
 
 class Consumer:
@@ -43,7 +63,7 @@ class Consumer:
         service: str,
         engine: Engine,
         broker_url: str,
-        handlers: dict[str, Handler],
+        handlers: HandlerTable,
         retry_delay_ms: int = 5000,
         max_attempts: int = 5,
         prefetch_count: int = 20,
@@ -55,7 +75,7 @@ class Consumer:
         self.queues = topology.names(service)
         self.sessions = sessionmaker(bind=engine)
         self.broker_url = broker_url
-        self.handlers = handlers
+        self.handlers = combine(handlers)
         self.retry_delay_ms = retry_delay_ms
         self.max_attempts = max_attempts
         self.prefetch_count = prefetch_count
@@ -119,10 +139,11 @@ class Consumer:
         attempts = _attempts(message)
         try:
             event = envelope.from_json(body_bytes(message))
-            handler = self.handlers.get(event.get_type())
-            if handler is None:
+            handlers = self.handlers.get(event.get_type())
+            if not handlers:
                 raise catalog.SchemaError(f"{self.name} has no handler for {event.get_type()!r}")
-            catalog.validate(event.get_type(), event.get_data())
+            data = event.get_data()
+            catalog.validate(event.get_type(), data)
         except (envelope.EnvelopeError, catalog.SchemaError) as exc:
             log.error("consumer.poison", queue=self.name, error=str(exc))
             self._later.append((message, "park", str(exc), attempts))
@@ -138,7 +159,8 @@ class Consumer:
                     written = session.info  # what the handler noted for after the commit
                     applied = inbox.record(session, self.name, event)
                     if applied:
-                        handler(session, event)
+                        for handler in handlers:
+                            handler(session, data, event)  # type: ignore[arg-type]  # validated: an object
             except (OperationalError, DBAPIError) as exc:
                 if isinstance(exc, OperationalError) or exc.connection_invalidated:
                     # Not the message's fault: come back after the retry delay, attempt not counted

@@ -6,10 +6,10 @@ from sqlalchemy import Engine
 
 from chassis.settings import Settings
 from chassis.worker import Component, bus_components
-from eventbus.consumer import Handler
+from eventbus.consumer import HandlerTable
 
 
-def handlers(settings: Settings) -> dict[str, Handler]:
+def handlers(settings: Settings) -> HandlerTable:
     return {}  # the gateway consumes nothing (yet)
 
 

@@ -1,4 +1,4 @@
-"""What the applications service does when an event arrives: one function per event type.
+"""What the applications service does when an event arrives: one function per event type it reads.
 
 The saga's applications side: review news moves the status, once, and announces the outcome.
 Stale or repeated news (an older version, an application withdrawn since) changes nothing.
@@ -18,14 +18,7 @@ from services.applications.events import application_event
 from services.applications.models import Application, Program
 
 
-def _data(event: CloudEvent) -> dict[str, Any]:
-    data = event.get_data()
-    assert isinstance(data, dict)
-    return data
-
-
-def on_review_task_created(session: Session, event: CloudEvent) -> None:
-    data = _data(event)
+def on_review_task_created(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
     application = session.get(Application, data["application_id"], with_for_update=True)
     if application is not None:
         history = domain.start_review(application, data["application_version"], datetime.now(UTC))
@@ -33,8 +26,7 @@ def on_review_task_created(session: Session, event: CloudEvent) -> None:
             session.add(history)
 
 
-def on_review_completed(session: Session, event: CloudEvent) -> None:
-    data = _data(event)
+def on_review_completed(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
     application = session.get(Application, data["application_id"], with_for_update=True)
     if application is None:
         return

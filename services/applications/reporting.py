@@ -32,12 +32,6 @@ _FACTS = ("direction", "people", "partner_id", "partner_name", "country", "regio
 Row = TypeVar("Row", MobilityFact, ReviewStep)
 
 
-def _data(event: CloudEvent) -> dict[str, Any]:
-    data = event.get_data()
-    assert isinstance(data, dict)
-    return data
-
-
 def _instant(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -72,8 +66,8 @@ def apply_application(session: Session, data: dict[str, Any]) -> None:
     row.withdrawn_at = _instant(data.get("withdrawn_at")) if data["status"] == "withdrawn" else None
 
 
-def on_application_event(session: Session, event: CloudEvent) -> None:
-    apply_application(session, _data(event))
+def on_application_event(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+    apply_application(session, data)
 
 
 def _step(session: Session, data: dict[str, Any]) -> ReviewStep:
@@ -81,12 +75,11 @@ def _step(session: Session, data: dict[str, Any]) -> ReviewStep:
                    application_id=data["application_id"], level=data["level"])
 
 
-def on_review_task_created(session: Session, event: CloudEvent) -> None:
-    _step(session, _data(event)).created_at = event.get_time()
+def on_review_task_created(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+    _step(session, data).created_at = event.get_time()
 
 
-def on_review_decision_recorded(session: Session, event: CloudEvent) -> None:
-    data = _data(event)
+def on_review_decision_recorded(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
     step = _step(session, data)
     step.decided_at, step.outcome = _instant(data["decided_at"]), data["outcome"]
 

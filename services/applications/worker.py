@@ -3,30 +3,17 @@ readers: the saga (handlers.py, review news moves the status) and the statistics
 
 from __future__ import annotations
 
-from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from chassis.settings import Settings
 from chassis.worker import Component, bus_components
-from eventbus.consumer import Handler
+from eventbus.consumer import HandlerTable, combine
 from services.applications import handlers as saga
 from services.applications import reporting
 
 
-def _both(first: Handler, second: Handler) -> Handler:
-    def handle(session: Session, event: CloudEvent) -> None:  # one transaction, one inbox row: both or neither
-        first(session, event)
-        second(session, event)
-
-    return handle
-
-
-def handlers(settings: Settings) -> dict[str, Handler]:
-    combined: dict[str, Handler] = dict(saga.HANDLERS)
-    for event_type, handler in reporting.HANDLERS.items():
-        combined[event_type] = _both(combined[event_type], handler) if event_type in combined else handler
-    return combined
+def handlers(settings: Settings) -> HandlerTable:
+    return combine(saga.HANDLERS, reporting.HANDLERS)  # one event, one transaction: both readers or neither
 
 
 def components(settings: Settings, engine: Engine) -> list[Component]:

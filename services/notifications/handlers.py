@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from eventbus import catalog, envelope
+from eventbus.consumer import Handler, HandlerTable, combine
 from services.notifications import dispatcher, rules, templates
 from services.notifications.models import FeedEntry, Notification, Recipient
 
 MAIL_DUE = "notifications.mail_due"  # noted in session.info: this transaction wrote mail to send
 
 
-def on_user_registered(session: Session, event: CloudEvent) -> None:
-    data = event.get_data()
-    assert isinstance(data, dict)
+def on_user_registered(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
     changed_at = event.get_time() or datetime.now(UTC)
     recipient = session.get(Recipient, data["username"], with_for_update=True)
     if recipient is not None and recipient.updated_at >= changed_at:
@@ -34,12 +33,10 @@ def on_user_registered(session: Session, event: CloudEvent) -> None:
     session.add(recipient)
 
 
-def notify(public_base_url: str) -> Callable[[Session, CloudEvent], None]:
+def notify(public_base_url: str) -> Handler:
     """One row per (event, recipient, channel); the sender delivers the email rows."""
 
-    def handle(session: Session, event: CloudEvent) -> None:
-        data = event.get_data()
-        assert isinstance(data, dict)
+    def handle(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
         now = datetime.now(UTC)
         rows = []
         for person in rules.recipients(session, event.get_type(), data):
@@ -62,7 +59,7 @@ def notify(public_base_url: str) -> Callable[[Session, CloudEvent], None]:
     return handle
 
 
-def record(session: Session, event: CloudEvent) -> None:
+def record(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
     """Into the event feed, and a webhook delivery per matching subscription (the inbox makes both once)."""
     body = envelope.to_json(event).decode()
     if session.get_bind().dialect.name == "postgresql":
@@ -75,18 +72,12 @@ def record(session: Session, event: CloudEvent) -> None:
     dispatcher.enqueue(session, event.get_id(), event.get_type(), body)
 
 
-def _both(*steps: Callable[[Session, CloudEvent], None]) -> Callable[[Session, CloudEvent], None]:
-    def handle(session: Session, event: CloudEvent) -> None:
-        for step in steps:
-            step(session, event)
-
-    return handle
-
-
-def handlers_for(public_base_url: str) -> dict[str, Callable[[Session, CloudEvent], None]]:
-    """Every public event goes to the feed; those the rules name are also notified; user.registered
-    (personal data) only updates our copy of the directory."""
+def handlers_for(public_base_url: str) -> HandlerTable:
+    """Every public event (the catalog says which) goes to the feed; those the rules name are also notified;
+    a private one (user.registered: personal data) only updates our copy of the directory."""
     handle = notify(public_base_url)
-    public = [t for t in catalog.event_types() if t not in rules.PRIVATE]
-    return {"user.registered": on_user_registered,
-            **{t: _both(record, handle) if t in rules.RULES else record for t in public}}
+    return combine(
+        {"user.registered": on_user_registered},
+        {t: record for t in catalog.public_types()},
+        {t: handle for t in rules.RULES},
+    )

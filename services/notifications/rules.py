@@ -74,8 +74,6 @@ RULES = {
     "review.task_overdue": _claimer_or_reviewers,
     "review.task_escalated": _supervisors_and_claimer,
 }
-# Not in the public event feed: personal data about accounts.
-PRIVATE = ("user.registered",)
 
 
 def recipients(session: Session, event_type: str, data: dict[str, Any]) -> list[Recipient]:

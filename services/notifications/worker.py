@@ -9,13 +9,13 @@ from sqlalchemy import Engine
 
 from chassis.settings import Settings
 from chassis.worker import Component, bus_components
-from eventbus.consumer import Handler
+from eventbus.consumer import HandlerTable
 from services.notifications.dispatcher import HOOKS_DUE, Dispatcher
 from services.notifications.handlers import MAIL_DUE, handlers_for
 from services.notifications.sender import Sender
 
 
-def handlers(settings: Settings) -> dict[str, Handler]:
+def handlers(settings: Settings) -> HandlerTable:
     return handlers_for(settings.public_base_url)
 
 

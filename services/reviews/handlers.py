@@ -18,24 +18,18 @@ from services.reviews.events import task_event
 from services.reviews.models import ReviewCase, ReviewTask
 
 
-def _data(event: CloudEvent) -> dict[str, Any]:
-    data = event.get_data()
-    assert isinstance(data, dict)
-    return data
-
-
 def _open(session: Session, case: ReviewCase, level: int, event: CloudEvent, now: datetime) -> None:
     task = domain.open_task(case, level, now)
     session.add(task)
     task_event(session, "review.task_created", task, event.get_extension("correlationid"))
 
 
-def on_application_submitted(session: Session, event: CloudEvent) -> None:
-    data, now = _data(event), datetime.now(UTC)
+def on_application_submitted(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+    now = datetime.now(UTC)
     case = session.get(ReviewCase, data["application_id"], with_for_update=True)
     if case is not None:
         if data["version"] > case.application_version and case.status == "changes_requested":
-            on_application_resubmitted(session, event)
+            on_application_resubmitted(session, data, event)
         return  # the same submission again: its case and first task exist
     chain = active_chain(session, data["kind"])
     case = ReviewCase(
@@ -49,11 +43,11 @@ def on_application_submitted(session: Session, event: CloudEvent) -> None:
     _open(session, case, 1, event, now)
 
 
-def on_application_resubmitted(session: Session, event: CloudEvent) -> None:
-    data, now = _data(event), datetime.now(UTC)
+def on_application_resubmitted(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+    now = datetime.now(UTC)
     case = session.get(ReviewCase, data["application_id"], with_for_update=True)
     if case is None:
-        on_application_submitted(session, event)
+        on_application_submitted(session, data, event)
         return
     if case.status != "changes_requested" or data["version"] <= case.application_version:
         return  # stale or repeated news
@@ -65,8 +59,8 @@ def on_application_resubmitted(session: Session, event: CloudEvent) -> None:
     _open(session, case, level, event, now)
 
 
-def on_application_withdrawn(session: Session, event: CloudEvent) -> None:
-    data, now = _data(event), datetime.now(UTC)
+def on_application_withdrawn(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+    now = datetime.now(UTC)
     case = session.get(ReviewCase, data["application_id"], with_for_update=True)
     if case is None:
         # The withdrawal overtook its submission (that one is being retried): leave a tombstone, so the

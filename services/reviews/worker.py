@@ -6,12 +6,12 @@ from sqlalchemy import Engine
 
 from chassis.settings import Settings
 from chassis.worker import Component, bus_components
-from eventbus.consumer import Handler
+from eventbus.consumer import HandlerTable
 from services.reviews.deadlines import Deadlines
 from services.reviews.handlers import HANDLERS
 
 
-def handlers(settings: Settings) -> dict[str, Handler]:
+def handlers(settings: Settings) -> HandlerTable:
     return HANDLERS
 
 

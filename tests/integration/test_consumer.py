@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy.orm import Session
@@ -28,7 +29,7 @@ def _event() -> CloudEvent:
     )
 
 
-def _effect(session: Session, event: CloudEvent) -> None:
+def _effect(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
     session.execute(effects.insert().values(event_id=event.get_id()))
 
 
@@ -74,11 +75,11 @@ def test_a_duplicate_delivery_has_no_second_effect(bus: Bus, running) -> None:  
 def test_a_handler_that_fails_once_succeeds_on_retry(bus: Bus, running) -> None:  # type: ignore[no-untyped-def]
     calls: list[str] = []
 
-    def flaky(session: Session, event: CloudEvent) -> None:
+    def flaky(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
         calls.append(event.get_id())
         if len(calls) == 1:
             raise RuntimeError("database said no, once")
-        _effect(session, event)
+        _effect(session, data, event)
 
     _started(bus, running, handler=flaky)
     event = _event()
@@ -88,17 +89,35 @@ def test_a_handler_that_fails_once_succeeds_on_retry(bus: Bus, running) -> None:
     assert _parked(bus) == []
 
 
+def test_the_handlers_of_one_type_apply_all_or_none(bus: Bus, running) -> None:  # type: ignore[no-untyped-def]
+    """Two readers of one event share its transaction: the second failing once undoes the first's effect, so
+    the retry applies both exactly once."""
+    calls: list[str] = []
+
+    def second(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+        calls.append(data["username"])
+        if len(calls) == 1:
+            raise RuntimeError("the second reader fails once")
+
+    _started(bus, running, handler=[_effect, second])
+    event = _event()
+    _publish(bus, envelope.to_json(event), event.get_id())
+    wait.until(lambda: len(calls) == 2 and bus.count_inbox() == 1, what="the retried event applied")
+    assert bus.count_effects() == 1  # the first attempt's effect was rolled back with the failure
+    assert calls == ["alice", "alice"]
+
+
 def test_a_handler_that_always_raises_is_parked_after_n_attempts_and_can_be_replayed(
     bus: Bus, running, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
     calls: list[str] = []
     healthy = {"now": False}
 
-    def failing(session: Session, event: CloudEvent) -> None:
+    def failing(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
         calls.append(event.get_id())
         if not healthy["now"]:
             raise ValueError("partner institution 'x' does not exist")
-        _effect(session, event)
+        _effect(session, data, event)
 
     _started(bus, running, handler=failing, max_attempts=3)
     event = _event()
@@ -173,10 +192,10 @@ def test_every_ack_is_an_effect_a_duplicate_or_a_parked_message(bus: Bus, runnin
 
     before = (counted("applied"), counted("duplicate"), parked_count())
 
-    def effect_unless_failing(session: Session, event: CloudEvent) -> None:
+    def effect_unless_failing(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
         if event.get_subject() == "fails":
             raise RuntimeError("this handler always fails for this one")
-        _effect(session, event)
+        _effect(session, data, event)
 
     _started(bus, running, handler=effect_unless_failing, max_attempts=2)
     good = [_event() for _ in range(5)]

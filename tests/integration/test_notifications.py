@@ -18,6 +18,7 @@ from chassis.db import make_sessionmaker
 from chassis.settings import Settings
 from chassis.tokens import Identity, Signer
 from eventbus import envelope
+from eventbus.consumer import apply
 from mobility import registry
 from services.notifications import dispatcher
 from services.notifications.handlers import handlers_for
@@ -48,7 +49,7 @@ class Notifications:
 
     def deliver(self, event: Any) -> None:
         with self.sessions() as session, session.begin():
-            self.handlers[event.get_type()](session, event)
+            apply(self.handlers, session, event)
 
     def count(self, sql: str, **params: Any) -> int:
         with self.engine.connect() as c:
@@ -335,7 +336,7 @@ def test_a_commit_wakes_the_sender_or_the_dispatcher_only_when_it_gave_them_work
 
     def written(event: Any) -> dict[str, Any]:
         with nt.sessions() as session, session.begin():
-            nt.handlers[event.get_type()](session, event)
+            apply(nt.handlers, session, event)
             return dict(session.info)
 
     quiet = envelope.new_event("user.registered", "/services/gateway", "zed", {

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from chassis.db import make_sessionmaker
 from chassis.tokens import Identity, Signer
 from eventbus import envelope
+from eventbus.consumer import apply
 from gateway.demo import ACCOUNTS
 from services.reviews import deadlines, handlers
 from tests.support.service import start_service
@@ -36,7 +37,7 @@ class Reviews:
     def deliver(self, event_type: str, data: dict[str, Any]) -> None:
         event = envelope.new_event(event_type, "/services/applications", data["application_id"], data)
         with self.sessions() as session, session.begin():
-            handlers.HANDLERS[event_type](session, event)
+            apply(handlers.HANDLERS, session, event)
 
     def submit(self, kind: str = "faculty_exchange", applicant: str = "prof.li", school: str = "cs",
                version: int = 2, **facts: Any) -> str:

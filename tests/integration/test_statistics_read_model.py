@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from chassis import migrate
 from chassis.db import make_engine
 from eventbus import envelope
+from eventbus.consumer import apply
 from services.applications import domain, reporting
 from services.applications.models import MobilityFact, ReviewStep
 
@@ -40,7 +41,7 @@ def _news(event_type: str, application_id: str, version: int, status: str, **ext
 def _deliver(engine: Engine, *events: Any) -> None:
     for event in events:
         with Session(engine) as session, session.begin():
-            reporting.HANDLERS[event.get_type()](session, event)
+            apply(reporting.HANDLERS, session, event)
 
 
 def _row(engine: Engine, application_id: str) -> MobilityFact:

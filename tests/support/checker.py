@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from chassis.settings import DATABASE_OWNERS
-from services.notifications.rules import PRIVATE
+from eventbus import catalog
 
 APPLICATION_EVENTS = {"application.submitted": 1, "application.approved": 1}
 REVIEW_EVENTS = {"review.task_created": 3, "review.decision_recorded": 3, "review.completed": 1}
@@ -112,7 +112,7 @@ def check(pg_urls: dict[str, str], applications: dict[str, dict[str, str]], park
     # Private types (user.registered) are not in the feed; notifications' inbox shows they arrived.
     received = {event_id for (event_id,) in _rows(notes, "SELECT event_id FROM inbox")}
     for event_id in outbox_events.keys() - feed.keys():
-        if outbox_events[event_id][0] in PRIVATE and event_id in received:
+        if not catalog.is_public(outbox_events[event_id][0]) and event_id in received:
             continue
         report.add("feed", "lost", f"{outbox_events[event_id]} {event_id}")
     for event_id in feed.keys() - outbox_events.keys():
