@@ -1,38 +1,93 @@
-"""The catalog: one JSON Schema per event type (eventbus/schemas/<type>.json); data validated both ways."""
+"""The catalog: one JSON Schema per event type (eventbus/schemas/<type>.json); data validated both ways.
+
+Fields that several types share live once under eventbus/schemas/_defs/ and are referenced with `$ref`
+(resolved offline, from these files only: every file's `$id` is BASE_URI + its path under schemas/).
+A schema declares what travels beyond the bus: `"x-public": true` puts the type in the HTTP event feed and
+webhooks; a type that does not say so is private.
+"""
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 SCHEMA_DIR = Path(__file__).with_name("schemas")
+DEFS_DIR = SCHEMA_DIR / "_defs"
+BASE_URI = "https://mobility.example/events/"
 
 
 class SchemaError(ValueError):
     """Event data does not match its type's schema, or the type is unknown."""
 
 
+def _load(path: Path) -> dict[str, Any]:
+    contents: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    expected = BASE_URI + path.relative_to(SCHEMA_DIR).as_posix()
+    # A relative $ref ("_defs/application.json") resolves against $id, so $id must say where the file is.
+    if contents.get("$id") != expected:
+        raise SchemaError(f"{path}: $id must be {expected!r}")
+    return contents
+
+
+@cache
+def _registry() -> Registry:
+    # No `retrieve`: a $ref to anything outside eventbus/schemas fails instead of going to the network.
+    resources = [
+        (BASE_URI + path.relative_to(SCHEMA_DIR).as_posix(),
+         Resource.from_contents(_load(path), default_specification=DRAFT202012))
+        for path in sorted(SCHEMA_DIR.rglob("*.json"))
+    ]
+    return Registry().with_resources(resources).crawl()
+
+
 @cache
 def _validator(event_type: str) -> Draft202012Validator:
     path = SCHEMA_DIR / f"{event_type}.json"
-    if not path.is_file():
+    if event_type.startswith("_") or not path.is_file():
         raise SchemaError(f"unknown event type {event_type!r}: no schema in the catalog")
-    schema = json.loads(path.read_text(encoding="utf-8"))
+    schema = _load(path)
     Draft202012Validator.check_schema(schema)
     # Formats (uuid, date-time) are assertions here, not annotations: rfc3339-validator backs date-time.
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(
+        schema, registry=_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def event_types() -> list[str]:
-    return sorted(p.name.removesuffix(".json") for p in SCHEMA_DIR.glob("*.json"))
+    """Every event type, from the file names; the shared definitions under _defs/ are not types."""
+    return sorted(p.stem for p in SCHEMA_DIR.glob("*.json") if not p.name.startswith("_"))
 
 
 def schema(event_type: str) -> dict[str, Any]:
-    return dict(_validator(event_type).schema)
+    """The type's schema as written (its `$ref`s to _defs/ unresolved)."""
+    return copy.deepcopy(dict(_validator(event_type).schema))
+
+
+def definitions() -> dict[str, dict[str, Any]]:
+    """The shared definitions, by path under schemas/ (e.g. `_defs/application.json`)."""
+    return {
+        path.relative_to(SCHEMA_DIR).as_posix(): _load(path)
+        for path in sorted(DEFS_DIR.glob("*.json"))
+    }
+
+
+def is_public(event_type: str) -> bool:
+    """Whether the type may leave the bus (HTTP event feed, webhooks). Private unless its schema says
+    `"x-public": true`; a type the catalog does not know is private too."""
+    if event_type not in event_types():
+        return False
+    return _validator(event_type).schema.get("x-public") is True
+
+
+def public_types() -> list[str]:
+    return [t for t in event_types() if is_public(t)]
 
 
 def validate(event_type: str, data: Any) -> None:

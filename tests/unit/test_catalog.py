@@ -1,0 +1,128 @@
+"""The catalog's conventions: shared definitions under _defs/, an open `kind`, privacy declared per type."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from eventbus import catalog
+
+APPLICATION_TYPES = [t for t in catalog.event_types() if t.startswith("application.")]
+COMMON = catalog.definitions()["_defs/application.json"]["required"]
+
+
+def _example(event_type: str) -> dict[str, Any]:
+    data: dict[str, Any] = copy.deepcopy(catalog.schema(event_type)["x-asyncapi"]["examples"][0]["data"])
+    return data
+
+
+def test_the_shared_definitions_are_not_event_types() -> None:
+    assert catalog.definitions()
+    assert not [t for t in catalog.event_types() if t.startswith("_") or "/" in t]
+    with pytest.raises(catalog.SchemaError, match="unknown event type"):
+        catalog.validate("_defs/application", {})
+
+
+def test_every_application_type_takes_its_common_fields_from_the_one_definition() -> None:
+    assert len(APPLICATION_TYPES) == 6
+    for event_type in APPLICATION_TYPES:
+        written = {k: v for k, v in catalog.schema(event_type).items() if k != "x-asyncapi"}
+        assert {"$ref": "_defs/application.json"} in written["allOf"], event_type
+        assert not set(written.get("properties", {})) & {"kind", "mobility", "application_id"}, event_type
+        assert '"enum"' not in json.dumps(written), event_type
+
+
+@pytest.mark.parametrize("event_type", catalog.event_types())
+def test_every_documented_example_is_valid(event_type: str) -> None:
+    examples = catalog.schema(event_type)["x-asyncapi"]["examples"]
+    assert examples
+    for example in examples:
+        catalog.validate(event_type, example["data"])
+
+
+@pytest.mark.parametrize("event_type", APPLICATION_TYPES)
+def test_a_kind_the_catalog_has_never_heard_of_is_valid(event_type: str) -> None:
+    data = _example(event_type)
+    data["kind"] = "summer_school"
+    catalog.validate(event_type, data)
+
+
+@pytest.mark.parametrize("kind", ["", "Holiday", "summer school", "x", 7, None])
+def test_a_kind_must_still_look_like_a_kind(kind: object) -> None:
+    data = _example("application.submitted")
+    data["kind"] = kind
+    with pytest.raises(catalog.SchemaError, match="kind"):
+        catalog.validate("application.submitted", data)
+
+
+@pytest.mark.parametrize("event_type", APPLICATION_TYPES)
+@pytest.mark.parametrize("field", COMMON)
+def test_a_missing_common_field_is_refused_for_every_application_type(event_type: str, field: str) -> None:
+    data = _example(event_type)
+    del data[field]
+    with pytest.raises(catalog.SchemaError, match=f"'{field}' is a required property"):
+        catalog.validate(event_type, data)
+
+
+@pytest.mark.parametrize(("event_type", "field"), [
+    ("application.submitted", "submitted_at"),
+    ("application.resubmitted", "submitted_at"),
+    ("application.withdrawn", "withdrawn_at"),
+    ("application.approved", "decided_at"),
+    ("application.rejected", "decided_at"),
+    ("application.changes_requested", "decided_at"),
+])
+def test_a_missing_own_field_is_refused(event_type: str, field: str) -> None:
+    data = _example(event_type)
+    del data[field]
+    with pytest.raises(catalog.SchemaError, match=f"'{field}' is a required property"):
+        catalog.validate(event_type, data)
+
+
+def test_submitted_at_may_be_null_only_where_it_was_before() -> None:
+    submitted = _example("application.submitted") | {"submitted_at": None}
+    with pytest.raises(catalog.SchemaError, match="submitted_at"):
+        catalog.validate("application.submitted", submitted)
+    catalog.validate("application.approved", _example("application.approved") | {"submitted_at": None})
+
+
+def test_the_mobility_facts_are_checked_through_the_reference() -> None:
+    data = _example("application.approved")
+    data["mobility"] = {"direction": "sideways"}
+    with pytest.raises(catalog.SchemaError) as err:
+        catalog.validate("application.approved", data)
+    assert "mobility/direction" in str(err.value)
+    assert "'people' is a required property" in str(err.value)
+
+
+def test_unknown_fields_are_refused_where_they_were_and_only_there() -> None:
+    user = _example("user.registered")
+    user["roles"][0]["extra"] = 1
+    with pytest.raises(catalog.SchemaError, match="roles/0"):
+        catalog.validate("user.registered", user)
+    for event_type in catalog.event_types():
+        catalog.validate(event_type, _example(event_type) | {"added_later": 1})
+    approved = _example("application.approved")
+    approved["mobility"] = {
+        "direction": "outbound", "people": 1, "partner_id": None, "partner_name": None, "country": None,
+        "region": None, "start_date": None, "end_date": None, "duration_days": None, "duration_band": None,
+        "academic_year": None, "added_later": 1,
+    }
+    catalog.validate("application.approved", approved)
+
+
+def test_a_type_is_private_unless_its_schema_says_public() -> None:
+    assert not catalog.is_public("user.registered")
+    assert catalog.is_public("application.submitted")
+    assert not catalog.is_public("application.teleported")
+    assert catalog.public_types() == [t for t in catalog.event_types() if t != "user.registered"]
+    for event_type in catalog.event_types():
+        assert catalog.is_public(event_type) is (catalog.schema(event_type).get("x-public") is True)
+
+
+def test_every_schema_names_its_producer() -> None:
+    for event_type in catalog.event_types():
+        assert catalog.schema(event_type)["x-producer"] in {"gateway", "applications", "reviews"}, event_type
