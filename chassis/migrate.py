@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import MetaData
 
 from chassis.db import make_engine
-
-ROOT = Path(__file__).resolve().parent.parent
-LOCATIONS = {
-    "gateway": ROOT / "gateway" / "migrations",
-    "applications": ROOT / "services" / "applications" / "migrations",
-    "reviews": ROOT / "services" / "reviews" / "migrations",
-    "notifications": ROOT / "services" / "notifications" / "migrations",
-}
+from chassis.owners import OWNERS
 
 
 def config(owner: str, url: str) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(LOCATIONS[owner]))
+    cfg.set_main_option("script_location", str(OWNERS[owner].migrations))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 

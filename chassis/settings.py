@@ -10,9 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SERVICES = ("applications", "reviews", "notifications")
-DATABASE_OWNERS = ("gateway", *SERVICES)
-DEFAULT_PORTS = {"gateway": 8000, "applications": 8001, "reviews": 8002, "notifications": 8003}
+from chassis.owners import DATABASE_OWNERS, DEFAULT_PORTS, SERVICES  # noqa: F401  (re-exported: the one list)
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:

@@ -9,23 +9,18 @@ from flask import Flask
 from kombu import Connection
 from sqlalchemy import Engine
 
-from chassis.settings import DATABASE_OWNERS, Settings
+from chassis.owners import OWNERS as _OWNERS
+from chassis.settings import Settings
 from chassis.worker import Component
 from eventbus import topology
 
-OWNERS = DATABASE_OWNERS
-_PACKAGES = {
-    "gateway": "gateway",
-    "applications": "services.applications",
-    "reviews": "services.reviews",
-    "notifications": "services.notifications",
-}
+OWNERS = tuple(_OWNERS)
 
 
 def _module(owner: str, name: str) -> Any:
-    if owner not in _PACKAGES:
+    if owner not in _OWNERS:
         raise KeyError(f"unknown service {owner!r}; choose one of {', '.join(OWNERS)}")
-    return importlib.import_module(f"{_PACKAGES[owner]}.{name}")
+    return importlib.import_module(f"{_OWNERS[owner].package}.{name}")
 
 
 def create_app(owner: str, settings: Settings, **kwargs: Any) -> Flask:

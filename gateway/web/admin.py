@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
+from chassis.owners import consuming_queues
 from gateway import identity
 from gateway.models import Client, School, User
 from gateway.web import services
@@ -168,13 +169,6 @@ def subscriptions() -> Any:
     return render_template("admin/subscriptions.html", subscriptions=services.get("subscriptions").data or [])
 
 
-def _queues() -> list[str]:
-    from mobility import registry
-
-    settings = current_app.extensions["gateway"].settings
-    return [f"{owner}.events" for owner in registry.OWNERS if registry.handled_types(owner, settings)]
-
-
 @bp.route("/dlq", methods=["GET", "POST"])
 @roles_required("admin")
 def dlq() -> Any:
@@ -182,7 +176,7 @@ def dlq() -> Any:
     from eventbus.broker import connect
 
     settings = current_app.extensions["gateway"].settings
-    queues = _queues()
+    queues = consuming_queues()
     if request.method == "POST":
         queue = request.form.get("queue", "")
         if queue not in queues:

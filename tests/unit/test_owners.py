@@ -1,0 +1,26 @@
+"""The one list of owners (chassis/owners.py) agrees with what each owner's code does."""
+
+from __future__ import annotations
+
+import pytest
+
+from chassis.owners import OWNERS, consuming_queues
+from chassis.settings import Settings
+from mobility import registry
+
+
+@pytest.mark.parametrize("name", sorted(OWNERS))
+def test_an_owner_consumes_exactly_when_its_worker_has_handlers(name: str) -> None:
+    assert OWNERS[name].consumes == bool(registry.handled_types(name, Settings()))
+
+
+@pytest.mark.parametrize("name", sorted(OWNERS))
+def test_every_owner_has_its_package_and_migrations(name: str) -> None:
+    owner = OWNERS[name]
+    assert (owner.migrations / "env.py").is_file()
+    assert registry.create_app  # the package imports by its registered name
+    __import__(f"{owner.package}.app")
+
+
+def test_parked_queues_are_those_of_the_consuming_owners() -> None:
+    assert consuming_queues() == ["applications.events", "reviews.events", "notifications.events"]
