@@ -64,6 +64,10 @@ class Settings:
     smtp_tls: str = "none"  # none | starttls | ssl
     smtp_user: str = ""
     smtp_password: str = ""
+    wecom_corp_id: str = ""  # empty: no WeCom (企业微信) channel
+    wecom_secret: str = ""
+    wecom_agent_id: int = 0
+    wecom_api_url: str = "https://qyapi.weixin.qq.com"
     webhooks_allow_private: bool = False
     webhook_disable_after: int = 20
     jwt_private_key_file: Path | None = None
@@ -129,6 +133,10 @@ class Settings:
             smtp_tls=_choice(env, "MOBILITY_SMTP_TLS", ("none", "starttls", "ssl"), "none"),
             smtp_user=env.get("MOBILITY_SMTP_USER", ""),
             smtp_password=env.get("MOBILITY_SMTP_PASSWORD", ""),
+            wecom_corp_id=env.get("MOBILITY_WECOM_CORP_ID", ""),
+            wecom_secret=env.get("MOBILITY_WECOM_SECRET", ""),
+            wecom_agent_id=_int(env, "MOBILITY_WECOM_AGENT_ID", 0),
+            wecom_api_url=(env.get("MOBILITY_WECOM_API_URL") or "https://qyapi.weixin.qq.com").rstrip("/"),
             webhooks_allow_private=_choice(env, "MOBILITY_WEBHOOKS_ALLOW_PRIVATE", ("false", "true"), "false")
             == "true",
             webhook_disable_after=_int(env, "MOBILITY_WEBHOOK_DISABLE_AFTER", 20),
