@@ -26,6 +26,18 @@ from services.applications.schemas import DocumentOut, DocumentUpload
 log = structlog.get_logger(__name__)
 blp = Blueprint("documents", __name__, url_prefix="/api/v1/applications", description="Application documents")
 
+# The upload as the server reads it: a multipart body with both parts required. DocumentUpload parses the
+# form part; the file part is read from request.files, so the document states it here.
+UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file", "doc_type"], "additionalProperties": False,
+    "properties": {
+        "file": {"type": "string", "format": "binary",
+                 "description": "PDF, PNG or JPEG, recognised by its content; size-capped"},
+        "doc_type": {"type": "string", "minLength": 1,
+                     "description": "one of the application's kind's document types (GET /api/v1/kinds)"},
+    },
+}}}}
+
 
 @blp.route("/<uuid:application_id>/documents")
 class Documents(MethodView):
@@ -36,7 +48,8 @@ class Documents(MethodView):
             query = select(Document).where(Document.application_id == str(application_id))
             return list(session.scalars(query.order_by(Document.created_at)))
 
-    @blp.arguments(DocumentUpload, location="form")
+    @blp.arguments(DocumentUpload, location="form", content_type="multipart/form-data")
+    @blp.doc(requestBody=UPLOAD_BODY)
     @blp.response(201, DocumentOut)
     def post(self, form: dict[str, Any], application_id: str) -> Document:
         """Upload one file (PDF, PNG or JPEG by content; size-capped) as multipart field `file`."""
