@@ -4,29 +4,12 @@ from __future__ import annotations
 
 import select
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, Engine, create_engine, event, exc
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import sessionmaker
-from sqlalchemy.types import TypeDecorator
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC in and out, also on SQLite (which stores no offset)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect):  # type: ignore[no-untyped-def]
-        if value is not None and value.tzinfo is None:
-            raise ValueError("naive datetime: use UTC-aware datetimes")
-        return value.astimezone(UTC) if value is not None else None
-
-    def process_result_value(self, value: datetime | None, dialect):  # type: ignore[no-untyped-def]
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
+from eventbus.columns import UTCDateTime  # noqa: F401  (re-exported: every service's models use it)
 
 
 def make_engine(url: str) -> Engine:

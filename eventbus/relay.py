@@ -19,7 +19,7 @@ import structlog
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from eventbus import metrics
+from eventbus import metrics, wakeup
 from eventbus.broker import Outcome, Outgoing, Publisher, PublishInterrupted, connect
 from eventbus.tables import outbox
 from eventbus.topology import declare_exchange
@@ -47,6 +47,7 @@ class Relay:
         self.sweep_seconds = sweep_seconds
         self.heartbeat = heartbeat
         self._next_sweep = 0.0
+        wakeup.install()  # commits in this process that write to the outbox wake this relay
 
     def run(self, stop: threading.Event) -> None:
         waiter = Waiter(self.engine)

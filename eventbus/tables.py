@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text
 
-from chassis.db import UTCDateTime
+from eventbus.columns import UTCDateTime
 
 metadata = MetaData()
 

@@ -40,7 +40,6 @@ def mark_written(session: Session) -> None:
         session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
 
 
-@event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     if session.info.pop(_DIRTY, False):
         bind = session.get_bind()
@@ -48,9 +47,18 @@ def _after_commit(session: Session) -> None:
             _local(bind).set()  # type: ignore[arg-type]
 
 
-@event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_DIRTY, None)
+
+
+def install() -> None:
+    """Listen for commits that wrote to the outbox; called where the bus components are built (the relay), so
+    importing eventbus changes nothing. Idempotent. Only SQLite needs it: PostgreSQL's NOTIFY crosses
+    processes by itself, and an embedded process builds its relays before it serves."""
+    with _lock:
+        if not event.contains(Session, "after_commit", _after_commit):
+            event.listen(Session, "after_commit", _after_commit)
+            event.listen(Session, "after_rollback", _after_rollback)
 
 
 class Waiter:
