@@ -110,8 +110,17 @@ def test_the_window_is_open_between_its_instants() -> None:
         applications.check_window(program, NOW + timedelta(days=30))
 
 
+FACULTY_CHAIN = [  # the faculty exchange's default chain (the kind's, seeded into the reviews service)
+    {"role": "school_coordinator", "scope": "school", "days": 5},
+    {"role": "school_dean", "scope": "school", "days": 5},
+    {"role": "icd_officer", "scope": "university", "days": 7},
+    {"role": "vice_president", "scope": "university", "days": 7,
+     "condition": {"any": [{"duration_days_over": 30}, {"budget_over": "50000.00"}]}},
+]
+
+
 def _case(kind: str = "faculty_exchange", facts: dict | None = None) -> reviews.ReviewCase:
-    levels = reviews.applicable_levels(reviews.DEFAULT_CHAINS[kind], facts or {"duration_days": 10, "budget": "100"})
+    levels = reviews.applicable_levels(FACULTY_CHAIN, facts or {"duration_days": 10, "budget": "100"})
     return reviews.ReviewCase(application_id="a1", kind=kind, program_id=None, school="cs", applicant="prof.li",
                               title="Trip", chain_kind=kind, chain_version=1, levels=levels, application_version=2,
                               round=1, status="open", updated_at=NOW)
