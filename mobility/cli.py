@@ -17,6 +17,7 @@ from mobility import registry
 
 OWNER = click.Choice(list(registry.OWNERS))
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
+ASYNCAPI_FILE = Path(__file__).resolve().parent.parent / "docs" / "asyncapi.yaml"
 
 
 class _Commands(click.Group):
@@ -181,6 +182,24 @@ def declare(settings: Settings) -> None:
         registry.declare_topology(connection, settings)
     click.echo("declared mobility.events and " + ", ".join(
         f"{o}.events" for o in registry.OWNERS if registry.handled_types(o, settings)))
+
+
+@main.command("asyncapi")
+@click.option("--check", is_flag=True, help="write nothing; fail when the file is not what the catalog makes")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=ASYNCAPI_FILE,
+              show_default=True)
+def asyncapi_cmd(check: bool, output: Path) -> None:
+    """Write the AsyncAPI document (docs/asyncapi.yaml) from the event catalog, eventbus/schemas."""
+    from eventbus import asyncapi
+
+    text = asyncapi.render()
+    if check:
+        if not output.is_file() or output.read_text(encoding="utf-8") != text:
+            raise click.ClickException(f"{output} is not what the event catalog makes: run `mobility asyncapi`")
+        click.echo(f"{output} is current")
+        return
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {output}")
 
 
 @main.command()
