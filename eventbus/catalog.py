@@ -60,9 +60,14 @@ def _validator(event_type: str) -> Draft202012Validator:
     )
 
 
+@cache
+def _types() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in SCHEMA_DIR.glob("*.json") if not p.name.startswith("_")))
+
+
 def event_types() -> list[str]:
     """Every event type, from the file names; the shared definitions under _defs/ are not types."""
-    return sorted(p.stem for p in SCHEMA_DIR.glob("*.json") if not p.name.startswith("_"))
+    return list(_types())
 
 
 def schema(event_type: str) -> dict[str, Any]:
@@ -81,7 +86,7 @@ def definitions() -> dict[str, dict[str, Any]]:
 def is_public(event_type: str) -> bool:
     """Whether the type may leave the bus (HTTP event feed, webhooks). Private unless its schema says
     `"x-public": true`; a type the catalog does not know is private too."""
-    if event_type not in event_types():
+    if event_type not in _types():
         return False
     return _validator(event_type).schema.get("x-public") is True
 

@@ -114,6 +114,24 @@ def test_unknown_fields_are_refused_where_they_were_and_only_there() -> None:
     catalog.validate("application.approved", approved)
 
 
+def _subschemas(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, list):
+        return [s for item in node for s in _subschemas(item)]
+    if not isinstance(node, dict):
+        return []
+    return [node, *(s for value in node.values() for s in _subschemas(value))]
+
+
+def test_no_schema_that_references_another_closes_itself_with_additional_properties() -> None:
+    """`additionalProperties: false` does not see the properties a `$ref`/`allOf` brings in, so it would
+    refuse the shared fields; a schema that needs to be closed and references another says
+    `unevaluatedProperties: false` instead."""
+    documents = [catalog.schema(t) for t in catalog.event_types()] + list(catalog.definitions().values())
+    for node in _subschemas(documents):
+        if "$ref" in node or "allOf" in node:
+            assert node.get("additionalProperties", True) is True, node.get("title")
+
+
 def test_a_type_is_private_unless_its_schema_says_public() -> None:
     assert not catalog.is_public("user.registered")
     assert catalog.is_public("application.submitted")
