@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from marshmallow import Schema, ValidationError, fields, validate
 
 
@@ -15,8 +17,15 @@ class NotificationOut(Schema):
     read_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
+class InboxQuery(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(metadata={"description": "from the previous page's Link: rel=\"next\" header; one this "
+                                                    "API did not give out is a 422"})
+    unread = fields.Boolean(load_default=False, metadata={"description": "true: only the unread ones"})
+
+
 class InboxOut(Schema):
-    unread = fields.Integer(dump_only=True)
+    unread = fields.Integer(dump_only=True, metadata={"description": "all my unread notifications, on every page"})
     items = fields.List(fields.Nested(NotificationOut), dump_only=True)
 
 
@@ -35,24 +44,34 @@ class FeedPage(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+# A Standard Webhooks secret: whsec_ and base64 of 18 to 143 bytes (30 to 198 characters: it fits its column).
+SECRET_PATTERN = r"^whsec_(?:[A-Za-z0-9+/]{4}){6,47}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+URL_MAX = 2000  # the column's size
+URL_DOC = {"pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+(?:[/?#]\S*)?$",
+           "description": "http(s) URL; its host must resolve to a public address"}
+
+
 def _valid_secret(value: str) -> None:
     from services.notifications.webhooks import valid_secret
 
-    if not value.startswith("whsec_") or len(value) < 30 or not valid_secret(value):
+    if not re.fullmatch(SECRET_PATTERN, value) or not valid_secret(value):
         raise ValidationError("Use a Standard Webhooks secret: whsec_ followed by base64 (24 characters or more).")
 
 
 class SubscriptionIn(Schema):
-    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
+                     validate=validate.Length(max=URL_MAX), metadata=URL_DOC)
     patterns = fields.List(fields.String(validate=validate.Regexp(r"^[a-z_.*]{1,120}\Z")), required=True,
                            validate=validate.Length(min=1, max=20),
                            metadata={"description": "event types or patterns such as application.*"})
-    secret = fields.String(validate=_valid_secret,
-                           metadata={"description": "Standard Webhooks secret; generated when omitted"})
+    secret = fields.String(validate=_valid_secret, metadata={
+        "description": "Standard Webhooks secret; generated when omitted",
+        "pattern": SECRET_PATTERN, "minLength": 30, "maxLength": 198})
 
 
 class SubscriptionPatch(Schema):
-    url = fields.Url(schemes={"http", "https"}, require_tld=False)
+    url = fields.Url(schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=URL_MAX),
+                     metadata=URL_DOC)
     patterns = fields.List(fields.String(validate=validate.Regexp(r"^[a-z_.*]{1,120}\Z")),
                            validate=validate.Length(min=1, max=20))
     active = fields.Boolean()
