@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, current_app
-from flask_smorest import Blueprint
+from flask_smorest import Api, Blueprint
+from marshmallow import fields
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
@@ -48,9 +50,23 @@ def create_service_app(
     )
     api = errors.ProblemApi(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    json_schema_words(api)
     for bp in blueprints:
         api.register_blueprint(bp)
     return app
+
+
+def json_schema_words(api: Api) -> None:
+    """The document states what the validators enforce in words JSON Schema tools know: a URL is format `uri`
+    (apispec writes `url`, which no validator or generator knows), and a pattern ends with `$`, not Python's `\\Z`
+    (which ECMA-262, the patterns' dialect, reads as a letter Z)."""
+    api.register_field(fields.URL, "string", "uri")
+    api.ma_plugin.converter.add_attribute_function(_ecma_end_anchor)
+
+
+def _ecma_end_anchor(self: object, field: fields.Field, ret: dict[str, Any], **_: Any) -> dict[str, Any]:
+    pattern = ret.get("pattern")
+    return {"pattern": pattern[:-2] + "$"} if isinstance(pattern, str) and pattern.endswith("\\Z") else {}
 
 
 def figures(owner: str, settings: Settings, engine: Engine) -> list[metrics.Collector]:
