@@ -22,7 +22,7 @@ from gateway.upstreams import UpstreamResponse
 
 ROUTES = {
     "applications": "applications", "programs": "applications", "partners": "applications",
-    "stats": "applications",
+    "stats": "applications", "kinds": "applications",
     "review-tasks": "reviews", "review-chains": "reviews", "review-stats": "reviews",
     "notifications": "notifications", "events": "notifications", "subscriptions": "notifications",
 }
