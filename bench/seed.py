@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from bench.environment import libpq
-from services.applications.forms import KINDS
+from services.applications import kinds
 
 HOSTED_EVENT = {  # a complete hosted_event form: this kind needs no documents, so a draft is submittable
     "title": "Sino-German Workshop on Intelligent Manufacturing", "start_date": "2031-05-12",
@@ -31,7 +31,8 @@ STUDENT_EXCHANGE = {  # the history is student exchanges: three levels each (coo
 TITLE = "Exchange semester at a partner university"
 LEVELS = [("school_coordinator", True, 5), ("school_dean", True, 5), ("icd_officer", False, 7)]
 APPLICATION_COLUMNS = ("id", "kind", "program_id", "applicant", "applicant_name", "applicant_email", "school",
-                       "locale", "title", "status", "version", "form", "created_at", "updated_at", "submitted_at")
+                       "locale", "title", "status", "version", "revision", "form", "created_at", "updated_at",
+                       "submitted_at")
 TASK_COLUMNS = ("id", "application_id", "application_version", "kind", "program_id", "title", "applicant", "round",
                 "level", "role", "school", "status", "claimed_by", "due_at", "created_at", "decided_at", "outcome")
 
@@ -46,13 +47,13 @@ def _copy(database_url: str, table: str, columns: tuple[str, ...], rows: list[tu
 
 def drafts(applications_db: str, count: int, applicant: str = "prof.li", school: str = "cs") -> list[str]:
     """`count` complete hosted_event drafts of `applicant`, ready to submit; returns their ids."""
-    assert not KINDS["hosted_event"].required_documents
+    assert not kinds.get("hosted_event").required_documents
     now = datetime.now(UTC)
     form = json.dumps(HOSTED_EVENT)
     ids = [str(uuid.uuid4()) for _ in range(count)]
     rows: list[tuple[object, ...]] = [
         (i, "hosted_event", None, applicant, "Li Wei", "li.wei@example.edu", school, "zh", HOSTED_EVENT["title"],
-         "draft", 1, form, now, now, None) for i in ids
+         "draft", 1, 1, form, now, now, None) for i in ids
     ]
     _copy(applications_db, "applications", APPLICATION_COLUMNS, rows)
     return ids
@@ -81,7 +82,7 @@ def history(applications_db: str, reviews_db: str, applications: int, tasks: int
         app_rows.append((application_id, "student_exchange", None, f"student{n % 20000}", f"Student {n % 20000}",
                          f"student{n % 20000}@example.edu", school, "zh", TITLE,
                          "in_review" if waiting else rng.choice(("approved", "approved", "approved", "rejected")),
-                         rounds + 1, form, submitted, submitted, submitted))
+                         rounds + 1, rounds + 1, form, submitted, submitted, submitted))
         for round_ in range(1, rounds + 1):
             for level, (role, school_scope, days) in enumerate(LEVELS, 1):
                 created = submitted + timedelta(days=level)

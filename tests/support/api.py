@@ -55,9 +55,9 @@ class Gateway:
                          data={"doc_type": doc_type}, files={"file": (filename, content, "application/pdf")})
 
     def upload_required(self, user: str, application: dict[str, Any]) -> None:
-        from services.applications.forms import KINDS
+        from services.applications import kinds
 
-        for doc_type in KINDS[application["kind"]].required_documents:
+        for doc_type in kinds.get(application["kind"]).required_documents:
             r = self.upload(user, application["id"], doc_type)
             assert r.status_code == 201, r.text
 

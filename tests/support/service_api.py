@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from chassis.tokens import Identity, Signer
 from gateway.demo import ACCOUNTS
-from services.applications.forms import KINDS
+from services.applications import kinds
 from tests.support.api import PDF, example
 
 
@@ -48,7 +48,7 @@ class Api:
 
     def ready(self, user: str, kind: str, **form: Any) -> dict[str, Any]:
         application = self.draft(user, kind, **form)
-        for doc_type in KINDS[kind].required_documents:
+        for doc_type in kinds.get(kind).required_documents:
             assert self.upload(user, application["id"], doc_type).status_code == 201
         return application
 
