@@ -12,6 +12,7 @@ import click
 from chassis import logging as chassis_logging
 from chassis import tokens
 from chassis.db import make_engine, make_sessionmaker
+from chassis.owners import consuming_queues
 from chassis.settings import Settings
 from mobility import registry
 
@@ -180,8 +181,7 @@ def declare(settings: Settings) -> None:
     with connect(settings.broker_url) as connection:
         connection.ensure_connection(max_retries=3)
         registry.declare_topology(connection, settings)
-    click.echo("declared mobility.events and " + ", ".join(
-        f"{o}.events" for o in registry.OWNERS if registry.handled_types(o, settings)))
+    click.echo("declared mobility.events and " + ", ".join(consuming_queues()))
 
 
 @main.command("asyncapi")

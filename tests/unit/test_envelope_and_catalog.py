@@ -52,7 +52,7 @@ def test_every_catalog_schema_is_valid_and_named_after_its_type() -> None:
 
 def test_validation_names_every_bad_field() -> None:
     with pytest.raises(catalog.SchemaError) as err:
-        catalog.validate("application.submitted", {"application_id": "x", "kind": "holiday", "version": 0})
+        catalog.validate("application.submitted", {"application_id": "x", "kind": "Holiday!", "version": 0})
     message = str(err.value)
     for fragment in ("'applicant' is a required property", "kind", "version"):
         assert fragment in message
