@@ -22,6 +22,7 @@ from gateway.web import (
     auth_pages,
     i18n,
     inbox,
+    kinds,
     oidc,
     reviewer,
     security,
@@ -29,7 +30,6 @@ from gateway.web import (
     sessions,
     stats,
 )
-from gateway.web.forms import DOCUMENT_TYPES
 from gateway.web.services import ServiceDown
 
 API_PREFIXES = ("/api/", "/.well-known/", "/healthz", "/readyz")
@@ -82,7 +82,7 @@ def install(app: Flask, settings: Settings) -> None:
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["t"] = services.translated  # messages from services: plain text, escaped as such
     app.jinja_env.globals["csrf_token"] = generate_csrf
-    app.jinja_env.globals["document_types"] = dict(DOCUMENT_TYPES)
+    kinds.install(app)
     app.jinja_env.tests["past"] = _past
 
     @app.context_processor

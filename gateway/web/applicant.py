@@ -6,23 +6,17 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from werkzeug.exceptions import BadRequest
 
-from gateway.web import services
-from gateway.web.forms import FIELD_LABELS, KIND_FORMS, StudentExchangeForm, UploadForm, show_errors
+from gateway.web import kinds, services
+from gateway.web.forms import ApplicationForm, UploadForm, application_form, show_errors
+from gateway.web.kinds import Kind
 from gateway.web.security import csrf
 from gateway.web.sessions import login_required
+from gateway.web.widgets import Context, page_language
 
 bp = Blueprint("web_applicant", __name__)
 bp.before_request(csrf.protect)
-# which kinds a role may file: only to offer the right forms; the applications service decides
-FILED_BY = {
-    "student_exchange": {"student"},
-    "faculty_exchange": {"teacher", "staff"},
-    "foreign_expert": {"teacher", "staff", "school_coordinator"},
-    "hosted_event": {"teacher", "staff", "school_coordinator"},
-}
 
 
 def version_field(name: str) -> int:
@@ -33,8 +27,11 @@ def version_field(name: str) -> int:
     return value
 
 
-def _may_file(kind: str) -> bool:
-    return any(g.user.has_role(role) for role in FILED_BY[kind])
+def _kind(name: str) -> Kind:
+    kind = kinds.get(name)
+    if kind is None:
+        abort(404)
+    return kind
 
 
 def _application(application_id: str) -> dict[str, Any]:
@@ -44,51 +41,52 @@ def _application(application_id: str) -> dict[str, Any]:
     return reply.data  # type: ignore[no-any-return]
 
 
-def _form_for(kind: str, program: dict[str, Any] | None, formdata: Any = None) -> FlaskForm:
-    form = KIND_FORMS[kind](formdata=formdata)
-    if isinstance(form, StudentExchangeForm):
-        partners = (program or {}).get("partners", [])
-        choices = [("", "—")] + [(p["id"], f"{p['name']} ({p['country']})") for p in partners]
-        for field in (form.choice_1, form.choice_2, form.choice_3):
-            field.choices = choices
-    return form
+def _context(program: dict[str, Any] | None) -> Context:
+    """What a kind's form and values need from around them: the language, and the program's partners."""
+    partners = (program or {}).get("partners", [])
+    return Context(page_language(), {p["id"]: f"{p['name']} ({p['country']})" for p in partners})
+
+
+def _form_for(kind: Kind, program: dict[str, Any] | None, formdata: Any = None) -> ApplicationForm:
+    return application_form(kind, _context(program), formdata)
 
 
 @bp.get("/programs")
 @login_required
 def programs() -> str:
     open_programs = services.get("programs", open="true").data or []
-    kinds = [k for k in FILED_BY if k != "student_exchange" and _may_file(k)]
-    return render_template("programs.html", programs=open_programs, kinds=kinds,
-                           may_apply=_may_file("student_exchange"))
+    mine = [k for k in kinds.catalog().values() if k.may_be_filed_by(g.user)]
+    return render_template("programs.html", programs=open_programs,
+                           program_kinds=[k for k in mine if k.needs_program],
+                           kinds=[k for k in mine if not k.needs_program])
 
 
-@bp.route("/apply/<any(student_exchange, faculty_exchange, foreign_expert, hosted_event):kind>",
-          methods=["GET", "POST"])
+@bp.route("/apply/<kind>", methods=["GET", "POST"])
 @login_required
 def apply(kind: str) -> Any:
+    found = _kind(kind)
     program_id = request.values.get("program_id") or None
     program = None
-    if kind == "student_exchange":
+    if found.needs_program:
         reply = services.get(f"programs/{program_id}") if program_id else None
         if reply is None or not reply.ok:
             flash(_("Choose a program first."), "error")
             return redirect(url_for("web_applicant.programs"))
         program = reply.data
-    form = _form_for(kind, program, request.form if request.method == "POST" else None)
+    form = _form_for(found, program, request.form if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         reply = services.request("POST", "applications", json_body={
-            "kind": kind, "program_id": program_id, "form": form.to_api()})  # type: ignore[attr-defined]
+            "kind": kind, "program_id": program_id, "form": form.to_api()})
         if reply.ok:
             application = reply.data
             if request.form.get("action") == "submit":
-                return _submit(application["id"], application["version"])
+                return _submit(application["id"], application["version"], kind=found)
             flash(_("Draft saved."), "success")
             return redirect(url_for("web_applicant.detail", application_id=application["id"]))
         show_errors(form, reply)
         status = 422
-    return render_template("apply.html", form=form, kind=kind, program=program, application=None), status
+    return render_template("apply.html", form=form, kind=found, program=program, application=None), status
 
 
 @bp.get("/applications")
@@ -104,13 +102,13 @@ def around(application: dict[str, Any]) -> dict[str, Any]:
     path = f"applications/{application['id']}"
     program = services.get(f"programs/{application['program_id']}") if application.get("program_id") else None
     decisions = services.get(f"{path}/reviews")
+    kind = kinds.get(application["kind"]) or Kind(application["kind"], {})  # unknown: values by their names
+    context = _context(program.data if program is not None and program.ok else None)
     return {
         "history": services.get(f"{path}/history").data or [],
         "documents": services.get(f"{path}/documents").data or [],
         "decisions": decisions.data if decisions.ok else [],
-        "labels": FIELD_LABELS,
-        "partners": {p["id"]: f"{p['name']} ({p['country']})" for p in program.data["partners"]}
-        if program is not None and program.ok else {},
+        "values": kind.values(application["form"], context),
     }
 
 
@@ -119,8 +117,11 @@ def around(application: dict[str, Any]) -> dict[str, Any]:
 def detail(application_id: Any) -> str:
     application = _application(str(application_id))
     mine = application["applicant"] == g.user.username
+    upload = UploadForm()
+    kind = kinds.get(application["kind"])
+    upload.document_type.choices = kind.document_choices() if kind else []
     return render_template(
-        "application.html", application=application, mine=mine, upload=UploadForm(),
+        "application.html", application=application, mine=mine, upload=upload,
         editable=mine and application["status"] in ("draft", "changes_requested"), **around(application),
     )
 
@@ -129,36 +130,39 @@ def detail(application_id: Any) -> str:
 @login_required
 def edit(application_id: Any) -> Any:
     application = _application(str(application_id))
+    kind = _kind(application["kind"])
     program = services.get(f"programs/{application['program_id']}").data if application["program_id"] else None
-    form = _form_for(application["kind"], program, request.form if request.method == "POST" else None)
+    form = _form_for(kind, program, request.form if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        changes = form.to_api()  # type: ignore[attr-defined]
+        changes = form.to_api()
         cleared = {name: None for name in application["form"] if name not in changes}
         reply = services.request("PATCH", f"applications/{application_id}", json_body={
             "form": {**cleared, **changes}, "version": version_field("version")})
         if reply.ok:
             if request.form.get("action") == "submit":
-                return _submit(str(application_id), reply.data["version"])
+                return _submit(str(application_id), reply.data["version"], kind=kind)
             flash(_("Changes saved."), "success")
             return redirect(url_for("web_applicant.detail", application_id=application_id))
         show_errors(form, reply)
         status = 409 if reply.status == 409 else 422
     else:
-        form.from_api(application["form"])  # type: ignore[attr-defined]
-    return render_template("apply.html", form=form, kind=application["kind"], program=program,
+        form.from_api(application["form"])
+    return render_template("apply.html", form=form, kind=kind, program=program,
                            application=application), status
 
 
-def _submit(application_id: str, version: int, comment: str | None = None) -> Response:
+def _submit(application_id: str, version: int, comment: str | None = None, kind: Kind | None = None) -> Response:
     reply = services.request("POST", f"applications/{application_id}/submit",
                              json_body={"version": version, **({"comment": comment} if comment else {})})
     if reply.ok:
         flash(_("Submitted. You will be notified of every step."), "success")
         return redirect(url_for("web_applicant.detail", application_id=application_id))
+    if reply.field_errors() and kind is None:
+        kind = kinds.get((services.get(f"applications/{application_id}").data or {}).get("kind", ""))
     for key, messages in reply.field_errors().items():
         for message in messages:
-            flash(f"{key}: {services.translated(message)}", "error")
+            flash(kind.explain(key, message) if kind else f"{key}: {services.translated(message)}", "error")
     if not reply.field_errors():
         flash(reply.explain(_("It could not be submitted.")), "error")
     return redirect(url_for("web_applicant.detail", application_id=application_id))

@@ -22,9 +22,7 @@ SERVICE_MESSAGES = [
     _l("Use YEAR-spring or YEAR-fall, e.g. 2031-fall."), _l("Use a two-letter ISO 3166 country code, e.g. DE."),
     _l("Must be in the future."), _l("Must not be before the start date."),
     _l("Choose a term that has not started yet."), _l("Not a valid id."), _l("Missing file."),
-    _l("Upload a document of type 'transcript'."), _l("Upload a document of type 'language_certificate'."),
-    _l("Upload a document of type 'invitation_letter'."), _l("Upload a document of type 'cv'."),
-    _l("Upload a document of type 'passport'."),
+    # (a missing document, "Upload a document of type '…'.", is named by its kind's label: web/kinds.py)
     _l("Only PDF, PNG and JPEG files are accepted (judged by their content)."),
     _l("The form has invalid fields; see errors."), _l("A program is required for this kind."),
     _l("The application changed while you were changing it; reload it and try again."),

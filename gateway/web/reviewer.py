@@ -9,7 +9,7 @@ from urllib.parse import unquote
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from gateway.web import services
+from gateway.web import kinds, services
 from gateway.web.applicant import around, version_field
 from gateway.web.forms import DecisionForm, show_errors
 from gateway.web.security import csrf
@@ -18,7 +18,6 @@ from gateway.web.sessions import REVIEWER_ROLES, roles_required
 bp = Blueprint("web_reviewer", __name__)
 bp.before_request(csrf.protect)
 NEXT_PAGE = re.compile(r'[?&]cursor=([^&>]+)[^>]*>;\s*rel="next"')
-KINDS = ("student_exchange", "faculty_exchange", "foreign_expert", "hosted_event")
 
 
 def _task(task_id: str) -> dict[str, Any]:
@@ -31,12 +30,13 @@ def _task(task_id: str) -> dict[str, Any]:
 @bp.get("/queue")
 @roles_required(*REVIEWER_ROLES)
 def queue() -> str:
-    kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
+    names = kinds.labels()  # the filter offers the kinds the applications service knows
+    kind = request.args.get("kind") if request.args.get("kind") in names else None
     reply = services.get("review-tasks", kind=kind, cursor=request.args.get("cursor") or None)
     if reply.status == 422:  # a tampered cursor: start from the first page
         return redirect(url_for("web_reviewer.queue", kind=kind))  # type: ignore[return-value]
     following = NEXT_PAGE.search(reply.headers.get("Link", ""))
-    return render_template("queue.html", tasks=reply.data or [], kinds=KINDS, kind=kind,
+    return render_template("queue.html", tasks=reply.data or [], kinds=names, kind=kind,
                            next_cursor=unquote(following.group(1)) if following else None)
 
 

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from gateway.models import School
-from gateway.web import charts, exports, services
+from gateway.web import charts, exports, kinds, services
 from gateway.web.exports import Table
 from gateway.web.sessions import roles_required
 
@@ -28,8 +28,6 @@ GROUPS = ("region", "kind", "school", "academic_year", "duration", "country", "p
 TABLES = ("summary", *GROUPS, "reviews")
 CHARTS = ("region", "kind", "school", "academic_year", "duration")
 
-KINDS = {"student_exchange": _l("Student exchange"), "faculty_exchange": _l("Faculty trip abroad"),
-         "foreign_expert": _l("Foreign expert"), "hosted_event": _l("Hosted delegation or event")}
 REGIONS = {"belt_and_road": _l("Belt and Road"), "asean": _l("ASEAN"), "europe": _l("Europe"),
            "americas": _l("Americas"), "other": _l("Other")}
 DURATIONS = {"two_weeks_or_less": _l("Two weeks or less"), "up_to_three_months": _l("Two weeks to three months"),
@@ -96,7 +94,7 @@ def _label(group: str, key: Any, schools: dict[str, str]) -> str:
     if key is None:
         return _("No partner institution") if group == "partner" else _("Not known")
     if group == "kind":
-        return str(KINDS.get(key, key))
+        return kinds.kind_name(key)
     if group == "region":
         return str(REGIONS.get(key, key))
     if group == "duration":
@@ -175,7 +173,7 @@ def _scope_label(filters: dict[str, str], schools: dict[str, str], visible: list
     elif visible is not None:
         parts.append(_("only %(schools)s", schools=", ".join(schools.get(code, code) for code in visible)))
     if filters.get("kind"):
-        parts.append(str(KINDS.get(filters["kind"], filters["kind"])))
+        parts.append(kinds.kind_name(filters["kind"]))
     if filters.get("region"):
         parts.append(str(REGIONS.get(filters["region"], filters["region"])))
     return " · ".join(parts)
@@ -194,7 +192,7 @@ def dashboard() -> str:
     return render_template(
         "stats.html", filters=filters, summary=data["summary"], tables=data["tables"], charts=chart_svgs,
         definitions=data["definitions"], years=data["summary"]["academic_years"], schools=school_choices,
-        kinds=KINDS, regions=REGIONS, year_label=_year, scope=_scope_label(filters, data["schools"], visible),
+        kinds=kinds.labels(), regions=REGIONS, year_label=_year, scope=_scope_label(filters, data["schools"], visible),
     )
 
 

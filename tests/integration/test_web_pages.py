@@ -200,12 +200,12 @@ def test_field_errors_come_back_next_to_their_fields_and_nothing_is_saved(system
     form = alice.get(f"/apply/student_exchange?program_id={program_id}").text
     before = alice.get("/applications").text.count("<tr>")
     response = alice.post("/apply/student_exchange", data={
-        "csrf_token": csrf_of(form), "program_id": program_id, "gpa": "5", "certificate_type": "IELTS",
-        "certificate_score": "x", "action": "save"})
+        "csrf_token": csrf_of(form), "program_id": program_id, "gpa": "5", "language_certificate-type": "IELTS",
+        "language_certificate-score": "x", "action": "save"})
     assert response.status_code == 422
     gpa_errors = re.search(r'id="gpa-errors">(.*?)</ul>', response.text, re.S)
     assert gpa_errors and "less than or equal to 4" in gpa_errors.group(1)
-    assert 'id="certificate_score-errors"' in response.text
+    assert 'id="language_certificate-score-errors"' in response.text
     assert 'aria-invalid="true"' in response.text and 'value="5"' in response.text  # input kept
     assert alice.get("/applications").text.count("<tr>") == before
 
@@ -346,12 +346,13 @@ def test_changes_requested_are_answered_by_editing_and_submitting_again(system: 
     edit = alice.get(f"/applications/{application_id}/edit")
     version = re.search(r'name="version" value="(\d+)"', edit.text).group(1)  # type: ignore[union-attr]
     fields = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', edit.text))
-    choice = re.search(r'<select id="choice_1"[^>]*>.*?<option selected value="([^"]+)"', edit.text, re.S)
+    choice = re.search(r'<select id="partner_choices-0"[^>]*>.*?<option selected value="([^"]+)"', edit.text, re.S)
     term = re.search(r'<select id="term"[^>]*>.*?<option selected value="([^"]+)"', edit.text, re.S)
     resubmitted = alice.post(f"/applications/{application_id}/edit", data={
-        "csrf_token": csrf_of(edit.text), "version": version, "gpa": fields["gpa"], "certificate_type": "IELTS",
-        "certificate_score": "7.0", "motivation": "Revised motivation.", "term": term.group(1),  # type: ignore[union-attr]
-        "choice_1": choice.group(1), "action": "submit"}, follow_redirects=True)  # type: ignore[union-attr]
+        "csrf_token": csrf_of(edit.text), "version": version, "gpa": fields["gpa"],
+        "language_certificate-type": "IELTS", "language_certificate-score": "7.0",
+        "motivation": "Revised motivation.", "term": term.group(1),  # type: ignore[union-attr]
+        "partner_choices-0": choice.group(1), "action": "submit"}, follow_redirects=True)  # type: ignore[union-attr]
     assert 'data-status="submitted"' in resubmitted.text, re.findall(r'class="flash[^>]*>([^<]+)', resubmitted.text)
     assert "Revised motivation." in resubmitted.text
 
@@ -369,7 +370,7 @@ def test_a_service_message_quoting_stored_data_is_shown_as_text(system: Embedded
     alice = browser(system, "alice")
     form = alice.get(f"/apply/student_exchange?program_id={program.get_json()['id']}")
     response = alice.post("/apply/student_exchange", data={
-        "csrf_token": csrf_of(form.text), "program_id": program.get_json()["id"], "choice_1": other["id"],
+        "csrf_token": csrf_of(form.text), "program_id": program.get_json()["id"], "partner_choices-0": other["id"],
         "action": "save"})
     assert response.status_code == 422
     assert "<img src=x id=INJ>" not in response.text and "&lt;img src=x id=INJ&gt; 100% funded" in response.text
