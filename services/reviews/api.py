@@ -22,6 +22,7 @@ from chassis.tracing import correlation_id
 from services.reviews import domain
 from services.reviews.events import completed_event, task_event
 from services.reviews.models import Decision, ReviewCase, ReviewTask
+from services.reviews.roles import reviewing
 from services.reviews.schemas import DecisionIn, DecisionOut, ReassignIn, TaskOut, TaskQuery
 
 blp = Blueprint("review_tasks", __name__, url_prefix="/api/v1/review-tasks", description="Review tasks")
@@ -38,7 +39,7 @@ def register_domain_errors(app: Flask) -> None:
 
 def reviewer_roles(identity: Identity) -> list[dict[str, Any]]:
     """The caller's review roles; none at all is a 403 (a student at the decision endpoint, say)."""
-    roles = [r for r in identity.roles if r.get("role") in (*domain.ROLES, "admin")]
+    roles = reviewing(identity.roles)
     if not roles:
         abort(403, message="Only reviewers work with review tasks.")
     return roles
@@ -114,15 +115,9 @@ class Claim(MethodView):
         identity = current_identity()
         with ctx().sessions() as session, session.begin():
             task = load_task(session, task_id, identity)
-            if task.status == "claimed" and task.claimed_by == identity.username:
-                return task
-            if task.status != "open":
-                raise domain.Conflict(f"The task is {task.status}" + (f" by {task.claimed_by}." if task.claimed_by
-                                                                        else "."))
-            domain.refuse_self_review(task.applicant, identity.username)
-            task.status, task.claimed_by = "claimed", identity.username
-            task_event(session, "review.task_claimed", task, correlation_id(), claimed_by=identity.username,
-                       reassigned_by=None)
+            if domain.claim(task, identity.username):
+                task_event(session, "review.task_claimed", task, correlation_id(), claimed_by=identity.username,
+                           reassigned_by=None)
         return task
 
 
@@ -133,10 +128,7 @@ class Release(MethodView):
         identity = current_identity()
         with ctx().sessions() as session, session.begin():
             task = load_task(session, task_id, identity)
-            if task.status != "claimed" or (task.claimed_by != identity.username
-                                            and not domain.is_supervisor(identity.roles)):
-                raise domain.Conflict("Only a task you claimed can be released.")
-            task.status, task.claimed_by = "open", None
+            domain.release(task, identity.username, identity.roles)
         return task
 
 
@@ -147,14 +139,9 @@ class Reassign(MethodView):
     def post(self, body: dict[str, Any], task_id: str) -> ReviewTask:
         """A supervisor (ICD officer, admin) hands the task to someone."""
         identity = current_identity()
-        if not domain.is_supervisor(identity.roles):
-            abort(403, message="Only a supervisor (ICD officer, admin) reassigns tasks.")
         with ctx().sessions() as session, session.begin():
             task = load_task(session, task_id, identity, any_scope=True)
-            if task.status not in ("open", "claimed"):
-                raise domain.Conflict(f"The task is {task.status}.")
-            domain.refuse_self_review(task.applicant, body["username"])
-            task.status, task.claimed_by = "claimed", body["username"]
+            domain.reassign(task, body["username"], identity.roles)
             task_event(session, "review.task_claimed", task, correlation_id(), claimed_by=body["username"],
                        reassigned_by=identity.username)
         return task
@@ -174,12 +161,9 @@ class Decide(MethodView):
             task = load_task(session, task_id, identity)
             assert case is not None
             earlier = list(session.scalars(select(Decision).where(Decision.application_id == case.application_id)))
-            roles = [r["role"] for r in reviewer_roles(identity)]
-            acting_as = task.role if identity.has_role(task.role, task.school) else (
-                domain.SUPERVISOR[task.role] if domain.SUPERVISOR[task.role] in roles else roles[0])
             result = domain.decide(
-                case, task, reviewer=identity.username, role=acting_as, outcome=body["outcome"],
-                comment=body["comment"], internal_note=body["internal_note"],
+                case, task, reviewer=identity.username, role=domain.acting_role(identity.roles, task),
+                outcome=body["outcome"], comment=body["comment"], internal_note=body["internal_note"],
                 seen_version=body["application_version"], earlier=earlier, now=now,
             )
             session.add(result.decision)

@@ -1,4 +1,6 @@
-"""Review chains as data: the current version per kind, and new versions made by an admin."""
+"""Review chains as data: the current version per kind, new versions made by an admin, and version 1 for
+kinds that have none yet. Kinds are whatever has a chain here: the reviews service keeps no list of them.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +13,16 @@ from sqlalchemy.orm import Session
 from services.reviews import domain
 from services.reviews.models import ReviewChain
 
+PATH = "/api/v1/review-chains"  # where an admin makes a chain (chains_api)
+
 
 def active_chain(session: Session, kind: str) -> ReviewChain:
     chain = session.scalars(
         select(ReviewChain).where(ReviewChain.kind == kind).order_by(ReviewChain.version.desc()).limit(1)
     ).first()
     if chain is None:
-        raise LookupError(f"no review chain for kind {kind!r}")
+        # An application.submitted for such a kind is retried, then parked, until the chain exists.
+        raise LookupError(f"no review chain for kind {kind}: an admin must create one (PUT {PATH}/{kind})")
     return chain
 
 
@@ -29,6 +34,7 @@ def chain_version(session: Session, kind: str, version: int) -> ReviewChain:
 
 
 def new_version(session: Session, kind: str, levels: list[dict[str, Any]], author: str) -> ReviewChain:
+    domain.validate_kind(kind)
     domain.validate_levels(levels)
     latest = session.scalar(select(func.max(ReviewChain.version)).where(ReviewChain.kind == kind)) or 0
     chain = ReviewChain(kind=kind, version=latest + 1, levels=levels, created_by=author, created_at=datetime.now(UTC))
@@ -37,4 +43,19 @@ def new_version(session: Session, kind: str, levels: list[dict[str, Any]], autho
 
 
 def all_active(session: Session) -> list[ReviewChain]:
-    return [active_chain(session, kind) for kind in sorted(domain.DEFAULT_CHAINS)]
+    """The current version of every kind that has a chain, by kind."""
+    latest = (select(ReviewChain.kind, func.max(ReviewChain.version).label("version"))
+              .group_by(ReviewChain.kind).subquery())
+    return list(session.scalars(
+        select(ReviewChain).join(latest, (ReviewChain.kind == latest.c.kind)
+                                 & (ReviewChain.version == latest.c.version)).order_by(ReviewChain.kind)))
+
+
+def seed_missing(session: Session, defaults: dict[str, list[dict[str, Any]]], author: str = "system") -> list[str]:
+    """Version 1 of each kind's default chain, for the kinds that have no chain yet (a chain an admin made is
+    never replaced); returns the kinds seeded. The defaults come from whoever knows the kinds."""
+    have = set(session.scalars(select(ReviewChain.kind).distinct()))
+    seeded = sorted(kind for kind in defaults if kind not in have)
+    for kind in seeded:
+        new_version(session, kind, [dict(level) for level in defaults[kind]], author)
+    return seeded

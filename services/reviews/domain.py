@@ -1,194 +1,92 @@
-"""Review rules, pure Python: chains and their conditions, who may act on a task, decisions, deadlines.
+"""Review rules, pure Python: chains and their conditions, who may act on a task, decisions, task status,
+deadlines.
 
 A case runs the levels of the chain version it was submitted under that apply to the application
-(a level's condition is checked once, at submission, on the facts the event carries). Approve moves to
-the next level or completes the case; reject completes it; return completes it as changes requested,
-and the resubmission starts a new round at the level that returned it.
+(a level's condition is checked once, at submission, on the facts the event carries: conditions.py). Each
+level has a type (levels/): the type opens its task, says who may act on it and what a decision does.
+For a decision level, approve moves to the next level or completes the case; reject completes it; return
+completes it as changes requested, and the resubmission starts a new round at the level that returned it.
+Reviewers bind a decision to the application's version: it moves only when the applicant edits.
 """
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
+import re
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from services.reviews import conditions, levels
+from services.reviews.errors import Conflict, Forbidden, Invalid, ReviewError
+from services.reviews.levels import Outcome
 from services.reviews.models import Decision, ReviewCase, ReviewTask
+from services.reviews.roles import ROLES, SUPERVISOR, SUPERVISORS, is_supervisor, refuse_self_review, reviewing
 
-DEFAULT_CHAINS: dict[str, list[dict[str, Any]]] = {
-    "student_exchange": [
-        {"role": "school_coordinator", "scope": "school", "days": 5},
-        {"role": "school_dean", "scope": "school", "days": 5},
-        {"role": "icd_officer", "scope": "university", "days": 7},
-    ],
-    "faculty_exchange": [
-        {"role": "school_coordinator", "scope": "school", "days": 5},
-        {"role": "school_dean", "scope": "school", "days": 5},
-        {"role": "icd_officer", "scope": "university", "days": 7},
-        {"role": "vice_president", "scope": "university", "days": 7,
-         "condition": {"any": [{"duration_days_over": 30}, {"budget_over": "50000.00"}]}},
-    ],
-    "foreign_expert": [
-        {"role": "school_dean", "scope": "school", "days": 5},
-        {"role": "icd_officer", "scope": "university", "days": 7},
-        {"role": "vice_president", "scope": "university", "days": 7},
-    ],
-    "hosted_event": [
-        {"role": "school_dean", "scope": "school", "days": 5},
-        {"role": "icd_officer", "scope": "university", "days": 7},
-    ],
-}
-ROLES = ("school_coordinator", "school_dean", "icd_officer", "vice_president")
-SUPERVISOR = {"school_coordinator": "icd_officer", "school_dean": "icd_officer", "icd_officer": "admin",
-              "vice_president": "admin"}
-SUPERVISORS = frozenset({"icd_officer", "admin"})
-def is_supervisor(roles: list[dict[str, Any]]) -> bool:
-    return any(r.get("role") in SUPERVISORS for r in roles)
+__all__ = ["ROLES", "SUPERVISOR", "SUPERVISORS", "Conflict", "Forbidden", "Invalid", "Outcome", "ReviewError",
+           "is_supervisor", "refuse_self_review"]
 
-
-def refuse_self_review(applicant: str, reviewer: str) -> None:
-    if applicant == reviewer:
-        raise Forbidden("Nobody reviews their own application.")
-
-
-OUTCOMES = {"approve": "approved", "reject": "rejected", "return": "changes_requested"}
-
-
-class ReviewError(Exception):
-    status = 409
-
-
-class Forbidden(ReviewError):
-    status = 403
-
-
-class Conflict(ReviewError):
-    status = 409
-
-
-class Invalid(ReviewError):
-    status = 422
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.errors = {field: [message]}
+OPEN = ("open", "claimed")
+KIND_PATTERN = "^[a-z][a-z0-9_]{1,39}$"  # the event catalog's `kind`: an open set of names
 
 
 # -- chains ----------------------------------------------------------------------------------------
 
+def validate_kind(kind: str) -> None:
+    if not re.fullmatch(KIND_PATTERN, kind):
+        raise Invalid("kind", "A kind is named by 2 to 40 lowercase letters, digits or _, beginning with a letter.")
+
+
 def condition_holds(condition: dict[str, Any] | None, facts: dict[str, Any]) -> bool:
-    """A level's condition: {"any": [predicate, ...]}; predicates: duration_days_over, budget_over."""
-    if not condition:
-        return True
-    return any(_predicate(p, facts) for p in condition.get("any", []))
+    """A level's condition ({"any": [predicate, ...]}, names from conditions.CONDITIONS) on the event data."""
+    return conditions.holds(condition, facts)
 
 
-def _predicate(predicate: dict[str, Any], facts: dict[str, Any]) -> bool:
-    if "duration_days_over" in predicate:
-        days = facts.get("duration_days")
-        return days is not None and int(days) > int(predicate["duration_days_over"])
-    if "budget_over" in predicate:
-        try:
-            return Decimal(str(facts.get("budget"))) > Decimal(str(predicate["budget_over"]))
-        except (InvalidOperation, TypeError):
-            return False
-    raise ValueError(f"unknown condition {predicate!r}")
+def validate_levels(chain: list[dict[str, Any]]) -> None:
+    """A chain's levels, each checked by its type, with a condition from the table (422 otherwise)."""
+    if not isinstance(chain, list) or not chain:
+        raise Invalid("levels", "A chain has at least one level.")
+    for level in chain:
+        if not isinstance(level, dict):
+            raise Invalid("levels", "Each level is an object.")
+        levels.of_level(level).validate(level)
+        conditions.validate(level.get("condition"))
 
 
-def validate_levels(levels: list[dict[str, Any]]) -> None:
-    for level in levels:
-        if level.get("role") not in ROLES or level.get("scope") not in ("school", "university"):
-            raise Invalid("levels", "Each level needs a known role and a scope of 'school' or 'university'.")
-        if not isinstance(level.get("days"), int) or not 1 <= level["days"] <= 60:
-            raise Invalid("levels", "Each level needs 'days' between 1 and 60.")
-        condition = level.get("condition")
-        if condition is not None:
-            known = ({"duration_days_over"}, {"budget_over"})
-            if set(condition) != {"any"} or not condition["any"] or any(
-                    not isinstance(p, dict) or set(p) not in known or not _value_ok(p) for p in condition["any"]):
-                raise Invalid("levels", 'A condition is {"any": [{"duration_days_over": N} | {"budget_over": "X"}]}.')
-
-
-def _value_ok(predicate: dict[str, Any]) -> bool:
-    try:
-        if "duration_days_over" in predicate:
-            return isinstance(predicate["duration_days_over"], int)
-        Decimal(str(predicate["budget_over"]))
-        return True
-    except InvalidOperation:
-        return False
-
-
-def applicable_levels(levels: list[dict[str, Any]], facts: dict[str, Any]) -> list[dict[str, Any]]:
-    return [dict(level) for level in levels if condition_holds(level.get("condition"), facts)]
+def applicable_levels(chain: list[dict[str, Any]], facts: dict[str, Any]) -> list[dict[str, Any]]:
+    return [dict(level) for level in chain if condition_holds(level.get("condition"), facts)]
 
 
 # -- cases and tasks -------------------------------------------------------------------------------
 
 def open_task(case: ReviewCase, level: int, now: datetime) -> ReviewTask:
-    spec = case.levels[level - 1]
-    return ReviewTask(
-        id=str(uuid.uuid4()), application_id=case.application_id, application_version=case.application_version,
-        kind=case.kind, program_id=case.program_id, title=case.title, applicant=case.applicant, round=case.round,
-        level=level, role=spec["role"], school=case.school if spec["scope"] == "school" else None, status="open",
-        due_at=now + timedelta(days=int(spec["days"])), created_at=now,
-    )
+    return levels.of_level(case.levels[level - 1]).open_task(case, level, now)
 
 
 def covers(roles: list[dict[str, Any]], task: ReviewTask) -> bool:
-    """Whether someone with these roles may act on the task (its role, in its school or university-wide);
-    the supervisor of the task's role may too, once it has escalated."""
-    for r in roles:
-        scope_ok = r.get("school") is None or task.school is None or r.get("school") == task.school
-        if r.get("role") == task.role and scope_ok:
-            return True
-        if task.escalated_at is not None and r.get("role") == SUPERVISOR.get(task.role):
-            return True
-        if r.get("role") == "admin":
-            return True
-    return False
+    """Whether someone with these roles may act on the task (as its level type says)."""
+    return levels.of_task(task).covers(roles, task)
 
 
-@dataclass(frozen=True)
-class Outcome:
-    decision: Decision
-    next_level: int | None      # approve with more levels to go
-    completed: str | None       # approved | rejected | changes_requested
+def acting_role(identity_roles: list[dict[str, Any]], task: ReviewTask) -> str:
+    """The role in which someone acts on the task, out of the roles they hold (recorded on the decision)."""
+    return levels.of_task(task).acting_role(reviewing(identity_roles), task)
 
 
 def decide(
     case: ReviewCase, task: ReviewTask, *, reviewer: str, role: str, outcome: str, comment: str | None,
     internal_note: str | None, seen_version: int, earlier: list[Decision], now: datetime,
 ) -> Outcome:
-    if outcome not in OUTCOMES:
-        raise Invalid("outcome", "One of: approve, reject, return.")
-    if task.status not in ("open", "claimed") or case.status != "open":
+    level_type = levels.of_task(task)
+    if outcome not in level_type.outcomes:
+        raise Invalid("outcome", f"One of: {', '.join(level_type.outcomes)}.")
+    if task.status not in OPEN or case.status != "open":
         raise Conflict("This task has been decided already.")
-    supervising = task.escalated_at is not None and role == SUPERVISOR.get(task.role)
-    if task.claimed_by not in (None, reviewer) and not supervising:
-        raise Forbidden(f"The task is claimed by {task.claimed_by}; only the claimer decides.")
-    refuse_self_review(case.applicant, reviewer)
-    # The reviewers decide on the submitted version v; the application shows v+1 while in review.
-    if seen_version not in (case.application_version, case.application_version + 1):
+    # The version moves only when the applicant edits, so the one under review is the one reviewers saw.
+    if seen_version != case.application_version:
         raise Conflict(f"The decision names version {seen_version}, but version {case.application_version} is "
                        "under review; reload the application.")
-    if outcome in ("reject", "return") and not (comment or "").strip():
-        raise Invalid("comment", "Say why: a comment is required to reject or return.")
-    if outcome == "approve" and any(d.reviewer == reviewer and d.outcome == "approve" and d.level != task.level
-                                    for d in earlier):
-        raise Forbidden("You approved another level of this application already; someone else must approve this one.")
-    decision = Decision(application_id=case.application_id, task_id=task.id, round=case.round, level=task.level,
-                        reviewer=reviewer, role=role, outcome=outcome, comment=comment, internal_note=internal_note,
-                        application_version=seen_version, decided_at=now)
-    task.status, task.outcome, task.decided_at, task.claimed_by = "done", OUTCOMES[outcome], now, reviewer
-    case.updated_at = now
-    if outcome == "approve" and task.level < len(case.levels):
-        return Outcome(decision, task.level + 1, None)
-    case.status = OUTCOMES[outcome]
-    if outcome == "return":
-        case.return_level = task.level
-    return Outcome(decision, None, case.status)
+    act = levels.Act(reviewer=reviewer, role=role, outcome=outcome, comment=comment, internal_note=internal_note,
+                     seen_version=seen_version)
+    return level_type.decide(case, task, act, earlier, now)
 
 
 def restart(case: ReviewCase, application_version: int, now: datetime) -> int:
@@ -200,11 +98,57 @@ def restart(case: ReviewCase, application_version: int, now: datetime) -> int:
     return case.return_level or 1
 
 
+def is_news(case: ReviewCase, version: int, revision: int | None) -> bool:
+    """Whether a submission for an existing case starts its next round: only after changes were requested,
+    and only when it is newer than what the case has seen. The application's revision (aggregateversion)
+    moves on every change; the version only on edits, so a resubmission without edits keeps it."""
+    if case.status != "changes_requested":
+        return False
+    if revision is not None and case.revision is not None:
+        return revision > case.revision
+    return version >= case.application_version  # news without a revision (older events): it never goes back
+
+
+def seen(case: ReviewCase, revision: int | None) -> None:
+    if revision is not None:
+        case.revision = max(revision, case.revision or 0)
+
+
+# -- task status -----------------------------------------------------------------------------------
+
+def claim(task: ReviewTask, username: str) -> bool:
+    """Take an open task (False: it was mine already, nothing changes)."""
+    if task.status == "claimed" and task.claimed_by == username:
+        return False
+    if task.status != "open":
+        raise Conflict(f"The task is {task.status}" + (f" by {task.claimed_by}." if task.claimed_by else "."))
+    refuse_self_review(task.applicant, username)
+    task.status, task.claimed_by = "claimed", username
+    return True
+
+
+def release(task: ReviewTask, username: str, roles: list[dict[str, Any]]) -> None:
+    """Give back a claimed task: the claimer, or a supervisor."""
+    if task.status != "claimed" or (task.claimed_by != username and not is_supervisor(roles)):
+        raise Conflict("Only a task you claimed can be released.")
+    task.status, task.claimed_by = "open", None
+
+
+def reassign(task: ReviewTask, to: str, roles: list[dict[str, Any]]) -> None:
+    """A supervisor hands an undecided task to someone (never to its applicant)."""
+    if not is_supervisor(roles):
+        raise Forbidden("Only a supervisor (ICD officer, admin) reassigns tasks.")
+    if task.status not in OPEN:
+        raise Conflict(f"The task is {task.status}.")
+    refuse_self_review(task.applicant, to)
+    task.status, task.claimed_by = "claimed", to
+
+
 # -- deadlines -------------------------------------------------------------------------------------
 
 def deadline_actions(task: ReviewTask, now: datetime, escalate_after_days: int) -> tuple[bool, bool]:
     """(send an overdue notice today, escalate now) for an undecided task."""
-    if task.status not in ("open", "claimed") or now <= task.due_at:
+    if task.status not in OPEN or now <= task.due_at:
         return False, False
     notify = task.overdue_notified_on != now.date()
     escalate = task.escalated_at is None and now - task.due_at >= timedelta(days=escalate_after_days)

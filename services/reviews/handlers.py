@@ -1,6 +1,9 @@
 """What the reviews service does when an event arrives: one function per event type.
 
-Each is idempotent beyond the inbox too: news about a version the case has already seen changes nothing.
+Each is idempotent beyond the inbox too: news the case has already seen changes nothing. Whether a
+submission is news comes from the case's status and the application's revision (the events'
+aggregateversion, moved by every change), never from its version: that moves only when the applicant edits,
+and a resubmission after a return may come without edits.
 """
 
 from __future__ import annotations
@@ -24,20 +27,25 @@ def _open(session: Session, case: ReviewCase, level: int, event: CloudEvent, now
     task_event(session, "review.task_created", task, event.get_extension("correlationid"))
 
 
+def _revision(event: CloudEvent) -> int | None:
+    revision = event.get_extension("aggregateversion")
+    return None if revision is None else int(revision)
+
+
 def on_application_submitted(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
     now = datetime.now(UTC)
     case = session.get(ReviewCase, data["application_id"], with_for_update=True)
     if case is not None:
-        if data["version"] > case.application_version and case.status == "changes_requested":
+        if domain.is_news(case, data["version"], _revision(event)):
             on_application_resubmitted(session, data, event)
-        return  # the same submission again: its case and first task exist
+        return  # the same submission again (its case and first task exist), or a withdrawn one
     chain = active_chain(session, data["kind"])
     case = ReviewCase(
         application_id=data["application_id"], kind=data["kind"], program_id=data.get("program_id"),
         school=data["school"], applicant=data["applicant"], title=data.get("title", "")[:200],
         chain_kind=chain.kind, chain_version=chain.version,
-        levels=domain.applicable_levels(chain.levels, data), application_version=data["version"], round=1,
-        status="open", updated_at=now,
+        levels=domain.applicable_levels(chain.levels, data), application_version=data["version"],
+        revision=_revision(event), round=1, status="open", updated_at=now,
     )
     session.add(case)
     _open(session, case, 1, event, now)
@@ -49,8 +57,9 @@ def on_application_resubmitted(session: Session, data: dict[str, Any], event: Cl
     if case is None:
         on_application_submitted(session, data, event)
         return
-    if case.status != "changes_requested" or data["version"] <= case.application_version:
+    if not domain.is_news(case, data["version"], _revision(event)):
         return  # stale or repeated news
+    domain.seen(case, _revision(event))
     case.title = data.get("title", case.title)[:200]
     # The edit may have changed what the conditions look at (a longer trip, a bigger budget).
     chain = chain_version(session, case.chain_kind, case.chain_version)
@@ -68,10 +77,11 @@ def on_application_withdrawn(session: Session, data: dict[str, Any], event: Clou
         session.add(ReviewCase(
             application_id=data["application_id"], kind=data["kind"], program_id=data.get("program_id"),
             school=data["school"], applicant=data["applicant"], title=data.get("title", "")[:200],
-            chain_kind=data["kind"], chain_version=0, levels=[], application_version=data["version"], round=0,
-            status="withdrawn", updated_at=now))
+            chain_kind=data["kind"], chain_version=0, levels=[], application_version=data["version"],
+            revision=_revision(event), round=0, status="withdrawn", updated_at=now))
         return
     case.status, case.updated_at = "withdrawn", now
+    domain.seen(case, _revision(event))
     open_tasks = select(ReviewTask).where(ReviewTask.application_id == case.application_id,
                                           ReviewTask.status.in_(("open", "claimed")))
     for task in session.scalars(open_tasks):

@@ -18,7 +18,8 @@ class Base(DeclarativeBase):
 class ReviewChain(Base):
     """One version of a kind's chain. Editing makes a new version; cases keep the version they began under.
 
-    levels: [{"role", "scope": "school" | "university", "days", "condition": {...} | null}]
+    levels: [{"type": a level type (absent: "decision"), "role", "scope": "school" | "university", "days",
+              "condition": {...} | null}] (see levels/ and conditions.py)
     """
 
     __tablename__ = "review_chains"
@@ -47,6 +48,9 @@ class ReviewCase(Base):
     chain_version: Mapped[int] = mapped_column(Integer)
     levels: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # the levels that apply to this application
     application_version: Mapped[int] = mapped_column(Integer)  # the submitted version under review
+    # The application's revision (its events' aggregateversion, moved by every change) last applied here:
+    # older news is ignored. Null when the news carried none.
+    revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
     round: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))  # open | changes_requested | approved | rejected | withdrawn
     return_level: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -60,8 +64,9 @@ ESCALATED = "escalated_at IS NOT NULL AND status IN ('open', 'claimed')"
 class ReviewTask(Base):
     __tablename__ = "review_tasks"
     __table_args__ = (
-        # One task per level per submitted version: a second copy of the same news cannot open another.
-        UniqueConstraint("application_id", "application_version", "level", name="uq_task_per_level"),
+        # One task per level per round: a second copy of the same news cannot open another. (Not per version:
+        # a resubmission without edits keeps the version and starts a new round.)
+        UniqueConstraint("application_id", "round", "level", name="uq_task_per_round_level"),
         # The queues and the deadline check read only the tasks still to be worked on (a few percent).
         Index("ix_tasks_active", "role", "school", "due_at", postgresql_where=text(ACTIVE), sqlite_where=text(ACTIVE)),
         Index("ix_tasks_escalated", "role", "due_at", postgresql_where=text(ESCALATED),
@@ -77,6 +82,7 @@ class ReviewTask(Base):
     applicant: Mapped[str] = mapped_column(String(80))
     round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     level: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(20), default="decision", server_default="decision")  # level type
     role: Mapped[str] = mapped_column(String(40))
     school: Mapped[str | None] = mapped_column(String(40), nullable=True)
     status: Mapped[str] = mapped_column(String(20))  # open | claimed | done | cancelled

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.reviews.domain import ROLES
+from services.reviews import conditions, levels
+from services.reviews.roles import ROLES
 
 
 class TaskOut(Schema):
@@ -17,6 +18,7 @@ class TaskOut(Schema):
     applicant = fields.String()
     round = fields.Integer()
     level = fields.Integer()
+    type = fields.String(metadata={"description": "the level's type (decision)"})
     role = fields.String()
     school = fields.String(allow_none=True)
     status = fields.String()
@@ -47,11 +49,15 @@ class ReassignIn(Schema):
 
 
 class Level(Schema):
+    type = fields.String(load_default=None, validate=validate.OneOf(
+        list(levels.TYPES), error="Unknown level type {input}; known: {choices}."),
+        metadata={"description": f"the level's type; {levels.DEFAULT} when left out"})
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     scope = fields.String(required=True, validate=validate.OneOf(["school", "university"]))
     days = fields.Integer(required=True, validate=validate.Range(min=1, max=60))
-    condition = fields.Dict(load_default=None, allow_none=True,
-                            metadata={"description": '{"any": [{"duration_days_over": 30}, {"budget_over": "50000"}]}'})
+    condition = fields.Dict(load_default=None, allow_none=True, metadata={
+        "description": 'the level applies when any predicate holds: {"any": [{"duration_days_over": 30}, '
+                       '{"budget_over": "50000"}]}; conditions: ' + ", ".join(conditions.CONDITIONS)})
 
 
 class ChainIn(Schema):

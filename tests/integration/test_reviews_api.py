@@ -17,7 +17,7 @@ from chassis.tokens import Identity, Signer
 from eventbus import envelope
 from eventbus.consumer import apply
 from gateway.demo import ACCOUNTS
-from services.reviews import deadlines, handlers
+from services.reviews import chains, deadlines, handlers
 from tests.support.service import start_service
 
 
@@ -34,8 +34,9 @@ class Reviews:
     def call(self, user: str, method: str, path: str, roles: list[dict[str, Any]] | None = None, **kw: Any) -> Any:
         return self.client.open(path, method=method, headers=self.as_(user, roles), **kw)
 
-    def deliver(self, event_type: str, data: dict[str, Any]) -> None:
-        event = envelope.new_event(event_type, "/services/applications", data["application_id"], data)
+    def deliver(self, event_type: str, data: dict[str, Any], revision: int | None = None) -> None:
+        event = envelope.new_event(event_type, "/services/applications", data["application_id"], data,
+                                   aggregateversion=revision)
         with self.sessions() as session, session.begin():
             apply(handlers.HANDLERS, session, event)
 
@@ -46,7 +47,8 @@ class Reviews:
             "application_id": application_id, "kind": kind, "applicant": applicant, "applicant_name": applicant,
             "applicant_email": "", "locale": "zh", "school": school, "program_id": None, "title": "A trip",
             "version": version, "status": "submitted", "submitted_at": datetime.now(UTC).isoformat(),
-            "duration_days": facts.get("duration_days", 10), "budget": facts.get("budget", "1000.00")})
+            "duration_days": facts.get("duration_days", 10), "budget": facts.get("budget", "1000.00"),
+            **({"mobility": facts["mobility"]} if "mobility" in facts else {})}, facts.get("revision"))
         return application_id
 
     def task(self, user: str, application_id: str, roles: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -318,3 +320,81 @@ def test_the_queue_comes_in_pages_soonest_due_first_with_a_link_to_the_next(rv: 
     assert rv.call("coord.cs", "GET", "/api/v1/review-tasks?limit=201").status_code == 422
     naive = base64.urlsafe_b64encode(json.dumps(["2031-01-01T00:00:00", "x"]).encode()).decode()
     assert rv.call("coord.cs", "GET", f"/api/v1/review-tasks?cursor={naive}").status_code == 422
+
+
+def test_a_chain_for_a_kind_the_service_never_heard_of_reviews_its_applications(rv: Reviews) -> None:
+    nothing_yet = rv.call("admin", "GET", "/api/v1/review-chains/summer_school")
+    assert nothing_yet.status_code == 404 and "summer_school" in nothing_yet.json["detail"]
+    with pytest.raises(LookupError, match=r"no review chain for kind summer_school: an admin must create one "
+                                          r"\(PUT /api/v1/review-chains/summer_school\)"):
+        rv.submit(kind="summer_school")
+    levels = [{"role": "school_dean", "scope": "school", "days": 4},
+              {"type": "decision", "role": "icd_officer", "scope": "university", "days": 6,
+               "condition": {"any": [{"duration_days_over": 20}]}}]
+    made = rv.call("admin", "PUT", "/api/v1/review-chains/summer_school", json={"levels": levels})
+    assert made.status_code == 201 and (made.json["kind"], made.json["version"]) == ("summer_school", 1)
+    assert "summer_school" in [c["kind"] for c in rv.call("dean.cs", "GET", "/api/v1/review-chains").json]
+    short = rv.submit(kind="summer_school", applicant="alice", mobility={"duration_days": 14})
+    task = rv.task("dean.cs", short)
+    assert (task["kind"], task["level"], task["type"], task["school"]) == ("summer_school", 1, "decision", "cs")
+    assert rv.decide("dean.cs", task).status_code == 201  # the ICD level does not apply to two weeks
+    assert rv.count("SELECT count(*) FROM outbox WHERE type = 'review.completed'") == 1
+    long = rv.submit(kind="summer_school", applicant="alice", mobility={"duration_days": 28})
+    rv.decide("dean.cs", rv.task("dean.cs", long))
+    assert rv.task("icd.officer", long)["level"] == 2
+
+
+def test_chain_kinds_and_levels_are_checked(rv: Reviews) -> None:
+    level = {"role": "icd_officer", "scope": "university", "days": 3}
+    bad_name = rv.call("admin", "PUT", "/api/v1/review-chains/Summer-School", json={"levels": [level]})
+    assert bad_name.status_code == 422 and "kind" in bad_name.json["errors"]
+    unknown_type = rv.call("admin", "PUT", "/api/v1/review-chains/summer_school",
+                           json={"levels": [{**level, "type": "lottery"}]})
+    assert unknown_type.status_code == 422 and "Unknown level type lottery" in json.dumps(unknown_type.json)
+    unknown_condition = rv.call("admin", "PUT", "/api/v1/review-chains/summer_school",
+                                json={"levels": [{**level, "condition": {"any": [{"moon_phase": "full"}]}}]})
+    assert unknown_condition.status_code == 422
+    assert "known: duration_days_over, budget_over" in unknown_condition.json["detail"]
+    assert rv.count("SELECT count(*) FROM review_chains WHERE kind = 'summer_school'") == 0
+
+
+def test_seeding_makes_version_one_only_for_kinds_without_a_chain(rv: Reviews) -> None:
+    admin_made = [{"role": "icd_officer", "scope": "university", "days": 2}]
+    assert rv.call("admin", "PUT", "/api/v1/review-chains/hosted_event", json={"levels": admin_made}).status_code == 201
+    defaults = {"hosted_event": [{"role": "school_dean", "scope": "school", "days": 5}],
+                "summer_school": [{"role": "school_dean", "scope": "school", "days": 5}]}
+    with rv.sessions() as session, session.begin():
+        assert chains.seed_missing(session, defaults) == ["summer_school"]
+    with rv.sessions() as session, session.begin():
+        assert chains.seed_missing(session, defaults) == []
+        assert chains.active_chain(session, "hosted_event").levels == admin_made  # never replaced
+        seeded = chains.active_chain(session, "summer_school")
+        assert (seeded.version, seeded.created_by) == (1, "system")
+
+
+def test_a_student_term_long_enough_brings_the_conditional_level(rv: Reviews) -> None:
+    levels = [{"role": "school_coordinator", "scope": "school", "days": 5},
+              {"role": "icd_officer", "scope": "university", "days": 7,
+               "condition": {"any": [{"duration_days_over": 120}]}}]
+    assert rv.call("admin", "PUT", "/api/v1/review-chains/student_exchange", json={"levels": levels}).status_code == 201
+    fall = rv.submit(kind="student_exchange", applicant="alice", mobility={"duration_days": 153}, duration_days=None)
+    rv.decide("coord.cs", rv.task("coord.cs", fall))
+    assert rv.task("icd.officer", fall)["level"] == 2
+
+
+def test_a_resubmission_without_edits_starts_the_next_round_and_old_news_does_not(rv: Reviews) -> None:
+    app_id = rv.submit(version=2, revision=2)
+    rv.decide("coord.cs", rv.task("coord.cs", app_id))
+    rv.decide("dean.cs", rv.task("dean.cs", app_id), outcome="return", comment="Sign it.")
+    common = {"application_id": app_id, "kind": "faculty_exchange", "applicant": "prof.li", "applicant_name": "",
+              "applicant_email": "", "locale": "zh", "school": "cs", "program_id": None, "title": "A trip",
+              "version": 2, "status": "submitted", "submitted_at": datetime.now(UTC).isoformat()}
+    rv.deliver("application.submitted", common, revision=2)  # the first submission, republished: old news
+    assert rv.call("dean.cs", "GET", f"/api/v1/review-tasks?application_id={app_id}").json == []
+    rv.deliver("application.resubmitted", common, revision=5)  # same version: the applicant edited nothing
+    task = rv.task("dean.cs", app_id)
+    assert (task["level"], task["round"], task["application_version"]) == (2, 2, 2)
+    rv.deliver("application.resubmitted", common, revision=5)  # again: nothing more
+    assert rv.count("SELECT count(*) FROM review_tasks WHERE application_id = :a", a=app_id) == 3
+    assert rv.decide("dean.cs", task, version=3).status_code == 409  # v+1 is not the version under review
+    assert rv.decide("dean.cs", task).status_code == 201
