@@ -12,10 +12,14 @@ from flask_smorest import Blueprint, abort
 
 from chassis.tokens import GATEWAY_AUDIENCE, Identity
 from gateway import identity
-from gateway.schemas import JwksResponse, TokenRequest, TokenResponse
+from gateway.schemas import TOKEN_BODY, JwksResponse, TokenRequest, TokenResponse
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Authentication")
 wellknown = Blueprint("wellknown", __name__, url_prefix="/.well-known", description="Keys")
+# webargs' json_or_form is one body in two encodings, so the document shows it as a requestBody (not as
+# parameters "in: json_or_form", which OpenAPI has no place for); the form encoding is added by Token.post's doc.
+blp.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+                                             "json_or_form": "application/json"}
 
 
 def _gw() -> Any:
@@ -53,6 +57,8 @@ def _client(body: dict[str, str]) -> Identity:
 @blp.route("/token")
 class Token(MethodView):
     @blp.arguments(TokenRequest, location="json_or_form")
+    @blp.doc(requestBody={"content": {"application/json": {"schema": TOKEN_BODY},
+                                      "application/x-www-form-urlencoded": {"schema": TOKEN_BODY}}})
     @blp.response(200, TokenResponse, headers={"Cache-Control": {"schema": {"type": "string"}}})
     def post(self, body: dict[str, str]) -> Any:
         """A bearer token: `password` grant for people, `client_credentials` for registered external systems."""

@@ -28,6 +28,15 @@ class TokenRequest(Schema):
                 raise ValidationError({name: ["Missing data for required field."] for name in missing})
 
 
+# What _grant_fields checks, said in JSON Schema for the API document: a client_credentials request names its
+# grant (the client may authenticate with HTTP Basic instead of body fields); otherwise the grant is the
+# password grant (given, null or left out) and needs a username and a password.
+TOKEN_BODY = {"allOf": [TokenRequest], "anyOf": [
+    {"required": ["grant_type"], "properties": {"grant_type": {"const": "client_credentials"}}},
+    {"required": ["username", "password"], "properties": {"grant_type": {"enum": ["password", None]}}},
+]}
+
+
 class JwksResponse(Schema):
     keys = fields.List(fields.Dict(), metadata={"description": "JWKs (OKP, Ed25519), one per current key"})
 
