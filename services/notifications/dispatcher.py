@@ -1,5 +1,5 @@
 """The webhook dispatcher (a worker component): sends due deliveries, records each answer, retries,
-and disables a subscription after a run of failures, telling the admins in their inbox and by mail."""
+and disables a subscription after a run of failures, telling the admins on every channel (inbox, mail, …)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chassis.settings import Settings
-from services.notifications import templates, webhooks
-from services.notifications.models import Delivery, Notification, Recipient, Subscription
+from services.notifications import channels, rules, templates, webhooks
+from services.notifications.models import Delivery, Recipient, Subscription
 
 log = structlog.get_logger(__name__)
 HOOKS_DUE = "notifications.hooks_due"  # noted in session.info: this transaction wrote webhook deliveries
@@ -78,24 +78,21 @@ def record(session: Session, settings: Settings, sub: Subscription, delivery: De
     log.warning("webhook.failed", subscription=sub.id, status=attempt.status_code, error=attempt.error,
                 next_attempt=later.isoformat() if later else None)
     if sub.active and sub.consecutive_failures >= settings.webhook_disable_after:
-        disable(session, sub, now, settings.public_base_url)
+        disable(session, sub, now, settings)
 
 
-def disable(session: Session, sub: Subscription, now: datetime, public_base_url: str) -> None:
+def disable(session: Session, sub: Subscription, now: datetime, settings: Settings) -> None:
+    """Stop the subscription and tell the admins, on every channel that reaches them."""
     sub.active, sub.disabled_at = False, now
     log.error("webhook.disabled", subscription=sub.id, url=sub.url, failures=sub.consecutive_failures)
     facts = {"subscription_id": sub.id, "url": sub.url, "failures": sub.consecutive_failures}
-    admins = [p for p in session.scalars(select(Recipient)) if any(r.get("role") == "admin" for r in p.roles)]
-    notice = str(uuid.uuid4())
-    for admin in admins:
-        text = templates.render("webhook.disabled", admin.locale, facts, public_base_url)
-        for channel in ("inbox", "email"):
-            session.add(Notification(
-                id=str(uuid.uuid4()), event_id=notice, event_type="webhook.disabled", recipient=admin.username,
-                channel=channel, address=admin.email if channel == "email" else None, locale=admin.locale,
-                subject=text.subject[:300], body=text.body, link=text.link,
-                status="pending" if channel == "email" else "delivered", created_at=now,
-            ))
+
+    def text_for(admin: Recipient) -> tuple[str, templates.Rendered]:
+        return admin.locale, templates.render("webhook.disabled", admin.locale, facts, settings.public_base_url)
+
+    admins = rules.with_role(session, "admin")
+    channels.write(session, str(uuid.uuid4()), "webhook.disabled", rules.pairs(admins, channels.active(settings)),
+                   text_for, now)
 
 
 class Dispatcher:

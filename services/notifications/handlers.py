@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,12 +10,12 @@ from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
+from chassis.settings import Settings
 from eventbus import catalog, envelope
 from eventbus.consumer import Handler, HandlerTable, combine
-from services.notifications import dispatcher, rules, templates
-from services.notifications.models import FeedEntry, Notification, Recipient
-
-MAIL_DUE = "notifications.mail_due"  # noted in session.info: this transaction wrote mail to send
+from services.notifications import channels, dispatcher, rules, templates
+from services.notifications.channels import Channel
+from services.notifications.models import FeedEntry, Recipient
 
 
 def on_user_registered(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
@@ -25,7 +25,9 @@ def on_user_registered(session: Session, data: dict[str, Any], event: CloudEvent
         return  # older news than the copy we hold (a retried or reordered event)
     recipient = recipient or Recipient(username=data["username"])
     recipient.display_name = data.get("display_name", "")
-    recipient.email = data["email"]
+    # Every address by channel name; `email` is required by the event, the others come in `contacts`.
+    given = {"email": data["email"], **(data.get("contacts") or {})}
+    recipient.contacts = {name: str(value) for name, value in given.items() if value}
     recipient.locale = data["locale"]
     recipient.school = data.get("school")
     recipient.roles = data["roles"]
@@ -33,28 +35,18 @@ def on_user_registered(session: Session, data: dict[str, Any], event: CloudEvent
     session.add(recipient)
 
 
-def notify(public_base_url: str) -> Handler:
-    """One row per (event, recipient, channel); the sender delivers the email rows."""
+def notify(public_base_url: str, active: Sequence[Channel]) -> Handler:
+    """One row per (event, recipient, channel that reaches them); each channel's worker delivers its own."""
 
     def handle(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
-        now = datetime.now(UTC)
-        rows = []
-        for person in rules.recipients(session, event.get_type(), data):
+        def text_for(person: Recipient) -> tuple[str, templates.Rendered]:
             # The recipient's locale from the event where it speaks of them (the applicant's), else ours.
             locale = data.get("locale") if person.username == data.get("applicant") and data.get("locale") else (
                 person.locale)
-            text = templates.render(event.get_type(), locale, data, public_base_url)
-            rows += [{
-                "id": str(uuid.uuid4()), "event_id": event.get_id(), "event_type": event.get_type(),
-                "recipient": person.username, "channel": channel,
-                "address": person.email if channel == "email" else None, "locale": locale,
-                "subject": text.subject, "body": text.body, "link": text.link,
-                "status": "pending" if channel == "email" else "delivered", "attempts": 0, "created_at": now,
-            } for channel in rules.CHANNELS]
-        if rows:  # one INSERT for all of them, without the unit of work's bookkeeping per object
-            session.execute(insert(Notification), rows)
-            if any(row["channel"] == "email" for row in rows):
-                session.info[MAIL_DUE] = True
+            return locale, templates.render(event.get_type(), locale, data, public_base_url)
+
+        people = rules.recipients(session, event.get_type(), data)
+        channels.write(session, event.get_id(), event.get_type(), rules.pairs(people, active), text_for)
 
     return handle
 
@@ -72,10 +64,11 @@ def record(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
     dispatcher.enqueue(session, event.get_id(), event.get_type(), body)
 
 
-def handlers_for(public_base_url: str) -> HandlerTable:
-    """Every public event (the catalog says which) goes to the feed; those the rules name are also notified;
-    a private one (user.registered: personal data) only updates our copy of the directory."""
-    handle = notify(public_base_url)
+def handlers_for(settings: Settings) -> HandlerTable:
+    """Every public event (the catalog says which) goes to the feed; those the rules name are also notified,
+    on every channel the settings switch on; a private one (user.registered: personal data) only updates our
+    copy of the directory."""
+    handle = notify(settings.public_base_url, channels.active(settings))
     return combine(
         {"user.registered": on_user_registered},
         {t: record for t in catalog.public_types()},

@@ -20,7 +20,9 @@ class Recipient(Base):
 
     username: Mapped[str] = mapped_column(String(80), primary_key=True)
     display_name: Mapped[str] = mapped_column(String(120), default="")
-    email: Mapped[str] = mapped_column(String(254))
+    # How to reach the person, by channel name: {"email": "a@b.edu", "wecom": "userid"}; a channel whose key
+    # is missing does not reach them (channels/*.py `address`).
+    contacts: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     locale: Mapped[str] = mapped_column(String(5), default="zh")
     school: Mapped[str | None] = mapped_column(String(40), nullable=True)
     roles: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -47,19 +49,20 @@ class Notification(Base):
         UniqueConstraint("event_id", "recipient", "channel", name="uq_notification_once"),
         Index("ix_notifications_inbox", "recipient", "channel", "read_at"),
         Index("ix_notifications_outgoing", "channel", "status"),
+        Index("ix_notifications_inbox_pages", "recipient", "channel", "created_at", "id"),  # newest first, keyset
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36))
     event_type: Mapped[str] = mapped_column(String(120))
     recipient: Mapped[str] = mapped_column(String(80))
-    channel: Mapped[str] = mapped_column(String(10))  # inbox | email
-    address: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    channel: Mapped[str] = mapped_column(String(10))  # a channel's name: inbox | email | wecom (channels/)
+    address: Mapped[str | None] = mapped_column(String(254), nullable=True)  # the channel's address of them
     locale: Mapped[str] = mapped_column(String(5))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    status: Mapped[str] = mapped_column(String(10))  # inbox: delivered; email: pending | sent | failed
+    status: Mapped[str] = mapped_column(String(10))  # inbox: delivered; email, wecom: pending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

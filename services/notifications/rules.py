@@ -1,16 +1,18 @@
-"""Who is told of what, in one place: event type → the people to notify and on which channels."""
+"""Who is told of what, in one place: event type → the people to notify, paired with every channel that is
+on (channels/: each channel then says whether it reaches the person)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.notifications.channels import Channel, Pair
 from services.notifications.models import Recipient
 
-CHANNELS = ("inbox", "email")
 log = structlog.get_logger(__name__)
 
 
@@ -23,7 +25,7 @@ def _applicant(session: Session, data: dict[str, Any]) -> list[Recipient]:
     if recipient is not None:
         return [recipient]
     if data.get("applicant_email"):  # the event carries what we need: no waiting for user.registered
-        return [Recipient(username=data["applicant"], email=data["applicant_email"],
+        return [Recipient(username=data["applicant"], contacts={"email": data["applicant_email"]},
                           locale=data.get("locale") or "zh", roles=[])]
     raise RecipientUnknown(f"applicant {data['applicant']!r} not yet known from user.registered")
 
@@ -47,18 +49,18 @@ def _claimer_or_reviewers(session: Session, data: dict[str, Any]) -> list[Recipi
         holders = [claimer] if claimer else []
     else:
         holders = _reviewers(session, data)
-    supervisors = [p for p in _with_role(session, data["supervisor_role"]) if p not in holders]
+    supervisors = [p for p in with_role(session, data["supervisor_role"]) if p not in holders]
     return holders + supervisors
 
 
-def _with_role(session: Session, role: str) -> list[Recipient]:
+def with_role(session: Session, role: str) -> list[Recipient]:
     return [p for p in session.scalars(select(Recipient).order_by(Recipient.username))
             if any(r.get("role") == role for r in p.roles)]
 
 
 def _supervisors_and_claimer(session: Session, data: dict[str, Any]) -> list[Recipient]:
     """Escalated: the supervisor role steps in; the claimer hears of it too."""
-    supervisors = _with_role(session, data["supervisor_role"])
+    supervisors = with_role(session, data["supervisor_role"])
     claimer = session.get(Recipient, data["claimed_by"]) if data.get("claimed_by") else None
     return ([claimer] if claimer and claimer not in supervisors else []) + supervisors
 
@@ -78,3 +80,8 @@ RULES = {
 
 def recipients(session: Session, event_type: str, data: dict[str, Any]) -> list[Recipient]:
     return RULES[event_type](session, data)
+
+
+def pairs(people: Iterable[Recipient], channels: Sequence[Channel]) -> list[Pair]:
+    """Each person on each channel; no channel is special here (one that cannot reach a person skips them)."""
+    return [(person, channel) for person in people for channel in channels]

@@ -1,4 +1,5 @@
-"""The notifications worker: its consumer of `notifications.events`, its relay, and the email sender."""
+"""The notifications worker: its consumer of `notifications.events`, its relay, the webhook dispatcher, and
+each channel's delivery component (channels/: email's SMTP sender, WeCom's; the inbox needs none)."""
 
 from __future__ import annotations
 
@@ -10,29 +11,34 @@ from sqlalchemy import Engine
 from chassis.settings import Settings
 from chassis.worker import Component, bus_components
 from eventbus.consumer import HandlerTable
+from services.notifications import channels
 from services.notifications.dispatcher import HOOKS_DUE, Dispatcher
-from services.notifications.handlers import MAIL_DUE, handlers_for
-from services.notifications.sender import Sender
+from services.notifications.handlers import handlers_for
 
 
 def handlers(settings: Settings) -> HandlerTable:
-    return handlers_for(settings.public_base_url)
+    return handlers_for(settings)
 
 
 def components(settings: Settings, engine: Engine) -> list[Component]:
-    # Set after a commit that wrote mail or webhook deliveries, so they leave at once; the sender and the
-    # dispatcher are not woken (a transaction each) by the events that gave them nothing to do.
-    mail_due = threading.Event()
-    hooks_due = threading.Event()
+    # Each wake is set after a commit that wrote rows for its component (the key in session.info), so they
+    # leave at once; a component is not woken (a transaction each) by events that gave it nothing to do.
+    wakes = {HOOKS_DUE: threading.Event()}
+    delivering: list[Component] = []
+    for channel in channels.active(settings):
+        wake = threading.Event()
+        component = channel.worker(settings, engine, wake)
+        if component is not None and channel.due:
+            wakes[channel.due] = wake
+            delivering.append(component)
 
     def committed(written: dict[str, Any]) -> None:
-        if written.get(MAIL_DUE):
-            mail_due.set()
-        if written.get(HOOKS_DUE):
-            hooks_due.set()
+        for key, wake in wakes.items():
+            if written.get(key):
+                wake.set()
 
     return [
         *bus_components("notifications", settings, engine, handlers(settings), committed),
-        Sender(settings, engine, mail_due),
-        Dispatcher(settings, engine, hooks_due),
+        *delivering,
+        Dispatcher(settings, engine, wakes[HOOKS_DUE]),
     ]

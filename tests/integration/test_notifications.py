@@ -21,6 +21,7 @@ from eventbus import envelope
 from eventbus.consumer import apply
 from mobility import registry
 from services.notifications import dispatcher
+from services.notifications.channels.email import CHANNEL as EMAIL
 from services.notifications.handlers import handlers_for
 from services.notifications.sender import Sender
 from tests.support.service import start_service
@@ -39,7 +40,7 @@ class Notifications:
     def __init__(self, client: Any, signer: Signer, engine: Any, settings: Settings) -> None:
         self.client, self.signer, self.engine, self.settings = client, signer, engine, settings
         self.sessions = make_sessionmaker(engine)
-        self.handlers = handlers_for(settings.public_base_url)
+        self.handlers = handlers_for(settings)
 
     def call(self, user: str, method: str, path: str, **kw: Any) -> Any:
         locale, roles = PEOPLE[user]
@@ -99,8 +100,8 @@ def test_the_applicant_gets_one_mail_in_their_language_for_each_step(
     nt.deliver(chinese)
     with pytest.raises(IntegrityError):  # a copy that got past the inbox still adds nothing
         nt.deliver(english)
-    assert Sender(nt.settings, nt.engine, threading.Event()).send_due() == 2
-    assert Sender(nt.settings, nt.engine, threading.Event()).send_due() == 0
+    assert EMAIL.worker(nt.settings, nt.engine, threading.Event()).send_due() == 2
+    assert EMAIL.worker(nt.settings, nt.engine, threading.Event()).send_due() == 0
     for who, event, chinese_text in (("alice", english, False), ("bob", chinese, True)):
         mails = [m for m in smtp.to(f"{who}@example.org")
                  if event.get_subject() in m.get_body(("plain",)).get_content()]
@@ -293,7 +294,7 @@ def test_reviewers_get_mail_in_their_language(
 ) -> None:
     event = _task_event(event_type, **extra)
     nt.deliver(event)
-    assert Sender(nt.settings, nt.engine, threading.Event()).send_due() == len(expected)
+    assert EMAIL.worker(nt.settings, nt.engine, threading.Event()).send_due() == len(expected)
     for who in expected:
         (mail,) = [m for m in smtp.to(f"{who}@example.org")
                    if event.get_data()["application_id"] in m.get_body(("plain",)).get_content()]
@@ -325,14 +326,14 @@ def test_the_events_locale_for_the_applicant_wins_over_the_directory(nt: Notific
     event = _application_event("application.approved", "alice", **NOTIFIED["application.approved"])
     event.get_data()["locale"] = "zh"  # alice switched to Chinese on this application
     nt.deliver(event)
-    Sender(nt.settings, nt.engine, threading.Event()).send_due()
+    EMAIL.worker(nt.settings, nt.engine, threading.Event()).send_due()
     (mail,) = [m for m in smtp.to("alice@example.org") if event.get_subject() in m.get_body(("plain",)).get_content()]
     assert any("\u4e00" <= c <= "\u9fff" for c in mail["Subject"])
 
 
 def test_a_commit_wakes_the_sender_or_the_dispatcher_only_when_it_gave_them_work(nt: Notifications) -> None:
     from services.notifications.dispatcher import HOOKS_DUE
-    from services.notifications.handlers import MAIL_DUE
+    MAIL_DUE = EMAIL.due
 
     def written(event: Any) -> dict[str, Any]:
         with nt.sessions() as session, session.begin():
@@ -355,7 +356,7 @@ def test_the_worker_wakes_the_sender_and_the_dispatcher_from_the_consumers_notes
     from eventbus.consumer import Consumer
     from services.notifications import worker
     from services.notifications.dispatcher import HOOKS_DUE, Dispatcher
-    from services.notifications.handlers import MAIL_DUE
+    MAIL_DUE = EMAIL.due
 
     parts = worker.components(nt.settings, nt.engine)
     (consumer,) = [c for c in parts if isinstance(c, Consumer)]

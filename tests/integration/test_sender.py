@@ -16,6 +16,7 @@ from sqlalchemy import select
 from chassis import migrate
 from chassis.db import make_engine, make_sessionmaker
 from chassis.settings import Settings
+from services.notifications.channels.email import CHANNEL as EMAIL
 from services.notifications.models import Notification
 from services.notifications.sender import Sender
 from tests.support.ports import free_port
@@ -62,7 +63,7 @@ def _row(engine: Any, notification_id: str) -> Notification:
 
 def _sender(engine: Any, port: int) -> Sender:
     settings = Settings.from_env({"MOBILITY_SMTP_PORT": str(port)})
-    return Sender(settings, engine, threading.Event())
+    return EMAIL.worker(settings, engine, threading.Event())
 
 
 def test_mail_is_sent_once_with_a_stable_message_id(engine: Any) -> None:
@@ -158,7 +159,7 @@ def test_a_non_ascii_address_is_failed_and_a_display_name_in_chinese_is_encoded_
         good = _pending(engine, "grace@example.org")
         settings = Settings.from_env({"MOBILITY_SMTP_PORT": str(sink.port),
                                       "MOBILITY_SMTP_SENDER": "国际交流处 <icd@example.edu>"})
-        assert Sender(settings, engine, threading.Event()).send_due() == 1
+        assert EMAIL.worker(settings, engine, threading.Event()).send_due() == 1
     finally:
         sink.stop()
     assert _row(engine, bad).status == "failed" and "not an ASCII mail address" in (_row(engine, bad).last_error or "")
