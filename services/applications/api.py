@@ -1,7 +1,9 @@
 """HTTP resources for applications (behind the gateway at /api/v1/applications).
 
 Changes name the version they saw (If-Match: "<version>" or a "version" field); responses carry
-ETag: "<version>". Someone else's application is "not found": its existence is not disclosed.
+ETag: "<version>". The version is the content's: only the applicant's edits move it. Someone else's
+application is "not found": its existence is not disclosed. The views load, call domain, publish: the rules
+are domain's.
 """
 
 from __future__ import annotations
@@ -92,9 +94,8 @@ def _etag(application: Application) -> dict[str, str]:
 
 
 def _publish(session: Session, event_type: str, application: Application, **extra: Any) -> None:
-    program = session.get(Program, application.program_id) if application.program_id else None
-    outbox.add(session, application_event(event_type, application, program, correlationid=correlation_id(),
-                                          **extra))
+    outbox.add(session, application_event(event_type, application, application.program,
+                                          correlationid=correlation_id(), **extra))
 
 
 @blp.route("")
@@ -194,39 +195,21 @@ class Submit(MethodView):
         """Submit a draft, or resubmit after changes were requested: the whole form must be valid, the
         required documents there, and the program's window open."""
         now = datetime.now(UTC)
-        identity = current_identity()
         with ctx().sessions() as session, session.begin():
             application = load_own(session, application_id)
             domain.check_version(application, seen_version(body))
-            if application.status not in ("draft", "changes_requested"):
-                raise domain.TransitionError(f"An application in status '{application.status}' cannot be submitted.")
-            kind = domain.kind_of(application.kind)
-            program = session.get(Program, application.program_id) if application.program_id else None
-            if application.status == "draft":  # a resubmission after changes were asked for may come late
-                domain.check_window(program, now)
-            errors: dict[str, Any] = {}
-            try:
-                domain.validate_form(kind, application.form, program, now.date(), complete=True)
-            except domain.FormInvalid as exc:
-                errors.update(exc.errors)
-            missing = _missing_documents(session, application, kind.required_documents)
-            if missing:
-                errors["documents"] = [f"Upload a document of type '{t}'." for t in missing]
-            if errors:  # all at once: the form's fields and the documents
-                raise domain.FormInvalid(errors)
-            again = application.status == "changes_requested"
-            session.add(domain.transition(application, "submitted", actor=identity.username, now=now,
-                                          comment=(body or {}).get("comment")))
-            _publish(session, "application.resubmitted" if again else "application.submitted", application,
-                     submitted_at=now, **domain.review_facts(application.form))
+            history, event_type = domain.submit(
+                application, application.program, _document_types(session, application),
+                actor=current_identity().username, now=now, comment=(body or {}).get("comment"))
+            session.add(history)
+            _publish(session, event_type, application, submitted_at=now)
         return application, _etag(application)
 
 
-def _missing_documents(session: Session, application: Application, required: tuple[str, ...]) -> list[str]:
-    if not required:  # a kind that needs no documents: no query (a sixth of a submission's CPU)
-        return []
-    present = set(session.scalars(select(Document.doc_type).where(Document.application_id == application.id)))
-    return [t for t in required if t not in present]
+def _document_types(session: Session, application: Application) -> set[str]:
+    if not domain.kind_of(application.kind).required_documents:  # none needed: no query (a sixth of a
+        return set()                                             # submission's CPU)
+    return set(session.scalars(select(Document.doc_type).where(Document.application_id == application.id)))
 
 
 @blp.route("/<uuid:application_id>/withdraw")

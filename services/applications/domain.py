@@ -3,27 +3,33 @@
     draft → submitted → in_review → changes_requested → submitted … → approved | rejected
     withdrawn: by the applicant from any state that is not final
 
-Every change bumps `version` (it travels as the events' `aggregateversion`); a change must name the
-version it saw, and a stale one is refused. Editing is allowed in draft and changes_requested only.
+Two counters. `version` is the content's: 1 when created, +1 each time the applicant edits it; a change must
+name the version it saw (a stale one is refused), and a review decision names exactly the version it judged.
+`revision` moves on every change, status changes included: it is the row's lock counter and the events'
+`aggregateversion`, so consumers can order news. Editing is allowed in draft and changes_requested only.
+What a kind adds (its form, rules, documents, titles) comes from its module in kinds/.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
 from marshmallow import ValidationError
 
-from services.applications.forms import KINDS, Kind
+from services.applications import kinds
+from services.applications.kinds import Kind
 from services.applications.models import Application, HistoryEntry, Program
 
 FINAL = frozenset({"approved", "rejected", "withdrawn"})
 EDITABLE = frozenset({"draft", "changes_requested"})
 OUTCOMES = {"approved": "approved", "rejected": "rejected", "changes_requested": "changes_requested"}
+REVIEWABLE = frozenset({"submitted", "in_review"})
 _ALLOWED = {
     ("draft", "submitted"), ("changes_requested", "submitted"), ("submitted", "in_review"),
-    *{(s, o) for s in ("submitted", "in_review") for o in OUTCOMES.values()},
+    *{(s, o) for s in REVIEWABLE for o in OUTCOMES.values()},
     *{(s, "withdrawn") for s in ("draft", "submitted", "in_review", "changes_requested")},
 }
 
@@ -48,6 +54,10 @@ class FormInvalid(Exception):
         self.errors = errors
 
 
+def kind_of(name: str) -> Kind:
+    return kinds.get(name)
+
+
 def check_version(application: Application, seen: int | None) -> None:
     if seen is None:
         raise VersionConflict("Name the version you saw: an If-Match header or a \"version\" field.")
@@ -63,9 +73,10 @@ def new_draft(
     program: Program | None, form: dict[str, Any], now: datetime,
 ) -> tuple[Application, HistoryEntry]:
     application = Application(
-        id=str(uuid.uuid4()), kind=kind, program_id=program.id if program else None, applicant=applicant,
-        applicant_name=applicant_name, applicant_email=applicant_email, school=school, locale=locale,
-        title=title_of(kind, form, program), status="draft", version=1, form=form, created_at=now, updated_at=now,
+        id=str(uuid.uuid4()), kind=kind, program_id=program.id if program else None, program=program,
+        applicant=applicant, applicant_name=applicant_name, applicant_email=applicant_email, school=school,
+        locale=locale, title=title_of(kind, form, program), status="draft", version=1, revision=1, form=form,
+        created_at=now, updated_at=now,
     )
     return application, _history(application, None, actor=applicant, now=now)
 
@@ -77,27 +88,34 @@ def ensure_editable(application: Application, action: str = "be edited") -> None
 
 
 def edit(application: Application, form: dict[str, Any], program: Program | None, now: datetime) -> None:
+    """The applicant's change of content: the one thing that makes a new version."""
     ensure_editable(application)
     application.form = form
     application.program_id = program.id if program else None
+    application.program = program
     application.title = title_of(application.kind, form, program)
     application.version += 1
-    application.updated_at = now
+    _touch(application, now)
 
 
 def transition(
     application: Application, to: str, *, actor: str, now: datetime, comment: str | None = None
 ) -> HistoryEntry:
+    """A status change: a new revision, the same version (the content did not change)."""
     if (application.status, to) not in _ALLOWED:
         verb = {"submitted": "submitted", "withdrawn": "withdrawn"}.get(to, f"moved to '{to}'")
         raise TransitionError(f"An application in status '{application.status}' cannot be {verb}.")
     before = application.status
     application.status = to
-    application.version += 1
-    application.updated_at = now
+    _touch(application, now)
     if to == "submitted":
         application.submitted_at = now
     return _history(application, before, actor=actor, now=now, comment=comment)
+
+
+def _touch(application: Application, now: datetime) -> None:
+    application.revision += 1
+    application.updated_at = now
 
 
 def _history(
@@ -105,6 +123,34 @@ def _history(
 ) -> HistoryEntry:
     return HistoryEntry(application_id=application.id, at=now, actor=actor, from_status=before,
                         to_status=application.status, version=application.version, comment=comment)
+
+
+def submit(
+    application: Application, program: Program | None, present_documents: Iterable[str], *, actor: str,
+    now: datetime, comment: str | None = None,
+) -> tuple[HistoryEntry, str]:
+    """Submit a draft, or resubmit after changes were asked for: the status allows it, the program's window is
+    open (for a first submission: a resubmission may come late), the whole form is valid and the required
+    documents are there; the form's and the documents' errors come back at once. Returns the history entry
+    and the event type to announce."""
+    if application.status not in EDITABLE:
+        raise TransitionError(f"An application in status '{application.status}' cannot be submitted.")
+    kind = kind_of(application.kind)
+    if application.status == "draft":
+        check_window(program, now)
+    errors: dict[str, Any] = {}
+    try:
+        validate_form(kind, application.form, program, now.date(), complete=True)
+    except FormInvalid as exc:
+        errors.update(exc.errors)
+    present = set(present_documents)
+    missing = [t for t in kind.required_documents if t not in present]
+    if missing:
+        errors["documents"] = [f"Upload a document of type '{t}'." for t in missing]
+    if errors:
+        raise FormInvalid(errors)
+    event_type = "application.resubmitted" if application.status == "changes_requested" else "application.submitted"
+    return transition(application, "submitted", actor=actor, now=now, comment=comment), event_type
 
 
 def check_window(program: Program | None, now: datetime) -> None:
@@ -138,58 +184,22 @@ def validate_form(
 
 
 def rule_errors(kind: Kind, form: dict[str, Any], program: Program | None, today: date) -> dict[str, str]:
-    """The rules users expect beyond single fields: dates, durations, choices from the program."""
-    errors: dict[str, str] = {}
-    start, end = form.get("start_date"), form.get("end_date")
-    if isinstance(start, date) and start <= today:
-        errors["start_date"] = "Must be in the future."
-    if isinstance(end, date) and isinstance(start, date):
-        if end < start:
-            errors["end_date"] = "Must not be before the start date."
-        elif kind.max_days is not None and (end - start).days + 1 > kind.max_days:
-            errors["end_date"] = f"The period may last at most {kind.max_days} days."
-    term = form.get("term")
-    if isinstance(term, str) and "-" in term:
-        year, season = term.split("-", 1)
-        starts = date(int(year), 2 if season == "spring" else 9, 1)
-        if starts <= today:
-            errors["term"] = "Choose a term that has not started yet."
-    choices = form.get("partner_choices")
-    if choices is not None and program is not None:
-        offered = {p.id for p in program.partners}
-        if any(c not in offered for c in choices):
-            errors["partner_choices"] = f"Choose only partners of the program '{program.name}'."
-    return errors
+    """The rules users expect beyond single fields (the kind's: dates, durations, choices from the program)."""
+    return kind.rules(form, program, today)
+
+
+def titles_of(kind: str, form: dict[str, Any], program: Program | None) -> dict[str, str]:
+    """The application's title in each language, from its kind."""
+    return {language: text[:200] for language, text in kind_of(kind).title(form, program).items()}
 
 
 def title_of(kind: str, form: dict[str, Any], program: Program | None) -> str:
-    return _title(kind, form, program)[:200]
-
-
-def _title(kind: str, form: dict[str, Any], program: Program | None) -> str:
-    if kind == "student_exchange":
-        return f"{program.name} ({form.get('term', '')})".replace(" ()", "") if program else "Student exchange"
-    if kind == "faculty_exchange":
-        where = form.get("destination_institution") or "abroad"
-        return f"{str(form.get('purpose', 'trip')).replace('_', ' ').capitalize()} at {where}"
-    if kind == "foreign_expert":
-        return f"Foreign expert: {form.get('expert_name') or 'unnamed'}"
-    return str(form.get("title") or "Hosted event")
-
-
-def review_facts(form: dict[str, Any]) -> dict[str, Any]:
-    """What review chains' conditions look at, carried on submission events: the period and the budget."""
-    start, end = form.get("start_date"), form.get("end_date")
-    days = (date.fromisoformat(end) - date.fromisoformat(start)).days + 1 if start and end else None
-    return {"duration_days": days, "budget": form.get("budget")}
-
-
-def kind_of(name: str) -> Kind:
-    return KINDS[name]
+    """The stored title: the English one, as events and existing consumers have always had it."""
+    return titles_of(kind, form, program)["en"]
 
 
 def start_review(application: Application, seen_version: int, now: datetime) -> HistoryEntry | None:
-    """A review task opened for the version that was submitted. Stale news (older version) is ignored."""
+    """A review task opened for the version that was submitted. Stale news (another version) is ignored."""
     if application.status != "submitted" or seen_version != application.version:
         return None
     return transition(application, "in_review", actor="reviews", now=now)
@@ -198,12 +208,8 @@ def start_review(application: Application, seen_version: int, now: datetime) -> 
 def complete_review(
     application: Application, outcome: str, seen_version: int, *, actor: str, comment: str | None, now: datetime
 ) -> HistoryEntry | None:
-    """The review chain decided on the version it saw. Anything else (withdrawn since, decided twice,
-    an older version) is stale news: no effect."""
-    if application.status not in ("submitted", "in_review") or outcome not in OUTCOMES:
-        return None
-    # The review decided on the submitted version v: we are still `submitted` (v), or `in_review` (v+1).
-    expected = application.version if application.status == "submitted" else application.version - 1
-    if seen_version != expected:
+    """The review chain decided on the version it saw: exactly the current one, still under review. Anything
+    else (withdrawn since, decided twice, another version) is stale news: no effect."""
+    if application.status not in REVIEWABLE or outcome not in OUTCOMES or seen_version != application.version:
         return None
     return transition(application, OUTCOMES[outcome], actor=actor, now=now, comment=comment)

@@ -1,4 +1,8 @@
-"""The application.* events: what consumers need to act without calling back (who, where, what, version)."""
+"""The application.* events: what consumers need to act without calling back (who, where, what, version).
+
+`version` in the data is the content's (what a review decision names); the CloudEvents extension
+`aggregateversion` is the revision, which moves on every change, so consumers can drop older news.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from services.applications.facts import mobility_facts
 from services.applications.models import Application, Program
 
 SOURCE = "/services/applications"
+SUBMISSIONS = frozenset({"application.submitted", "application.resubmitted"})
 
 
 def application_event(
@@ -19,9 +24,17 @@ def application_event(
     **extra: Any,
 ) -> CloudEvent:
     data = application_data(application, program)
+    if event_type in SUBMISSIONS:  # what review chains' conditions look at, top-level as they always were
+        data.update(review_facts(application, data["mobility"]))
     data.update({k: v.isoformat() if isinstance(v, datetime) else v for k, v in extra.items()})
     return envelope.new_event(event_type, SOURCE, application.id, data, correlationid=correlationid,
-                              aggregateversion=application.version)
+                              aggregateversion=application.revision)
+
+
+def review_facts(application: Application, mobility: dict[str, Any]) -> dict[str, Any]:
+    """The period's length (the one duration of the mobility facts, right for every kind: a student's term
+    too) and the budget, for the review chains' conditions."""
+    return {"duration_days": mobility["duration_days"], "budget": (application.form or {}).get("budget")}
 
 
 def application_data(application: Application, program: Program | None) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """What the applications service does when an event arrives: one function per event type it reads.
 
 The saga's applications side: review news moves the status, once, and announces the outcome.
-Stale or repeated news (an older version, an application withdrawn since) changes nothing.
+Stale or repeated news (another version, an application withdrawn since) changes nothing: a decision names
+exactly the content version it judged, which the saga's own status changes do not move.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from eventbus import outbox
 from services.applications import domain
 from services.applications.events import application_event
-from services.applications.models import Application, Program
+from services.applications.models import Application
 
 
 def on_review_task_created(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
@@ -36,9 +37,8 @@ def on_review_completed(session: Session, data: dict[str, Any], event: CloudEven
     if history is None:
         return
     session.add(history)
-    program = session.get(Program, application.program_id) if application.program_id else None
     outbox.add(session, application_event(
-        f"application.{application.status}", application, program,
+        f"application.{application.status}", application, application.program,
         correlationid=event.get_extension("correlationid"), decided_at=data["decided_at"],
         decided_by=data["decided_by"], comment=data.get("comment"),
     ))

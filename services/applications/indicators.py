@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, case, distinct, func, select
+from sqlalchemy import Select, case, distinct, func, literal, select
 
+from services.applications import kinds
 from services.applications.models import MobilityFact, ReviewStep
 
 
@@ -69,6 +70,8 @@ DEFINITIONS = (
                _l("Review decisions that returned the application for changes, divided by all review decisions.")),
 )
 SUMMARY_KEYS = tuple(d.key for d in DEFINITIONS)
+# The summary counts that kinds contribute to: each kind module says which (its `counts`).
+KIND_COUNTED = ("outbound_students", "outbound_staff", "inbound_experts", "hosted_events", "hosted_visitors")
 
 # The tables: approved mobilities grouped by one of these columns.
 GROUPS: dict[str, Any] = {
@@ -114,20 +117,19 @@ def _completed(as_of: date) -> Any:
     return APPROVED & (MobilityFact.end_date < as_of)
 
 
-def _approved_of(kind: str) -> Any:
-    return APPROVED & (MobilityFact.kind == kind)
+def _by_kind(key: str) -> Any:
+    """A summary count that kinds contribute to (kinds/*.py `counts`): their approved applications, one each,
+    or their people added up. No kind counting toward it: zero."""
+    whens = [(APPROVED & (MobilityFact.kind == kind.name), MobilityFact.people if how == "people" else 1)
+             for kind in kinds.all_kinds() for counted, how in kind.counts.items() if counted == key]
+    return func.coalesce(func.sum(case(*whens, else_=0)), 0) if whens else literal(0)
 
 
 def summary_query(as_of: date, where: list[Any]) -> Select[Any]:
     """One row: every count of the summary over the rows matching `where` (drafts send no event, so every
     row was submitted at least once)."""
     return select(
-        _count(_approved_of("student_exchange")).label("outbound_students"),
-        _count(_approved_of("faculty_exchange")).label("outbound_staff"),
-        _count(_approved_of("foreign_expert")).label("inbound_experts"),
-        _count(_approved_of("hosted_event")).label("hosted_events"),
-        func.coalesce(func.sum(case((_approved_of("hosted_event"), MobilityFact.people), else_=0)), 0)
-        .label("hosted_visitors"),
+        *(_by_kind(key).label(key) for key in KIND_COUNTED),
         _count(_completed(as_of)).label("completed"),
         func.count().label("submitted"),
         _count(MobilityFact.status.in_(OPEN)).label("under_review"),

@@ -68,15 +68,20 @@ class Application(Base):
     locale: Mapped[str] = mapped_column(String(5), default="zh")
     title: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(30), index=True)
-    version: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)  # the content's: 1 when created, +1 per edit by the applicant
+    revision: Mapped[int] = mapped_column(Integer)  # the row's: +1 on every change (the events' aggregateversion)
     form: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Loaded with the application (a second SELECT, not a join: FOR UPDATE cannot lock an outer join's side):
+    # its titles and facts need the program's name and partners.
+    program: Mapped[Program | None] = relationship(lazy="selectin")
 
     # Optimistic locking as the floor under the API's version checks: an UPDATE only succeeds if the row
-    # still has the version it was read with (SQLite ignores FOR UPDATE, so this is what stops a lost update).
-    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    # still has the revision it was read with (SQLite ignores FOR UPDATE, so this is what stops a lost update).
+    # The revision, not the version: a status change by the saga must be caught too, and it leaves the version.
+    __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}
 
 
 class HistoryEntry(Base):
@@ -118,7 +123,8 @@ class MobilityFact(Base):
     __table_args__ = (Index("ix_stats_mobilities_year_status", "academic_year", "status"),)
 
     application_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer)  # the aggregateversion last applied: older news is ignored
+    # the aggregateversion (the application's revision) last applied: older news is ignored
+    version: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(40))
     school: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(30))

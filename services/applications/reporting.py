@@ -1,7 +1,8 @@
 """The statistics read model, fed by events: one function per event type, each writing only stats_* rows.
 
-application.* events carry the application's status, version, submission time and `mobility` facts; a row
-keeps the newest version seen, so repeated, late or reordered news changes nothing (the consumer's inbox
+application.* events carry the application's status, submission time and `mobility` facts, and their
+`aggregateversion` (the application's revision, which moves on every change, status changes included); a row
+keeps the newest revision seen, so repeated, late or reordered news changes nothing (the consumer's inbox
 drops repeats too). review.task_created and review.decision_recorded give each review step its opening and
 its decision, in either order. Rows are created with INSERT … ON CONFLICT DO NOTHING and then locked, so two
 workers taking the first news of one application at once do not collide.
@@ -21,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from services.applications.models import Application, HistoryEntry, MobilityFact, Program, ReviewStep
+from services.applications.models import Application, HistoryEntry, MobilityFact, ReviewStep
 
 APPLICATION_EVENTS = (
     "application.submitted", "application.resubmitted", "application.changes_requested",
@@ -46,16 +47,17 @@ def _locked(session: Session, model: type[Row], key: str, **first: Any) -> Row:
     return row
 
 
-def apply_application(session: Session, data: dict[str, Any]) -> None:
-    """One application.* event's news (or the backfill's): newer than the row, or nothing happens."""
+def apply_application(session: Session, data: dict[str, Any], revision: int) -> None:
+    """One application.* event's news (or the backfill's) at `revision`: newer than the row, or nothing
+    happens. The revision, not the data's version: a status change keeps the content's version."""
     row = _locked(session, MobilityFact, data["application_id"], application_id=data["application_id"], version=0,
                   kind=data["kind"], school=data["school"], status=data["status"], direction="", people=0)
     # Even stale news may say when it was submitted (a withdrawal can overtake its submission).
     row.submitted_at = row.submitted_at or _instant(data.get("submitted_at"))
-    if row.version >= data["version"]:
+    if row.version >= revision:
         return
     facts = data.get("mobility") or {}
-    row.version, row.kind, row.school, row.status = data["version"], data["kind"], data["school"], data["status"]
+    row.version, row.kind, row.school, row.status = revision, data["kind"], data["school"], data["status"]
     for name in _FACTS:
         setattr(row, name, facts.get(name))
     row.people = facts.get("people", 1)
@@ -67,7 +69,8 @@ def apply_application(session: Session, data: dict[str, Any]) -> None:
 
 
 def on_application_event(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
-    apply_application(session, data)
+    # Events from before the revision existed carried the version as their aggregateversion: the same number.
+    apply_application(session, data, int(event.get_extension("aggregateversion") or data["version"]))
 
 
 def _step(session: Session, data: dict[str, Any]) -> ReviewStep:
@@ -94,7 +97,7 @@ HANDLERS = {
 def backfill(session: Session) -> int:
     """Fill the model from the applications' own tables: every application ever submitted, as its latest
     application.* event would have said. Rows the events already brought up to date are left alone (same
-    version check). Review steps are not backfilled: their times live in the reviews service. Returns how
+    revision check). Review steps are not backfilled: their times live in the reviews service. Returns how
     many applications were looked at."""
     from services.applications.events import application_data
 
@@ -102,13 +105,11 @@ def backfill(session: Session) -> int:
         (application_id, status): at for application_id, status, at in session.execute(
             select(HistoryEntry.application_id, HistoryEntry.to_status, HistoryEntry.at)
             .where(HistoryEntry.to_status.in_(("approved", "rejected", "withdrawn"))))}
-    programs = {p.id: p for p in session.scalars(select(Program))}
     seen = 0
     for application in session.scalars(select(Application).where(Application.submitted_at.is_not(None))):
-        program = programs.get(application.program_id) if application.program_id else None
-        data = application_data(application, program)
+        data = application_data(application, application.program)
         when = decided.get((application.id, application.status))
         data["decided_at" if application.status != "withdrawn" else "withdrawn_at"] = when.isoformat() if when else None
-        apply_application(session, data)
+        apply_application(session, data, application.revision)
         seen += 1
     return seen

@@ -3,17 +3,38 @@ field to set, applicant, timestamps) in a body are a 422 and nothing is stored."
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
 
-from services.applications.forms import KINDS
+from marshmallow import Schema, ValidationError, fields, validate
+
+from services.applications import domain, kinds
 from services.applications.indicators import GROUPS
 from services.applications.models import REGIONS
 
 UUID = validate.Regexp(r"^[0-9a-fA-F-]{36}$", error="Not a valid id.")
 
 
+class KnownKind(validate.Validator):
+    """A kind of the registry, read when a request is checked (a kind may be registered at run time);
+    `programs`: only kinds filed under a program."""
+
+    def __init__(self, programs: bool = False) -> None:
+        self.programs = programs
+
+    def __call__(self, value: str) -> str:
+        allowed = [k.name for k in kinds.all_kinds() if k.needs_program or not self.programs]
+        if value not in allowed:
+            raise ValidationError(f"Must be one of: {', '.join(allowed)}.")
+        return value
+
+
+class Titles(Schema):
+    en = fields.String()
+    zh = fields.String()
+
+
 class ApplicationCreate(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(sorted(KINDS)))
+    kind = fields.String(required=True, validate=KnownKind(), metadata={"description": "a name from /api/v1/kinds"})
     program_id = fields.String(load_default=None, allow_none=True, validate=UUID)
     form = fields.Dict(required=True, metadata={"description": "the kind's form; see docs/examples/<kind>.json"})
 
@@ -32,7 +53,7 @@ class Change(Schema):
 class ListQuery(Schema):
     view = fields.String(load_default="mine", validate=validate.OneOf(["mine", "review"]),
                          metadata={"description": "mine: my applications; review: those in my review scope"})
-    kind = fields.String(validate=validate.OneOf(sorted(KINDS)))
+    kind = fields.String(validate=KnownKind())
     status = fields.String()
     school = fields.String()
     program_id = fields.String(validate=UUID)
@@ -50,13 +71,17 @@ class ApplicationOut(Schema):
     applicant = fields.String()
     applicant_name = fields.String()
     school = fields.String()
-    title = fields.String()
+    title = fields.String(metadata={"description": "the English title (titles.en), kept for existing clients"})
+    titles = fields.Method("_titles", metadata={"description": "the title in each language"})
     status = fields.String()
-    version = fields.Integer()
+    version = fields.Integer(metadata={"description": "the content's version: only the applicant's edits move it"})
     form = fields.Dict()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     submitted_at = fields.DateTime(allow_none=True)
+
+    def _titles(self, application: Any) -> dict[str, str]:
+        return domain.titles_of(application.kind, application.form or {}, application.program)
 
 
 class ApplicationPage(Schema):
@@ -86,7 +111,7 @@ class PartnerOut(PartnerIn):
 class ProgramIn(Schema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,59}$"))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    kind = fields.String(load_default="student_exchange", validate=validate.OneOf(["student_exchange"]))
+    kind = fields.String(load_default="student_exchange", validate=KnownKind(programs=True))
     seats = fields.Integer(required=True, validate=validate.Range(min=0, max=10000))
     opens_at = fields.AwareDateTime(required=True)
     closes_at = fields.AwareDateTime(required=True)
@@ -138,7 +163,7 @@ class StatsQuery(Schema):
     academic_year = fields.Integer(validate=validate.Range(min=2000, max=2100), metadata={
         "description": "2031 is the academic year 1 Sep 2031 – 31 Aug 2032"})
     school = fields.String(validate=validate.Length(min=1, max=40))
-    kind = fields.String(validate=validate.OneOf(sorted(KINDS)))
+    kind = fields.String(validate=KnownKind())
     region = fields.String(validate=validate.OneOf(REGIONS))
     as_of = fields.Date(metadata={"description": "the reporting date that decides what is completed; today if absent"})
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.applications import domain as applications
-from services.applications.forms import KINDS
+from services.applications import kinds
 from services.applications.models import Program
 from services.notifications import templates
 from services.reviews import domain as reviews
@@ -23,11 +23,22 @@ def _draft(now: datetime = NOW) -> applications.Application:
     return application
 
 
-def test_submit_moves_a_draft_forward_and_bumps_the_version() -> None:
+def test_submit_moves_a_draft_forward_and_keeps_the_version_of_its_content() -> None:
     app = _draft()
     entry = applications.transition(app, "submitted", actor="prof.li", now=NOW)
-    assert (app.status, app.version, app.submitted_at) == ("submitted", 2, NOW)
-    assert (entry.from_status, entry.to_status, entry.version, entry.actor) == ("draft", "submitted", 2, "prof.li")
+    assert (app.status, app.version, app.revision, app.submitted_at) == ("submitted", 1, 2, NOW)
+    assert (entry.from_status, entry.to_status, entry.version, entry.actor) == ("draft", "submitted", 1, "prof.li")
+
+
+def test_only_the_applicants_edits_move_the_version_every_change_moves_the_revision() -> None:
+    app = _draft()
+    applications.edit(app, {"purpose": "conference"}, None, NOW)
+    assert (app.version, app.revision, app.title) == (2, 2, "Conference at abroad")
+    for step in ("submitted", "in_review", "changes_requested"):
+        applications.transition(app, step, actor="x", now=NOW)
+    assert (app.version, app.revision) == (2, 5)
+    applications.edit(app, {"purpose": "teaching"}, None, NOW)
+    assert (app.version, app.revision) == (3, 6)
 
 
 def test_a_submitted_application_cannot_be_submitted_again_or_edited() -> None:
@@ -37,7 +48,7 @@ def test_a_submitted_application_cannot_be_submitted_again_or_edited() -> None:
         applications.transition(app, "submitted", actor="prof.li", now=NOW)
     with pytest.raises(applications.TransitionError, match="cannot be edited"):
         applications.edit(app, {}, None, NOW)
-    assert app.version == 2
+    assert app.version == 1
 
 
 def test_withdrawal_from_any_open_state_and_never_from_a_final_one() -> None:
@@ -66,29 +77,31 @@ def test_a_stale_or_missing_version_is_a_conflict() -> None:
 
 def test_review_starts_only_for_the_version_that_was_submitted() -> None:
     app = _draft()
+    applications.edit(app, {"purpose": "conference"}, None, NOW)  # v2
     applications.transition(app, "submitted", actor="prof.li", now=NOW)
     assert applications.start_review(app, seen_version=1, now=NOW) is None  # stale news
     assert app.status == "submitted"
     assert applications.start_review(app, seen_version=2, now=NOW) is not None
-    assert (app.status, app.version) == ("in_review", 3)
+    assert (app.status, app.version, app.revision) == ("in_review", 2, 4)  # the saga's step: same version
     assert applications.start_review(app, seen_version=2, now=NOW) is None  # again: no effect
 
 
 def test_a_review_outcome_applies_once_and_not_after_withdrawal() -> None:
     app = _draft()
-    applications.transition(app, "submitted", actor="prof.li", now=NOW)  # v2
-    applications.start_review(app, 2, NOW)  # v3
-    assert applications.complete_review(app, "approved", 2, actor="icd.officer", comment=None, now=NOW)
-    assert app.status == "approved"
-    assert applications.complete_review(app, "rejected", 2, actor="icd.officer", comment=None, now=NOW) is None
+    applications.transition(app, "submitted", actor="prof.li", now=NOW)  # v1
+    applications.start_review(app, 1, NOW)  # still v1
+    assert applications.complete_review(app, "approved", 2, actor="icd.officer", comment=None, now=NOW) is None
+    assert applications.complete_review(app, "approved", 1, actor="icd.officer", comment=None, now=NOW)
+    assert (app.status, app.version) == ("approved", 1)
+    assert applications.complete_review(app, "rejected", 1, actor="icd.officer", comment=None, now=NOW) is None
     withdrawn = _draft()
     applications.transition(withdrawn, "submitted", actor="x", now=NOW)
     applications.transition(withdrawn, "withdrawn", actor="x", now=NOW)
-    assert applications.complete_review(withdrawn, "approved", 2, actor="x", comment=None, now=NOW) is None
+    assert applications.complete_review(withdrawn, "approved", 1, actor="x", comment=None, now=NOW) is None
 
 
 def test_date_rules_future_order_and_duration() -> None:
-    kind = KINDS["hosted_event"]
+    kind = kinds.get("hosted_event")
     today = NOW.date()
     past = {"start_date": today - timedelta(days=1), "end_date": today + timedelta(days=1)}
     assert set(applications.rule_errors(kind, past, None, today)) == {"start_date"}

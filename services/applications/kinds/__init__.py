@@ -1,0 +1,208 @@
+"""The kinds of application, one module each in this package, and their registry.
+
+A kind module holds all of its concept: its name and labels, its form (marshmallow) and the fields' metadata in
+form order, its rules beyond single fields, its documents, its titles, its facts for statistics, who files it,
+whether it needs a program, its longest period, its default review chain and the summary indicators it counts
+toward. It exposes it as `KIND`; the modules here are found with pkgutil on first use, and a test (or a plugin)
+may `register()` another at run time. Adding a kind is adding a module: nothing else names kinds.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import pkgutil
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from marshmallow import Schema, validate
+
+if TYPE_CHECKING:
+    from services.applications.models import Program
+
+Labels = Mapping[str, str]  # {"en": ..., "zh": ...}
+LANGUAGES = ("en", "zh")
+# The widgets the gateway knows how to render: a contract with the pages, not to be extended lightly.
+WIDGETS = frozenset({"line", "text", "date", "decimal", "integer", "choice", "country", "countries",
+                     "partner_choices", "term", "group"})
+# How a kind counts toward a summary indicator: one per approved application, or its people added up.
+COUNTS = frozenset({"applications", "people"})
+
+
+class UnknownKind(KeyError):
+    """No kind of that name is registered."""
+
+    def __str__(self) -> str:
+        return f"Unknown kind {self.args[0]!r}; known kinds: {', '.join(names())}."
+
+
+def labels(en: str, zh: str) -> dict[str, str]:
+    return {"en": en, "zh": zh}
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    labels: Labels
+
+
+@dataclass(frozen=True)
+class Field:
+    """What the pages need to show one form field: its widget and words. Its constraints (required, bounds,
+    lengths, choices) are read from the form schema, so they are stated once."""
+
+    name: str
+    widget: str
+    labels: Labels
+    help: Labels | None = None
+    choices: tuple[Choice, ...] | None = None  # the words for the schema's OneOf values, in this order
+    fields: tuple[Field, ...] | None = None  # a group's own fields, in order
+
+
+@dataclass(frozen=True)
+class Document:
+    type: str
+    labels: Labels
+
+
+OTHER_DOCUMENT = Document("other", labels("Other", "其他"))
+Facts = dict[str, Any]
+
+
+def no_rules(form: dict[str, Any], program: Program | None, today: date) -> dict[str, str]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    labels: Labels
+    form: type[Schema]
+    fields: tuple[Field, ...]  # every field of `form`, in the order the pages ask for them
+    filed_by: frozenset[str]  # roles allowed to file it
+    needs_program: bool
+    documents: tuple[Document, ...]  # the required ones; "other" is always allowed too
+    # (stored form, program) → {"en": ..., "zh": ...}; the English one is stored as the application's title
+    title: Callable[[dict[str, Any], Program | None], Labels]
+    # (stored form, program) → direction, people, partner_id, partner_name, country, optionally region (the
+    # office's choice for a partner), start_date, end_date (dates or None); facts.py adds the rest
+    facts: Callable[[dict[str, Any], Program | None], Facts]
+    default_chain: tuple[Mapping[str, Any], ...]  # review levels, handed to the reviews service as data
+    counts: Mapping[str, str] = field(default_factory=dict)  # summary indicator key → one of COUNTS
+    # (loaded form, program, today) → field → message: the rules beyond single fields
+    rules: Callable[[dict[str, Any], Program | None, date], dict[str, str]] = no_rules
+    max_days: int | None = None  # longest allowed period, where the kind has dates
+
+    @property
+    def required_documents(self) -> tuple[str, ...]:
+        return tuple(d.type for d in self.documents)
+
+    @property
+    def all_documents(self) -> tuple[Document, ...]:
+        return (*self.documents, OTHER_DOCUMENT)
+
+    @property
+    def document_types(self) -> tuple[str, ...]:
+        return tuple(d.type for d in self.all_documents)
+
+
+_registry: dict[str, Kind] = {}
+_lock = threading.Lock()
+_discovered = False
+
+
+def _discover() -> None:
+    """Import every kind module of this package once and register its KIND."""
+    global _discovered
+    with _lock:
+        if _discovered:
+            return
+        for module in pkgutil.iter_modules(__path__):
+            kind = getattr(importlib.import_module(f"{__name__}.{module.name}"), "KIND", None)
+            if isinstance(kind, Kind):
+                _check(kind)
+                _registry.setdefault(kind.name, kind)
+        _discovered = True
+
+
+def register(kind: Kind) -> Kind:
+    """Add a kind at run time (a test module's, say). Its name must be new."""
+    _discover()
+    _check(kind)
+    with _lock:
+        if kind.name in _registry:
+            raise ValueError(f"A kind named {kind.name!r} is registered already.")
+        _registry[kind.name] = kind
+    return kind
+
+
+def unregister(name: str) -> None:
+    """Remove a kind registered at run time (tests clean up after themselves)."""
+    _discover()
+    with _lock:
+        _registry.pop(name, None)
+
+
+def get(name: str) -> Kind:
+    _discover()
+    try:
+        return _registry[name]
+    except KeyError:
+        raise UnknownKind(name) from None
+
+
+def all_kinds() -> list[Kind]:
+    """Every kind, by name."""
+    _discover()
+    return [_registry[name] for name in sorted(_registry)]
+
+
+def names() -> list[str]:
+    return [k.name for k in all_kinds()]
+
+
+def default_chains() -> dict[str, list[dict[str, Any]]]:
+    """Each kind's default review chain (levels as plain data), for seeding the reviews service."""
+    return {k.name: copy.deepcopy([dict(level) for level in k.default_chain]) for k in all_kinds()}
+
+
+def _check(kind: Kind) -> None:
+    """A kind that the pages could not render, or whose words are missing, is refused at registration."""
+    problems = []
+    for words in (kind.labels, *(d.labels for d in kind.all_documents)):
+        if set(words) != set(LANGUAGES):
+            problems.append(f"labels {dict(words)} are not exactly {LANGUAGES}")
+    problems += _field_problems(kind.form(), kind.fields, kind.name)
+    problems += [f"unknown count {how!r} for {key!r}" for key, how in kind.counts.items() if how not in COUNTS]
+    if problems:
+        raise ValueError(f"Kind {kind.name!r}: " + "; ".join(problems))
+
+
+def _field_problems(schema: Schema, described: tuple[Field, ...], where: str) -> list[str]:
+    declared = set(schema.fields)
+    named = [f.name for f in described]
+    problems = []
+    if set(named) != declared or len(named) != len(declared):
+        problems.append(f"{where}: fields {named} do not match the form's {sorted(declared)}")
+    for meta in described:
+        if meta.widget not in WIDGETS:
+            problems.append(f"{where}.{meta.name}: unknown widget {meta.widget!r}")
+        if set(meta.labels) != set(LANGUAGES) or (meta.help is not None and set(meta.help) != set(LANGUAGES)):
+            problems.append(f"{where}.{meta.name}: labels and help need exactly {LANGUAGES}")
+        marshmallow_field = schema.fields.get(meta.name)
+        if meta.widget == "group":
+            nested = getattr(marshmallow_field, "schema", None)
+            if meta.fields is None or not isinstance(nested, Schema):
+                problems.append(f"{where}.{meta.name}: a group needs a nested schema and its fields")
+            else:
+                problems += _field_problems(nested, meta.fields, f"{where}.{meta.name}")
+        if meta.widget == "choice":
+            allowed = next((v.choices for v in getattr(marshmallow_field, "validators", ())
+                            if isinstance(v, validate.OneOf)), None)
+            offered = [c.value for c in meta.choices or ()]
+            if allowed is None or list(allowed) != offered:
+                problems.append(f"{where}.{meta.name}: choices {offered} are not the form's {allowed}")
+    return problems
