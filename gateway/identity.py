@@ -6,6 +6,7 @@ copies (notifications' recipients) follow.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,7 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # "wrong password" alike.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 SOURCE = "/services/gateway"
+WECOM_ID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 log = structlog.get_logger(__name__)
 LOCALES = ("zh", "en")
 # role: whether it is scoped to a school (True) or university-wide (False)
@@ -125,11 +127,13 @@ def check_roles(session: Session, roles: list[dict[str, Any]]) -> list[dict[str,
 def register(
     session: Session, *, username: str, password: str, email: str, locale: str = "zh",
     school: str | None = None, roles: list[dict[str, Any]] | None = None, display_name: str = "",
+    wecom_id: str | None = None,
 ) -> User:
     """Create or update an account, and announce it in the same transaction."""
     user = session.get(User, username) or User(username=username, created_at=datetime.now(UTC))
     user.password_hash = _hasher.hash(password)
     user.email, user.locale, user.school = email, locale, school
+    user.wecom_id = check_wecom_id(wecom_id)
     user.roles, user.display_name = list(roles or []), display_name
     user.failed_logins, user.locked_until = 0, None
     session.add(user)
@@ -138,9 +142,11 @@ def register(
 
 
 def update(session: Session, user: User, *, password: str | None = None, **changes: Any) -> User:
-    """Change an account's fields (display_name, email, locale, school, roles) and announce it."""
+    """Change an account's fields (display_name, email, wecom_id, locale, school, roles) and announce it."""
     if "locale" in changes and changes["locale"] not in LOCALES:
         raise InvalidAccount({"locale": [f"one of {', '.join(LOCALES)}"]})
+    if "wecom_id" in changes:
+        changes["wecom_id"] = check_wecom_id(changes["wecom_id"])
     if "roles" in changes:
         changes["roles"] = check_roles(session, changes["roles"])
     for name, value in changes.items():
@@ -151,6 +157,15 @@ def update(session: Session, user: User, *, password: str | None = None, **chang
     return user
 
 
+def check_wecom_id(value: str | None) -> str | None:
+    """A WeCom userid (1-64 letters, digits, `_`, `-`, `.`, `@`), or None for none ("" clears it)."""
+    if not value:
+        return None
+    if not WECOM_ID.fullmatch(value):
+        raise InvalidAccount({"wecom_id": ["1 to 64 letters, digits, _ - . or @"]})
+    return value
+
+
 def unlock(user: User) -> None:
     user.failed_logins, user.locked_until = 0, None
 
@@ -159,7 +174,8 @@ def announce(session: Session, user: User) -> None:
     outbox.add(session, envelope.new_event(
         "user.registered", SOURCE, user.username,
         {"username": user.username, "display_name": user.display_name, "email": user.email,
-         "locale": user.locale, "school": user.school, "roles": list(user.roles)},
+         "locale": user.locale, "school": user.school, "roles": list(user.roles),
+         "contacts": {"wecom": user.wecom_id} if user.wecom_id else {}},
     ))
 
 

@@ -22,6 +22,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(120), default="")
     email: Mapped[str] = mapped_column(String(254))
+    wecom_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # WeCom (企业微信) userid, if any
     locale: Mapped[str] = mapped_column(String(5), default="zh")
     school: Mapped[str | None] = mapped_column(String(40), nullable=True)
     roles: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -49,24 +49,28 @@ def users_list(settings: Settings, as_json: bool) -> None:
         for user in db.scalars(select(User).order_by(User.username)):
             roles = [r["role"] + (f"@{r['school']}" if r.get("school") else "") for r in user.roles]
             row = {"username": user.username, "name": user.display_name, "email": user.email,
-                   "school": user.school, "locale": user.locale, "roles": roles,
+                   "wecom_id": user.wecom_id, "school": user.school, "locale": user.locale, "roles": roles,
                    "locked_until": user.locked_until.isoformat() if user.locked_until else None}
             click.echo(json.dumps(row, ensure_ascii=False) if as_json else
                        f"{user.username:20} {user.school or '-':6} {' '.join(roles)}"
                        + (" (locked)" if user.locked_until else ""))
 
 
+WECOM_HELP = "the person's WeCom (企业微信) userid, for WeCom notifications"
+
+
 @users.command("add")
 @click.argument("username")
 @click.option("--email", required=True)
+@click.option("--wecom-id", default=None, help=WECOM_HELP)
 @click.option("--name", "display_name", default="")
 @click.option("--school", default=None, help="the school code the person belongs to")
 @click.option("--role", "roles", multiple=True, help=ROLE_HELP)
 @click.option("--locale", type=click.Choice(identity.LOCALES), default="zh", show_default=True)
 @click.password_option(help="asked for when not given (or set MOBILITY_NEW_PASSWORD)", envvar="MOBILITY_NEW_PASSWORD")
 @click.pass_obj
-def users_add(settings: Settings, username: str, email: str, display_name: str, school: str | None,
-              roles: tuple[str, ...], locale: str, password: str) -> None:
+def users_add(settings: Settings, username: str, email: str, wecom_id: str | None, display_name: str,
+              school: str | None, roles: tuple[str, ...], locale: str, password: str) -> None:
     """Create an account."""
     with _db(settings) as db:
         if db.get(User, username) is not None:
@@ -74,7 +78,8 @@ def users_add(settings: Settings, username: str, email: str, display_name: str, 
         if school is not None and db.get(School, school) is None:
             raise click.ClickException(f"unknown school {school!r}; add it with `mobility schools add`.")
         identity.register(db, username=username, password=password, email=email, locale=locale, school=school,
-                          roles=identity.check_roles(db, identity.parse_roles(roles)), display_name=display_name)
+                          roles=identity.check_roles(db, identity.parse_roles(roles)), display_name=display_name,
+                          wecom_id=wecom_id)
     click.echo(f"created {username}")
 
 
@@ -83,6 +88,7 @@ def users_add(settings: Settings, username: str, email: str, display_name: str, 
 @click.option("--role", "roles", multiple=True, help=f"replaces all roles: {ROLE_HELP}")
 @click.option("--school", default=None)
 @click.option("--email", default=None)
+@click.option("--wecom-id", default=None, help=f"{WECOM_HELP}; \"\" removes it")
 @click.option("--name", "display_name", default=None)
 @click.option("--locale", type=click.Choice(identity.LOCALES), default=None)
 @click.option("--password", is_flag=True, help="ask for a new password (signs the person out everywhere)")
@@ -90,7 +96,7 @@ def users_add(settings: Settings, username: str, email: str, display_name: str, 
 @click.pass_obj
 def users_set(settings: Settings, username: str, roles: tuple[str, ...], password: bool, unlock: bool,
               **fields: str | None) -> None:
-    """Change an account's roles, school, e-mail, name or language; reset its password; unlock it."""
+    """Change an account's roles, school, e-mail, WeCom id, name or language; reset its password; unlock it."""
     new_password = click.prompt("New password", hide_input=True, confirmation_prompt=True) if password else None
     with _db(settings) as db:
         user = db.get(User, username)
