@@ -9,7 +9,7 @@ entry in CONDITIONS (the admin page shows its labels).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -24,6 +24,7 @@ class Condition:
     valid: Callable[[Any], bool]          # whether a threshold is one this condition can compare with
     holds: Callable[[Any, Any], bool]     # (the fact, the threshold): the level applies
     labels: Mapping[str, str]             # en/zh, "{value}" stands for the threshold
+    threshold: Mapping[str, Any] = field(default_factory=dict)  # JSON Schema of what `valid` takes (API document)
 
     def fact(self, data: Mapping[str, Any]) -> Any:
         """The first of `reads` the event carries (None when it carries none)."""
@@ -50,7 +51,9 @@ class Condition:
 
 
 def _whole_days(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    # 30.0 is the integer 30 in JSON (and to marshmallow's Integer), so a client's encoder may send either
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    return whole and not isinstance(value, bool) and value >= 0
 
 
 def _amount(value: Any) -> bool:
@@ -65,10 +68,13 @@ CONDITIONS: dict[str, Condition] = {
     # before those facts carried only a top-level duration_days (from start and end dates).
     "duration_days_over": Condition(
         reads=(("mobility", "duration_days"), ("duration_days",)), valid=_whole_days,
+        threshold={"type": "integer", "minimum": 0},
         holds=lambda days, over: int(days) > int(over),
         labels={"en": "the stay is longer than {value} days", "zh": "在外时间超过 {value} 天"}),
     "budget_over": Condition(
         reads=(("budget",),), valid=_amount,
+        threshold={"type": ["number", "string"],  # as a string, a decimal amount
+                   "pattern": r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"},
         holds=lambda budget, over: Decimal(str(budget)) > Decimal(str(over)),
         labels={"en": "the budget is over {value} yuan", "zh": "预算超过 {value} 元"}),
 }
