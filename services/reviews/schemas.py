@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from services.reviews import conditions, levels
@@ -48,6 +50,16 @@ class ReassignIn(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=80))
 
 
+def condition_schema() -> dict[str, Any]:
+    """A level's condition as conditions.validate checks it, for the API document: one branch per condition
+    of the table, each with its threshold's schema."""
+    predicates = [{"type": "object", "required": [name], "additionalProperties": False,
+                   "properties": {name: dict(condition.threshold)}}
+                  for name, condition in conditions.CONDITIONS.items()]
+    return {"type": "object", "required": ["any"], "additionalProperties": False,
+            "properties": {"any": {"type": "array", "minItems": 1, "items": {"oneOf": predicates}}}}
+
+
 class Level(Schema):
     type = fields.String(load_default=None, validate=validate.OneOf(
         list(levels.TYPES), error="Unknown level type {input}; known: {choices}."),
@@ -57,7 +69,8 @@ class Level(Schema):
     days = fields.Integer(required=True, validate=validate.Range(min=1, max=60))
     condition = fields.Dict(load_default=None, allow_none=True, metadata={
         "description": 'the level applies when any predicate holds: {"any": [{"duration_days_over": 30}, '
-                       '{"budget_over": "50000"}]}; conditions: ' + ", ".join(conditions.CONDITIONS)})
+                       '{"budget_over": "50000"}]}; conditions: ' + ", ".join(conditions.CONDITIONS),
+        **condition_schema()})
 
 
 class ChainIn(Schema):
