@@ -97,6 +97,8 @@ class HistoryEntry(Base):
     to_status: Mapped[str] = mapped_column(String(30))
     version: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Never loaded; it tells the unit of work to insert an application before its first history entry.
+    application: Mapped[Application] = relationship(lazy="raise")
 
 
 class Document(Base):

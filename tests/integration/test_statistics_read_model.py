@@ -32,10 +32,12 @@ def engine(pg_urls: dict[str, str]) -> Engine:
     return make_engine(url)
 
 
-def _news(event_type: str, application_id: str, version: int, status: str, **extra: Any) -> Any:
+def _news(event_type: str, application_id: str, version: int, status: str, revision: int | None = None,
+          **extra: Any) -> Any:
     data = {"application_id": application_id, "kind": "faculty_exchange", "school": "cs", "status": status,
             "version": version, "mobility": FACTS, **extra}
-    return envelope.new_event(event_type, "/services/applications", application_id, data, aggregateversion=version)
+    return envelope.new_event(event_type, "/services/applications", application_id, data,
+                              aggregateversion=version if revision is None else revision)
 
 
 def _deliver(engine: Engine, *events: Any) -> None:
@@ -60,6 +62,15 @@ def test_late_and_repeated_news_does_not_undo_newer_news(engine: Engine) -> None
     row = _row(engine, app)
     assert (row.status, row.version, row.submitted_at, row.region) == ("approved", 4, SUBMITTED, "americas")
     assert row.decided_at == datetime(2030, 11, 20, 9, tzinfo=UTC)
+
+
+def test_news_is_ordered_by_revision_so_a_status_change_of_the_same_content_version_applies(engine: Engine) -> None:
+    app = str(uuid.uuid4())
+    submitted = _news("application.submitted", app, 1, "submitted", revision=2, submitted_at=SUBMITTED.isoformat())
+    approved = _news("application.approved", app, 1, "approved", revision=4, decided_at="2030-11-20T09:00:00+00:00")
+    _deliver(engine, submitted, approved, submitted)
+    row = _row(engine, app)
+    assert (row.status, row.version) == ("approved", 4)
 
 
 def test_a_withdrawal_that_overtakes_its_submission_still_counts_as_submitted(engine: Engine) -> None:
