@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from chassis.worker import bus_components
-from eventbus import envelope
+from eventbus import catalog, envelope
 from eventbus.broker import Publisher, connect
 from eventbus.consumer import Consumer
 from services.applications.handlers import HANDLERS
@@ -79,3 +79,25 @@ def test_changes_requested_lets_the_applicant_fix_and_resubmit(api: Api, consume
     again = api.submit("prof.li", fixed.json)
     assert again.status_code == 200 and again.json["status"] == "submitted"
     assert api.count("SELECT count(*) FROM outbox WHERE type = 'application.resubmitted'") == 1
+
+
+def test_the_review_step_keeps_the_version_so_the_decision_names_exactly_what_was_submitted(
+    api: Api, consumer: str
+) -> None:
+    application = api.ready("prof.li", "faculty_exchange")
+    submitted = api.submit("prof.li", application).json
+    example = catalog.schema("review.task_created")["x-asyncapi"]["examples"][0]["data"]  # a whole task
+    opened = envelope.new_event("review.task_created", "/services/reviews", application["id"], {
+        **example, "application_id": application["id"], "application_version": submitted["version"]})
+    with connect(consumer) as connection:
+        Publisher(connection).publish(envelope.to_json(opened), routing_key="review.task_created",
+                                      message_id=opened.get_id())
+    wait.until(lambda: _status(api, application["id"]) == "in_review", what="in review")
+    path = f"/api/v1/applications/{application['id']}"
+    assert api.call("prof.li", "GET", path).headers["ETag"] == f'"{submitted["version"]}"'
+    _deliver_twice(consumer, _completed(application, "approved", submitted["version"] + 1))  # no "v or v+1"
+    _deliver_twice(consumer, _completed(application, "approved", submitted["version"]))
+    wait.until(lambda: _status(api, application["id"]) == "approved", what="approved")
+    with api.engine.connect() as c:
+        revision = c.scalar(text("SELECT revision FROM applications WHERE id = :id"), {"id": application["id"]})
+    assert (revision, api.call("prof.li", "GET", path).json["version"]) == (4, submitted["version"])
