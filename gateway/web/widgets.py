@@ -163,16 +163,17 @@ def _group(spec: Spec, ctx: Context) -> UnboundField:
 
 
 def _stripped(f: Field, spec: Spec) -> Any:
-    return (f.data or "").strip() or None
+    """Left out when left empty; only spaces are sent (as "") so the service can say it must not be blank."""
+    return f.data.strip() if f.data else None
 
 
 def _upper(f: Field, spec: Spec) -> Any:
-    return (f.data or "").strip().upper() or None
+    return f.data.strip().upper() if f.data else None
 
 
 def _whole(f: Field, spec: Spec) -> Any:
-    value = (f.data or "").strip()
-    return int(value) if re.fullmatch(r"-?\d+", value) else value or None  # not a number: the service says so
+    value = _stripped(f, spec)
+    return int(value) if value and re.fullmatch(r"-?\d+", value) else value  # not a number: the service says so
 
 
 def _codes(f: Field, spec: Spec) -> Any:

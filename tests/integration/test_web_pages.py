@@ -436,3 +436,42 @@ def test_the_queue_page_shows_fifty_tasks_and_links_the_next_page(system: Embedd
     finally:
         with Session(system.engines["reviews"]) as db, db.begin():
             db.query(ReviewTask).filter(ReviewTask.id.in_(ids)).delete()
+
+
+def test_a_kind_added_to_the_service_gets_its_pages_with_no_gateway_edit(system: Embedded) -> None:
+    from gateway.web import kinds as page_kinds
+    from tests.support.summer_school import FORM, registered
+
+    bob = browser(system, "bob", language="zh-CN")
+    assert bob.get("/apply/summer_school").status_code == 404  # not a kind (yet)
+    with registered():
+        page_kinds.forget(system.gateway)
+        assert 'href="/apply/summer_school"' in bob.get("/programs").text
+        form = bob.get("/apply/summer_school")
+        assert form.status_code == 200 and "<h1>暑期学校" in form.text
+        labels = re.findall(r'<label for="(\w+)">([^<]+)</label>', form.text)
+        assert [name for name, _ in labels] == ["school_name", "country", "start_date", "end_date"]
+        assert labels[0][1] == "暑期学校名称" and 'type="date"' in form.text
+        refused = bob.post("/apply/summer_school", data={**FORM, "country": "Britain", "action": "save",
+                                                         "csrf_token": csrf_of(form.text)})
+        assert refused.status_code == 422 and 'id="country-errors"' in refused.text
+        saved = bob.post("/apply/summer_school", data={**FORM, "country": "gb", "action": "save",
+                                                       "csrf_token": csrf_of(form.text)}, follow_redirects=True)
+        assert 'data-status="draft"' in saved.text and "暑期学校：Oxford Summer School" in saved.text
+        values = re.findall(r"<dt>([^<]+)</dt>", saved.text)
+        assert values[:2] == ["暑期学校名称", "国家（地区）"]
+        assert '<option value="admission_letter">录取通知书</option>' in saved.text
+        application_id = re.search(r"/applications/([0-9a-f-]{36})/submit", saved.text).group(1)  # type: ignore[union-attr]
+        missing = bob.post(f"/applications/{application_id}/submit", data={
+            "version": "1", "csrf_token": csrf_of(saved.text)}, follow_redirects=True)
+        assert "请上传此材料：录取通知书。" in missing.text
+        uploaded = bob.post(f"/applications/{application_id}/documents", data={
+            "csrf_token": csrf_of(saved.text), "document_type": "admission_letter",
+            "file": (io.BytesIO(PDF), "letter.pdf")}, follow_redirects=True)
+        assert 'class="flash success"' in uploaded.text and "<td>录取通知书</td>" in uploaded.text
+        submitted = bob.post(f"/applications/{application_id}/submit", data={
+            "version": "1", "csrf_token": csrf_of(saved.text)}, follow_redirects=True)
+        assert 'data-status="submitted"' in submitted.text
+        assert "暑期学校" in bob.get("/applications").text
+    page_kinds.forget(system.gateway)
+    assert bob.get("/apply/summer_school").status_code == 404
