@@ -28,11 +28,6 @@ class KnownKind(validate.Validator):
         return value
 
 
-class Titles(Schema):
-    en = fields.String()
-    zh = fields.String()
-
-
 class ApplicationCreate(Schema):
     kind = fields.String(required=True, validate=KnownKind(), metadata={"description": "a name from /api/v1/kinds"})
     program_id = fields.String(load_default=None, allow_none=True, validate=UUID)
