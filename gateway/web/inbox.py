@@ -1,10 +1,13 @@
-"""Everyone's notification inbox, and the unread count shown as a badge on every page."""
+"""Everyone's notification inbox, a page at a time (plain links, no script), and the unread count shown as
+a badge on every page."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import unquote
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from gateway.web import services
@@ -13,6 +16,7 @@ from gateway.web.sessions import login_required
 
 bp = Blueprint("web_inbox", __name__)
 bp.before_request(csrf.protect)
+NEXT_PAGE = re.compile(r'[?&]cursor=([^&>]+)[^>]*>;\s*rel="next"')  # the API's Link header
 
 
 def unread_count() -> int | None:
@@ -20,7 +24,7 @@ def unread_count() -> int | None:
     if g.get("user") is None:
         return None
     try:
-        reply = services.get("notifications")
+        reply = services.get("notifications", limit=1)  # the total comes with any page: the smallest will do
     except services.ServiceDown:
         return None
     return int(reply.data.get("unread", 0)) if reply.ok and isinstance(reply.data, dict) else None
@@ -28,9 +32,16 @@ def unread_count() -> int | None:
 
 @bp.get("/inbox")
 @login_required
-def inbox() -> str:
-    data = services.get("notifications").data or {}
-    return render_template("inbox.html", notifications=data.get("items", []))
+def inbox() -> Any:
+    unread = request.args.get("unread") == "true"
+    reply = services.get("notifications", unread="true" if unread else None, cursor=request.args.get("cursor") or None)
+    if reply.status == 422:  # a tampered cursor: start from the first page
+        return redirect(url_for("web_inbox.inbox", unread="true" if unread else None))
+    data = reply.data if reply.ok and isinstance(reply.data, dict) else {}
+    following = NEXT_PAGE.search(reply.headers.get("Link", ""))
+    return render_template("inbox.html", notifications=data.get("items", []), unread=unread,
+                           unread_total=data.get("unread", 0), first_page=not request.args.get("cursor"),
+                           next_cursor=unquote(following.group(1)) if following else None)
 
 
 @bp.post("/inbox/<uuid:notification_id>/read")

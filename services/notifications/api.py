@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 
+from chassis import cursors
 from chassis.app import ctx
 from chassis.auth import current_identity
 from services.notifications.models import Notification
-from services.notifications.schemas import InboxOut, NotificationOut, ReadAllOut
+from services.notifications.schemas import InboxOut, InboxQuery, NotificationOut, ReadAllOut
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications", description="In-app inbox")
 
@@ -23,14 +26,30 @@ def _mine() -> tuple[Any, ...]:
 
 @blp.route("")
 class Inbox(MethodView):
-    @blp.response(200, InboxOut)
-    def get(self) -> dict[str, Any]:
-        """The caller's own in-app notifications, newest first, with the unread count."""
+    @blp.arguments(InboxQuery, location="query")
+    @blp.response(200, InboxOut, headers={"Link": {
+        "description": 'rel="next": the next page, when there is one', "schema": {"type": "string"}}})
+    def get(self, args: dict[str, Any]) -> Any:
+        """The caller's own in-app notifications, newest first, `limit` at a time (default 50), with the
+        unread count; a `Link` header names the next (older) page. `unread=true`: only the unread ones."""
+        query = select(Notification).where(*_mine())
+        if args["unread"]:
+            query = query.where(Notification.read_at.is_(None))
+        if args.get("cursor"):
+            at, last_id = cursors.decode(args["cursor"])  # one we did not give out: 422
+            query = query.where(or_(Notification.created_at < at,
+                                    and_(Notification.created_at == at, Notification.id < last_id)))
+        limit = args["limit"]
         with ctx().sessions() as session:
             items = list(session.scalars(
-                select(Notification).where(*_mine()).order_by(Notification.created_at.desc()).limit(100)))
+                query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit + 1)))
             unread = session.scalar(select(func.count()).where(*_mine(), Notification.read_at.is_(None)))
-        return {"unread": unread, "items": items}
+        page = {"unread": unread, "items": items[:limit]}
+        if len(items) <= limit:
+            return page
+        last = items[limit - 1]
+        following = {**request.args.to_dict(), "cursor": cursors.encode(last.created_at, last.id)}
+        return page, {"Link": f'<{request.path}?{urlencode(following)}>; rel="next"'}
 
 
 @blp.route("/<uuid:notification_id>/read")
