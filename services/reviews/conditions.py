@@ -73,8 +73,8 @@ CONDITIONS: dict[str, Condition] = {
         labels={"en": "the stay is longer than {value} days", "zh": "在外时间超过 {value} 天"}),
     "budget_over": Condition(
         reads=(("budget",),), valid=_amount,
-        threshold={"type": ["number", "string"],  # as a string, a decimal amount
-                   "pattern": r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"},
+        threshold={"type": ["number", "string"],  # as a string, a plain decimal: "50000.00"
+                   "pattern": r"^-?[0-9]+(?:\.[0-9]+)?$"},
         holds=lambda budget, over: Decimal(str(budget)) > Decimal(str(over)),
         labels={"en": "the budget is over {value} yuan", "zh": "预算超过 {value} 元"}),
 }
