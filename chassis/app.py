@@ -62,11 +62,22 @@ def json_schema_words(api: Api) -> None:
     (which ECMA-262, the patterns' dialect, reads as a letter Z)."""
     api.register_field(fields.URL, "string", "uri")
     api.ma_plugin.converter.add_attribute_function(_ecma_end_anchor)
+    api.ma_plugin.converter.add_attribute_function(_validator_words)
 
 
 def _ecma_end_anchor(self: object, field: fields.Field, ret: dict[str, Any], **_: Any) -> dict[str, Any]:
     pattern = ret.get("pattern")
     return {"pattern": pattern[:-2] + "$"} if isinstance(pattern, str) and pattern.endswith("\\Z") else {}
+
+
+def _validator_words(self: object, field: fields.Field, ret: dict[str, Any], **_: Any) -> dict[str, Any]:
+    """A validator of our own that can say its rule in JSON Schema (a `json_schema()` method, e.g. the names
+    a registry holds when the app is built) adds those words to its field."""
+    words: dict[str, Any] = {}
+    for validator in field.validators:
+        if callable(describe := getattr(validator, "json_schema", None)):
+            words.update(describe())
+    return words
 
 
 def figures(owner: str, settings: Settings, engine: Engine) -> list[metrics.Collector]:
