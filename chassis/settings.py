@@ -104,6 +104,7 @@ class Settings:
     oidc_client_id: str = ""
     oidc_client_secret: str = ""
     timezone: str = "Asia/Shanghai"  # the office's: where a day, and so an academic year, begins
+    kind_modules: tuple[str, ...] = ()  # modules outside services/applications/kinds/ with a KIND of their own
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -177,6 +178,7 @@ class Settings:
             oidc_client_id=env.get("MOBILITY_OIDC_CLIENT_ID", ""),
             oidc_client_secret=env.get("MOBILITY_OIDC_CLIENT_SECRET", ""),
             timezone=_zone(env, "MOBILITY_TIMEZONE", "Asia/Shanghai"),
+            kind_modules=tuple(m.strip() for m in env.get("MOBILITY_KIND_MODULES", "").split(",") if m.strip()),
         )
 
     def database_url(self, owner: str) -> str:

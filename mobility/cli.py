@@ -142,11 +142,11 @@ def up(settings: Settings, host: str, port: int, metrics_port: int, demo: bool) 
 @click.pass_obj
 def migrate_cmd(settings: Settings, owners: tuple[str, ...]) -> None:
     """Bring the databases up to date (all owners when none is named)."""
-    from chassis import migrate as chassis_migrate
+    from mobility import migrations
 
     for owner in owners or registry.OWNERS:
-        chassis_migrate.upgrade(owner, settings.database_url(owner))
-        click.echo(f"{owner}: migrated")
+        seeded = migrations.upgrade(settings, [owner])
+        click.echo(f"{owner}: migrated" + (f"; default review chains for {', '.join(seeded)}" if seeded else ""))
 
 
 @main.command("backfill-statistics")

@@ -14,13 +14,13 @@ from flask import Flask
 from kombu.transport import memory
 from sqlalchemy import Engine
 
-from chassis import migrate, tokens, worker
+from chassis import tokens, worker
 from chassis.db import make_engine, make_sessionmaker
 from chassis.settings import SERVICES, Settings
 from eventbus.broker import connect
 from gateway import demo
 from gateway.upstreams import WsgiUpstream
-from mobility import registry
+from mobility import migrations, registry
 from services.applications import demo as programs_demo
 
 log = structlog.get_logger(__name__)
@@ -45,8 +45,8 @@ class Embedded:
             memory.Transport.global_state.clear()
         assert s.jwt_private_key_file and s.jwt_public_key_file
         tokens.ensure_keypair(s.jwt_private_key_file, s.jwt_public_key_file)
+        migrations.upgrade(s)
         for owner in registry.OWNERS:
-            migrate.upgrade(owner, s.database_url(owner))
             self.engines[owner] = make_engine(s.database_url(owner))
         components = {o: registry.worker_components(o, s, self.engines[o]) for o in registry.OWNERS}
         # Queues first, so the first events published find them bound.

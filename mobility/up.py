@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 
 import structlog
 
-from chassis import migrate, tokens
+from chassis import tokens
 from chassis.settings import DATABASE_OWNERS, SERVICES, Settings
 from eventbus.broker import connect
-from mobility import registry
+from mobility import migrations, registry
 
 log = structlog.get_logger(__name__)
 MOBILITY = [sys.executable, "-m", "mobility"]
@@ -41,8 +41,7 @@ class Up:
         s = self.settings
         assert s.jwt_private_key_file and s.jwt_public_key_file
         tokens.ensure_keypair(s.jwt_private_key_file, s.jwt_public_key_file)
-        for owner in DATABASE_OWNERS:
-            migrate.upgrade(owner, s.database_url(owner))
+        migrations.upgrade(s)
         with connect(s.broker_url) as connection:
             registry.declare_topology(connection, s)
         if self.seed_demo:

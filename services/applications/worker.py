@@ -9,7 +9,7 @@ from chassis.settings import Settings
 from chassis.worker import Component, bus_components
 from eventbus.consumer import HandlerTable, combine
 from services.applications import handlers as saga
-from services.applications import reporting
+from services.applications import kinds, reporting
 
 
 def handlers(settings: Settings) -> HandlerTable:
@@ -17,4 +17,5 @@ def handlers(settings: Settings) -> HandlerTable:
 
 
 def components(settings: Settings, engine: Engine) -> list[Component]:
+    kinds.load(settings.kind_modules)  # the saga announces outcomes with each kind's facts
     return bus_components("applications", settings, engine, handlers(settings))

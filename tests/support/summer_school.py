@@ -58,3 +58,4 @@ def registered() -> Iterator[Kind]:
         yield SUMMER_SCHOOL
     finally:
         kinds.unregister(NAME)
+KIND = SUMMER_SCHOOL  # what MOBILITY_KIND_MODULES=tests.support.summer_school loads in every process

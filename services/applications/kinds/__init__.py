@@ -13,7 +13,7 @@ import copy
 import importlib
 import pkgutil
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -137,6 +137,20 @@ def register(kind: Kind) -> Kind:
             raise ValueError(f"A kind named {kind.name!r} is registered already.")
         _registry[kind.name] = kind
     return kind
+
+
+def load(modules: Iterable[str]) -> None:
+    """Kinds kept outside this package (an institution's own, or a test's: MOBILITY_KIND_MODULES): each module's
+    KIND registered once, so the API and the worker of every process know the same kinds."""
+    for module_name in modules:
+        kind = getattr(importlib.import_module(module_name), "KIND", None)
+        if not isinstance(kind, Kind):
+            raise ValueError(f"{module_name} has no KIND: a kind module names its Kind `KIND`.")
+        _discover()
+        with _lock:
+            known = _registry.get(kind.name)
+        if known is not kind:
+            register(kind)
 
 
 def unregister(name: str) -> None:
