@@ -86,7 +86,7 @@ def test_object_level_access_two_students_and_two_schools(system: Embedded) -> N
     assert coord_me("GET", f"/api/v1/review-tasks/{task['id']}").status_code == 404
     assert coord_me("POST", f"/api/v1/review-tasks/{task['id']}/claim").status_code == 404
     alice = As(system, "alice")
-    until(lambda: alice("GET", path).get_json()["version"] == application["version"] + 1, what="in review")
+    until(lambda: alice("GET", path).get_json()["status"] == "in_review", what="in review")
     theirs = until(lambda: alice("GET", "/api/v1/notifications").get_json()["items"], what="alice notified")
     mine = bob("GET", "/api/v1/notifications").get_json()["items"]
     assert not {n["id"] for n in theirs} & {m["id"] for m in mine}
