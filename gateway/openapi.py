@@ -20,14 +20,19 @@ bp = Blueprint("openapi", __name__)
 
 def _rename_refs(node: Any, service: str) -> Any:
     if isinstance(node, dict):
+        if isinstance(node.get("propertyName"), str) and isinstance(node.get("mapping"), dict):  # a discriminator
+            return {**node, "mapping": {k: _renamed(v, service) for k, v in node["mapping"].items()}}
         return {
-            key: (value.replace("#/components/schemas/", f"#/components/schemas/{service}.")
-                  if key == "$ref" and isinstance(value, str) else _rename_refs(value, service))
+            key: _renamed(value, service) if key == "$ref" and isinstance(value, str) else _rename_refs(value, service)
             for key, value in node.items()
         }
     if isinstance(node, list):
         return [_rename_refs(item, service) for item in node]
     return node
+
+
+def _renamed(ref: str, service: str) -> str:
+    return ref.replace("#/components/schemas/", f"#/components/schemas/{service}.")
 
 
 def _routed_to(path: str, service: str) -> bool:
