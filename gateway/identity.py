@@ -158,11 +158,12 @@ def update(session: Session, user: User, *, password: str | None = None, **chang
 
 
 def check_wecom_id(value: str | None) -> str | None:
-    """A WeCom userid (1-64 letters, digits, `_`, `-`, `.`, `@`), or None for none ("" clears it)."""
+    """A WeCom userid (1-64 letters, digits, `_`, `-`, `.`, `@`; not `@all`, which WeCom reads as everyone in
+    the company), or None for none ("" clears it)."""
     if not value:
         return None
-    if not WECOM_ID.fullmatch(value):
-        raise InvalidAccount({"wecom_id": ["1 to 64 letters, digits, _ - . or @"]})
+    if not WECOM_ID.fullmatch(value) or value.lower() == "@all":
+        raise InvalidAccount({"wecom_id": ["1 to 64 letters, digits, _ - . or @, and not @all"]})
     return value
 
 

@@ -172,6 +172,19 @@ def test_a_userid_wecom_does_not_know_fails(nt: Notifications, server: WeComServ
     assert row.status == "failed" and "invaliduser li.bo" in (row.last_error or "")
 
 
+@pytest.mark.parametrize("address", ["@all", "li.bo|alice.wang", "x" * 65])
+def test_an_address_that_is_not_one_userid_is_failed_not_sent(
+    nt: Notifications, server: WeComServer, address: str
+) -> None:
+    nt.deliver(envelope.new_event("user.registered", "/services/gateway", "eve", {
+        "username": "eve", "email": "eve@example.org", "locale": "en", "roles": [], "contacts": {"wecom": address}}))
+    nt.deliver(_application_event("application.submitted", "eve", "en"))
+    assert nt.sender().send_due() == 0
+    (row,) = nt.rows()
+    assert row.status == "failed" and "not a single WeCom userid" in (row.last_error or "")
+    assert server.calls("/cgi-bin/message/send") == []
+
+
 def test_the_token_is_cached_across_messages_and_fetched_again_when_expired(
     nt: Notifications, server: WeComServer
 ) -> None:
@@ -267,7 +280,8 @@ def test_the_wecom_id_set_by_the_accounts_cli_reaches_the_recipients_copy(
     made = runner.invoke(main, ["users", "add", "dora", "--email", "dora@example.org", "--wecom-id", "dora.x",
                                 "--locale", "en"])
     assert made.exit_code == 0, made.output
-    assert runner.invoke(main, ["users", "set", "dora", "--wecom-id", "bad id!"]).exit_code != 0
+    for bad in ("bad id!", "a|b", "@all", "@ALL"):
+        assert runner.invoke(main, ["users", "set", "dora", "--wecom-id", bad]).exit_code != 0, bad
     assert runner.invoke(main, ["users", "set", "dora", "--wecom-id", "dora.y"]).exit_code == 0
     listed = runner.invoke(main, ["users", "list", "--json"]).output
     assert json.loads(listed.splitlines()[0])["wecom_id"] == "dora.y"

@@ -6,12 +6,14 @@ is cached per process with its expiry (settings → token), fetched again shortl
 when WeCom says it is invalid (errcode 40014, 42001, 40001: one fresh token, one more try).
 - gettoken unreachable or refused: Unavailable (nothing counted; the loop backs off).
 - HTTP 5xx, 429, a connection error, errcode -1 (WeCom busy): BROKEN, retried with backoff like email.
-- Any other errcode, or `invaliduser` naming the user: FAILED with WeCom's errmsg, never retried.
+- Any other errcode, or `invaliduser` naming the user: FAILED with WeCom's errmsg, never retried; so is
+  an address that is not one userid (`a|b` or `@all` would reach others).
 Secrets never reach the logs or `last_error`: the corp secret and the token are scrubbed from errors.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import Any
@@ -28,6 +30,7 @@ INVALID_TOKEN = {40001, 40014, 42001}  # invalid secret/token, invalid token, to
 BUSY = -1  # "系统繁忙": WeCom asks to try again later
 EARLY = 300.0  # seconds before its expiry that a token is fetched again, so none expires in flight
 BUTTON = {"zh": "详情", "en": "Open"}  # at most 4 characters
+USERID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 
 
 class WeCom:
@@ -108,6 +111,8 @@ class Api:
         http.close()
 
     def send(self, http: requests.Session, n: Notification) -> Outcome:
+        if not single_user(n.address or ""):  # "a|b" names several people and "@all" the whole company
+            return Outcome(FAILED, f"not a single WeCom userid: {n.address!r}")
         for last_try in (False, True):
             try:
                 token = TOKENS.get(http, self.settings)
@@ -143,6 +148,11 @@ class Api:
         if n.address in str(answer.get("invaliduser") or "").split("|"):
             return Outcome(FAILED, f"invaliduser {n.address}: {errmsg}"), 0
         return Outcome(SENT), 0
+
+
+def single_user(userid: str) -> bool:
+    """One WeCom userid: 1-64 letters, digits, `_ - . @`, and not `@all` (everyone in the company)."""
+    return bool(USERID.fullmatch(userid)) and userid.lower() != "@all"
 
 
 def message(n: Notification, agent_id: int) -> dict[str, Any]:
