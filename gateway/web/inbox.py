@@ -3,9 +3,7 @@ a badge on every page."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import unquote
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,7 +14,6 @@ from gateway.web.sessions import login_required
 
 bp = Blueprint("web_inbox", __name__)
 bp.before_request(csrf.protect)
-NEXT_PAGE = re.compile(r'[?&]cursor=([^&>]+)[^>]*>;\s*rel="next"')  # the API's Link header
 
 
 def unread_count() -> int | None:
@@ -33,15 +30,16 @@ def unread_count() -> int | None:
 @bp.get("/inbox")
 @login_required
 def inbox() -> Any:
-    unread = request.args.get("unread") == "true"
-    reply = services.get("notifications", unread="true" if unread else None, cursor=request.args.get("cursor") or None)
+    # `only_unread`, not `unread`: that name is the header's badge count on every page
+    only_unread = request.args.get("unread") == "true"
+    reply = services.get("notifications", unread="true" if only_unread else None,
+                         cursor=request.args.get("cursor") or None)
     if reply.status == 422:  # a tampered cursor: start from the first page
-        return redirect(url_for("web_inbox.inbox", unread="true" if unread else None))
+        return redirect(url_for("web_inbox.inbox", unread="true" if only_unread else None))
     data = reply.data if reply.ok and isinstance(reply.data, dict) else {}
-    following = NEXT_PAGE.search(reply.headers.get("Link", ""))
-    return render_template("inbox.html", notifications=data.get("items", []), unread=unread,
+    return render_template("inbox.html", notifications=data.get("items", []), only_unread=only_unread,
                            unread_total=data.get("unread", 0), first_page=not request.args.get("cursor"),
-                           next_cursor=unquote(following.group(1)) if following else None)
+                           next_cursor=reply.next_cursor)
 
 
 @bp.post("/inbox/<uuid:notification_id>/read")

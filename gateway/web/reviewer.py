@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import unquote
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,7 +15,6 @@ from gateway.web.sessions import REVIEWER_ROLES, roles_required
 
 bp = Blueprint("web_reviewer", __name__)
 bp.before_request(csrf.protect)
-NEXT_PAGE = re.compile(r'[?&]cursor=([^&>]+)[^>]*>;\s*rel="next"')
 
 
 def _task(task_id: str) -> dict[str, Any]:
@@ -35,9 +32,7 @@ def queue() -> str:
     reply = services.get("review-tasks", kind=kind, cursor=request.args.get("cursor") or None)
     if reply.status == 422:  # a tampered cursor: start from the first page
         return redirect(url_for("web_reviewer.queue", kind=kind))  # type: ignore[return-value]
-    following = NEXT_PAGE.search(reply.headers.get("Link", ""))
-    return render_template("queue.html", tasks=reply.data or [], kinds=names, kind=kind,
-                           next_cursor=unquote(following.group(1)) if following else None)
+    return render_template("queue.html", tasks=reply.data or [], kinds=names, kind=kind, next_cursor=reply.next_cursor)
 
 
 @bp.post("/tasks/<uuid:task_id>/<any(claim, release):action>")

@@ -7,9 +7,10 @@ form errors next to their fields). A service that is down raises ServiceDown, sh
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from flask import g
 from flask_babel import gettext
@@ -27,6 +28,9 @@ class ServiceDown(HTTPException):
         self.service = service
 
 
+_NEXT_PAGE = re.compile(r'[?&]cursor=([^&>]+)[^>]*>;\s*rel="next"')  # the services' Link header
+
+
 @dataclass
 class Reply:
     status: int
@@ -37,6 +41,12 @@ class Reply:
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
+
+    @property
+    def next_cursor(self) -> str | None:
+        """The cursor of the next page, from a `Link: <...?cursor=...>; rel="next"` header (queues, the inbox)."""
+        following = _NEXT_PAGE.search(self.headers.get("Link", ""))
+        return unquote(following.group(1)) if following else None
 
     def field_errors(self) -> dict[str, list[str]]:
         """A 422's `errors` map flattened to `field` / `field.sub` → messages, for showing next to fields."""
