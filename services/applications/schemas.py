@@ -21,8 +21,15 @@ class KnownKind(validate.Validator):
     def __init__(self, programs: bool = False) -> None:
         self.programs = programs
 
+    def names(self) -> list[str]:
+        return [k.name for k in kinds.all_kinds() if k.needs_program or not self.programs]
+
+    def json_schema(self) -> dict[str, Any]:
+        """The names, for the API document (chassis.app adds this to the field): the kinds known when it is built."""
+        return {"enum": self.names()}
+
     def __call__(self, value: str) -> str:
-        allowed = [k.name for k in kinds.all_kinds() if k.needs_program or not self.programs]
+        allowed = self.names()
         if value not in allowed:
             raise ValidationError(f"Must be one of: {', '.join(allowed)}.")
         return value

@@ -16,11 +16,7 @@ cannot state; each is allowed for its operation only, and only when the refusal 
   that exist.
 - POST and PATCH /api/v1/subscriptions `url`: its host must resolve to a public address (DNS, at call time).
 
-PENDING lists refusals a schema can state but the document does not state yet: the `kind` filters and a
-program's `kind` take a kind of the registry, which the document will name once the applications' KnownKind
-validator states its names (a json_schema() method, which chassis.app adds to the field).
-test_pending_refusals_are_still_undocumented fails as soon as the document names them, so that the entry is
-removed rather than left behind.
+A `kind` (the filters, a program's kind) is stated as an enum of the kinds registered when the document is built.
 """
 
 from __future__ import annotations
@@ -51,26 +47,18 @@ ALLOWED: dict[str, dict[int, set[str]]] = {
     "POST /api/v1/subscriptions": {422: {"url"}},
     "PATCH /api/v1/subscriptions/{subscription_id}": {422: {"url"}},
 }
-PENDING: dict[str, dict[int, set[str]]] = {
-    **{f"GET {path}": {422: {"kind"}} for path in (
-        "/api/v1/applications", "/api/v1/stats/summary", "/api/v1/stats/mobilities", "/api/v1/stats/reviews")},
-    "POST /api/v1/programs": {422: {"kind"}},
-}
-
-
 def allowed(label: str) -> dict[int, set[str]]:
     """The refusals an operation may answer schema-valid input with: status -> the fields they may name."""
     merged: dict[int, set[str]] = {}
-    for table in (ALLOWED, PENDING):
-        for status, names in table.get(label, {}).items():
-            merged.setdefault(status, set()).update(names)
+    for status, names in ALLOWED.get(label, {}).items():
+        merged.setdefault(status, set()).update(names)
     return merged
 
 
 CONFIG = SchemathesisConfig.from_dict({
     "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED}},
     "operations": [{"include-name": name, "checks": {"positive_data_acceptance": {
-        "expected-statuses": ACCEPTED + [str(status) for status in allowed(name)]}}} for name in {*ALLOWED, *PENDING}],
+        "expected-statuses": ACCEPTED + [str(status) for status in allowed(name)]}}} for name in ALLOWED],
 })
 SETTINGS = hypothesis.settings(max_examples=25, deadline=None, derandomize=True,
                                suppress_health_check=list(hypothesis.HealthCheck))
@@ -179,19 +167,3 @@ def test_an_allowed_refusal_names_only_its_own_field() -> None:
     refused_for("GET /api/v1/events", refusal({"after": ["Not a cursor this feed gave out."]}))
     with pytest.raises(AssertionError, match="limit"):
         refused_for("GET /api/v1/events", refusal({"after": ["..."], "limit": ["..."]}))
-
-
-def test_pending_refusals_are_still_undocumented(service: Any) -> None:
-    """Each PENDING field is still documented without its enum; once the document states it, drop the entry."""
-    document = service.client.get("/openapi.json").get_json()
-    for label, refusals in PENDING.items():
-        method, path = label.split(" ", 1)
-        operation = document["paths"].get(path, {}).get(method.lower())
-        if operation is None:
-            continue
-        schemas = {p["name"]: p["schema"] for p in operation.get("parameters", [])}
-        body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
-        if "$ref" in body:
-            schemas.update(document["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]["properties"])
-        for name in set().union(*refusals.values()):
-            assert "enum" not in schemas[name], f"{label} documents {name}'s values: drop it from PENDING"
