@@ -107,12 +107,15 @@ def users() -> Any:
                         raise identity.InvalidAccount({"user": [_("Username, e-mail and password are required.")]})
                     user = identity.register(db, username=username, password=form["password"], email=form["email"],
                                              locale=form.get("locale", "zh"), display_name=form.get("name", ""),
-                                             school=school, roles=identity.check_roles(db, roles))
+                                             school=school, roles=identity.check_roles(db, roles),
+                                             wecom_id=form.get("wecom_id", "").strip() or None)
                     flash(_("Account created."), "success")
                 elif user is None:
                     raise NotFound()
                 else:
                     changes: dict[str, Any] = {"roles": roles, "school": school}
+                    if "wecom_id" in form:  # empty clears it: no WeCom messages for this person
+                        changes["wecom_id"] = form["wecom_id"].strip() or None
                     if form.get("unlock"):
                         identity.unlock(user)
                     identity.update(db, user, password=form.get("password") or None, **changes)

@@ -475,3 +475,24 @@ def test_a_kind_added_to_the_service_gets_its_pages_with_no_gateway_edit(system:
         assert "暑期学校" in bob.get("/applications").text
     page_kinds.forget(system.gateway)
     assert bob.get("/apply/summer_school").status_code == 404
+
+
+def test_the_admin_sets_a_wecom_id_that_reaches_the_notifications_directory(system: Embedded) -> None:
+    admin = browser(system, "admin")
+    page = admin.get("/admin/users")
+    assert 'name="wecom_id"' in page.text
+    row = {"csrf_token": csrf_of(page.text), "username": "bob", "roles": "student@cs", "school": "cs"}
+    refused = admin.post("/admin/users", data={**row, "wecom_id": "@all"}, follow_redirects=True)
+    assert "not @all" in refused.text
+
+    def contacts() -> dict[str, str]:
+        with system.engines["notifications"].connect() as connection:
+            value = connection.scalar(text("SELECT contacts FROM recipients WHERE username = 'bob'"))
+        return json.loads(value) if isinstance(value, str) else dict(value or {})
+
+    admin.post("/admin/users", data={**row, "wecom_id": "bob.wx"}, follow_redirects=True)
+    until(lambda: contacts().get("wecom") == "bob.wx", what="bob's WeCom id in the notifications directory")
+    assert 'value="bob.wx"' in admin.get("/admin/users").text
+    admin.post("/admin/users", data={**row, "wecom_id": ""}, follow_redirects=True)
+    until(lambda: "wecom" not in contacts(), what="bob's WeCom id cleared")
+    assert browser(system, "alice").post("/admin/users", data={**row, "wecom_id": "x"}).status_code in (400, 403)
