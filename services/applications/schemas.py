@@ -12,6 +12,7 @@ from services.applications.indicators import GROUPS
 from services.applications.models import REGIONS
 
 UUID = validate.Regexp(r"^[0-9a-fA-F-]{36}$", error="Not a valid id.")
+AN_ID = {"format": "uuid"}  # documented as what it is; the pattern above is what the server checks
 
 
 class KnownKind(validate.Validator):
@@ -37,12 +38,12 @@ class KnownKind(validate.Validator):
 
 class ApplicationCreate(Schema):
     kind = fields.String(required=True, validate=KnownKind(), metadata={"description": "a name from /api/v1/kinds"})
-    program_id = fields.String(load_default=None, allow_none=True, validate=UUID)
+    program_id = fields.String(load_default=None, allow_none=True, validate=UUID, metadata=AN_ID)
     form = fields.Dict(required=True, metadata={"description": "the kind's form; see docs/examples/<kind>.json"})
 
 
 class ApplicationPatch(Schema):
-    program_id = fields.String(allow_none=True, validate=UUID)
+    program_id = fields.String(allow_none=True, validate=UUID, metadata=AN_ID)
     form = fields.Dict(metadata={"description": "fields to change; null removes a field"})
     version = fields.Integer(metadata={"description": "the version you saw (or send If-Match)"})
 
@@ -58,7 +59,7 @@ class ListQuery(Schema):
     kind = fields.String(validate=KnownKind())
     status = fields.String()
     school = fields.String()
-    program_id = fields.String(validate=UUID)
+    program_id = fields.String(validate=UUID, metadata=AN_ID)
     submitted_from = fields.AwareDateTime()
     submitted_to = fields.AwareDateTime()
     modified_since = fields.AwareDateTime(metadata={"description": "only those changed after this instant"})
