@@ -1,6 +1,6 @@
 """Settings: read once from the environment into one immutable object, with safe local defaults.
 
-Every variable is documented in README.md ("Configuration"). Besides this file, only deploy/gunicorn.conf.py
+Every variable is documented in docs/operations.md ("Configuration"). Besides this file, only deploy/gunicorn.conf.py
 (gunicorn's own process settings) reads the environment.
 """
 
