@@ -83,6 +83,13 @@ def definitions() -> dict[str, dict[str, Any]]:
     }
 
 
+@cache
+def kind_pattern() -> str:
+    """The pattern an application kind's name matches (`$defs.kind` in _defs/application.json): whoever names
+    kinds checks against it, so a kind they accept is one every application.* event can carry."""
+    return str(_load(DEFS_DIR / "application.json")["$defs"]["kind"]["pattern"])
+
+
 def is_public(event_type: str) -> bool:
     """Whether the type may leave the bus (HTTP event feed, webhooks). Private unless its schema says
     `"x-public": true`; a type the catalog does not know is private too."""
