@@ -9,8 +9,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from chassis.owners import DATABASE_OWNERS, DEFAULT_PORTS, SERVICES  # noqa: F401  (re-exported: the one list)
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
@@ -51,11 +54,29 @@ def _zone(env: dict[str, str], name: str, default: str) -> str:
     return value
 
 
+def _check_wecom(corp_id: str, secret: str, agent_id: int, api_url: str) -> None:
+    """With a corp id set (the WeCom channel on), a missing secret or agent id would only show as messages
+    pending forever: an error at start instead."""
+    if not corp_id:
+        return
+    if not secret:
+        raise ValueError("MOBILITY_WECOM_SECRET must be set when MOBILITY_WECOM_CORP_ID is (the app's Secret)")
+    if agent_id <= 0:
+        raise ValueError("MOBILITY_WECOM_AGENT_ID must be a positive integer when MOBILITY_WECOM_CORP_ID is set "
+                         f"(the app's AgentId), got {agent_id}")
+    # The secret travels in gettoken's query string: only over TLS, or to a server on this machine.
+    parts = urlsplit(api_url)
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK):
+        raise ValueError("MOBILITY_WECOM_API_URL must be an https:// URL (http:// only to 127.0.0.1, ::1 or "
+                         f"localhost), got {api_url!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     var_dir: Path = Path("var")
-    broker_url: str = "memory://"
-    database_urls: dict[str, str] = field(default_factory=dict)
+    # Secrets, and URLs that may carry a password, stay out of repr() (and so out of logs and tracebacks).
+    broker_url: str = field(default="memory://", repr=False)
+    database_urls: dict[str, str] = field(default_factory=dict, repr=False)
     service_urls: dict[str, str] = field(default_factory=dict)
     public_base_url: str = "http://127.0.0.1:8000"
     smtp_host: str = "127.0.0.1"
@@ -63,9 +84,9 @@ class Settings:
     smtp_sender: str = "Mobility <mobility@localhost>"
     smtp_tls: str = "none"  # none | starttls | ssl
     smtp_user: str = ""
-    smtp_password: str = ""
+    smtp_password: str = field(default="", repr=False)
     wecom_corp_id: str = ""  # empty: no WeCom (企业微信) channel
-    wecom_secret: str = ""
+    wecom_secret: str = field(default="", repr=False)
     wecom_agent_id: int = 0
     wecom_api_url: str = "https://qyapi.weixin.qq.com"
     webhooks_allow_private: bool = False
@@ -92,7 +113,7 @@ class Settings:
     secret_key_file: Path = Path("var/session-secret")
     session_cookie_secure: bool = False
     session_ttl: int = 8 * 3600
-    rate_limit_storage: str = "memory://"
+    rate_limit_storage: str = field(default="memory://", repr=False)
     rate_limit_login: str = "30/minute"
     rate_limit_submit: str = "30/hour"
     rate_limit_upload: str = "60/hour"
@@ -102,7 +123,7 @@ class Settings:
     lockout_seconds: int = 900
     oidc_issuer: str = ""
     oidc_client_id: str = ""
-    oidc_client_secret: str = ""
+    oidc_client_secret: str = field(default="", repr=False)
     timezone: str = "Asia/Shanghai"  # the office's: where a day, and so an academic year, begins
     kind_modules: tuple[str, ...] = ()  # modules outside services/applications/kinds/ with a KIND of their own
 
@@ -122,6 +143,10 @@ class Settings:
         public_base_url = env.get("MOBILITY_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
         private = env.get("MOBILITY_JWT_PRIVATE_KEY_FILE")
         public = env.get("MOBILITY_JWT_PUBLIC_KEY_FILE")
+        wecom_corp_id, wecom_secret = env.get("MOBILITY_WECOM_CORP_ID", ""), env.get("MOBILITY_WECOM_SECRET", "")
+        wecom_agent_id = _int(env, "MOBILITY_WECOM_AGENT_ID", 0)
+        wecom_api_url = (env.get("MOBILITY_WECOM_API_URL") or "https://qyapi.weixin.qq.com").rstrip("/")
+        _check_wecom(wecom_corp_id, wecom_secret, wecom_agent_id, wecom_api_url)
         return cls(
             var_dir=var_dir,
             broker_url=env.get("MOBILITY_BROKER_URL", "memory://"),
@@ -134,10 +159,10 @@ class Settings:
             smtp_tls=_choice(env, "MOBILITY_SMTP_TLS", ("none", "starttls", "ssl"), "none"),
             smtp_user=env.get("MOBILITY_SMTP_USER", ""),
             smtp_password=env.get("MOBILITY_SMTP_PASSWORD", ""),
-            wecom_corp_id=env.get("MOBILITY_WECOM_CORP_ID", ""),
-            wecom_secret=env.get("MOBILITY_WECOM_SECRET", ""),
-            wecom_agent_id=_int(env, "MOBILITY_WECOM_AGENT_ID", 0),
-            wecom_api_url=(env.get("MOBILITY_WECOM_API_URL") or "https://qyapi.weixin.qq.com").rstrip("/"),
+            wecom_corp_id=wecom_corp_id,
+            wecom_secret=wecom_secret,
+            wecom_agent_id=wecom_agent_id,
+            wecom_api_url=wecom_api_url,
             webhooks_allow_private=_choice(env, "MOBILITY_WEBHOOKS_ALLOW_PRIVATE", ("false", "true"), "false")
             == "true",
             webhook_disable_after=_int(env, "MOBILITY_WEBHOOK_DISABLE_AFTER", 20),

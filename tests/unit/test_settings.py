@@ -42,3 +42,47 @@ def test_the_time_zone_is_the_offices_and_must_exist() -> None:
     for wrong in ("Mars/Olympus_Mons", "../etc/passwd"):
         with pytest.raises(ValueError, match="MOBILITY_TIMEZONE"):
             Settings.from_env({"MOBILITY_TIMEZONE": wrong})
+
+
+WECOM = {"MOBILITY_WECOM_CORP_ID": "ww0123", "MOBILITY_WECOM_SECRET": "s3cret-value",
+         "MOBILITY_WECOM_AGENT_ID": "1000002"}
+
+
+def test_wecom_is_off_without_a_corp_id_and_on_with_its_three_settings() -> None:
+    assert Settings.from_env({"MOBILITY_WECOM_SECRET": "", "MOBILITY_WECOM_API_URL": "http://x"}).wecom_corp_id == ""
+    s = Settings.from_env(WECOM)
+    assert (s.wecom_corp_id, s.wecom_agent_id, s.wecom_api_url) == ("ww0123", 1000002, "https://qyapi.weixin.qq.com")
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("MOBILITY_WECOM_SECRET", ""), ("MOBILITY_WECOM_AGENT_ID", ""), ("MOBILITY_WECOM_AGENT_ID", "0"),
+    ("MOBILITY_WECOM_AGENT_ID", "-3"),
+])
+def test_a_corp_id_without_its_secret_or_agent_id_is_an_error_naming_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        Settings.from_env({**WECOM, name: value})
+
+
+@pytest.mark.parametrize("url", ["http://qyapi.weixin.qq.com", "http://10.0.0.5:8080", "ftp://127.0.0.1",
+                                 "qyapi.weixin.qq.com", "http://127.0.0.1.evil.example"])
+def test_the_wecom_api_url_must_be_https_unless_on_this_machine(url: str) -> None:
+    with pytest.raises(ValueError, match="MOBILITY_WECOM_API_URL"):
+        Settings.from_env({**WECOM, "MOBILITY_WECOM_API_URL": url})
+
+
+@pytest.mark.parametrize("url", ["https://wecom-proxy.example.edu/", "http://127.0.0.1:8080", "http://[::1]:9000",
+                                 "http://localhost:8080"])
+def test_https_or_a_loopback_api_url_is_accepted(url: str) -> None:
+    assert Settings.from_env({**WECOM, "MOBILITY_WECOM_API_URL": url}).wecom_api_url == url.rstrip("/")
+
+
+def test_secrets_stay_out_of_the_repr() -> None:
+    s = Settings.from_env({**WECOM, "MOBILITY_SMTP_PASSWORD": "smtp-pass-word",
+                           "MOBILITY_OIDC_CLIENT_SECRET": "oidc-s3",
+                           "MOBILITY_BROKER_URL": "amqp://u:broker-pw@rabbit/",
+                           "MOBILITY_REVIEWS_DATABASE_URL": "postgresql+psycopg://r:db-pw@db/reviews",
+                           "MOBILITY_RATE_LIMIT_STORAGE": "redis://:redis-pw@cache:6379/0"})
+    shown = repr(s)
+    assert "ww0123" in shown  # the rest is still shown
+    for secret in ("s3cret-value", "smtp-pass-word", "oidc-s3", "broker-pw", "db-pw", "redis-pw"):
+        assert secret not in shown
