@@ -37,6 +37,7 @@ from typing import Any
 
 import pika
 from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
 
 EXCHANGE = "mobility.events"
 CONTENT_TYPE = "application/cloudevents+json"
@@ -67,12 +68,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def load_validators(directory: Path) -> dict[str, Draft202012Validator]:
-    """One validator per event type: `eventbus/schemas/<type>.json` validates that type's `data`."""
+    """One validator per event type: `eventbus/schemas/<type>.json` validates that type's `data`. The types share
+    definitions under `_defs/` through `$ref`, resolved from the same directory (never fetched)."""
+    resources = [(schema["$id"], Resource.from_contents(schema)) for schema in (
+        json.loads(path.read_text(encoding="utf-8")) for path in sorted(directory.rglob("*.json")))]
+    registry = Registry().with_resources(resources)
     validators = {}
     for path in sorted(directory.glob("*.json")):
         schema = json.loads(path.read_text(encoding="utf-8"))
         Draft202012Validator.check_schema(schema)
-        validators[path.stem] = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        validators[path.stem] = Draft202012Validator(schema, registry=registry,
+                                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
     return validators
 
 

@@ -17,6 +17,12 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+def _aggregate_version(case: ReviewCase | None, application_version: int) -> int:
+    """The application's revision the case is reviewing: the aggregateversion of the submission it answers, so
+    one subject's events keep one counter (an older case, before revisions, has the version it reviews)."""
+    return case.revision if case is not None and case.revision is not None else application_version
+
+
 def task_event(session: Session, event_type: str, task: ReviewTask, correlationid: str | None, **extra: Any) -> None:
     data = {
         "task_id": task.id, "application_id": task.application_id, "application_version": task.application_version,
@@ -24,8 +30,9 @@ def task_event(session: Session, event_type: str, task: ReviewTask, correlationi
         "applicant": task.applicant, "title": task.title, "due_at": task.due_at.isoformat(),
         **{k: _plain(v) for k, v in extra.items()},
     }
+    version = _aggregate_version(session.get(ReviewCase, task.application_id), task.application_version)
     outbox.add(session, envelope.new_event(event_type, SOURCE, task.application_id, data,
-                                           correlationid=correlationid, aggregateversion=task.application_version))
+                                           correlationid=correlationid, aggregateversion=version))
 
 
 def completed_event(
@@ -38,4 +45,5 @@ def completed_event(
         "decided_at": decided_at.isoformat(),
     }
     outbox.add(session, envelope.new_event("review.completed", SOURCE, case.application_id, data,
-                                           correlationid=correlationid, aggregateversion=case.application_version))
+                                           correlationid=correlationid,
+                                           aggregateversion=_aggregate_version(case, case.application_version)))

@@ -398,3 +398,20 @@ def test_a_resubmission_without_edits_starts_the_next_round_and_old_news_does_no
     assert rv.count("SELECT count(*) FROM review_tasks WHERE application_id = :a", a=app_id) == 3
     assert rv.decide("dean.cs", task, version=3).status_code == 409  # v+1 is not the version under review
     assert rv.decide("dean.cs", task).status_code == 201
+
+
+def test_review_events_carry_the_revision_of_the_submission_they_answer(rv: Reviews) -> None:
+    """One counter per subject: an integrator who skips an application's older news (a lower aggregateversion)
+    keeps the review news of the submission it has seen, in either round."""
+    app_id = rv.submit(version=1, revision=2)  # created (1), submitted (2): content version 1
+    rv.decide("coord.cs", rv.task("coord.cs", app_id), outcome="return", comment="Sign it.")
+    common = {"application_id": app_id, "kind": "faculty_exchange", "applicant": "prof.li", "applicant_name": "",
+              "applicant_email": "", "locale": "zh", "school": "cs", "program_id": None, "title": "A trip",
+              "version": 1, "status": "submitted", "submitted_at": datetime.now(UTC).isoformat()}
+    rv.deliver("application.resubmitted", common, revision=5)  # in review (3), returned (4), resubmitted (5)
+    with rv.engine.connect() as c:
+        rows = c.execute(text("SELECT type, body FROM outbox ORDER BY id")).all()
+    versions = [(kind, json.loads(body)["aggregateversion"]) for kind, body in rows
+                if json.loads(body)["subject"] == app_id]
+    assert versions == [("review.task_created", 2), ("review.decision_recorded", 2), ("review.completed", 2),
+                        ("review.task_created", 5)]
