@@ -185,7 +185,7 @@ def validate_form(
 
 def rule_errors(kind: Kind, form: dict[str, Any], program: Program | None, today: date) -> dict[str, str]:
     """The rules users expect beyond single fields (the kind's: dates, durations, choices from the program)."""
-    return kind.rules(form, program, today)
+    return kind.rule_errors(form, program, today)
 
 
 def titles_of(kind: str, form: dict[str, Any], program: Program | None) -> dict[str, str]:

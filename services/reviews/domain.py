@@ -15,6 +15,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from eventbus import catalog
 from services.reviews import conditions, levels
 from services.reviews.errors import Conflict, Forbidden, Invalid, ReviewError
 from services.reviews.levels import Outcome
@@ -25,7 +26,7 @@ __all__ = ["ROLES", "SUPERVISOR", "SUPERVISORS", "Conflict", "Forbidden", "Inval
            "is_supervisor", "refuse_self_review"]
 
 OPEN = ("open", "claimed")
-KIND_PATTERN = "^[a-z][a-z0-9_]{1,39}$"  # the event catalog's `kind`: an open set of names
+KIND_PATTERN = catalog.kind_pattern()  # the event catalog's `kind`: an open set of names
 
 
 # -- chains ----------------------------------------------------------------------------------------

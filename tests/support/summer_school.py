@@ -11,7 +11,7 @@ from marshmallow import Schema, fields
 
 from services.applications import kinds
 from services.applications.kinds import Document, Field, Kind, labels
-from services.applications.kinds.fields import END_DATE, START_DATE, country, line, period_rule, stored_period
+from services.applications.kinds.fields import END_DATE, START_DATE, country, line, stored_period
 
 NAME = "summer_school"
 
@@ -41,7 +41,6 @@ SUMMER_SCHOOL = Kind(
     title=lambda form, program: labels(f"Summer school: {form.get('school_name') or 'unnamed'}",
                                        f"暑期学校：{form.get('school_name') or '未填名称'}"),
     facts=_facts,
-    rules=period_rule(42),
     max_days=42,
     default_chain=({"role": "school_coordinator", "scope": "school", "days": 3},
                    {"role": "icd_officer", "scope": "university", "days": 5}),

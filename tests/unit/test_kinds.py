@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import re
+import sys
+import threading
+import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 from marshmallow import Schema
+from marshmallow import fields as ma_fields
 
+from eventbus import catalog
 from services.applications import domain, kinds
 from services.applications.facts import mobility_facts
 from services.applications.kinds import Field, Kind, labels
+from services.applications.kinds.fields import END_DATE, START_DATE
 from services.applications.kinds_api import describe
 from services.applications.models import Partner, Program
 
@@ -128,3 +136,121 @@ def test_one_duration_for_every_kind_a_students_term_included() -> None:
     expert = mobility_facts("foreign_expert", {"nationality": "SG", "institution": "NUS",
                                                "start_date": "2031-03-01", "end_date": "2031-05-29"}, None)
     assert (expert["direction"], expert["duration_days"], expert["region"]) == ("inbound", 90, "asean")
+
+
+def test_a_kind_name_the_event_catalog_refuses_is_refused_at_registration() -> None:
+    """The catalog's pattern is the one rule for names: a kind it refuses would have every event refused."""
+    assert catalog.kind_pattern() == catalog.definitions()["_defs/application.json"]["$defs"]["kind"]["pattern"]
+    assert all(re.fullmatch(catalog.kind_pattern(), name) for name in kinds.names())
+    for bad in ("Summer", "summer-school", "s", "9lives", "x" * 41):
+        with pytest.raises(ValueError, match="kind pattern"):
+            kinds.register(_kind(bad))
+        assert bad not in kinds.names()
+
+
+class _Dated(Schema):
+    start_date = ma_fields.Date(required=True)
+    end_date = ma_fields.Date(required=True)
+
+
+DATES = (START_DATE, END_DATE)
+
+
+def test_the_period_rule_reads_max_days_once_for_any_kind_with_dates() -> None:
+    week = _kind("zz_week", form=_Dated, fields=DATES, max_days=7)
+    start = date(2031, 1, 1)
+    assert domain.rule_errors(week, {"start_date": start, "end_date": date(2031, 1, 7)}, None, TODAY) == {}
+    too_long = domain.rule_errors(week, {"start_date": start, "end_date": date(2031, 1, 8)}, None, TODAY)
+    assert too_long == {"end_date": "The period may last at most 7 days."}
+    unlimited = _kind("zz_open", form=_Dated, fields=DATES)  # dates without a limit: future start, order only
+    assert set(domain.rule_errors(unlimited, {"start_date": TODAY, "end_date": date(2040, 1, 1)}, None, TODAY)) == {
+        "start_date"}
+    own = _kind("zz_own", form=_Dated, fields=DATES, max_days=7, rules=lambda form, program, today: {"x": "own"})
+    assert set(domain.rule_errors(own, {"start_date": start, "end_date": date(2031, 2, 1)}, None, TODAY)) == {
+        "end_date", "x"}
+    with pytest.raises(ValueError, match="max_days is set but the form has no start_date"):
+        kinds.register(_kind("zz_limitless", max_days=7))
+
+
+# -- the registry under threads --------------------------------------------------------------------------------
+
+def test_concurrent_loads_of_one_module_register_it_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two processes' threads may load MOBILITY_KIND_MODULES at once: the second finds the first's kind."""
+    slow_check = kinds._check
+
+    def _slowly(kind: Kind) -> None:  # widens the gap between looking a name up and inserting it
+        time.sleep(0.05)
+        slow_check(kind)
+
+    monkeypatch.setattr(kinds, "_check", _slowly)
+    start, errors = threading.Barrier(4), []
+
+    def _load() -> None:
+        start.wait()
+        try:
+            kinds.load(["tests.support.summer_school"])
+        except Exception as err:  # noqa: BLE001 - the test reports whatever a thread raised
+            errors.append(err)
+
+    threads = [threading.Thread(target=_load) for _ in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=10)
+        assert errors == [] and kinds.names().count("summer_school") == 1
+    finally:
+        kinds.unregister("summer_school")
+
+
+def test_readers_get_a_snapshot_while_kinds_come_and_go() -> None:
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, so a race shows
+    stop, errors = threading.Event(), []
+    extra = [_kind(f"zz_churn_{i}") for i in range(20)]
+
+    def _churn() -> None:
+        while not stop.is_set():
+            for kind in extra:
+                kinds.register(kind)
+            for kind in extra:
+                kinds.unregister(kind.name)
+
+    churner = threading.Thread(target=_churn)
+    churner.start()
+    try:
+        for _ in range(2000):
+            try:
+                seen = kinds.all_kinds()
+                kinds.default_chains()
+            except Exception as err:  # noqa: BLE001 - any error here is the race this test is about
+                errors.append(err)
+                break
+            assert 4 <= len(seen) <= 24
+    finally:
+        stop.set()
+        churner.join(timeout=10)
+        sys.setswitchinterval(interval)
+        for kind in extra:
+            kinds.unregister(kind.name)
+    assert errors == []
+
+
+def test_a_kind_module_may_use_the_registry_while_it_is_imported(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Discovery imports the kind modules holding the registry's lock; a module that asks kinds.* at import time
+    is in the same thread, so it goes on instead of waiting for itself."""
+    (tmp_path / "zz_curious_kind.py").write_text(
+        "from services.applications import kinds\nSEEN = kinds.names()\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found = kinds._kind_modules()
+    monkeypatch.setattr(kinds, "_kind_modules", lambda: [*found, "zz_curious_kind"])
+    monkeypatch.setattr(kinds, "_registry", {})  # a fresh process's registry: nothing discovered yet
+    monkeypatch.setattr(kinds, "_discovered", False)
+    monkeypatch.delitem(sys.modules, "zz_curious_kind", raising=False)
+    done: list[list[str]] = []
+    discovering = threading.Thread(target=lambda: done.append(kinds.names()), daemon=True)
+    discovering.start()
+    discovering.join(timeout=10)
+    assert done == [["faculty_exchange", "foreign_expert", "hosted_event", "student_exchange"]], "deadlocked"
+    assert sys.modules["zz_curious_kind"].SEEN == done[0]

@@ -2,9 +2,10 @@
 
 A kind module holds all of its concept: its name and labels, its form (marshmallow) and the fields' metadata in
 form order, its rules beyond single fields, its documents, its titles, its facts for statistics, who files it,
-whether it needs a program, its longest period, its default review chain and the summary indicators it counts
-toward. It exposes it as `KIND`; the modules here are found with pkgutil on first use, and a test (or a plugin)
-may `register()` another at run time. Adding a kind is adding a module: nothing else names kinds.
+whether it needs a program, its longest period (the registry checks the period of a kind with dates), its default
+review chain and the summary indicators it counts toward. It exposes it as `KIND`; the modules here are found
+with pkgutil on first use, and a test (or a plugin) may `register()` another at run time. A kind's name matches
+the event catalog's kind pattern. Adding a kind is adding a module: nothing else names kinds.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import copy
 import importlib
 import pkgutil
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +21,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, validate
+
+from eventbus import catalog
+from services.applications.kinds.period import PERIOD_FIELDS, period_errors
 
 if TYPE_CHECKING:
     from services.applications.models import Program
@@ -92,9 +97,20 @@ class Kind:
     facts: Callable[[dict[str, Any], Program | None], Facts]
     default_chain: tuple[Mapping[str, Any], ...]  # review levels, handed to the reviews service as data
     counts: Mapping[str, str] = field(default_factory=dict)  # summary indicator key → one of COUNTS
-    # (loaded form, program, today) → field → message: the rules beyond single fields
+    # (loaded form, program, today) → field → message: the kind's own rules beyond single fields and its period
     rules: Callable[[dict[str, Any], Program | None, date], dict[str, str]] = no_rules
-    max_days: int | None = None  # longest allowed period, where the kind has dates
+    # The longest allowed period, in days (None: no limit). For a kind with dates (start_date and end_date in
+    # its form) the registry checks the period: a future start, the end not before it, at most max_days.
+    max_days: int | None = None
+
+    @property
+    def has_period(self) -> bool:
+        return PERIOD_FIELDS <= set(self.form().fields)
+
+    def rule_errors(self, form: dict[str, Any], program: Program | None, today: date) -> dict[str, str]:
+        """Every rule beyond single fields: the period's where the kind has dates, then the kind's own."""
+        errors = period_errors(form, today, self.max_days) if self.has_period else {}
+        return {**errors, **self.rules(form, program, today)}
 
     @property
     def required_documents(self) -> tuple[str, ...]:
@@ -109,33 +125,51 @@ class Kind:
         return tuple(d.type for d in self.all_documents)
 
 
+# The registry is read by every request and may change at run time (a test's kind, MOBILITY_KIND_MODULES loaded
+# by several threads): each read takes a snapshot and each change looks up and inserts under one lock. The lock
+# is re-entrant because discovery imports kind modules while holding it, and a module may call kinds.* itself.
 _registry: dict[str, Kind] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()
 _discovered = False
+
+
+def _kind_modules() -> list[str]:
+    return [f"{__name__}.{module.name}" for module in pkgutil.iter_modules(__path__)]
 
 
 def _discover() -> None:
     """Import every kind module of this package once and register its KIND."""
     global _discovered
+    if _discovered:  # the fast path of every later call: discovery happens once
+        return
     with _lock:
-        if _discovered:
+        if _discovered:  # another thread finished it while this one waited
             return
-        for module in pkgutil.iter_modules(__path__):
-            kind = getattr(importlib.import_module(f"{__name__}.{module.name}"), "KIND", None)
+        # A module calling kinds.* while it is imported comes back here in this thread (the lock is re-entrant):
+        # that inner pass finds the modules imported already, and the module sees every kind.
+        for module_name in _kind_modules():
+            kind = getattr(importlib.import_module(module_name), "KIND", None)
             if isinstance(kind, Kind):
                 _check(kind)
                 _registry.setdefault(kind.name, kind)
         _discovered = True
 
 
+def _add(kind: Kind, *, again: bool) -> None:
+    """Register `kind` (checked first); with `again`, the very same Kind registered already is no error."""
+    _check(kind)
+    _discover()
+    with _lock:
+        known = _registry.get(kind.name)
+        if known is None:
+            _registry[kind.name] = kind
+        elif not (again and known is kind):
+            raise ValueError(f"A kind named {kind.name!r} is registered already.")
+
+
 def register(kind: Kind) -> Kind:
     """Add a kind at run time (a test module's, say). Its name must be new."""
-    _discover()
-    _check(kind)
-    with _lock:
-        if kind.name in _registry:
-            raise ValueError(f"A kind named {kind.name!r} is registered already.")
-        _registry[kind.name] = kind
+    _add(kind, again=False)
     return kind
 
 
@@ -146,11 +180,7 @@ def load(modules: Iterable[str]) -> None:
         kind = getattr(importlib.import_module(module_name), "KIND", None)
         if not isinstance(kind, Kind):
             raise ValueError(f"{module_name} has no KIND: a kind module names its Kind `KIND`.")
-        _discover()
-        with _lock:
-            known = _registry.get(kind.name)
-        if known is not kind:
-            register(kind)
+        _add(kind, again=True)
 
 
 def unregister(name: str) -> None:
@@ -162,16 +192,19 @@ def unregister(name: str) -> None:
 
 def get(name: str) -> Kind:
     _discover()
-    try:
-        return _registry[name]
-    except KeyError:
-        raise UnknownKind(name) from None
+    with _lock:
+        kind = _registry.get(name)
+    if kind is None:
+        raise UnknownKind(name)
+    return kind
 
 
 def all_kinds() -> list[Kind]:
-    """Every kind, by name."""
+    """Every kind, by name: a snapshot, so a kind registered meanwhile does not disturb the caller."""
     _discover()
-    return [_registry[name] for name in sorted(_registry)]
+    with _lock:
+        snapshot = dict(_registry)
+    return [snapshot[name] for name in sorted(snapshot)]
 
 
 def names() -> list[str]:
@@ -186,10 +219,14 @@ def default_chains() -> dict[str, list[dict[str, Any]]]:
 def _check(kind: Kind) -> None:
     """A kind that the pages could not render, or whose words are missing, is refused at registration."""
     problems = []
+    if not re.fullmatch(catalog.kind_pattern(), kind.name):  # else every event naming it would be refused
+        problems.append(f"the name does not match the event catalog's kind pattern {catalog.kind_pattern()}")
     for words in (kind.labels, *(d.labels for d in kind.all_documents)):
         if set(words) != set(LANGUAGES):
             problems.append(f"labels {dict(words)} are not exactly {LANGUAGES}")
     problems += _field_problems(kind.form(), kind.fields, kind.name)
+    if kind.max_days is not None and not kind.has_period:
+        problems.append("max_days is set but the form has no start_date and end_date to limit")
     problems += [f"unknown count {how!r} for {key!r}" for key, how in kind.counts.items() if how not in COUNTS]
     if problems:
         raise ValueError(f"Kind {kind.name!r}: " + "; ".join(problems))

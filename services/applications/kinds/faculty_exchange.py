@@ -15,7 +15,6 @@ from services.applications.kinds.fields import (
     budget,
     country,
     line,
-    period_rule,
     stored_period,
 )
 
@@ -77,7 +76,6 @@ KIND = Kind(
     documents=(Document("invitation_letter", labels("Invitation letter", "邀请函")),),
     title=title,
     facts=facts,
-    rules=period_rule(MAX_DAYS),
     max_days=MAX_DAYS,
     default_chain=(
         {"role": "school_coordinator", "scope": "school", "days": 5},

@@ -1,12 +1,11 @@
-"""What several kinds share: single-field validators and builders (one-line text, text, budget, country), the
-metadata of the fields they have in common, and the period rule (future start, end after start, longest period).
+"""What several kinds share: single-field validators and builders (one-line text, text, budget, country) and the
+metadata of the fields they have in common. The period rule is the registry's (period.py), from `Kind.max_days`.
 
 Budgets are CNY as decimal strings ("12000.00"), never floats.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -45,25 +44,6 @@ END_DATE = Field("end_date", "date", labels("End date", "结束日期"),
                  help=labels("The last day, counted in the period.", "最后一天，计入时长。"))
 BUDGET = Field("budget", "decimal", labels("Budget (CNY)", "预算（元）"),
                help=labels("In yuan, e.g. 12000.00.", "单位：元，例如 12000.00。"))
-
-
-def period_errors(form: dict[str, Any], today: date, max_days: int | None) -> dict[str, str]:
-    """A period of dates (as loaded): it starts in the future, ends on or after its start, lasts at most max_days."""
-    errors: dict[str, str] = {}
-    start, end = form.get("start_date"), form.get("end_date")
-    if isinstance(start, date) and start <= today:
-        errors["start_date"] = "Must be in the future."
-    if isinstance(end, date) and isinstance(start, date):
-        if end < start:
-            errors["end_date"] = "Must not be before the start date."
-        elif max_days is not None and (end - start).days + 1 > max_days:
-            errors["end_date"] = f"The period may last at most {max_days} days."
-    return errors
-
-
-def period_rule(max_days: int | None) -> Callable[[dict[str, Any], Any, date], dict[str, str]]:
-    """The rules of a kind whose only rule is its period."""
-    return lambda form, program, today: period_errors(form, today, max_days)
 
 
 def stored_date(value: Any) -> date | None:

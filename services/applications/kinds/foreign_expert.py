@@ -15,7 +15,6 @@ from services.applications.kinds.fields import (
     budget,
     country,
     line,
-    period_rule,
     stored_period,
     text,
 )
@@ -71,7 +70,6 @@ KIND = Kind(
     documents=(Document("cv", labels("CV", "个人简历")), Document("passport", labels("Passport", "护照"))),
     title=title,
     facts=facts,
-    rules=period_rule(MAX_DAYS),
     max_days=MAX_DAYS,
     default_chain=(
         {"role": "school_dean", "scope": "school", "days": 5},

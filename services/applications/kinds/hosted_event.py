@@ -16,7 +16,6 @@ from services.applications.kinds.fields import (
     START_DATE,
     budget,
     line,
-    period_rule,
     stored_period,
     text,
 )
@@ -74,7 +73,6 @@ KIND = Kind(
     documents=(),
     title=title,
     facts=facts,
-    rules=period_rule(MAX_DAYS),
     max_days=MAX_DAYS,
     default_chain=(
         {"role": "school_dean", "scope": "school", "days": 5},
