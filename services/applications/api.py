@@ -234,7 +234,7 @@ class Withdraw(MethodView):
 class History(MethodView):
     @blp.response(200, HistoryOut(many=True))
     def get(self, application_id: str) -> list[HistoryEntry]:
-        """Every status change: who, when, from → to, the version it made, and the comment."""
+        """Every status change: who, when, from → to, the content version at that step, and the comment."""
         with ctx().sessions() as session:
             load_readable(session, application_id)
             query = select(HistoryEntry).where(HistoryEntry.application_id == str(application_id))
