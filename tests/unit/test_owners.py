@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from chassis.owners import OWNERS, consuming_queues
@@ -18,8 +20,9 @@ def test_an_owner_consumes_exactly_when_its_worker_has_handlers(name: str) -> No
 def test_every_owner_has_its_package_and_migrations(name: str) -> None:
     owner = OWNERS[name]
     assert (owner.migrations / "env.py").is_file()
-    assert registry.create_app  # the package imports by its registered name
-    __import__(f"{owner.package}.app")
+    app_module = importlib.import_module(f"{owner.package}.app")  # what registry.create_app(name, ...) calls
+    assert callable(getattr(app_module, "create_app", None)), f"{owner.package}.app has no create_app"
+    assert registry._module(name, "app") is app_module
 
 
 def test_parked_queues_are_those_of_the_consuming_owners() -> None:
