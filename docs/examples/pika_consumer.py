@@ -10,7 +10,9 @@ What it does, in the order a real integration should do it:
 1. declares ITS OWN durable quorum queue and binds it to the topic exchange `mobility.events`
    (routing key = the CloudEvents `type`, so `application.*` means every application event);
 2. consumes CloudEvents 1.0 in structured JSON (`application/cloudevents+json`), a few at a time;
-3. skips an event id it has already handled (delivery is at least once);
+3. skips an event id it has already handled (delivery is at least once), and reports stale news: an event
+   whose `aggregateversion` is lower than the highest it has applied for the same `subject` (one counter
+   per subject: the application's `application.*` and `review.*` events share it);
 4. validates `data` against the JSON Schema of the event's `type` (Draft 2020-12, formats checked);
 5. "commits" its own work (here: one JSON line on stdout, flushed), and only THEN acks.
 
@@ -110,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ready queue={args.queue} bind={' '.join(args.bind)}", file=sys.stderr, flush=True)
 
     # A real system keeps these in its own database, written in the same transaction as its work:
-    # a table of handled event ids (primary key) and, per subject, the highest aggregateversion seen.
+    # a table of handled event ids (primary key) and, per subject, the highest aggregateversion applied
+    # (one counter for an application's application.* and review.* events alike).
     seen: set[str] = set()
     latest: dict[str, int] = {}
     handled = 0
@@ -140,10 +143,11 @@ def main(argv: list[str] | None = None) -> int:
             version = event.get("aggregateversion")
             subject = event.get("subject")
             if isinstance(version, int) and subject and version < latest.get(subject, 0):
-                # Stale news: something newer about this subject has been handled already. A real system
+                # Stale news: something newer about this subject has been handled already. Only lower is
+                # stale: a round's review events carry their submission's number, equal to it. A real system
                 # would skip its update (or re-read the current state from the API) instead.
-                print(f"stale event {event['id']}: version {version} < {latest[subject]}", file=sys.stderr,
-                      flush=True)
+                print(f"stale event {event['id']}: aggregateversion {version} < {latest[subject]}",
+                      file=sys.stderr, flush=True)
 
             errors = check(event, validators)
             line: dict[str, Any] = {"id": event["id"], "type": event["type"], "subject": subject,
