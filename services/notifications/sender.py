@@ -6,8 +6,9 @@ again (email keeps the same Message-ID so mail clients can fold the copies). Row
 BATCH over one connection, claimed and marked in one transaction (one transaction per mail cost more than
 the mail, in the benchmark): a crash or a failed commit sends at most that batch again. A row that cannot
 be built or is refused is marked failed inside the batch; it does not stop the others.
-- The far end unreachable (Unavailable from `open`): nothing is counted against the rows; the loop backs
-  off and tries again.
+- The far end unreachable (Unavailable from `open`), or shutting us all out (Unavailable from `send`, e.g.
+  WeCom refusing this server's IP): nothing is counted against the rows; the loop backs off and tries
+  again. From `send`, the rows already sent in the batch keep their marks and the rest wait.
 - LATER (e.g. an SMTP 4xx): retried with exponential backoff, up to MAX_ATTEMPTS (about a day).
 - BROKEN (the connection failed half way, an HTTP 5xx): like LATER, and the rest of the batch waits for
   the next round on a fresh connection.
@@ -40,7 +41,8 @@ class Outcome:
 
 
 class Unavailable(Exception):
-    """The far end cannot be reached or will not let us in: the rows wait, no attempt counted."""
+    """The far end cannot be reached or will not let us in: the rows wait, no attempt counted (raised by a
+    transport's `open`, or its `send` when the answer says no message can go until an operator acts)."""
 
 
 class Transport(Protocol):
@@ -98,14 +100,19 @@ class Sender:
     def send_due(self, limit: int = 100) -> int:
         sent = done = 0
         connection: Any = None
+        outage: Unavailable | None = None
         try:
-            while done < limit:
+            while done < limit and outage is None:
                 with self.sessions() as session, session.begin():
                     batch = list(session.scalars(self._due(min(BATCH, limit - done))))
                     for n in batch:
                         if connection is None:
                             connection = self.transport.open()  # Unavailable: the batch rolls back untouched
-                        outcome = self._send_one(connection, n)
+                        try:
+                            outcome = self._send_one(connection, n)
+                        except Unavailable as exc:  # commit the marks of the rows that went out; the rest wait
+                            outage = exc
+                            break
                         done += 1
                         if outcome == SENT:
                             sent += 1
@@ -118,12 +125,16 @@ class Sender:
         finally:
             if connection is not None:
                 self.transport.close(connection)
+        if outage is not None:
+            raise outage  # the loop logs the transport's outage event and backs off
         return sent
 
     def _send_one(self, connection: Any, n: Notification) -> str:
         now = datetime.now(UTC)
         try:
             outcome = self.transport.send(connection, n)
+        except Unavailable:
+            raise  # not this row's fault: it stays as it was
         except Exception as exc:  # anything unforeseen must not undo the marks of the batch's other rows
             log.exception("sender.unexpected_error", channel=self.transport.channel, notification=n.id)
             outcome = Outcome(BROKEN, repr(exc))  # the dialogue may be half way: start a fresh one

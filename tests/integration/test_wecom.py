@@ -19,7 +19,7 @@ from eventbus.consumer import apply
 from services.notifications import worker
 from services.notifications.channels import wecom
 from services.notifications.handlers import handlers_for
-from services.notifications.models import Notification
+from services.notifications.models import Notification, Recipient
 from services.notifications.sender import Sender
 from tests.support.service import ServiceUnderTest, start_service
 from tests.support.wecom import AGENT_ID, WeComServer
@@ -176,8 +176,11 @@ def test_a_userid_wecom_does_not_know_fails(nt: Notifications, server: WeComServ
 def test_an_address_that_is_not_one_userid_is_failed_not_sent(
     nt: Notifications, server: WeComServer, address: str
 ) -> None:
-    nt.deliver(envelope.new_event("user.registered", "/services/gateway", "eve", {
-        "username": "eve", "email": "eve@example.org", "locale": "en", "roles": [], "contacts": {"wecom": address}}))
+    # Written straight into the directory: the catalog refuses most of these in user.registered, but a copy
+    # made before that check (or by hand) must still not reach anyone else.
+    with nt.sessions() as session, session.begin():
+        session.add(Recipient(username="eve", contacts={"email": "eve@example.org", "wecom": address}, locale="en",
+                              roles=[], updated_at=datetime.now(UTC)))
     nt.deliver(_application_event("application.submitted", "eve", "en"))
     assert nt.sender().send_due() == 0
     (row,) = nt.rows()
@@ -203,12 +206,108 @@ def test_the_token_is_cached_across_messages_and_fetched_again_when_expired(
     assert all(r.query["corpsecret"] for r in server.calls("/cgi-bin/gettoken"))
 
 
-def test_a_token_near_its_expiry_is_not_used(nt: Notifications, server: WeComServer) -> None:
-    server.expires_in = int(wecom.EARLY)  # every token given is already within the refresh margin
+def test_a_token_near_its_expiry_is_not_used(
+    nt: Notifications, server: WeComServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nt.deliver(_application_event("application.submitted", "alice"))
+    assert nt.sender().send_due() == 1
+    clock = wecom.time.monotonic() + 7200 - wecom.EARLY + 1  # within the margin before the token expires
+    monkeypatch.setattr(wecom.time, "monotonic", lambda: clock)
+    nt.deliver(_application_event("application.submitted", "bob"))
+    assert nt.sender().send_due() == 1
+    assert len(server.calls("/cgi-bin/gettoken")) == 2
+    assert [s.query["access_token"] for s in server.calls("/cgi-bin/message/send")] == ["token-1", "token-2"]
+
+
+def test_a_short_lived_token_is_reused_for_half_its_life_not_fetched_for_every_message(
+    nt: Notifications, server: WeComServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.expires_in = int(wecom.EARLY)  # no longer than the margin: it used to be stale on arrival
     nt.deliver(_application_event("application.submitted", "alice"))
     nt.deliver(_application_event("application.submitted", "bob"))
     assert nt.sender().send_due() == 2
-    assert len(server.calls("/cgi-bin/gettoken")) >= 2
+    assert len(server.calls("/cgi-bin/gettoken")) == 1
+    clock = wecom.time.monotonic() + wecom.EARLY / 2 + 1  # past half its life
+    monkeypatch.setattr(wecom.time, "monotonic", lambda: clock)
+    nt.deliver(_application_event("application.approved", "alice"))
+    assert nt.sender().send_due() == 1
+    assert len(server.calls("/cgi-bin/gettoken")) == 2
+
+
+@pytest.mark.parametrize("errcode", [45009, 45011, 45033])
+def test_a_rate_limit_is_retried_with_backoff_like_a_5xx_not_failed(
+    nt: Notifications, server: WeComServer, errcode: int
+) -> None:
+    server.answers = [server.errcode(errcode)]
+    nt.deliver(_application_event("application.submitted", "alice"))
+    assert nt.sender().send_due() == 0
+    (row,) = nt.rows()
+    assert (row.status, row.attempts) == ("pending", 1) and str(errcode) in (row.last_error or "")
+    assert row.next_attempt_at and row.next_attempt_at > datetime.now(UTC)
+    nt.make_due()
+    assert nt.sender().send_due() == 1
+    assert nt.rows()[0].status == "sent" and len(server.to("alice.wang")) == 1
+
+
+def test_an_ip_wecom_does_not_trust_holds_the_messages_uncounted_until_it_is_allowed(
+    nt: Notifications, server: WeComServer
+) -> None:
+    from services.notifications.sender import Unavailable
+
+    server.answers = [None, server.errcode(60020), server.errcode(60020)]  # the first goes, then shut out
+    for who in ("alice", "bob", "alice"):
+        nt.deliver(_application_event("application.submitted", who))
+    with pytest.raises(Unavailable, match="60020"):
+        nt.sender().send_due()
+    rows = nt.rows()
+    assert [(r.status, r.attempts) for r in rows] == [("sent", 1), ("pending", 0), ("pending", 0)]
+    assert all(r.last_error is None and r.next_attempt_at is None for r in rows[1:])
+    with pytest.raises(Unavailable):  # still shut out: the next row is not tried past it
+        nt.sender().send_due()
+    assert len(server.calls("/cgi-bin/message/send")) == 3
+    assert nt.sender().send_due() == 2  # the operators added the IP
+    assert [(r.status, r.attempts) for r in nt.rows()] == [("sent", 1)] * 3
+
+
+def test_the_sender_logs_a_warning_while_wecom_refuses_our_ip(nt: Notifications, server: WeComServer) -> None:
+    from structlog.testing import capture_logs
+
+    from tests.support.wait import until
+
+    server.answers = [server.errcode(60020)] * 50
+    nt.deliver(_application_event("application.submitted", "alice"))
+    sender, stop = nt.sender(), threading.Event()
+    with capture_logs() as logs:
+        running = threading.Thread(target=sender.run, args=(stop,))
+        running.start()
+        try:
+            until(lambda: [e for e in logs if e["event"] == "sender.wecom_unavailable"], what="the outage warning")
+        finally:
+            stop.set()
+            running.join(10)
+    (warning, *_) = [e for e in logs if e["event"] == "sender.wecom_unavailable"]
+    assert warning["log_level"] == "warning" and "60020" in warning["error"] and "trusted IP" in warning["error"]
+    assert [(r.status, r.attempts) for r in nt.rows()] == [("pending", 0)]
+
+
+def test_redirects_are_not_followed_so_the_secret_stays_with_the_configured_host(
+    tmp_path: Path, pg_urls: dict[str, str], server: WeComServer
+) -> None:
+    from services.notifications.sender import Unavailable
+
+    elsewhere = WeComServer(users={"alice.wang"})
+    elsewhere.start()
+    server.redirect_to = elsewhere.url
+    n = _service(tmp_path, pg_urls["notifications"], **server.env)
+    try:
+        n.deliver(_application_event("application.submitted", "alice"))
+        with pytest.raises(Unavailable, match="307"):
+            n.sender().send_due()
+        assert elsewhere.requests == [] and [r.path for r in server.requests] == ["/cgi-bin/gettoken"]
+        assert [(r.status, r.attempts) for r in n.rows()] == [("pending", 0)]
+    finally:
+        n.engine.dispose()
+        elsewhere.stop()
 
 
 def test_wecom_unreachable_costs_no_attempts_and_the_secret_stays_out_of_the_error(

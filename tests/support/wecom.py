@@ -1,5 +1,6 @@
 """A real WeCom (企业微信) API server for tests: `gettoken` and `message/send` over HTTP in a thread, keeping
-every request, with answers that can be scripted (HTTP 5xx, a refusal errcode, an expired token).
+every request, with answers that can be scripted (HTTP 5xx, a refusal errcode, an expired token, a rate limit,
+this server's IP not trusted).
 
 Like tests/support/smtp.py for SMTP: the channel under test speaks real HTTP to it, on a free port.
 """
@@ -14,6 +15,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 CORP_ID, SECRET, AGENT_ID = "ww-test-corp", "test-secret-123", 1000002
+# What WeCom answers (with HTTP 200) for the errcodes the channel treats apart from a refusal.
+ERRMSG = {
+    45009: "api freq out of limit",
+    45011: "api minute-freq out of limit",
+    45033: "user/api concurrent out of limit",
+    60020: "not allow to access from your ip, hint: [1700000000_1_abc], from ip: 127.0.0.1",
+}
 
 
 @dataclass
@@ -30,9 +38,11 @@ class WeComServer:
     requests: list[Request] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)  # accepted message/send bodies
     # Scripted answers to the next message/send calls, in order: an int is an HTTP status with no body;
-    # a dict is the JSON answer (e.g. {"errcode": 81013, "errmsg": "..."}). Then the normal answer.
-    answers: list[int | dict[str, Any]] = field(default_factory=list)
+    # a dict is the JSON answer (e.g. {"errcode": 81013, "errmsg": "..."}); None is the normal answer.
+    # Then the normal answer.
+    answers: list[int | dict[str, Any] | None] = field(default_factory=list)
     expires_in: int = 7200
+    redirect_to: str | None = None  # set: every request is answered 307 to this base URL (same path and query)
     _valid: set[str] = field(default_factory=set)
     _issued: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -42,11 +52,24 @@ class WeComServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                self._answer(server.handle("GET", self.path, None))
+                if not self._redirected():
+                    self._answer(server.handle("GET", self.path, None))
 
             def do_POST(self) -> None:  # noqa: N802
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                self._answer(server.handle("POST", self.path, json.loads(raw or b"null")))
+                if not self._redirected():
+                    self._answer(server.handle("POST", self.path, json.loads(raw or b"null")))
+
+            def _redirected(self) -> bool:
+                if server.redirect_to is None:
+                    return False
+                with server._lock:
+                    server.requests.append(Request(self.command, urlsplit(self.path).path, {}, None))
+                self.send_response(307)
+                self.send_header("Location", server.redirect_to + self.path)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return True
 
             def _answer(self, answer: tuple[int, dict[str, Any] | None]) -> None:
                 status, body = answer
@@ -73,6 +96,10 @@ class WeComServer:
         """The settings that point the channel at this server."""
         return {"MOBILITY_WECOM_CORP_ID": CORP_ID, "MOBILITY_WECOM_SECRET": SECRET,
                 "MOBILITY_WECOM_AGENT_ID": str(AGENT_ID), "MOBILITY_WECOM_API_URL": self.url}
+
+    def errcode(self, code: int) -> dict[str, Any]:
+        """WeCom's answer with `code` (one of ERRMSG), for `answers`."""
+        return {"errcode": code, "errmsg": ERRMSG[code]}
 
     def expire_tokens(self) -> None:
         """Every token handed out so far becomes invalid: message/send answers 42001 for them."""
@@ -112,8 +139,8 @@ class WeComServer:
         if token not in self._valid:
             return 200, {"errcode": 42001 if token.startswith("token-") else 40014,
                          "errmsg": "access_token expired" if token.startswith("token-") else "invalid access_token"}
-        if self.answers:
-            scripted = self.answers.pop(0)
+        scripted = self.answers.pop(0) if self.answers else None
+        if scripted is not None:
             return (scripted, None) if isinstance(scripted, int) else (200, scripted)
         if body.get("agentid") != AGENT_ID:
             return 200, {"errcode": 40056, "errmsg": "invalid agentid"}

@@ -5,9 +5,13 @@ On only when MOBILITY_WECOM_CORP_ID is set; a recipient without a WeCom id gets 
 is cached per process with its expiry (settings → token), fetched again shortly before it expires and
 when WeCom says it is invalid (errcode 40014, 42001, 40001: one fresh token, one more try).
 - gettoken unreachable or refused: Unavailable (nothing counted; the loop backs off).
-- HTTP 5xx, 429, a connection error, errcode -1 (WeCom busy): BROKEN, retried with backoff like email.
+- HTTP 5xx, 429, a connection error, errcode -1 (WeCom busy) or a rate limit (45009, 45011, 45033, which
+  come with HTTP 200): BROKEN, retried with backoff like email.
+- errcode 60020 (this server's IP is not among the app's trusted IPs): a configuration outage, not the
+  message's fault: Unavailable, so the rows wait uncounted and the loop logs sender.wecom_unavailable.
 - Any other errcode, or `invaliduser` naming the user: FAILED with WeCom's errmsg, never retried; so is
   an address that is not one userid (`a|b` or `@all` would reach others).
+Redirects are not followed: they would carry the secret or the token to another host.
 Secrets never reach the logs or `last_error`: the corp secret and the token are scrubbed from errors.
 """
 
@@ -28,6 +32,9 @@ from services.notifications.sender import BROKEN, FAILED, SENT, Outcome, Sender,
 TIMEOUT = 10.0
 INVALID_TOKEN = {40001, 40014, 42001}  # invalid secret/token, invalid token, token expired
 BUSY = -1  # "系统繁忙": WeCom asks to try again later
+# api freq out of limit, too many calls for the account or the app, user/api concurrent out of limit
+RATE_LIMITED = {45009, 45011, 45033}
+IP_NOT_ALLOWED = 60020  # "not allow to access from your ip": the app's trusted IPs lack ours
 EARLY = 300.0  # seconds before its expiry that a token is fetched again, so none expires in flight
 BUTTON = {"zh": "详情", "en": "Open"}  # at most 4 characters
 USERID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
@@ -61,11 +68,11 @@ class Tokens:
     def get(self, http: requests.Session, s: Settings) -> str:
         key = (s.wecom_api_url, s.wecom_corp_id, s.wecom_secret)
         with self._lock:  # one fetch at a time: the others then find the fresh token
-            token, expires = self._held.get(key, ("", 0.0))
-            if token and time.monotonic() < expires - EARLY:
+            token, refresh_at = self._held.get(key, ("", 0.0))
+            if token and time.monotonic() < refresh_at:
                 return token
             token, lifetime = _fetch(http, s)
-            self._held[key] = (token, time.monotonic() + lifetime)
+            self._held[key] = (token, time.monotonic() + refresh_after(lifetime))
             return token
 
     def forget(self, s: Settings, token: str) -> None:
@@ -79,10 +86,17 @@ class Tokens:
 TOKENS = Tokens()
 
 
+def refresh_after(lifetime: float) -> float:
+    """Seconds a token of `lifetime` is used: until EARLY before its expiry, but at least half its life, so a
+    short-lived token (expires_in <= EARLY) is still reused instead of fetched again for every message."""
+    return max(lifetime / 2, lifetime - EARLY)
+
+
 def _fetch(http: requests.Session, s: Settings) -> tuple[str, float]:
     try:
         reply = http.get(f"{s.wecom_api_url}/cgi-bin/gettoken",
-                         params={"corpid": s.wecom_corp_id, "corpsecret": s.wecom_secret}, timeout=TIMEOUT)
+                         params={"corpid": s.wecom_corp_id, "corpsecret": s.wecom_secret}, timeout=TIMEOUT,
+                         allow_redirects=False)
         answer = reply.json() if reply.status_code == 200 else {}
     except (requests.RequestException, ValueError) as exc:
         raise Unavailable(f"gettoken: {_scrub(repr(exc), s.wecom_secret)}") from None
@@ -129,7 +143,7 @@ class Api:
         url = f"{self.settings.wecom_api_url}/cgi-bin/message/send"
         try:
             reply = http.post(url, params={"access_token": token}, json=message(n, self.settings.wecom_agent_id),
-                              timeout=TIMEOUT)
+                              timeout=TIMEOUT, allow_redirects=False)
         except requests.RequestException as exc:
             return Outcome(BROKEN, _scrub(repr(exc), token, self.settings.wecom_secret)), 0
         if reply.status_code >= 500 or reply.status_code == 429:
@@ -141,7 +155,11 @@ class Api:
         if reply.status_code != 200:
             return Outcome(FAILED, f"HTTP {reply.status_code}"), 0
         errcode, errmsg = int(answer.get("errcode", 0)), str(answer.get("errmsg", ""))
-        if errcode == BUSY or errcode in INVALID_TOKEN:  # still invalid after a fresh token: try again later
+        if errcode == IP_NOT_ALLOWED:  # every message would get it: wait for the operators, count nothing
+            raise Unavailable(f"message/send: {errcode} {errmsg} (add this server's public IP to the WeCom "
+                              "app's trusted IPs)")
+        if errcode == BUSY or errcode in INVALID_TOKEN or errcode in RATE_LIMITED:
+            # busy, rate-limited, or the token still invalid after a fresh one: try again later
             return Outcome(BROKEN, f"{errcode} {errmsg}"), errcode
         if errcode != 0:
             return Outcome(FAILED, f"{errcode} {errmsg}"), errcode
