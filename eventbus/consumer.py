@@ -50,9 +50,15 @@ def combine(*tables: HandlerTable) -> dict[str, list[Handler]]:
 
 
 def apply(table: HandlerTable, session: Session, event: CloudEvent) -> None:
-    """Every handler of the event's type, in the caller's transaction (the consumer's, or a test's)."""
+    """Every handler of the event's type, in the caller's transaction (the consumer's, or a test's), on data the
+    catalog has validated: what a test applies is what the consumer would."""
+    catalog.validate(event.get_type(), event.get_data())
+    _run(combine(table).get(event.get_type(), []), session, event)
+
+
+def _run(handlers: Sequence[Handler], session: Session, event: CloudEvent) -> None:
     data = event.get_data()
-    for handler in combine(table).get(event.get_type(), []):
+    for handler in handlers:
         handler(session, data, event)  # type: ignore[arg-type]  # the catalog's schemas are objects
 
 
@@ -142,8 +148,7 @@ class Consumer:
             handlers = self.handlers.get(event.get_type())
             if not handlers:
                 raise catalog.SchemaError(f"{self.name} has no handler for {event.get_type()!r}")
-            data = event.get_data()
-            catalog.validate(event.get_type(), data)
+            catalog.validate(event.get_type(), event.get_data())
         except (envelope.EnvelopeError, catalog.SchemaError) as exc:
             log.error("consumer.poison", queue=self.name, error=str(exc))
             self._later.append((message, "park", str(exc), attempts))
@@ -159,8 +164,7 @@ class Consumer:
                     written = session.info  # what the handler noted for after the commit
                     applied = inbox.record(session, self.name, event)
                     if applied:
-                        for handler in handlers:
-                            handler(session, data, event)  # type: ignore[arg-type]  # validated: an object
+                        _run(handlers, session, event)
             except (OperationalError, DBAPIError) as exc:
                 if isinstance(exc, OperationalError) or exc.connection_invalidated:
                     # Not the message's fault: come back after the retry delay, attempt not counted

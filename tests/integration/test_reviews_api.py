@@ -21,6 +21,12 @@ from services.reviews import chains, deadlines, handlers
 from tests.support.service import start_service
 
 
+# An application.* event's mobility facts, all present (as the catalog requires), none saying anything yet.
+NO_FACTS = {"direction": "outbound", "people": 1, "partner_id": None, "partner_name": None, "country": None,
+            "region": None, "start_date": None, "end_date": None, "duration_days": None, "duration_band": None,
+            "academic_year": None}
+
+
 class Reviews:
     def __init__(self, client: Any, signer: Signer, engine: Any) -> None:
         self.client, self.signer, self.engine = client, signer, engine
@@ -48,7 +54,7 @@ class Reviews:
             "applicant_email": "", "locale": "zh", "school": school, "program_id": None, "title": "A trip",
             "version": version, "status": "submitted", "submitted_at": datetime.now(UTC).isoformat(),
             "duration_days": facts.get("duration_days", 10), "budget": facts.get("budget", "1000.00"),
-            **({"mobility": facts["mobility"]} if "mobility" in facts else {})}, facts.get("revision"))
+            **({"mobility": {**NO_FACTS, **facts["mobility"]}} if "mobility" in facts else {})}, facts.get("revision"))
         return application_id
 
     def task(self, user: str, application_id: str, roles: list[dict[str, Any]] | None = None) -> dict[str, Any]:

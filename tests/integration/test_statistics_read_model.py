@@ -35,7 +35,10 @@ def engine(pg_urls: dict[str, str]) -> Engine:
 def _news(event_type: str, application_id: str, version: int, status: str, revision: int | None = None,
           **extra: Any) -> Any:
     data = {"application_id": application_id, "kind": "faculty_exchange", "school": "cs", "status": status,
-            "version": version, "mobility": FACTS, **extra}
+            "version": version, "mobility": FACTS, "applicant": "prof.li", "applicant_name": "Li",
+            "applicant_email": "li@example.edu", "locale": "zh", "program_id": None, "title": "A trip",
+            **({"decided_by": "icd.officer"} if status in ("approved", "rejected", "changes_requested") else {}),
+            **({"previous_status": "submitted"} if status == "withdrawn" else {}), **extra}
     return envelope.new_event(event_type, "/services/applications", application_id, data,
                               aggregateversion=version if revision is None else revision)
 
@@ -84,9 +87,12 @@ def test_a_withdrawal_that_overtakes_its_submission_still_counts_as_submitted(en
 
 def test_a_decision_may_arrive_before_its_task(engine: Engine) -> None:
     task, app = str(uuid.uuid4()), str(uuid.uuid4())
-    common = {"task_id": task, "application_id": app, "level": 2}
+    common = {"task_id": task, "application_id": app, "application_version": 1, "kind": "faculty_exchange",
+              "round": 1, "level": 2, "role": "school_dean", "school": "cs", "applicant": "prof.li", "title": "A trip",
+              "due_at": "2030-11-08T10:00:00+00:00"}
     decided = envelope.new_event("review.decision_recorded", "/services/reviews", app,
-                                 {**common, "outcome": "return", "decided_at": "2030-11-03T10:00:00+00:00"})
+                                 {**common, "reviewer": "dean.cs", "outcome": "return", "comment": "Sign it.",
+                                  "decided_at": "2030-11-03T10:00:00+00:00"})
     created = envelope.new_event("review.task_created", "/services/reviews", app, common)
     _deliver(engine, decided, created)
     with Session(engine) as session:
