@@ -78,7 +78,9 @@ _CLOUD_EVENT: dict[str, Any] = {
         },
         "aggregateversion": {
             "type": "integer", "minimum": 1,
-            "description": "Extension. Version of the aggregate after the change; lets a consumer ignore stale news.",
+            "description": "Extension. The subject's revision: one counter per application across application.* "
+                           "and review.* news (a review event carries the revision of the submission it answers); "
+                           "skip news lower than you applied.",
         },
         "data": {"type": "object"},
     },
