@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_, select, update
 from chassis import cursors
 from chassis.app import ctx
 from chassis.auth import current_identity
+from services.notifications.channels import inbox
 from services.notifications.models import Notification
 from services.notifications.schemas import InboxOut, InboxQuery, NotificationOut, ReadAllOut
 
@@ -21,7 +22,7 @@ blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications", d
 
 
 def _mine() -> tuple[Any, ...]:
-    return (Notification.recipient == current_identity().username, Notification.channel == "inbox")
+    return (Notification.recipient == current_identity().username, Notification.channel == inbox.CHANNEL.name)
 
 
 @blp.route("")
@@ -30,7 +31,7 @@ class Inbox(MethodView):
     @blp.response(200, InboxOut, headers={"Link": {
         "description": 'rel="next": the next page, when there is one', "schema": {"type": "string"}}})
     def get(self, args: dict[str, Any]) -> Any:
-        """The caller's own in-app notifications, newest first, `limit` at a time (default 50), with the
+        """The caller's own in-app notifications, newest first, `limit` at a time (default 100), with the
         unread count; a `Link` header names the next (older) page. `unread=true`: only the unread ones."""
         query = select(Notification).where(*_mine())
         if args["unread"]:
@@ -48,7 +49,9 @@ class Inbox(MethodView):
         if len(items) <= limit:
             return page
         last = items[limit - 1]
-        following = {**request.args.to_dict(), "cursor": cursors.encode(last.created_at, last.id)}
+        # From the validated arguments only: whatever else the query held is not echoed into the header.
+        following = {"limit": limit, **({"unread": "true"} if args["unread"] else {}),
+                     "cursor": cursors.encode(last.created_at, last.id)}
         return page, {"Link": f'<{request.path}?{urlencode(following)}>; rel="next"'}
 
 

@@ -14,7 +14,7 @@ from chassis.settings import Settings
 from eventbus import catalog, envelope
 from eventbus.consumer import Handler, HandlerTable, combine
 from services.notifications import channels, dispatcher, rules, templates
-from services.notifications.channels import Channel
+from services.notifications.channels import Channel, email
 from services.notifications.models import FeedEntry, Recipient
 
 
@@ -25,8 +25,9 @@ def on_user_registered(session: Session, data: dict[str, Any], event: CloudEvent
         return  # older news than the copy we hold (a retried or reordered event)
     recipient = recipient or Recipient(username=data["username"])
     recipient.display_name = data.get("display_name", "")
-    # Every address by channel name; `email` is required by the event, the others come in `contacts`.
-    given = {"email": data["email"], **(data.get("contacts") or {})}
+    # Every address by channel name; the others come in `contacts`, the mail address is the event's `email`
+    # (the account's, authoritative: last, so a `contacts.email` cannot replace it).
+    given = {**(data.get("contacts") or {}), email.CHANNEL.name: data["email"]}
     recipient.contacts = {name: str(value) for name, value in given.items() if value}
     recipient.locale = data["locale"]
     recipient.school = data.get("school")

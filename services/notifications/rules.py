@@ -10,7 +10,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.notifications.channels import Channel, Pair
+from services.notifications.channels import Channel, Pair, email
 from services.notifications.models import Recipient
 
 log = structlog.get_logger(__name__)
@@ -25,7 +25,7 @@ def _applicant(session: Session, data: dict[str, Any]) -> list[Recipient]:
     if recipient is not None:
         return [recipient]
     if data.get("applicant_email"):  # the event carries what we need: no waiting for user.registered
-        return [Recipient(username=data["applicant"], contacts={"email": data["applicant_email"]},
+        return [Recipient(username=data["applicant"], contacts={email.CHANNEL.name: data["applicant_email"]},
                           locale=data.get("locale") or "zh", roles=[])]
     raise RecipientUnknown(f"applicant {data['applicant']!r} not yet known from user.registered")
 

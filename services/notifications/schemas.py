@@ -18,7 +18,9 @@ class NotificationOut(Schema):
 
 
 class InboxQuery(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    # 100 by default: the inbox returned the newest 100 before it had pages, and a client that does not page
+    # must not get fewer now.
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=200))
     cursor = fields.String(metadata={"description": "from the previous page's Link: rel=\"next\" header; one this "
                                                     "API did not give out is a 422"})
     unread = fields.Boolean(load_default=False, metadata={"description": "true: only the unread ones"})

@@ -81,12 +81,35 @@ def test_two_users_each_page_through_all_of_theirs_and_none_of_the_others(servic
     assert not set(bob) & set(alice)
 
     first = _get(service, "alice", "/api/v1/notifications").json
-    assert len(first["items"]) == 23 and first["unread"] == 15  # default limit 50: one page
+    assert len(first["items"]) == 23 and first["unread"] == 15  # default limit 100: one page
     unread_ids = [i["id"] for i in first["items"] if i["subject"] == "unread"]
     assert len(unread_ids) == 15 and all(i["read_at"] is None for i in first["items"] if i["id"] in unread_ids)
     unread_pages, _ = _all_pages(service, "alice", "/api/v1/notifications?unread=true&limit=4")
     assert [len(p) for p in unread_pages] == [4, 4, 4, 3]
     assert [i for p in unread_pages for i in p] == unread_ids
+
+
+def test_without_a_limit_a_page_is_the_newest_100_as_before_paging(service: ServiceUnderTest) -> None:
+    """Clients that do not page got the newest 100 before the inbox had pages: the default must not give fewer."""
+    alice = _seed(service, "alice", 130, datetime(2031, 3, 1, tzinfo=UTC))
+    reply = _get(service, "alice", "/api/v1/notifications")
+    assert [i["id"] for i in reply.json["items"]] == alice[:100]
+    pages, _ = _all_pages(service, "alice", NEXT.match(reply.headers["Link"]).group(1))  # type: ignore[union-attr]
+    assert [len(p) for p in pages] == [30]
+
+
+def test_the_next_link_carries_only_the_validated_paging_arguments(service: ServiceUnderTest) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    _seed(service, "alice", 9, datetime(2031, 3, 1, tzinfo=UTC))
+    for query, unread in (("limit=2&unread=true", ["true"]), ("limit=2&unread=false", None), ("limit=2", None)):
+        junk = "&utm=%22%3E%3Cscript%3E&next=https%3A%2F%2Fevil.example%2F&limit=7"
+        link = _get(service, "alice", f"/api/v1/notifications?{query}{junk}").headers["Link"]
+        target = urlsplit(NEXT.match(link).group(1))  # type: ignore[union-attr]
+        args = parse_qs(target.query)
+        assert target.path == "/api/v1/notifications"
+        assert set(args) == {"limit", "cursor"} | ({"unread"} if unread else set()), link
+        assert args["limit"] == ["2"] and args.get("unread") == unread
 
 
 def test_a_cursor_cannot_show_another_users_rows(service: ServiceUnderTest) -> None:
@@ -138,7 +161,7 @@ def test_the_inbox_page_links_to_the_next_page_without_script(embedded: Any) -> 
     engine = make_engine(embedded.settings.database_url("notifications"))
     service = ServiceUnderTest(app=embedded.gateway, signer=None, engine=engine,  # type: ignore[arg-type]
                                settings=embedded.settings)
-    _seed(service, "alice", 60, datetime.now(UTC) - timedelta(days=1))
+    _seed(service, "alice", 110, datetime.now(UTC) - timedelta(days=1))
     with engine.connect() as c:  # with whatever the demo wrote to her
         total, unread = c.execute(text("SELECT count(*), count(*) - count(read_at) FROM notifications "
                                        "WHERE recipient = 'alice' AND channel = 'inbox'")).one()
@@ -146,10 +169,10 @@ def test_the_inbox_page_links_to_the_next_page_without_script(embedded: Any) -> 
     alice = browser(embedded, "alice")
     first = alice.get("/inbox").text
     link = re.search(r'<a href="([^"]+)" rel="next">', first)
-    assert link and first.count('<li class="card') == 50
+    assert link and first.count('<li class="card') == 100  # the API's default page
     second = alice.get(link.group(1).replace("&amp;", "&")).text
-    assert second.count('<li class="card') == total - 50 and 'rel="next"' not in second
+    assert second.count('<li class="card') == total - 100 and 'rel="next"' not in second
     only_unread = alice.get("/inbox?unread=true").text
-    assert only_unread.count('<li class="card unread') == min(unread, 50) and f"({unread})" in only_unread
+    assert only_unread.count('<li class="card unread') == min(unread, 100) and f"({unread})" in only_unread
     tampered = alice.get("/inbox?cursor=bm9wZQ")
     assert tampered.status_code == 302 and tampered.headers["Location"].endswith("/inbox")

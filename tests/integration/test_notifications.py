@@ -331,6 +331,21 @@ def test_the_events_locale_for_the_applicant_wins_over_the_directory(nt: Notific
     assert any("\u4e00" <= c <= "\u9fff" for c in mail["Subject"])
 
 
+def test_the_accounts_email_wins_over_an_email_in_contacts(nt: Notifications, smtp: SmtpSink) -> None:
+    """`contacts` names addresses on the other channels; the mail address is the account's, whatever contacts say."""
+    nt.deliver(envelope.new_event("user.registered", "/services/gateway", "alice", {
+        "username": "alice", "email": "alice@example.org", "locale": "en", "roles": PEOPLE["alice"][1],
+        "school": "cs", "contacts": {"email": "mallory@evil.example", "wecom": "alice.wang"}}))
+    with nt.engine.connect() as c:
+        contacts = c.scalar(text("SELECT contacts FROM recipients WHERE username = 'alice'"))
+    assert contacts == {"email": "alice@example.org", "wecom": "alice.wang"}
+    event = _application_event("application.approved", "alice", **NOTIFIED["application.approved"])
+    nt.deliver(event)
+    assert EMAIL.worker(nt.settings, nt.engine, threading.Event()).send_due() == 1
+    assert [m for m in smtp.to("alice@example.org") if event.get_subject() in m.get_body(("plain",)).get_content()]
+    assert smtp.to("mallory@evil.example") == []
+
+
 def test_a_commit_wakes_the_sender_or_the_dispatcher_only_when_it_gave_them_work(nt: Notifications) -> None:
     from services.notifications.dispatcher import HOOKS_DUE
     MAIL_DUE = EMAIL.due

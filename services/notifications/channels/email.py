@@ -36,7 +36,7 @@ class Email:
         return True
 
     def address(self, recipient: Recipient) -> str | None:
-        return (recipient.contacts or {}).get("email") or None
+        return (recipient.contacts or {}).get(self.name) or None
 
     def worker(self, settings: Settings, engine: Engine, wake: threading.Event) -> Sender:
         return Sender(Smtp(settings), engine, wake)

@@ -49,7 +49,7 @@ class WeCom:
         return bool(settings.wecom_corp_id)
 
     def address(self, recipient: Recipient) -> str | None:
-        return (recipient.contacts or {}).get("wecom") or None
+        return (recipient.contacts or {}).get(self.name) or None
 
     def worker(self, settings: Settings, engine: Engine, wake: threading.Event) -> Sender:
         return Sender(Api(settings), engine, wake)
