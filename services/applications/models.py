@@ -85,7 +85,7 @@ class Application(Base):
 
 
 class HistoryEntry(Base):
-    """One status change: who, when, from → to, with the version it produced and an optional comment."""
+    """One status change: who, when, from → to, with the content version at that step and an optional comment."""
 
     __tablename__ = "application_history"
 
