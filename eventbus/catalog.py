@@ -90,6 +90,16 @@ def kind_pattern() -> str:
     return str(_load(DEFS_DIR / "application.json")["$defs"]["kind"]["pattern"])
 
 
+@cache
+def property_pattern(event_type: str, *path: str) -> str:
+    """The `pattern` of a property of the type's data, by its path of property names (e.g. `"contacts", "wecom"`
+    in user.registered): whoever produces or reads that value checks it with the same expression."""
+    node = _load(SCHEMA_DIR / f"{event_type}.json")
+    for name in path:
+        node = node["properties"][name]
+    return str(node["pattern"])
+
+
 def is_public(event_type: str) -> bool:
     """Whether the type may leave the bus (HTTP event feed, webhooks). Private unless its schema says
     `"x-public": true`; a type the catalog does not know is private too."""

@@ -20,7 +20,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from chassis.tokens import Identity
-from eventbus import envelope, outbox
+from eventbus import catalog, envelope, outbox
 from gateway.models import Client, School, User
 
 # Argon2id at OWASP's recommended floor (19 MiB, 2 passes, 1 lane) rather than argon2-cffi's default
@@ -31,7 +31,7 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # "wrong password" alike.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 SOURCE = "/services/gateway"
-WECOM_ID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+WECOM_ID = re.compile(catalog.property_pattern("user.registered", "contacts", "wecom"))  # what the event may carry
 log = structlog.get_logger(__name__)
 LOCALES = ("zh", "en")
 # role: whether it is scoped to a school (True) or university-wide (False)

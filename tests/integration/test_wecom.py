@@ -397,3 +397,17 @@ def test_the_wecom_id_set_by_the_accounts_cli_reaches_the_recipients_copy(
     assert nt.sender().send_due() == 1
     assert len(server.to("dora.y")) == 1 and server.to("dora.x") == []
 
+
+
+def test_the_gateway_and_the_channel_check_a_wecom_id_with_the_catalogs_one_pattern() -> None:
+    """One definition of a WeCom userid, in the event that carries it; neither side imports the other."""
+    from eventbus import catalog
+    from gateway import identity
+
+    pattern = catalog.property_pattern("user.registered", "contacts", "wecom")
+    assert identity.WECOM_ID.pattern == wecom.USERID.pattern == pattern
+    person = {"username": "eve", "email": "eve@example.org", "locale": "en", "roles": []}
+    catalog.validate("user.registered", {**person, "contacts": {"wecom": "eve.x@dept-1"}})
+    for bad in ("a|b", "eve x", "x" * 65, ""):
+        with pytest.raises(catalog.SchemaError, match="contacts/wecom"):
+            catalog.validate("user.registered", {**person, "contacts": {"wecom": bad}})

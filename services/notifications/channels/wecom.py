@@ -26,6 +26,7 @@ import requests
 from sqlalchemy import Engine
 
 from chassis.settings import Settings
+from eventbus import catalog
 from services.notifications.models import Notification, Recipient
 from services.notifications.sender import BROKEN, FAILED, SENT, Outcome, Sender, Unavailable
 
@@ -37,7 +38,7 @@ RATE_LIMITED = {45009, 45011, 45033}
 IP_NOT_ALLOWED = 60020  # "not allow to access from your ip": the app's trusted IPs lack ours
 EARLY = 300.0  # seconds before its expiry that a token is fetched again, so none expires in flight
 BUTTON = {"zh": "详情", "en": "Open"}  # at most 4 characters
-USERID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+USERID = re.compile(catalog.property_pattern("user.registered", "contacts", "wecom"))  # what the events carry
 
 
 class WeCom:
