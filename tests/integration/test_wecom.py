@@ -21,6 +21,7 @@ from services.notifications.channels import wecom
 from services.notifications.handlers import handlers_for
 from services.notifications.models import Notification, Recipient
 from services.notifications.sender import Sender
+from tests.integration.test_notifications import NOTIFIED
 from tests.support.service import ServiceUnderTest, start_service
 from tests.support.wecom import AGENT_ID, WeComServer
 
@@ -29,14 +30,7 @@ PEOPLE = {  # username: (locale, WeCom userid or None)
     "bob": ("zh", "li.bo"),
     "carol": ("zh", None),  # no WeCom account: mail and inbox only
 }
-STEPS = {
-    "application.submitted": {"submitted_at": "2031-01-01T00:00:00+00:00"},
-    "application.resubmitted": {"submitted_at": "2031-01-01T00:00:00+00:00"},
-    "application.withdrawn": {"withdrawn_at": "2031-01-01T00:00:00+00:00"},
-    "application.changes_requested": {"decided_at": "2031-01-01T00:00:00+00:00", "comment": "Add a transcript."},
-    "application.approved": {"decided_at": "2031-01-01T00:00:00+00:00", "comment": None},
-    "application.rejected": {"decided_at": "2031-01-01T00:00:00+00:00", "comment": "No seats left."},
-}
+STEPS = NOTIFIED  # the same applicant steps that go by email
 
 
 @pytest.fixture
