@@ -20,7 +20,6 @@ from gateway.demo import ACCOUNTS
 from services.reviews import chains, deadlines, handlers
 from tests.support.service import start_service
 
-
 # An application.* event's mobility facts, all present (as the catalog requires), none saying anything yet.
 NO_FACTS = {"direction": "outbound", "people": 1, "partner_id": None, "partner_name": None, "country": None,
             "region": None, "start_date": None, "end_date": None, "duration_days": None, "duration_band": None,
