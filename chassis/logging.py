@@ -1,9 +1,11 @@
-"""JSON-lines logging through structlog; request and correlation ids ride along via contextvars."""
+"""Logging through structlog: JSON lines for machines, readable lines when a person watches a terminal;
+request and correlation ids ride along via contextvars."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from typing import Any, TextIO
 
 import structlog
 
@@ -14,6 +16,15 @@ def _scrub_newlines(_logger, _name, event_dict):  # type: ignore[no-untyped-def]
     if isinstance(event, str):
         event_dict["event"] = event.replace("\r", "\\r").replace("\n", "\\n")
     return event_dict
+
+
+def _rendering(stream: TextIO) -> list[Any]:
+    """Readable columns for a person at a terminal (`mobility run`); JSON lines wherever the output is piped or
+    collected (deployments, log shippers, tests), so what machines read does not change. The console renderer
+    lays out tracebacks itself, so it gets the exception as it is."""
+    if stream.isatty():
+        return [structlog.dev.ConsoleRenderer(colors=True)]
+    return [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
 
 
 def configure(level: str = "INFO", service: str | None = None) -> None:
@@ -31,7 +42,7 @@ def configure(level: str = "INFO", service: str | None = None) -> None:
         _scrub_newlines,
     ]
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info, structlog.processors.JSONRenderer()],
+        processors=[*shared, *_rendering(sys.stderr)],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
