@@ -1,6 +1,6 @@
 """HTTP resources for partners and programs with their application windows (/api/v1/partners, /programs).
 
-Everyone signed in can read them; the ICD and admins manage them.
+Everyone signed in can read them; the ICD and admins manage them: create, and edit (PATCH) with the same checks.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from chassis.app import ctx
 from chassis.auth import current_identity
 from services.applications import access
 from services.applications.models import Partner, Program
+from services.applications.programs_schemas import PartnerPatch
 from services.applications.schemas import PartnerIn, PartnerOut, ProgramIn, ProgramOut, ProgramPatch, ProgramQuery
 
 blp = Blueprint("programs", __name__, url_prefix="/api/v1", description="Partners and programs")
@@ -67,6 +68,27 @@ class Partners(MethodView):
         except IntegrityError:
             abort(409, message=f"A partner named '{body['name']}' exists already.")
         return partner
+
+
+@blp.route("/partners/<uuid:partner_id>")
+class PartnerItem(MethodView):
+    @blp.arguments(PartnerPatch)
+    @blp.response(200, PartnerOut)
+    def patch(self, body: dict[str, Any], partner_id: str) -> Partner:
+        """Rename a partner or correct its country or region (the programs that name it follow)."""
+        _manager()
+        try:
+            with ctx().sessions() as session, session.begin():
+                partner = session.get(Partner, str(partner_id), with_for_update=True)
+                if partner is None:
+                    abort(404, message="No such partner.")
+                for name, value in body.items():
+                    setattr(partner, name, value)
+                session.flush()
+                return partner
+        except IntegrityError:
+            abort(409, message=f"A partner named '{body.get('name')}' exists already.")
+            raise
 
 
 @blp.route("/programs")
