@@ -23,7 +23,7 @@ from gateway.upstreams import UpstreamResponse
 ROUTES = {
     "applications": "applications", "programs": "applications", "partners": "applications",
     "stats": "applications", "kinds": "applications",
-    "review-tasks": "reviews", "review-chains": "reviews", "review-stats": "reviews",
+    "review-tasks": "reviews", "review-chains": "reviews", "review-stats": "reviews", "review-cases": "reviews",
     "review-conditions": "reviews",
     "notifications": "notifications", "events": "notifications", "subscriptions": "notifications",
 }

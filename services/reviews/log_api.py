@@ -11,9 +11,19 @@ from sqlalchemy import select
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.tokens import Identity
 from services.reviews import domain
 from services.reviews.models import Decision, ReviewCase, ReviewTask
 from services.reviews.schemas import DecisionOut
+
+
+def reader(case: ReviewCase, tasks: list[ReviewTask], identity: Identity) -> str | None:
+    """"applicant", "reviewer" (someone whose roles cover one of its tasks, or university-wide), or None."""
+    if identity.username == case.applicant:
+        return "applicant"  # an applicant who also reviews still reads their own file as its applicant
+    university_wide = any(r.get("role") in ("icd_officer", "vice_president", "admin") for r in identity.roles)
+    return "reviewer" if university_wide or any(domain.covers(identity.roles, t) for t in tasks) else None
+
 
 blp = Blueprint("decision_log", __name__, url_prefix="/api/v1/applications", description="Decision log")
 
@@ -27,13 +37,11 @@ class DecisionLog(MethodView):
             case = session.get(ReviewCase, str(application_id))
             if case is None:
                 abort(404, message="No reviews for this application.")
-            tasks = session.scalars(select(ReviewTask).where(ReviewTask.application_id == case.application_id))
-            university_wide = any(r.get("role") in ("icd_officer", "vice_president", "admin") for r in identity.roles)
-            # an applicant who also reviews still reads their own file as its applicant
-            reviewer = identity.username != case.applicant and (
-                university_wide or any(domain.covers(identity.roles, t) for t in tasks))
-            if not reviewer and identity.username != case.applicant:
+            tasks = list(session.scalars(select(ReviewTask).where(ReviewTask.application_id == case.application_id)))
+            role = reader(case, tasks, identity)
+            if role is None:
                 abort(404, message="No reviews for this application.")
+            reviewer = role == "reviewer"
             query = select(Decision).where(Decision.application_id == case.application_id).order_by(Decision.id)
             log = [
                 {c: getattr(d, c) for c in DecisionOut().fields} for d in session.scalars(query)
