@@ -31,8 +31,8 @@ blp = Blueprint("review_tasks", __name__, url_prefix="/api/v1/review-tasks", des
 def register_domain_errors(app: Flask) -> None:
     def render(exc: domain.ReviewError):  # type: ignore[no-untyped-def]
         titles = {403: "Forbidden", 409: "Conflict", 422: "Unprocessable Entity"}
-        return problem(exc.status, titles[exc.status], str(exc), **({"errors": exc.errors}
-                                                                    if isinstance(exc, domain.Invalid) else {}))
+        extra = {"errors": exc.errors} if isinstance(exc, domain.Invalid) else getattr(exc, "details", {})
+        return problem(exc.status, titles[exc.status], str(exc), **extra)
 
     app.register_error_handler(domain.ReviewError, render)
 
@@ -81,12 +81,20 @@ class Queue(MethodView):
         "description": 'rel="next": the next page, when there is one', "schema": {"type": "string"}}})
     def get(self, args: dict[str, Any]) -> Any:
         """My queue: open tasks my roles and scopes allow, unclaimed or claimed by me, soonest due first,
-        `limit` at a time (default 50); a `Link` header names the next page."""
+        `limit` at a time (default 50); a `Link` header names the next page. `overdue=true` keeps the tasks
+        past their due time (`false` the others); `q` searches the applicant's name or username."""
         identity = current_identity()
         query = select(ReviewTask).where(queue_filter(identity, reviewer_roles(identity)))
         for name in ("application_id", "kind", "program_id"):
             if args.get(name):
                 query = query.where(getattr(ReviewTask, name) == args[name])
+        if args.get("overdue") is not None:
+            now = datetime.now(UTC)
+            query = query.where(ReviewTask.due_at < now if args["overdue"] else ReviewTask.due_at >= now)
+        if args.get("q"):
+            words = "%" + args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(or_(ReviewTask.applicant_name.ilike(words, escape="\\"),
+                                    ReviewTask.applicant.ilike(words, escape="\\")))
         if args.get("cursor"):
             at, last_id = cursors.decode(args["cursor"])
             query = query.where(or_(ReviewTask.due_at > at, and_(ReviewTask.due_at == at, ReviewTask.id > last_id)))
@@ -100,12 +108,21 @@ class Queue(MethodView):
         return tasks[:limit], {"Link": f'<{request.path}?{urlencode(following)}>; rel="next"'}
 
 
+def for_caller(task: ReviewTask, identity: Identity) -> ReviewTask:
+    """The task with what the caller may do on it now (may_claim, may_decide), for pages to offer only that."""
+    task.may_claim = domain.may_claim(task, identity.username, identity.roles)  # type: ignore[attr-defined]
+    task.may_decide = domain.may_decide(task, identity.username, identity.roles)  # type: ignore[attr-defined]
+    return task
+
+
 @blp.route("/<uuid:task_id>")
 class TaskItem(MethodView):
     @blp.response(200, TaskOut)
     def get(self, task_id: str) -> ReviewTask:
+        """The task, with may_claim and may_decide worked out for the caller."""
+        identity = current_identity()
         with ctx().sessions() as session:
-            return load_task(session, task_id, current_identity())
+            return for_caller(load_task(session, task_id, identity), identity)
 
 
 @blp.route("/<uuid:task_id>/claim")

@@ -79,8 +79,7 @@ def decide(
     level_type = levels.of_task(task)
     if outcome not in level_type.outcomes:
         raise Invalid("outcome", f"One of: {', '.join(level_type.outcomes)}.")
-    if task.status not in OPEN or case.status != "open":
-        raise Conflict("This task has been decided already.")
+    refuse_late(case, task)
     # The version moves only when the applicant edits, so the one under review is the one reviewers saw.
     if seen_version != case.application_version:
         raise Conflict(f"The decision names version {seen_version}, but version {case.application_version} is "
@@ -88,6 +87,32 @@ def decide(
     act = levels.Act(reviewer=reviewer, role=role, outcome=outcome, comment=comment, internal_note=internal_note,
                      seen_version=seen_version)
     return level_type.decide(case, task, act, earlier, now)
+
+
+def refuse_late(case: ReviewCase, task: ReviewTask) -> None:
+    """A decision on a task no longer open is refused in words that say who got there first (the problem
+    carries decided_by and decided_at, so a page can word it in its language and zone)."""
+    if task.status == "done" and task.decided_at is not None:
+        raise Conflict(f"This task has been decided already, by {task.claimed_by} at {task.decided_at:%Y-%m-%d %H:%M} "
+                       "UTC; your decision was not recorded.", decided_by=task.claimed_by,
+                       decided_at=task.decided_at.isoformat(), outcome=task.outcome)
+    if task.status not in OPEN or case.status != "open":
+        raise Conflict(f"This task is {task.status}; your decision was not recorded.", task_status=task.status)
+
+
+def may_claim(task: ReviewTask, username: str, roles: list[dict[str, Any]]) -> bool:
+    """Whether Claim is offered: an open task in the caller's roles and scope, not their own application."""
+    return task.status == "open" and task.applicant != username and covers(reviewing(roles), task)
+
+
+def may_decide(task: ReviewTask, username: str, roles: list[dict[str, Any]]) -> bool:
+    """Whether the decision form is offered: an undecided task the caller covers, unclaimed or claimed by
+    them, or escalated to them as the supervisor of its role (the same rules decide() applies)."""
+    held = reviewing(roles)
+    if task.status not in OPEN or task.applicant == username or not covers(held, task):
+        return False
+    supervising = task.escalated_at is not None and any(r.get("role") == SUPERVISOR.get(task.role) for r in held)
+    return task.claimed_by in (None, username) or supervising
 
 
 def restart(case: ReviewCase, application_version: int, now: datetime) -> int:

@@ -14,6 +14,10 @@ class Forbidden(ReviewError):
 class Conflict(ReviewError):
     status = 409
 
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.details = details  # extra members of the problem (who decided, when), for pages to word it
+
 
 class Invalid(ReviewError):
     status = 422

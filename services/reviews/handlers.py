@@ -42,8 +42,8 @@ def on_application_submitted(session: Session, data: dict[str, Any], event: Clou
     chain = active_chain(session, data["kind"])
     case = ReviewCase(
         application_id=data["application_id"], kind=data["kind"], program_id=data.get("program_id"),
-        school=data["school"], applicant=data["applicant"], title=data.get("title", "")[:200],
-        chain_kind=chain.kind, chain_version=chain.version,
+        school=data["school"], applicant=data["applicant"], applicant_name=data.get("applicant_name", "")[:120],
+        title=data.get("title", "")[:200], chain_kind=chain.kind, chain_version=chain.version,
         levels=domain.applicable_levels(chain.levels, data), application_version=data["version"],
         revision=_revision(event), round=1, status="open", updated_at=now,
     )
@@ -61,6 +61,7 @@ def on_application_resubmitted(session: Session, data: dict[str, Any], event: Cl
         return  # stale or repeated news
     domain.seen(case, _revision(event))
     case.title = data.get("title", case.title)[:200]
+    case.applicant_name = data.get("applicant_name", case.applicant_name)[:120]
     # The edit may have changed what the conditions look at (a longer trip, a bigger budget).
     chain = chain_version(session, case.chain_kind, case.chain_version)
     case.levels = domain.applicable_levels(chain.levels, data)

@@ -43,6 +43,8 @@ class ReviewCase(Base):
     program_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     school: Mapped[str] = mapped_column(String(40))
     applicant: Mapped[str] = mapped_column(String(80))
+    # The applicant's full name from application.submitted, so the queue names people and searches by name.
+    applicant_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     title: Mapped[str] = mapped_column(String(200), default="")
     chain_kind: Mapped[str] = mapped_column(String(40))
     chain_version: Mapped[int] = mapped_column(Integer)
@@ -80,6 +82,7 @@ class ReviewTask(Base):
     program_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     title: Mapped[str] = mapped_column(String(200), default="")
     applicant: Mapped[str] = mapped_column(String(80))
+    applicant_name: Mapped[str] = mapped_column(String(120), default="", server_default="")  # copied from the case
     round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     level: Mapped[int] = mapped_column(Integer)
     type: Mapped[str] = mapped_column(String(20), default="decision", server_default="decision")  # level type

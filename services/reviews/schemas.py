@@ -18,6 +18,7 @@ class TaskOut(Schema):
     program_id = fields.String(allow_none=True)
     title = fields.String()
     applicant = fields.String()
+    applicant_name = fields.String(metadata={"description": "the applicant's full name (empty for older tasks)"})
     round = fields.Integer()
     level = fields.Integer()
     type = fields.String(metadata={"description": "the level's type (decision)"})
@@ -28,12 +29,21 @@ class TaskOut(Schema):
     due_at = fields.DateTime()
     created_at = fields.DateTime()
     escalated_at = fields.DateTime(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    outcome = fields.String(allow_none=True, metadata={"description": "approved | rejected | changes_requested"})
+    may_claim = fields.Boolean(dump_only=True, metadata={
+        "description": "whether the caller may claim it now (on a single task only)"})
+    may_decide = fields.Boolean(dump_only=True, metadata={
+        "description": "whether the caller may decide it now (on a single task only)"})
 
 
 class TaskQuery(Schema):
     application_id = fields.String()
     kind = fields.String()
     program_id = fields.String()
+    overdue = fields.Boolean(metadata={"description": "true: only tasks past their due time; false: the others"})
+    q = fields.String(validate=validate.Length(min=1, max=80), metadata={
+        "description": "search the applicant's full name or username (case-insensitive, part of it)"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(metadata={"description": "from the previous page's Link: rel=\"next\" header"})
 

@@ -32,6 +32,7 @@ class DecisionLevel:
         return ReviewTask(
             id=str(uuid.uuid4()), application_id=case.application_id, application_version=case.application_version,
             kind=case.kind, program_id=case.program_id, title=case.title, applicant=case.applicant,
+            applicant_name=case.applicant_name or "",
             round=case.round, level=level, type=self.name, role=spec["role"],
             school=case.school if spec["scope"] == "school" else None, status="open",
             due_at=now + timedelta(days=int(spec["days"])), created_at=now,
