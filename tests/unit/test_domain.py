@@ -33,7 +33,7 @@ def test_submit_moves_a_draft_forward_and_keeps_the_version_of_its_content() -> 
 def test_only_the_applicants_edits_move_the_version_every_change_moves_the_revision() -> None:
     app = _draft()
     applications.edit(app, {"purpose": "conference"}, None, NOW)
-    assert (app.version, app.revision, app.title) == (2, 2, "Conference at abroad")
+    assert (app.version, app.revision, app.title) == (2, 2, "Conference abroad (draft)")
     for step in ("submitted", "in_review", "changes_requested"):
         applications.transition(app, step, actor="x", now=NOW)
     assert (app.version, app.revision) == (2, 5)

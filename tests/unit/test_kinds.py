@@ -123,7 +123,7 @@ def test_titles_in_both_languages_the_english_one_as_stored_before() -> None:
     assert domain.titles_of("student_exchange", {}, None)["en"] == "Student exchange"
     assert domain.titles_of("faculty_exchange", {"purpose": "joint_research", "destination_institution": "MIT"},
                             None) == {"en": "Joint research at MIT", "zh": "赴MIT合作研究"}
-    assert domain.title_of("faculty_exchange", {}, None) == "Trip at abroad"
+    assert domain.title_of("faculty_exchange", {}, None) == "Staff trip abroad (draft)"
     assert domain.titles_of("foreign_expert", {"expert_name": "Ada"}, None) == {
         "en": "Foreign expert: Ada", "zh": "外籍专家：Ada"}
     assert domain.titles_of("hosted_event", {}, None) == {"en": "Hosted event", "zh": "接待来访团组或活动"}

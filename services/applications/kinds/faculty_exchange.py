@@ -52,11 +52,14 @@ FIELDS = (
 
 
 def title(form: dict[str, Any], program: Program | None) -> dict[str, str]:
-    purpose = str(form.get("purpose", "trip"))
     where = form.get("destination_institution")
-    purpose_zh = next((p.labels["zh"] for p in PURPOSES if p.value == purpose), "出访")
-    return labels(f"{purpose.replace('_', ' ').capitalize()} at {where or 'abroad'}",
-                  f"赴{where or '境外'}{purpose_zh}")
+    purpose = next((p.labels for p in PURPOSES if p.value == form.get("purpose")), None)
+    if purpose is None and not where:  # an empty draft: a neutral name until the form says more
+        return labels("Staff trip abroad (draft)", "教师出访（草稿）")
+    purpose = purpose or labels("Trip", "出访")
+    if not where:
+        return labels(f"{purpose['en']} abroad (draft)", f"赴境外{purpose['zh']}（草稿）")
+    return labels(f"{purpose['en']} at {where}", f"赴{where}{purpose['zh']}")
 
 
 def facts(form: dict[str, Any], program: Program | None) -> dict[str, Any]:

@@ -51,7 +51,9 @@ FIELDS = (
 
 def title(form: dict[str, Any], program: Program | None) -> dict[str, str]:
     name = form.get("expert_name")
-    return labels(f"Foreign expert: {name or 'unnamed'}", f"外籍专家：{name or '未填姓名'}")
+    if not name:  # an empty draft: a neutral name until the form says more
+        return labels("Foreign expert (draft)", "外籍专家（草稿）")
+    return labels(f"Foreign expert: {name}", f"外籍专家：{name}")
 
 
 def facts(form: dict[str, Any], program: Program | None) -> dict[str, Any]:
