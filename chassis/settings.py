@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 from chassis.owners import DATABASE_OWNERS, DEFAULT_PORTS, SERVICES  # noqa: F401  (re-exported: the one list)
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+# MOBILITY_SMTP_HOST=catch: mail is kept, not sent (marked sent; admins read it on the "Mail sent" page). The
+# default of `mobility run`, so a newcomer needs no mail server; the distributed default stays real SMTP.
+SMTP_CATCH = "catch"
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 
 from chassis import cursors
 from chassis.app import ctx
@@ -25,6 +25,17 @@ def _mine() -> tuple[Any, ...]:
     return (Notification.recipient == current_identity().username, Notification.channel == inbox.CHANNEL.name)
 
 
+def newest_first(session: Any, query: Select[tuple[Notification]], cursor: str | None, limit: int) -> list[Any]:
+    """Up to limit + 1 rows of `query`, newest first, after `cursor` (one we did not give out: 422); the extra
+    row tells that a next page exists."""
+    if cursor:
+        at, last_id = cursors.decode(cursor)
+        query = query.where(or_(Notification.created_at < at,
+                                and_(Notification.created_at == at, Notification.id < last_id)))
+    return list(session.scalars(
+        query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit + 1)))
+
+
 @blp.route("")
 class Inbox(MethodView):
     @blp.arguments(InboxQuery, location="query")
@@ -36,14 +47,9 @@ class Inbox(MethodView):
         query = select(Notification).where(*_mine())
         if args["unread"]:
             query = query.where(Notification.read_at.is_(None))
-        if args.get("cursor"):
-            at, last_id = cursors.decode(args["cursor"])  # one we did not give out: 422
-            query = query.where(or_(Notification.created_at < at,
-                                    and_(Notification.created_at == at, Notification.id < last_id)))
         limit = args["limit"]
         with ctx().sessions() as session:
-            items = list(session.scalars(
-                query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit + 1)))
+            items = newest_first(session, query, args.get("cursor"), limit)
             unread = session.scalar(select(func.count()).where(*_mine(), Notification.read_at.is_(None)))
         page = {"unread": unread, "items": items[:limit]}
         if len(items) <= limit:

@@ -7,9 +7,9 @@ from sqlalchemy import Engine
 
 from chassis.app import create_service_app
 from chassis.settings import Settings
-from services.notifications import api, feed_api, subscriptions_api
+from services.notifications import api, feed_api, outgoing_api, subscriptions_api
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
-    blueprints = [api.blp, feed_api.blp, subscriptions_api.blp]
+    blueprints = [api.blp, feed_api.blp, outgoing_api.blp, subscriptions_api.blp]
     return create_service_app("notifications", settings, blueprints, engine)

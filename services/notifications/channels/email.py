@@ -3,6 +3,10 @@ delivery loop (sender.py), which this module gives its transport: connect (TLS, 
 
 - SMTP unreachable, TLS or login failing: Unavailable (nothing counted; the loop backs off).
 - A 4xx answer for one mail: LATER. A 5xx answer, refused recipients, a mail that cannot be built: FAILED.
+
+With MOBILITY_SMTP_HOST=catch (`mobility run`'s default) the transport is the Catcher: each mail is built as
+it would be sent and marked sent without connecting anywhere; the rows keep subject and body, which the
+admins' "Mail sent" page lists (GET /api/v1/notifications/outgoing).
 """
 
 from __future__ import annotations
@@ -17,13 +21,15 @@ from email.policy import compat32
 from email.utils import formataddr, formatdate, parseaddr
 from functools import cached_property
 
+import structlog
 from sqlalchemy import Engine
 
-from chassis.settings import Settings
+from chassis.settings import SMTP_CATCH, Settings
 from services.notifications import templates
 from services.notifications.models import Notification, Recipient
 from services.notifications.sender import BROKEN, FAILED, LATER, SENT, Outcome, Sender, Unavailable
 
+log = structlog.get_logger(__name__)
 SMTP_LINES = compat32.clone(linesep="\r\n")  # the classic policy, with the line ends SMTP wants
 
 
@@ -39,7 +45,7 @@ class Email:
         return (recipient.contacts or {}).get(self.name) or None
 
     def worker(self, settings: Settings, engine: Engine, wake: threading.Event) -> Sender:
-        return Sender(Smtp(settings), engine, wake)
+        return Sender(Catcher(settings) if settings.smtp_host == SMTP_CATCH else Smtp(settings), engine, wake)
 
 
 CHANNEL = Email()
@@ -134,3 +140,28 @@ class Smtp:
         message.attach(MIMEText(n.body, "plain", "utf-8"))
         message.attach(MIMEText(templates.html(n.subject, n.body, n.link), "html", "utf-8"))
         return message.as_bytes(policy=SMTP_LINES)
+
+
+class Catcher:
+    """No server: a mail that could be built counts as sent (one that could not fails as it would over SMTP),
+    so a trial run shows every mail, and no outage warning, without a mail server."""
+
+    channel = CHANNEL.name
+    outage = "sender.catcher_unavailable"  # never raised: nothing to reach
+
+    def __init__(self, settings: Settings) -> None:
+        self.mail = Smtp(settings)  # builds each mail exactly as it would go out
+
+    def open(self) -> bool:
+        return True  # a "connection" that is not None, so the loop carries on through the batches
+
+    def send(self, _connection: bool, n: Notification) -> Outcome:
+        try:
+            self.mail._message(n)
+        except Exception as exc:
+            return Outcome(FAILED, f"cannot build the message: {exc!r}")
+        log.info("mail.caught", to=n.address, subject=n.subject)
+        return Outcome(SENT)
+
+    def close(self, _connection: bool) -> None:
+        return None
