@@ -8,6 +8,7 @@ are domain's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +25,7 @@ from chassis.auth import current_identity
 from chassis.errors import problem
 from chassis.tracing import correlation_id
 from eventbus import outbox
-from services.applications import access, documents, domain
+from services.applications import access, documents, domain, facts
 from services.applications.events import application_event
 from services.applications.models import Application, Document, HistoryEntry, Program
 from services.applications.schemas import (
@@ -36,6 +37,7 @@ from services.applications.schemas import (
     HistoryOut,
     ListQuery,
 )
+from services.applications.submissions import snapshot
 
 blp = Blueprint("applications", __name__, url_prefix="/api/v1/applications", description="Applications")
 
@@ -98,6 +100,50 @@ def _publish(session: Session, event_type: str, application: Application, **extr
                                           correlationid=correlation_id(), **extra))
 
 
+def _after(query: Any, cursor: str | None) -> Any:
+    """The rows after the keyset cursor (newest change first, the id breaking ties)."""
+    if not cursor:
+        return query
+    at, last_id = cursors.decode(cursor)
+    return query.where(or_(Application.updated_at < at, and_(Application.updated_at == at, Application.id < last_id)))
+
+
+def _matching(words: str | None, year: int | None) -> Callable[[Application], bool] | None:
+    """The search and the academic year, which SQL cannot see: the partner and the year are the mobility facts
+    the statistics count (facts.py), worked out from the form as the statistics do. None: keep every row."""
+    if not words and year is None:
+        return None
+    needle = (words or "").casefold()
+
+    def keep(application: Application) -> bool:
+        mobility = facts.mobility_facts(application.kind, application.form or {}, application.program)
+        if year is not None and mobility["academic_year"] != year:
+            return False
+        names = [application.applicant_name, application.applicant, application.title, mobility["partner_name"] or "",
+                 *domain.titles_of(application.kind, application.form or {}, application.program).values()]
+        return any(needle in name.casefold() for name in names)
+
+    return keep
+
+
+SCAN = 500  # rows read per round while searching: a search reads on until its page is full
+
+
+def _scan(session: Session, query: Any, cursor: str | None, wanted: int,
+          keep: Callable[[Application], bool] | None) -> list[Application]:
+    """Up to `wanted` rows after the cursor that `keep` keeps, in the query's (keyset) order. A page of a search
+    ends at its last kept row, so the next page's cursor continues right after it and skips nothing."""
+    if keep is None:
+        return list(session.scalars(_after(query, cursor).limit(wanted)))
+    kept: list[Application] = []
+    while True:
+        rows = list(session.scalars(_after(query, cursor).limit(SCAN)))
+        kept.extend(row for row in rows if keep(row))
+        if len(kept) >= wanted or len(rows) < SCAN:
+            return kept[:wanted]
+        cursor = cursors.encode(rows[-1].updated_at, rows[-1].id)
+
+
 @blp.route("")
 class Applications(MethodView):
     @blp.arguments(ListQuery, location="query")
@@ -124,16 +170,13 @@ class Applications(MethodView):
             query = query.where(Application.submitted_at < args["submitted_to"])
         if args.get("modified_since"):
             query = query.where(Application.updated_at > args["modified_since"])
-        if args.get("cursor"):
-            at, last_id = cursors.decode(args["cursor"])
-            query = query.where(or_(Application.updated_at < at,
-                                    and_(Application.updated_at == at, Application.id < last_id)))
         limit = args["limit"]
-        query = query.order_by(Application.updated_at.desc(), Application.id.desc()).limit(limit + 1)
+        query = query.order_by(Application.updated_at.desc(), Application.id.desc())
+        keep = _matching(args.get("q"), args.get("academic_year"))
         with ctx().sessions() as session:
-            rows = list(session.scalars(query))
-        more = len(rows) > limit
-        items = rows[:limit]
+            items = _scan(session, query, args.get("cursor"), limit + 1, keep)
+        more = len(items) > limit
+        items = items[:limit]
         return {"items": items, "next_cursor": cursors.encode(items[-1].updated_at, items[-1].id) if more else None}
 
     @blp.arguments(ApplicationCreate)
@@ -202,6 +245,7 @@ class Submit(MethodView):
                 application, application.program, _document_types(session, application),
                 actor=current_identity().username, now=now, comment=(body or {}).get("comment"))
             session.add(history)
+            session.add(snapshot(session, application, now))  # for the next round's "what changed"
             _publish(session, event_type, application, submitted_at=now)
         return application, _etag(application)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from services.applications import domain, kinds
+from services.applications import domain, facts, kinds
 from services.applications.indicators import GROUPS
 from services.applications.models import REGIONS
 
@@ -63,6 +63,12 @@ class ListQuery(Schema):
     submitted_from = fields.AwareDateTime()
     submitted_to = fields.AwareDateTime()
     modified_since = fields.AwareDateTime(metadata={"description": "only those changed after this instant"})
+    q = fields.String(validate=validate.Length(min=1, max=100), metadata={
+        "description": "words in the applicant's name or username, the title (either language) or the partner's "
+                       "name (the first choice), any case"})
+    academic_year = fields.Integer(validate=validate.Range(min=1900, max=3000), metadata={
+        "description": "the academic year the mobility starts in (2031: 1 Sep 2031 to 31 Aug 2032), as the "
+                       "statistics count it"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(metadata={"description": "next_cursor of the previous page"})
 
@@ -82,6 +88,14 @@ class ApplicationOut(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     submitted_at = fields.DateTime(allow_none=True)
+    partner_name = fields.Method("_partner", metadata={"description": "the (first-choice) partner, if any"})
+    academic_year = fields.Method("_year", metadata={"description": "the academic year the mobility starts in"})
+
+    def _partner(self, application: Any) -> str | None:
+        return facts.mobility_facts(application.kind, application.form or {}, application.program)["partner_name"]
+
+    def _year(self, application: Any) -> int | None:
+        return facts.mobility_facts(application.kind, application.form or {}, application.program)["academic_year"]
 
     def _titles(self, application: Any) -> dict[str, str]:
         return domain.titles_of(application.kind, application.form or {}, application.program)
