@@ -7,12 +7,21 @@ from sqlalchemy import Engine
 
 from chassis.app import create_service_app
 from chassis.settings import Settings
-from services.applications import api, documents_api, kinds, kinds_api, openapi, programs_api, stats_api
+from services.applications import (
+    api,
+    documents_api,
+    kinds,
+    kinds_api,
+    openapi,
+    programs_api,
+    stats_api,
+    submissions_api,
+)
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     kinds.load(settings.kind_modules)  # before the API document, which has a form schema per kind
-    blueprints = [api.blp, documents_api.blp, kinds_api.blp, programs_api.blp, stats_api.blp]
+    blueprints = [api.blp, documents_api.blp, kinds_api.blp, programs_api.blp, stats_api.blp, submissions_api.blp]
     app = create_service_app("applications", settings, blueprints, engine)
     api.register_domain_errors(app)
     openapi.document_kinds(app)

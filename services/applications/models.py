@@ -117,6 +117,22 @@ class Document(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class Submission(Base):
+    """What was submitted each time (submissions.py writes it with the submit): the form and the documents'
+    names, so a reviewer in a later round sees what changed since the last."""
+
+    __tablename__ = "application_submissions"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)  # the content version submitted
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    form: Mapped[dict[str, Any]] = mapped_column(JSON)
+    documents: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{"doc_type", "filename"}], oldest first
+    # Never loaded; it tells the unit of work to insert an application before its first submission.
+    application: Mapped[Application] = relationship(lazy="raise")
+
+
 class MobilityFact(Base):
     """The read model's row per application: its latest status and its `mobility` facts, from application.*
     events. No foreign keys: it is fed by events only, and could move to its own database unchanged."""
