@@ -1,4 +1,6 @@
-"""Applicant pages: open programs, an apply form per kind, documents, submit, my applications, withdraw."""
+"""Applicant pages: open programs, an apply form per kind, the application as a task list (form, documents,
+declaration), check your answers before submitting, the review tracker, my applications, and "Are you sure?"
+pages before withdrawing or removing a document."""
 
 from __future__ import annotations
 
@@ -8,15 +10,19 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
-from gateway.web import kinds, services
-from gateway.web.forms import ApplicationForm, UploadForm, application_form, show_errors
+from gateway.web import kinds, services, tasklist, tracker
+from gateway.web.forms import ApplicationForm, UploadForm, application_form, error_links, show_errors
 from gateway.web.kinds import Kind
 from gateway.web.security import csrf
+from gateway.web.services import Reply
 from gateway.web.sessions import login_required
 from gateway.web.widgets import Context, page_language
 
 bp = Blueprint("web_applicant", __name__)
 bp.before_request(csrf.protect)
+bp.add_app_template_global(tracker.actor_name, "actor_name")
+bp.add_app_template_global(error_links, "error_links")
+EDITABLE = ("draft", "changes_requested")
 
 
 def version_field(name: str) -> int:
@@ -64,6 +70,8 @@ def programs() -> str:
 @bp.route("/apply/<kind>", methods=["GET", "POST"])
 @login_required
 def apply(kind: str) -> Any:
+    """The form as the first step; "Start application" makes an empty draft instead (documents first, say).
+    Either way the next page is the task list: nothing is submitted from here, so no junk draft is left."""
     found = _kind(kind)
     program_id = request.values.get("program_id") or None
     program = None
@@ -73,20 +81,20 @@ def apply(kind: str) -> Any:
             flash(_("Choose a program first."), "error")
             return redirect(url_for("web_applicant.programs"))
         program = reply.data
-    form = _form_for(found, program, request.form if request.method == "POST" else None)
+    starting = request.method == "POST" and request.form.get("action") == "start"
+    form = _form_for(found, program, request.form if request.method == "POST" and not starting else None)
     status = 200
     if request.method == "POST":
         reply = services.request("POST", "applications", json_body={
-            "kind": kind, "program_id": program_id, "form": form.to_api()})
+            "kind": kind, "program_id": program_id, "form": {} if starting else form.to_api()})
         if reply.ok:
-            application = reply.data
-            if request.form.get("action") == "submit":
-                return _submit(application["id"], application["version"], kind=found)
-            flash(_("Draft saved."), "success")
-            return redirect(url_for("web_applicant.detail", application_id=application["id"]))
+            flash(_("Application started.") if starting else _("Draft saved."), "success")
+            next_page = "web_applicant.submit" if request.form.get("action") == "submit" else "web_applicant.detail"
+            return redirect(url_for(next_page, application_id=reply.data["id"]))
         show_errors(form, reply)
         status = 422
-    return render_template("apply.html", form=form, kind=found, program=program, application=None), status
+    return render_template("apply.html", form=form, kind=found, program=program, application=None,
+                           errors=error_links(form)), status
 
 
 @bp.get("/applications")
@@ -115,15 +123,17 @@ def around(application: dict[str, Any]) -> dict[str, Any]:
 @bp.get("/applications/<uuid:application_id>")
 @login_required
 def detail(application_id: Any) -> str:
+    """The application: a task list while it is the applicant's to edit, the review's tracker once submitted."""
     application = _application(str(application_id))
     mine = application["applicant"] == g.user.username
-    upload = UploadForm()
     kind = kinds.get(application["kind"])
+    upload = UploadForm(document_type=request.args.get("document_type"))
     upload.document_type.choices = kind.document_choices() if kind else []
-    return render_template(
-        "application.html", application=application, mine=mine, upload=upload,
-        editable=mine and application["status"] in ("draft", "changes_requested"), **around(application),
-    )
+    editable = mine and application["status"] in EDITABLE
+    shown = around(application)
+    tasks = tasklist.tasks_of(kind, application, shown["documents"]) if editable and kind else []
+    return render_template("application.html", application=application, mine=mine, upload=upload,
+                           editable=editable, tasks=tasks, progress=tracker.progress(application), **shown)
 
 
 @bp.route("/applications/<uuid:application_id>/edit", methods=["GET", "POST"])
@@ -133,50 +143,91 @@ def edit(application_id: Any) -> Any:
     kind = _kind(application["kind"])
     program = services.get(f"programs/{application['program_id']}").data if application["program_id"] else None
     form = _form_for(kind, program, request.form if request.method == "POST" else None)
-    status = 200
+    status, errors = 200, []
     if request.method == "POST":
         changes = form.to_api()
         cleared = {name: None for name in application["form"] if name not in changes}
         reply = services.request("PATCH", f"applications/{application_id}", json_body={
             "form": {**cleared, **changes}, "version": version_field("version")})
-        if reply.ok:
-            if request.form.get("action") == "submit":
-                return _submit(str(application_id), reply.data["version"], kind=kind)
+        if reply.ok and request.form.get("action") == "submit":
+            application = reply.data
+            submitted = _submit(application)
+            if isinstance(submitted, Response):
+                return submitted
+            show_errors(form, submitted)
+            errors, status = tasklist.refusal_links(kind, str(application_id), submitted), 422
+        elif reply.ok:
             flash(_("Changes saved."), "success")
             return redirect(url_for("web_applicant.detail", application_id=application_id))
-        show_errors(form, reply)
-        status = 409 if reply.status == 409 else 422
+        else:
+            show_errors(form, reply)
+            errors, status = error_links(form), 409 if reply.status == 409 else 422
     else:
         form.from_api(application["form"])
-    return render_template("apply.html", form=form, kind=kind, program=program,
-                           application=application), status
+    return render_template("apply.html", form=form, kind=kind, program=program, application=application,
+                           errors=errors, progress=tracker.progress(application)), status
 
 
-def _submit(application_id: str, version: int, comment: str | None = None, kind: Kind | None = None) -> Response:
+def _submit(application: dict[str, Any]) -> Response | Reply:
+    """Submit the version the applicant saw: the redirect to its page, or the service's refusal."""
+    application_id = application["id"]
     reply = services.request("POST", f"applications/{application_id}/submit",
-                             json_body={"version": version, **({"comment": comment} if comment else {})})
+                             json_body={"version": application["version"]})
     if reply.ok:
         flash(_("Submitted. You will be notified of every step."), "success")
         return redirect(url_for("web_applicant.detail", application_id=application_id))
-    if reply.field_errors() and kind is None:
-        kind = kinds.get((services.get(f"applications/{application_id}").data or {}).get("kind", ""))
-    for key, messages in reply.field_errors().items():
-        for message in messages:
-            flash(kind.explain(key, message) if kind else f"{key}: {services.translated(message)}", "error")
-    if not reply.field_errors():
-        flash(reply.explain(_("It could not be submitted.")), "error")
-    return redirect(url_for("web_applicant.detail", application_id=application_id))
+    return reply
 
 
-@bp.post("/applications/<uuid:application_id>/submit")
+@bp.route("/applications/<uuid:application_id>/submit", methods=["GET", "POST"])
 @login_required
-def submit(application_id: Any) -> Response:
-    return _submit(str(application_id), version_field("version"), request.form.get("comment") or None)
+def submit(application_id: Any) -> Any:
+    """Check your answers: every answer with a Change link, the documents, the declaration, then submit. A
+    refusal (a gap, a missing document, no declaration) comes back here as an error summary; nothing is made."""
+    application = _application(str(application_id))
+    if application["applicant"] != g.user.username:
+        abort(404)
+    kind = kinds.get(application["kind"]) or Kind(application["kind"], {})
+    errors: list[tuple[str, str]] = []
+    status = 200
+    if request.method == "POST":
+        application = {**application, "version": version_field("version")}
+        if "declaration_asked" in request.form and not request.form.get("declaration"):
+            errors = [("#declaration", _("Confirm that the information you gave is true and complete."))]
+        else:
+            submitted = _submit(application)
+            if isinstance(submitted, Response):
+                return submitted
+            errors = (tasklist.refusal_links(kind, str(application_id), submitted)
+                      or [("#main", submitted.explain(_("It could not be submitted.")))])
+        status = 422
+    elif application["status"] not in EDITABLE:
+        return redirect(url_for("web_applicant.detail", application_id=application_id))
+    program = services.get(f"programs/{application['program_id']}") if application.get("program_id") else None
+    ctx = _context(program.data if program is not None and program.ok else None)
+    documents = services.get(f"applications/{application_id}/documents").data or []
+    return render_template("check_answers.html", application=application, kind=kind, errors=errors,
+                           answers=tasklist.answers(kind, application["form"], ctx), documents=documents,
+                           declared=bool(request.form.get("declaration"))), status
 
 
-@bp.post("/applications/<uuid:application_id>/withdraw")
+def _confirm(title: str, consequence: str, action: str, button: str, back: str, version: int | None) -> str:
+    """An "Are you sure?" page: the consequence in words and one button that does it (no script needed)."""
+    return render_template("confirm.html", title=title, consequence=consequence, action=action, button=button,
+                           back=back, version=version)
+
+
+@bp.route("/applications/<uuid:application_id>/withdraw", methods=["GET", "POST"])
 @login_required
-def withdraw(application_id: Any) -> Response:
+def withdraw(application_id: Any) -> Any:
+    if request.method == "GET":
+        application = _application(str(application_id))
+        if application["applicant"] != g.user.username:
+            abort(404)
+        return _confirm(_("Withdraw this application?"),
+                        _("Reviewers stop working on it and it cannot be submitted again. This cannot be undone."),
+                        url_for("web_applicant.withdraw", application_id=application_id), _("Yes, withdraw it"),
+                        url_for("web_applicant.detail", application_id=application_id), application["version"])
     reply = services.request("POST", f"applications/{application_id}/withdraw",
                              json_body={"version": version_field("version")})
     if reply.status in (403, 404):
@@ -208,15 +259,25 @@ def upload(application_id: Any) -> Response:
     return redirect(url_for("web_applicant.detail", application_id=application_id))
 
 
-@bp.post("/applications/<uuid:application_id>/documents/<uuid:document_id>/delete")
+@bp.route("/applications/<uuid:application_id>/documents/<uuid:document_id>/delete", methods=["GET", "POST"])
 @login_required
-def delete_document(application_id: Any, document_id: Any) -> Response:
+def delete_document(application_id: Any, document_id: Any) -> Any:
+    back = url_for("web_applicant.detail", application_id=application_id)
+    if request.method == "GET":
+        documents = services.get(f"applications/{application_id}/documents")
+        found = next((d for d in documents.data or [] if d["id"] == str(document_id)), None) if documents.ok else None
+        if found is None:
+            abort(404)
+        return _confirm(_("Remove %(file)s?", file=found["filename"]),
+                        _("The file is deleted from the application. You can upload another one afterwards."),
+                        url_for("web_applicant.delete_document", application_id=application_id,
+                                document_id=document_id), _("Yes, remove it"), back, None)
     reply = services.request("DELETE", f"applications/{application_id}/documents/{document_id}")
     if reply.status in (403, 404):
         abort(404)
     flash(_("Removed.") if reply.ok else reply.explain(_("It could not be removed.")),
           "success" if reply.ok else "error")
-    return redirect(url_for("web_applicant.detail", application_id=application_id))
+    return redirect(back)
 
 
 @bp.get("/applications/<uuid:application_id>/documents/<uuid:document_id>")

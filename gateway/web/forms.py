@@ -12,7 +12,7 @@ from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from gateway.web.kinds import Kind
-from gateway.web.services import Reply
+from gateway.web.services import Reply, translated
 from gateway.web.widgets import Context, form_class, values_from_api, values_to_api
 
 
@@ -47,7 +47,7 @@ def application_form(kind: Kind, ctx: Context, formdata: Any = None) -> Applicat
 
 
 class UploadForm(FlaskForm):
-    # the kind's document types (set by the page); the service judges the value
+    # only the kind's document types (set by the page, see offer()); the service judges the value
     document_type = SelectField(_l("Document type"), validate_choice=False)
     file = FileField(_l("File (PDF, JPEG or PNG)"), validators=[FileRequired()])
 
@@ -77,6 +77,22 @@ def show_errors(form: FlaskForm, reply: Reply) -> None:
             form.form_errors.extend(describe(key, m) if describe else f"{key}: {m}" for m in messages)
     if not reply.field_errors() and reply.message:
         form.form_errors.append(reply.message)
+
+
+def error_links(form: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Every error a page form shows, as (#field-id, "Label: message") in the form's order, for the error
+    summary on top (gateway/templates/_error_summary.html): each links to its field, so a click moves there."""
+    links = [("#main", translated(m)) for m in getattr(form, "form_errors", [])]  # about no one field
+    for field in form:
+        if field.name == "csrf_token":
+            continue
+        label = f"{prefix}{field.label.text}"
+        if getattr(field, "composite", False):
+            links.extend((f"#{field.id}", f"{label}: {translated(m)}") for m in field.own_errors)
+            links.extend(error_links(list(field), f"{label} › "))  # a group's fields, a ranked list's ranks
+        else:
+            links.extend((f"#{field.id}", f"{label}: {translated(m)}") for m in field.errors or [])
+    return links
 
 
 def _field_at(form: Any, key: str) -> Any:

@@ -60,6 +60,9 @@ def apply_for_exchange(page: Page, tmp: Path) -> str:
 
 
 def submit(page: Page) -> None:
+    """From the application's task list: check the answers, declare, submit."""
+    page.click("#check-answers")
+    page.check("#declaration")
     page.click("#submit-application")
     expect(page.locator("h1 ~ p [data-status=submitted]")).to_be_visible()
 
