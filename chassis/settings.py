@@ -129,6 +129,9 @@ class Settings:
     oidc_client_secret: str = field(default="", repr=False)
     timezone: str = "Asia/Shanghai"  # the office's: where a day, and so an academic year, begins
     kind_modules: tuple[str, ...] = ()  # modules outside services/applications/kinds/ with a KIND of their own
+    university_name: str = ""  # shown in the pages' header; empty: the neutral "Mobility" only
+    university_name_en: str = ""  # the English pages' name when it differs
+    logo_file: Path | None = None  # an image shown in the header (served at /brand/logo)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -207,6 +210,9 @@ class Settings:
             oidc_client_secret=env.get("MOBILITY_OIDC_CLIENT_SECRET", ""),
             timezone=_zone(env, "MOBILITY_TIMEZONE", "Asia/Shanghai"),
             kind_modules=tuple(m.strip() for m in env.get("MOBILITY_KIND_MODULES", "").split(",") if m.strip()),
+            university_name=env.get("MOBILITY_UNIVERSITY_NAME", "").strip(),
+            university_name_en=env.get("MOBILITY_UNIVERSITY_NAME_EN", "").strip(),
+            logo_file=Path(env["MOBILITY_LOGO_FILE"]) if env.get("MOBILITY_LOGO_FILE") else None,
         )
 
     def database_url(self, owner: str) -> str:
