@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from flask import Response
+
 
 class Percent(float):
     """A rate (0.8): shown as 80.0%, a percentage cell in XLSX."""
@@ -204,3 +206,26 @@ def to_pdf(report: Report, chinese: bool) -> bytes:
 def _escape(text: str) -> str:
     """Paragraph text is reportlab's mini-markup: stored names must not become tags."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def filename(*parts: str) -> str:
+    """A download's name from its parts, in letters, digits, _ and - only: the filters come from the URL."""
+    return "-".join(filter(None, (re.sub(r"[^A-Za-z0-9_-]", "", part) for part in parts)))
+
+
+def download(body: bytes, content_type: str, name: str, inline: bool = False) -> Response:
+    response = Response(body, content_type=content_type)
+    response.headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def download_table(table: Table, fmt: str, name: str) -> Response:
+    """One table as a CSV or XLSX download named `name` (from `filename`)."""
+    if fmt == "csv":
+        return download(to_csv(table), "text/csv; charset=utf-8", f"{name}.csv")
+    return download(to_xlsx(table), XLSX, f"{name}.xlsx")

@@ -7,7 +7,6 @@ only names things in the reader's language and lays them out.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -201,11 +200,8 @@ def dashboard() -> str:
 def export(table: str, fmt: str) -> Response:
     filters = _filters()
     chosen = _table(table, filters, _schools())
-    name = _filename("mobility-statistics", table, *(filters[k] for k in FILTERS if k in filters))
-    if fmt == "csv":
-        return _download(exports.to_csv(chosen), "text/csv; charset=utf-8", f"{name}.csv")
-    return _download(exports.to_xlsx(chosen),
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{name}.xlsx")
+    return exports.download_table(chosen, fmt, exports.filename(
+        "mobility-statistics", table, *(filters[k] for k in FILTERS if k in filters)))
 
 
 @bp.get("/report.pdf")
@@ -231,18 +227,5 @@ def report() -> Response:
         notes=[(services.translated(d["title"]), services.translated(d["definition"])) for d in definitions],
         empty=_("Nothing to count yet."),
     ), chinese=str(get_locale()) == "zh")
-    return _download(pdf, "application/pdf", _filename("mobility-statistics", filters["academic_year"]) + ".pdf",
-                     inline=True)
-
-
-def _filename(*parts: str) -> str:
-    """A download's name from its parts, in letters, digits, _ and - only: the filters come from the URL."""
-    return "-".join(filter(None, (re.sub(r"[^A-Za-z0-9_-]", "", part) for part in parts)))
-
-
-def _download(body: bytes, content_type: str, filename: str, inline: bool = False) -> Response:
-    response = Response(body, content_type=content_type)
-    response.headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return exports.download(pdf, "application/pdf",
+                            exports.filename("mobility-statistics", filters["academic_year"]) + ".pdf", inline=True)
