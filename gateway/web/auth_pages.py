@@ -1,4 +1,4 @@
-"""Signing in and out, and the home page that sends each person to where their work is."""
+"""Signing in and out, and `/`, which sends a signed-in person to the start page (home.py)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,7 @@ bp.before_request(csrf.protect)
 def home() -> Any:
     if g.user is None:
         return redirect(url_for("web_auth.login"))
-    if sessions.has_any_role(g.user, *sessions.REVIEWER_ROLES):
-        return redirect(url_for("web_reviewer.queue"))
-    return redirect(url_for("web_applicant.my_applications"))
+    return redirect(url_for("web_home.start"))  # what needs me now; from there, the queue or my applications
 
 
 @bp.route("/login", methods=["GET", "POST"])
