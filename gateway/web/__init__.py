@@ -20,16 +20,19 @@ from gateway.web import (
     admin,
     applicant,
     auth_pages,
+    brand,
     home,
     i18n,
     inbox,
     kinds,
+    mail,
     oidc,
     reviewer,
     security,
     services,
     sessions,
     stats,
+    worklist,
 )
 from gateway.web.services import ServiceDown
 
@@ -76,9 +79,10 @@ def install(app: Flask, settings: Settings) -> None:
     security.install(app, settings)
     app.before_request(sessions.load_user)
     i18n.install(app)
-    for module in (auth_pages, home, applicant, reviewer, inbox, admin, stats):
+    for module in (auth_pages, home, applicant, reviewer, inbox, admin, stats, worklist, mail):
         app.register_blueprint(module.bp)
     oidc.install(app, settings)
+    brand.install(app, settings)
     app.register_error_handler(HTTPException, _error_page)
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["t"] = services.translated  # messages from services: plain text, escaped as such
