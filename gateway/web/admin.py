@@ -7,35 +7,73 @@ admin's rights again); accounts, schools and clients are the gateway's own; park
 
 from __future__ import annotations
 
-import json
+import re
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from werkzeug.exceptions import NotFound
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from werkzeug.exceptions import BadRequest, NotFound
 
 from chassis.owners import consuming_queues
 from gateway import identity
 from gateway.models import Client, School, User
-from gateway.web import services
+from gateway.web import chain_editor, kinds, role_words, services
 from gateway.web.security import csrf
 from gateway.web.sessions import end_all, roles_required
+from gateway.web.widgets import page_language
 
 bp = Blueprint("web_admin", __name__, url_prefix="/admin")
 bp.before_request(csrf.protect)
 MANAGERS = ("admin", "icd_officer")
+_ID = re.compile(r"[0-9a-f-]{36}")
+_REGIONS = {"europe": _l("Europe"), "asean": _l("ASEAN"), "belt_and_road": _l("Belt and Road"),
+            "americas": _l("Americas"), "other": _l("Other")}
+_KIND = re.compile(r"[a-z][a-z0-9_]{1,39}")  # a kind's name, as the event catalog writes it
+
+
+def _an_id(value: str | None) -> str:
+    """A posted id, checked before it becomes part of a service path."""
+    if not _ID.fullmatch(value or ""):
+        raise BadRequest("Not a valid id.")
+    return str(value)
 
 
 def _db() -> Any:
     return current_app.extensions["gateway"].sessions()
 
 
-def _flash_reply(reply: services.Reply, done: str) -> None:
+def _flash_reply(reply: services.Reply, done: str, labels: dict[str, Any] | None = None) -> None:
+    """The service's answer as a message; its field errors named by the form's labels, never by key."""
     if reply.ok:
         flash(done, "success")
         return
-    details = [f"{k}: {'; '.join(services.translated(m) for m in v)}" for k, v in reply.field_errors().items()]
-    flash(" ".join([reply.explain(_("Refused.")), *details]), "error")
+    flash(" ".join([reply.explain(_("Refused.")), _named(reply.field_errors(), labels or {})]), "error")
+
+
+def _named(errors: dict[str, list[str]], labels: dict[str, Any]) -> str:
+    """Field errors as "Label: message" lines, by the form's labels (a key without one stays as it came)."""
+    return " ".join(_("%(field)s: %(error)s", field=labels.get(key.split(".")[0], key),
+                      error="; ".join(services.translated(m) for m in messages)) for key, messages in errors.items())
+
+
+_PROGRAM_LABELS = {"code": _l("Code"), "name": _l("Name"), "seats": _l("Seats"), "opens_at": _l("Opens (UTC)"),
+                   "closes_at": _l("Closes (UTC)"), "partner_ids": _l("Partners")}
+_PARTNER_LABELS = {"name": _l("Name"), "country": _l("Country (two-letter code)"), "region": _l("Region")}
+
+
+def _utc(value: str) -> str:
+    """A datetime-local field's value (minutes, UTC) as the API's timestamp; empty stays empty (refused there)."""
+    return value + ":00Z" if value else ""
+
+
+def _program_body(form: Any, *names: str) -> dict[str, Any]:
+    body: dict[str, Any] = {k: form.get(k, "").strip() for k in names}
+    for when in ("opens_at", "closes_at"):
+        body[when] = _utc(body[when])
+    body["partner_ids"] = form.getlist("partner_ids")
+    return body
 
 
 @bp.get("")
@@ -48,36 +86,105 @@ def index() -> str:
 @roles_required(*MANAGERS)
 def programs() -> Any:
     if request.method == "POST":
-        if request.form.get("what") == "partner":
-            body: dict[str, Any] = {k: request.form.get(k, "").strip() for k in ("name", "country", "region")}
-            _flash_reply(services.request("POST", "partners", json_body=body), _("Partner added."))
+        form, what = request.form, request.form.get("what")
+        if what == "partner":
+            body = {k: form.get(k, "").strip() for k in ("name", "country", "region")}
+            _flash_reply(services.request("POST", "partners", json_body=body), _("Partner added."), _PARTNER_LABELS)
+        elif what == "edit-partner":
+            body = {k: form.get(k, "").strip() for k in ("name", "country", "region")}
+            _flash_reply(services.request("PATCH", f"partners/{_an_id(form.get('id'))}", json_body=body),
+                         _("Partner saved."), _PARTNER_LABELS)
+        elif what == "edit-program":
+            body = _program_body(form, "name", "seats", "opens_at", "closes_at")
+            _flash_reply(services.request("PATCH", f"programs/{_an_id(form.get('id'))}", json_body=body),
+                         _("Program saved."), _PROGRAM_LABELS)
         else:
-            body = {k: request.form.get(k, "").strip() for k in ("code", "name", "opens_at", "closes_at", "seats")}
-            body["opens_at"] = (body["opens_at"] + ":00Z") if body["opens_at"] else ""
-            body["closes_at"] = (body["closes_at"] + ":00Z") if body["closes_at"] else ""
-            body["partner_ids"] = request.form.getlist("partner_ids")
-            _flash_reply(services.request("POST", "programs", json_body=body), _("Program created."))
+            body = _program_body(form, "code", "name", "seats", "opens_at", "closes_at")
+            _flash_reply(services.request("POST", "programs", json_body=body), _("Program created."),
+                         _PROGRAM_LABELS)
         return redirect(url_for("web_admin.programs"))
     return render_template("admin/programs.html", programs=services.get("programs").data or [],
-                           partners=services.get("partners").data or [])
+                           partners=services.get("partners").data or [], regions=_REGIONS,
+                           minutes=lambda iso: str(iso or "")[:16])
 
 
-@bp.route("/chains", methods=["GET", "POST"])
+def _conditions() -> dict[str, dict[str, Any]]:
+    """The reviews service's level conditions by name (labels in en/zh, threshold schema)."""
+    return {c["name"]: c for c in services.get("review-conditions").data or []}
+
+
+@bp.get("/chains")
 @roles_required("admin")
 def chains() -> Any:
-    if request.method == "POST":
-        kind = request.form.get("kind", "")
-        try:
-            levels = json.loads(request.form.get("levels", ""))
-        except ValueError:
-            flash(_("The levels are not valid JSON."), "error")
-            return redirect(url_for("web_admin.chains"))
-        reply = services.request("PUT", f"review-chains/{kind}", json_body={"levels": levels})
-        _flash_reply(reply, _("A new version of the chain is in force."))
-        return redirect(url_for("web_admin.chains"))
-    chains = services.get("review-chains").data or []
-    return render_template("admin/chains.html", chains=chains, dumps=lambda v: json.dumps(v, ensure_ascii=False,
-                                                                                           indent=2))
+    registry, language = _conditions(), page_language()
+    current = {c["kind"]: c for c in services.get("review-chains").data or []}
+    names = [*kinds.labels(), *(k for k in current if k not in kinds.labels())]
+    listing = [(name, current.get(name), chain_editor.preview(
+        chain_editor.from_levels(current[name]["levels"]) if name in current else [], registry, language))
+        for name in names]
+    return render_template("admin/chains.html", listing=listing)
+
+
+@bp.route("/chains/<kind>", methods=["GET", "POST"])
+@roles_required("admin")
+def chain(kind: str) -> Any:
+    """One kind's chain as rows; the row buttons re-render the page, "save" makes a new version."""
+    if not _KIND.fullmatch(kind):
+        raise NotFound()
+    registry, general, status = _conditions(), [], 200
+    stored = services.get(f"review-chains/{kind}")
+    if request.method == "GET":
+        rows = chain_editor.from_levels(stored.data["levels"] if stored.ok else [])
+    else:
+        rows, action = chain_editor.from_form(request.form), request.form.get("action", "preview")
+        if action == "save":
+            levels = chain_editor.to_levels(rows, registry)
+            if levels is not None:
+                reply = services.request("PUT", f"review-chains/{kind}", json_body={"levels": levels})
+                if reply.ok:
+                    flash(_("A new version of the chain is in force."), "success")
+                    return redirect(url_for("web_admin.chains"))
+                general = chain_editor.place_errors(rows, reply.field_errors()) or [reply.explain(_("Refused."))]
+            status = 422
+        else:
+            rows = chain_editor.act(rows, action)
+    return render_template(
+        "admin/chain.html", kind=kind, version=stored.data.get("version") if stored.ok else None,
+        rows=chain_editor.with_blank(rows), registry=registry, language=page_language(),
+        preview=chain_editor.preview(rows, registry, page_language()), general=general,
+        summary=chain_editor.summary(rows), roles=role_words.REVIEW_ROLES, role_name=role_words.role,
+        scopes=role_words.SCOPE_NAMES, condition_label=chain_editor.condition_label, slots=chain_editor.SLOTS), status
+
+
+_ACCOUNT_LABELS = {"roles": _l("Roles"), "school": _l("School"), "username": _l("Username"), "user": _l("Account"),
+                   "code": _l("Code"), "wecom_id": _l("WeCom user ID"), "email": _l("E-mail"),
+                   "password": _l("Password"), "locale": _l("Language")}
+PAGE_SIZE = 50
+
+
+def _chosen_roles(form: Any, school: str | None) -> list[dict[str, Any]]:
+    """The roles ticked (each `role` or `role@school`, as held) plus the one chosen to add; a school role added
+    without a school takes the account's. A typed `role@school, …` list is read the same way."""
+    roles = identity.parse_roles([part for value in form.getlist("roles") for part in value.split(",")])
+    added = form.get("add_role", "").strip()
+    if added:
+        scoped = identity.ROLES.get(added, False)
+        entry = {"role": added, "school": (form.get("add_school", "").strip() or school) if scoped else None}
+        if entry not in roles:
+            roles.append(entry)
+    return roles
+
+
+def _users_page(db: Any, query: str, page: int) -> tuple[list[User], int]:
+    """One page of the accounts matching `query` in username, name or school, and how many match."""
+    found = select(User)
+    if query:
+        like = f"%{query.lower()}%"
+        found = found.where(or_(func.lower(User.username).like(like), func.lower(User.display_name).like(like),
+                                func.lower(User.school).like(like)))
+    total = db.scalar(select(func.count()).select_from(found.subquery())) or 0
+    rows = list(db.scalars(found.order_by(User.username).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    return rows, int(total)
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -96,8 +203,8 @@ def users() -> Any:
                     flash(_("School saved."), "success")
                     return redirect(url_for("web_admin.users"))
                 user = db.get(User, username)
-                roles = identity.parse_roles(form.get("roles", "").split(","))
                 school = form.get("school", "").strip() or None
+                roles = _chosen_roles(form, school)
                 if school is not None and db.get(School, school) is None:
                     raise identity.InvalidAccount({"school": [_("Unknown school.")]})
                 if form.get("what") == "create":
@@ -123,12 +230,17 @@ def users() -> Any:
                         end_all(db, username)  # a new password signs the old sessions out
                     flash(_("Account updated."), "success")
         except identity.InvalidAccount as exc:
-            flash(str(exc), "error")
-        return redirect(url_for("web_admin.users"))
+            flash(_named(exc.errors, _ACCOUNT_LABELS), "error")
+        return redirect(url_for("web_admin.users", q=form.get("q") or None, page=form.get("page") or None))
+    query = request.args.get("q", "").strip()[:80]
+    page = request.args.get("page", "1")
+    page_number = max(int(page), 1) if page.isdigit() else 1
     with _db() as db:
-        users = list(db.query(User).order_by(User.username))
+        users, total = _users_page(db, query, page_number)
         schools = list(db.query(School).order_by(School.code))
-        return render_template("admin/users.html", users=users, schools=schools, roles=identity.ROLES)
+        return render_template("admin/users.html", users=users, schools=schools, roles=identity.ROLES,
+                               role_name=role_words.role, query=query, page=page_number, total=total,
+                               pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
 
 
 @bp.route("/clients", methods=["GET", "POST"])
