@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import runpy
 import sys
 from pathlib import Path
@@ -13,7 +15,7 @@ from chassis import logging as chassis_logging
 from chassis import tokens
 from chassis.db import make_engine, make_sessionmaker
 from chassis.owners import consuming_queues
-from chassis.settings import Settings
+from chassis.settings import SMTP_CATCH, Settings
 from mobility import registry
 
 OWNER = click.Choice(list(registry.OWNERS))
@@ -51,13 +53,19 @@ def main(ctx: click.Context) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--no-demo", is_flag=True, help="Do not create the demo accounts, partners and programs.")
+@click.option("--empty", is_flag=True, help="The demo accounts, partners and programs without last year's "
+              "applications.")
 @click.pass_obj
-def run(settings: Settings, host: str, port: int, no_demo: bool) -> None:
-    """Everything in one process: SQLite under ./var, in-memory bus, demo accounts, partners and programs."""
+def run(settings: Settings, host: str, port: int, no_demo: bool, empty: bool) -> None:
+    """Everything in one process: SQLite under ./var, in-memory bus, demo accounts, partners, programs and last
+    academic year's decided applications. Mail is caught, not sent (the admins' Mail sent page), unless
+    MOBILITY_SMTP_HOST is set."""
     from mobility.embedded import Embedded
 
+    if not os.environ.get("MOBILITY_SMTP_HOST"):
+        settings = dataclasses.replace(settings, smtp_host=SMTP_CATCH)
     chassis_logging.configure(settings.log_level, service="embedded")
-    system = Embedded(settings).start(seed_demo=not no_demo)
+    system = Embedded(settings).start(seed_demo=not no_demo, history=not (no_demo or empty))
     click.echo(f"Mobility is running on http://{host}:{port}  (demo accounts: password 'demo'; Ctrl-C stops)")
     system.serve(host, port)
 
@@ -223,9 +231,11 @@ def keys(settings: Settings, rotate: bool, retire: bool) -> None:
 
 
 @main.command("seed-demo")
+@click.option("--empty", is_flag=True, help="Only the accounts, partners and programs: no past year of applications.")
 @click.pass_obj
-def seed_demo(settings: Settings) -> None:
-    """Create the demo accounts (password 'demo'), partners and programs that do not exist yet."""
+def seed_demo(settings: Settings, empty: bool) -> None:
+    """Create the demo accounts (password 'demo'), partners and programs that do not exist yet, and last academic
+    year's decided applications (once), played through the system started in this process for the purpose."""
     from gateway import demo
     from services.applications import demo as programs_demo
 
@@ -234,6 +244,16 @@ def seed_demo(settings: Settings) -> None:
     with make_sessionmaker(make_engine(settings.database_url("applications")))() as session, session.begin():
         programs = programs_demo.seed(session)
     click.echo(f"demo accounts created: {created}; demo partners and programs created: {programs}")
+    if not empty:
+        from mobility import demo_history
+        from mobility.embedded import Embedded
+
+        system = Embedded(settings).start(seed_demo=False)
+        try:
+            filed = demo_history.record(system.gateway, settings.timezone)
+        finally:
+            system.stop()
+        click.echo(f"last academic year's applications filed: {filed}")
 
 
 @main.group()

@@ -38,7 +38,9 @@ class Embedded:
     def gateway(self) -> Flask:
         return self.apps["gateway"]
 
-    def start(self, seed_demo: bool = True) -> Embedded:
+    def start(self, seed_demo: bool = True, history: bool = False) -> Embedded:
+        """`history`: also last academic year's applications, played through the running system
+        (mobility/demo_history.py); off by default, so tests count only what they make."""
         s = self.settings
         if s.broker_url.startswith("memory://"):
             memory.Channel.queues.clear()
@@ -64,6 +66,10 @@ class Embedded:
         for owner, parts in components.items():
             self.threads += worker.start(parts, self.stop_event, owner)
         log.info("embedded.started", var_dir=str(s.var_dir))
+        if history:
+            from mobility import demo_history
+
+            demo_history.record(self.gateway, s.timezone)
         return self
 
     def stop(self) -> None:

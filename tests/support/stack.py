@@ -49,7 +49,7 @@ class Stack:
         )
 
     def prepare(self) -> None:
-        for args in (("keys",), ("migrate",), ("declare",), ("seed-demo",)):
+        for args in (("keys",), ("migrate",), ("declare",), ("seed-demo", "--empty")):
             result = self.cli(*args)
             assert result.returncode == 0, result.stderr
 

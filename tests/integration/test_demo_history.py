@@ -1,0 +1,73 @@
+"""The lived-in demo: `mobility seed-demo` plays last academic year's applications through the running system
+(filed, returned and resubmitted, approved, rejected), once; `--empty` leaves it out. The statistics and the
+office's list then show that year."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from chassis.settings import Settings
+from mobility import demo_history
+from mobility.cli import main
+from mobility.embedded import Embedded
+
+TODAY = date(2026, 12, 6)  # whatever the machine's date: the year before the current academic year
+
+
+def _cli(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_seed_demo_records_last_year_once_and_the_office_sees_it(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    var = tmp_path / "var"
+    monkeypatch.setenv("MOBILITY_VAR_DIR", str(var))
+    monkeypatch.setenv("MOBILITY_SMTP_HOST", "catch")
+    _cli("migrate")
+    first = _cli("seed-demo")
+    stories = demo_history.stories(demo_history.past_year(date.today()))
+    assert f"last academic year's applications filed: {len(stories)}" in first
+    assert "last academic year's applications filed: 0" in _cli("seed-demo")  # idempotent
+
+    system = Embedded(Settings.from_env({"MOBILITY_VAR_DIR": str(var), "MOBILITY_SMTP_HOST": "catch"})).start()
+    try:
+        client = system.gateway.test_client()
+        token = client.post("/api/v1/auth/token", json={"username": "icd.officer", "password": "demo"}).get_json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        year = demo_history.past_year(date.today())
+        summary = client.get(f"/api/v1/stats/summary?academic_year={year}", headers=headers).get_json()
+        indicators = summary["indicators"]
+        rejected = sum(1 for s in stories if s.decisions[-1][0] == "reject")
+        assert indicators["submitted"] == len(stories)
+        assert indicators["rejected"] == rejected
+        assert indicators["outbound_students"] >= 2 and indicators["hosted_events"] == 2
+        assert indicators["return_rate"] > 0
+        assert year in summary["academic_years"]
+        office = client.get(f"/api/v1/applications?view=review&academic_year={year}&limit=100", headers=headers)
+        decided = [a["status"] for a in office.get_json()["items"]]
+        assert decided.count("approved") == len(stories) - rejected and decided.count("rejected") == rejected
+        # The year happened then: its timeline carries January's dates, not today's.
+        some = office.get_json()["items"][0]
+        assert some["submitted_at"].startswith(f"{year + 1}-01")
+    finally:
+        system.stop()
+
+
+def test_past_year_is_the_one_before_the_current_academic_year() -> None:
+    assert demo_history.past_year(TODAY) == 2025
+    assert demo_history.past_year(date(2026, 8, 31)) == 2024
+    assert demo_history.program_code(2025) == "spring-exchange-2026"
+
+
+def test_embedded_starts_without_history_unless_asked(tmp_path: Path) -> None:
+    system = Embedded(Settings.from_env({"MOBILITY_VAR_DIR": str(tmp_path / "var")})).start()
+    try:
+        assert not demo_history.already_recorded(system.gateway, date.today())
+    finally:
+        system.stop()
