@@ -144,7 +144,8 @@ def chain(kind: str) -> Any:
                 if reply.ok:
                     flash(_("A new version of the chain is in force."), "success")
                     return redirect(url_for("web_admin.chains"))
-                general = chain_editor.place_errors(rows, reply.field_errors()) or [reply.explain(_("Refused."))]
+                errors = reply.field_errors()
+                general = chain_editor.place_errors(rows, errors) if errors else [reply.explain(_("Refused."))]
             status = 422
         else:
             rows = chain_editor.act(rows, action)

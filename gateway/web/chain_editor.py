@@ -18,6 +18,8 @@ from gateway.web import role_words, services
 
 SLOTS = 2          # conditions a level offers ("applies when any holds"): the faculty chain uses two
 MAX_ROWS = 8       # as many levels as the reviews service takes
+# the reviews service's refusal of a level's days, listed so that the page says it in its language
+SERVICE_MESSAGES = [_l("Must be greater than or equal to 1 and less than or equal to 60.")]
 FIELDS = {"role": _l("Role"), "scope": _l("Who reviews"), "days": _l("Days to decide"),
           "condition": _l("Condition"), "type": _l("Type")}
 
@@ -101,6 +103,10 @@ def to_levels(rows: list[Row], registry: Mapping[str, Mapping[str, Any]]) -> lis
     without a threshold, a threshold the condition does not take), which are set on the rows."""
     levels: list[dict[str, Any]] = []
     for row in (r for r in rows if not r.blank):
+        if not row.role:
+            row.errors["role"] = [_("Choose who decides at this level.")]
+        if not row.days.isdigit():
+            row.errors["days"] = [_("Enter a whole number of days, e.g. 5.")]
         level: dict[str, Any] = {"role": row.role, "scope": row.scope,
                                  "days": int(row.days) if row.days.isdigit() else row.days}
         if row.type:

@@ -94,6 +94,9 @@ def test_the_chain_editor_names_a_bad_value_by_its_level_and_label(system: Embed
     assert "levels.0" not in bad.text and 'href="#days-0"' in bad.text and 'aria-invalid="true"' in bad.text
     no_limit = _post(admin, page, "save", **{"condition-1-0": "budget_over", "threshold-1-0": "lots"})
     assert no_limit.status_code == 422 and "Level 2 — Condition:" in no_limit.text
+    unnamed = _post(admin, page, "save", **{"role-1": "", "days-2": "soon"})
+    assert "Level 2 — Role: Choose who decides" in unnamed.text and "Level 3 — Days to decide: Enter a whole" in \
+        unnamed.text and "There is a problem" in unnamed.text and "invalid fields" not in unnamed.text
     _language(admin, "zh")
     try:
         zh = _post(admin, admin.get(CHAIN).text, "save", **{"days-0": "99"})

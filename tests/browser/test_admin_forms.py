@@ -1,0 +1,70 @@
+"""Must show: the admin, in English and in Chinese, edits a program, builds a review chain with the editor
+(a level with a condition from the registry, moved up a row), sees the preview in words, saves it, and sees a
+bad value named by its level and label — all without JavaScript doing the work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser import journey
+from tests.support.api import Gateway
+
+CASES = [
+    ("en", "en-US", "foreign_expert", "School coordinator (the applicant's school) decides within 4 days, only "
+     "when the budget is over 20000 yuan", "Level 1 — Days to decide:"),
+    ("zh", "zh-CN", "hosted_event", "学院外事秘书（申请人所在学院）在 4 天内决定，仅当预算超过 20000 元时",
+     "第 1 级 — 决定期限（天）："),
+]
+
+
+@pytest.mark.parametrize(("lang", "locale", "kind", "sentence", "named"), CASES, ids=["english", "chinese"])
+def test_the_admin_edits_a_program_and_builds_a_chain(
+    embedded_gateway: Gateway, open_page: Callable[..., Page], shoot: Callable[[Page, str], None],
+    lang: str, locale: str, kind: str, sentence: str, named: str,
+) -> None:
+    page = open_page(locale=locale)
+    base = embedded_gateway.base_url
+    journey.login(page, base, "admin", language=lang)
+
+    page.goto(f"{base}/admin/programs")
+    row = page.locator("tr[data-program]").first
+    row.locator("details.edit summary").click()
+    row.locator("input[name=name]").fill(f"Edited program ({lang})")
+    row.locator("input[name=seats]").fill("12")
+    shoot(page, "program-edit")
+    row.locator("form button[type=submit]").click()
+    expect(page.locator(".flash.success")).to_be_visible()
+    expect(page.locator("tr[data-program]", has_text=f"Edited program ({lang})")).to_contain_text("12")
+
+    page.goto(f"{base}/admin/chains")
+    page.locator(f"section[data-kind={kind}] a.button").click()
+    last = page.locator("fieldset.level").last  # the empty row for a new level
+    index = page.locator("fieldset.level").count() - 1
+    last.locator(f"#role-{index}").select_option("school_coordinator")
+    last.locator(f"#scope-{index}").select_option("school")
+    last.locator(f"#days-{index}").fill("4")
+    last.locator(f"#condition-{index}-0").select_option("budget_over")
+    last.locator(f"#threshold-{index}-0").fill("20000")
+    last.locator("button[value^=up-]").click()  # one row up: it now decides before the last stored level
+    expect(page.locator("#chain-preview")).to_contain_text(sentence)
+    page.locator("button[value=add]").click()
+    expect(page.locator("fieldset.level")).to_have_count(index + 3)  # the new level, the empty row, one more
+    shoot(page, "chain-preview")
+    page.locator("button[value=save]").click()
+    expect(page.locator(".flash.success")).to_be_visible()
+    expect(page.locator(f"section[data-kind={kind}] .chain-preview")).to_contain_text(sentence)
+    shoot(page, "chain-saved")
+
+    page.locator(f"section[data-kind={kind}] a.button").click()
+    page.locator("#days-0").fill("0")
+    page.locator("button[value=save]").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text(named)
+    expect(summary).not_to_contain_text("levels.0")
+    summary.locator("a[href='#days-0']").click()
+    expect(page.locator("#days-0")).to_be_focused()
+    expect(page.locator("#days-0")).to_have_attribute("aria-invalid", "true")
+    shoot(page, "chain-error")
