@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, g, render_template, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
 
@@ -20,6 +20,7 @@ from gateway.web import (
     admin,
     applicant,
     auth_pages,
+    back,
     brand,
     home,
     i18n,
@@ -66,25 +67,16 @@ def _past(value: str | None) -> bool:
         return False
 
 
-def _when(value: str | None, fmt: str = "medium") -> str:
-    if not value:
-        return ""
-    try:
-        return format_datetime(datetime.fromisoformat(value.replace("Z", "+00:00")), fmt)
-    except ValueError:
-        return value
-
-
 def install(app: Flask, settings: Settings) -> None:
     security.install(app, settings)
     app.before_request(sessions.load_user)
     i18n.install(app)
+    back.install(app)
     for module in (auth_pages, home, applicant, reviewer, inbox, admin, stats, worklist, mail):
         app.register_blueprint(module.bp)
     oidc.install(app, settings)
     brand.install(app, settings)
     app.register_error_handler(HTTPException, _error_page)
-    app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["t"] = services.translated  # messages from services: plain text, escaped as such
     app.jinja_env.globals["csrf_token"] = generate_csrf
     kinds.install(app)

@@ -1,11 +1,18 @@
 """The services' own messages that pages show (field errors, refusals), listed so that they are translated.
 
 The services answer in English (their API's language); the pages look each message up in the catalog, so a
-message listed here reaches a Chinese reader in Chinese. A message not listed is shown as it came.
+message listed here reaches a Chinese reader in Chinese. A message that carries data ("An application in status
+'draft' cannot be withdrawn.") is matched by its pattern in PATTERNS and written with its values in words. A
+message not listed is shown as it came.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 SERVICE_MESSAGES = [
@@ -29,8 +36,108 @@ SERVICE_MESSAGES = [
     _l("The request has invalid fields; see errors."),
     # the reviews service
     _l("Only a task you claimed can be released."), _l("Say why: a comment is required to reject or return."),
+    _l("This task has been decided already."), _l("Nobody reviews their own application."),
+    _l("You approved another level of this application already; someone else must approve this one."),
+    _l("Only a supervisor (ICD officer, admin) reassigns tasks."), _l("Only reviewers work with review tasks."),
+    _l("No such review task."), _l("No reviews for this application."),
+    # the applications service's refusals
+    _l("Only the applicant can change an application."), _l("No such application."), _l("No such document."),
+    _l("Unknown document type for this kind."), _l("Your account has no school."),
+    _l("This kind is not filed under a program."), _l("No such program for this kind."),
+    _l("The document's file is missing; the office has been told."),
     # outcomes in the decision log
     _l("approve"), _l("reject"), _l("return"),
     # API client scopes (admin page)
     _l("read the event feed"), _l("manage its own webhook subscriptions"),
 ]
+
+
+# -- messages that carry data: a pattern of the service's English, and its text with placeholders ---------------
+# A value that is a code (a status, a kind, an outcome, a UTC time) is put into words before it is placed.
+
+STATUSES = {
+    "draft": _l("draft"), "submitted": _l("submitted"), "in_review": _l("in review"),
+    "changes_requested": _l("changes requested"), "approved": _l("approved"), "rejected": _l("rejected"),
+    "withdrawn": _l("withdrawn"), "open": _l("open"), "claimed": _l("claimed"), "done": _l("done"),
+    "cancelled": _l("cancelled"),
+}
+DECISIONS = {"approve": _l("Approve"), "return": _l("Return for changes"), "reject": _l("Reject")}
+
+
+def status_name(code: str) -> str:
+    """A status of an application or a task in the reader's words (the code itself for one not listed)."""
+    return str(STATUSES.get(code, code))
+
+
+def decision_name(code: str) -> str:
+    """A reviewer's outcome (approve, return, reject) in the reader's words."""
+    return str(DECISIONS.get(code, code))
+
+
+def _utc_time(value: str) -> str:
+    from gateway.web import i18n  # the pages' time format, in the office's zone
+
+    return i18n.when(value.replace(" ", "T") + "+00:00")
+
+
+def _kind(value: str) -> str:
+    from gateway.web import kinds  # kinds imports the services module that imports this one
+
+    return kinds.kind_name(value)
+
+
+def _decisions(value: str) -> str:
+    return "、".join(decision_name(v.strip()) for v in value.split(","))
+
+
+WORDS: dict[str, Callable[[str], str]] = {"status": status_name, "to": status_name, "at": _utc_time,
+                                          "kind": _kind, "outcomes": _decisions}
+PATTERNS: list[tuple[re.Pattern[str], Any]] = [(re.compile(pattern + r"\Z"), text) for pattern, text in [
+    (r"An application in status '(?P<status>\w+)' cannot be submitted\.",
+     _l("An application that is %(status)s cannot be submitted.")),
+    (r"An application in status '(?P<status>\w+)' cannot be withdrawn\.",
+     _l("An application that is %(status)s cannot be withdrawn.")),
+    (r"An application in status '(?P<status>\w+)' cannot be edited\.",
+     _l("An application that is %(status)s cannot be changed.")),
+    (r"An application in status '(?P<status>\w+)' cannot get new documents\.",
+     _l("An application that is %(status)s cannot get new documents.")),
+    (r"An application in status '(?P<status>\w+)' cannot lose documents\.",
+     _l("Documents cannot be removed from an application that is %(status)s.")),
+    (r"An application in status '(?P<status>\w+)' cannot be moved to '(?P<to>\w+)'\.",
+     _l("An application that is %(status)s cannot become %(to)s.")),
+    (r"Applications for '(?P<program>.+)' open on (?P<at>[\d-]+ [\d:]+) UTC\.",
+     _l("Applications for “%(program)s” open on %(at)s.")),
+    (r"Applications for '(?P<program>.+)' closed on (?P<at>[\d-]+ [\d:]+) UTC\.",
+     _l("Applications for “%(program)s” closed on %(at)s.")),
+    (r"The task is claimed by (?P<who>[^;\s]+); only the claimer decides\.",
+     _l("%(who)s has claimed this task; only they can decide it.")),
+    (r"The task is (?P<status>\w+) by (?P<who>\S+)\.", _l("The task is %(status)s by %(who)s.")),
+    (r"The task is (?P<status>\w+)\.", _l("The task is %(status)s.")),
+    (r"The decision names version \d+, but version \d+ is under review; reload the application\.",
+     _l("The application changed after you opened it; reload it and decide again.")),
+    (r"One of: (?P<outcomes>(approve|return|reject)(, (approve|return|reject))*)\.",
+     _l("Choose one of: %(outcomes)s.")),
+    (r"The file is larger than the (?P<size>[\d.]+) MiB allowed\.",
+     _l("The file is larger than the %(size)s MiB allowed.")),
+    (r"An application holds at most (?P<count>\d+) documents\.",
+     _l("An application holds at most %(count)s documents.")),
+    (r"Your roles cannot file a (?P<kind>\w+) application\.",
+     _l("Your roles cannot file this kind of application: %(kind)s.")),
+    (r"A partner named '(?P<name>.+)' exists already\.", _l("A partner named “%(name)s” exists already.")),
+    (r"A program with code '(?P<code>.+)' exists already\.", _l("A program with code “%(code)s” exists already.")),
+]]
+
+
+def translated(message: str) -> str:
+    """A service's English message in the reader's language: the catalog's text for a fixed message, a pattern's
+    text with its values (codes in words) for one that carries data, else the message as it came.
+    Plain text, never marked safe: a value may quote stored data. The values are arguments of %, never its
+    format, so a stored '%' is harmless."""
+    if not message:
+        return ""
+    for pattern, text in PATTERNS:
+        found = pattern.match(message)
+        if found:
+            values = {name: WORDS.get(name, str)(value) for name, value in found.groupdict().items()}
+            return str(text) % values
+    return str(gettext(message))

@@ -13,10 +13,10 @@ from typing import Any
 from urllib.parse import unquote, urlencode
 
 from flask import g
-from flask_babel import gettext
 from werkzeug.exceptions import BadGateway, GatewayTimeout, HTTPException
 
 from gateway import forwarding
+from gateway.web import messages
 
 
 class ServiceDown(HTTPException):
@@ -77,9 +77,9 @@ class Reply:
 
 
 def translated(message: str) -> str:
-    """A service's (English) message in the reader's language when the catalog has it; as it came otherwise.
-    Plain text: never formatted with %, never marked safe (it may quote stored data)."""
-    return str(gettext(message)) if message else ""
+    """A service's (English) message in the reader's language when the catalog has it (or one of its patterns:
+    web/messages.py); as it came otherwise. Plain text, never marked safe (it may quote stored data)."""
+    return messages.translated(message)
 
 
 def request(
