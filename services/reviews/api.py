@@ -133,6 +133,7 @@ class Claim(MethodView):
         with ctx().sessions() as session, session.begin():
             task = load_task(session, task_id, identity)
             if domain.claim(task, identity.username):
+                task.claimed_at = datetime.now(UTC)
                 task_event(session, "review.task_claimed", task, correlation_id(), claimed_by=identity.username,
                            reassigned_by=None)
         return task
@@ -146,6 +147,7 @@ class Release(MethodView):
         with ctx().sessions() as session, session.begin():
             task = load_task(session, task_id, identity)
             domain.release(task, identity.username, identity.roles)
+            task.claimed_at = None
         return task
 
 
@@ -159,6 +161,7 @@ class Reassign(MethodView):
         with ctx().sessions() as session, session.begin():
             task = load_task(session, task_id, identity, any_scope=True)
             domain.reassign(task, body["username"], identity.roles)
+            task.claimed_at = datetime.now(UTC)
             task_event(session, "review.task_claimed", task, correlation_id(), claimed_by=body["username"],
                        reassigned_by=identity.username)
         return task

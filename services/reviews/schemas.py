@@ -26,6 +26,8 @@ class TaskOut(Schema):
     school = fields.String(allow_none=True)
     status = fields.String()
     claimed_by = fields.String(allow_none=True)
+    claimed_at = fields.DateTime(allow_none=True, metadata={"description": "since when claimed_by holds it (null: "
+                                                                           "not known, or not claimed)"})
     due_at = fields.DateTime()
     created_at = fields.DateTime()
     escalated_at = fields.DateTime(allow_none=True)

@@ -99,9 +99,9 @@ def test_a_task_claimed_by_someone_else_offers_neither_claim_nor_decision(system
     assert (mine["may_decide"], mine["may_claim"]) == (True, False)
     assert (theirs["may_decide"], theirs["may_claim"]) == (False, False)
     page = browser(system, "admin").get(f"/tasks/{task_id}")
-    assert "Claimed by CS Foreign Affairs Coordinator." in page.text
+    assert "Claimed by CS Foreign Affairs Coordinator since " in page.text and mine["claimed_at"]
     assert 'id="decide"' not in page.text and ">Claim</button>" not in page.text
-    assert "You have claimed this task." in browser(system, "coord.cs").get(f"/tasks/{task_id}").text
+    assert "您已认领此任务。" in browser(system, "coord.cs").get(f"/tasks/{task_id}").text  # coord.cs reads Chinese
 
 
 def test_a_reject_is_confirmed_first_and_going_back_keeps_the_comment(system: Embedded) -> None:
