@@ -177,12 +177,14 @@ def _chosen_roles(form: Any, school: str | None) -> list[dict[str, Any]]:
 
 
 def _users_page(db: Any, query: str, page: int) -> tuple[list[User], int]:
-    """One page of the accounts matching `query` in username, name or school, and how many match."""
+    """One page of the accounts matching `query` in username, name, school code or school name, and how many
+    match."""
     found = select(User)
     if query:
         like = f"%{query.lower()}%"
+        schools = select(School.code).where(or_(func.lower(School.name_en).like(like), School.name_zh.like(like)))
         found = found.where(or_(func.lower(User.username).like(like), func.lower(User.display_name).like(like),
-                                func.lower(User.school).like(like)))
+                                func.lower(User.school).like(like), User.school.in_(schools)))
     total = db.scalar(select(func.count()).select_from(found.subquery())) or 0
     rows = list(db.scalars(found.order_by(User.username).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
     return rows, int(total)

@@ -170,5 +170,7 @@ def test_users_are_searched_by_name_or_school_and_paged(system: Embedded) -> Non
     assert 'data-user="paged.07"' in by_name and 'data-user="alice"' not in by_name
     by_school = admin.get("/admin/users?q=me").text
     assert 'data-user="coord.me"' in by_school
+    by_school_name = admin.get("/admin/users?q=机械").text
+    assert 'data-user="coord.me"' in by_school_name and 'data-user="coord.cs"' not in by_school_name
     assert "No account matches." in admin.get("/admin/users?q=nobody-at-all").text
     assert admin.get("/admin/users?page=-3").status_code == 200
