@@ -1,16 +1,24 @@
 """Everyone's notification inbox, a page at a time (plain links, no script), and the unread count shown as
-a badge on every page."""
+a badge on every page.
+
+Notices are told in the page's language (the service renders them from their event's facts), and a notice
+about a task someone has decided shows as done. Opening a notice is a small POST form (so reading it is never
+a side effect of a GET, and the CSRF token guards it): it marks the notice read and then goes where the reader
+acts: a reviewer to the task, an applicant to the application.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from gateway.web import services
 from gateway.web.security import csrf
-from gateway.web.sessions import login_required
+from gateway.web.sessions import login_required, safe_next
+from gateway.web.widgets import page_language
 
 bp = Blueprint("web_inbox", __name__)
 bp.before_request(csrf.protect)
@@ -33,7 +41,7 @@ def inbox() -> Any:
     # `only_unread`, not `unread`: that name is the header's badge count on every page
     only_unread = request.args.get("unread") == "true"
     reply = services.get("notifications", unread="true" if only_unread else None,
-                         cursor=request.args.get("cursor") or None)
+                         cursor=request.args.get("cursor") or None, locale=page_language())
     if reply.status == 422:  # a tampered cursor: start from the first page
         return redirect(url_for("web_inbox.inbox", unread="true" if only_unread else None))
     data = reply.data if reply.ok and isinstance(reply.data, dict) else {}
@@ -47,6 +55,20 @@ def inbox() -> Any:
 def read(notification_id: Any) -> Response:
     services.request("POST", f"notifications/{notification_id}/read")
     return redirect(url_for("web_inbox.inbox"))
+
+
+@bp.post("/inbox/<uuid:notification_id>/open")
+@login_required
+def open_notice(notification_id: Any) -> Response:
+    """Mark it read, then go to its link's page (a path on this site only; the inbox when it has none)."""
+    reply = services.request("POST", f"notifications/{notification_id}/read")
+    if reply.status == 404:
+        abort(404)
+    link = reply.data.get("link") if reply.ok and isinstance(reply.data, dict) else None
+    if not link:
+        return redirect(url_for("web_inbox.inbox"))
+    parts = urlsplit(link)
+    return redirect(safe_next(parts.path + (f"?{parts.query}" if parts.query else "")))
 
 
 @bp.post("/inbox/read-all")

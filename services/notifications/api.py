@@ -14,15 +14,31 @@ from sqlalchemy import Select, and_, func, or_, select, update
 from chassis import cursors
 from chassis.app import ctx
 from chassis.auth import current_identity
+from services.notifications import templates
 from services.notifications.channels import inbox
 from services.notifications.models import Notification
-from services.notifications.schemas import InboxOut, InboxQuery, NotificationOut, ReadAllOut
+from services.notifications.schemas import LOCALES, InboxOut, InboxQuery, NotificationOut, ReadAllOut
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications", description="In-app inbox")
 
 
 def _mine() -> tuple[Any, ...]:
     return (Notification.recipient == current_identity().username, Notification.channel == inbox.CHANNEL.name)
+
+
+def told(note: Notification, locale: str | None) -> Any:
+    """A notification as its reader reads it now: its text rendered from the event's facts in `locale` (the
+    stored text when it has no facts, from before they were kept, or no language is asked for)."""
+    if locale is None or not note.facts or note.event_type not in templates.TEXTS:
+        return note
+    settings = ctx().settings
+    text = templates.render(note.event_type, locale, note.facts, settings.public_base_url, settings.timezone)
+    fields = {c.key: getattr(note, c.key) for c in Notification.__table__.columns}
+    return {**fields, "subject": text.subject, "body": text.body, "link": text.link}
+
+
+def asked_locale(args: dict[str, Any]) -> str | None:
+    return args.get("locale") or request.accept_languages.best_match(LOCALES)
 
 
 def newest_first(session: Any, query: Select[tuple[Notification]], cursor: str | None, limit: int) -> list[Any]:
@@ -43,7 +59,9 @@ class Inbox(MethodView):
         "description": 'rel="next": the next page, when there is one', "schema": {"type": "string"}}})
     def get(self, args: dict[str, Any]) -> Any:
         """The caller's own in-app notifications, newest first, `limit` at a time (default 100), with the
-        unread count; a `Link` header names the next (older) page. `unread=true`: only the unread ones."""
+        unread count; a `Link` header names the next (older) page. `unread=true`: only the unread ones. Each is
+        told in the language asked for (`locale`, else Accept-Language) from the facts of its event, so an inbox
+        reads in one language after its reader switches."""
         query = select(Notification).where(*_mine())
         if args["unread"]:
             query = query.where(Notification.read_at.is_(None))
@@ -51,12 +69,14 @@ class Inbox(MethodView):
         with ctx().sessions() as session:
             items = newest_first(session, query, args.get("cursor"), limit)
             unread = session.scalar(select(func.count()).where(*_mine(), Notification.read_at.is_(None)))
-        page = {"unread": unread, "items": items[:limit]}
+        locale = asked_locale(args)
+        page = {"unread": unread, "items": [told(note, locale) for note in items[:limit]]}
         if len(items) <= limit:
             return page
         last = items[limit - 1]
         # From the validated arguments only: whatever else the query held is not echoed into the header.
         following = {"limit": limit, **({"unread": "true"} if args["unread"] else {}),
+                     **({"locale": args["locale"]} if args.get("locale") else {}),
                      "cursor": cursors.encode(last.created_at, last.id)}
         return page, {"Link": f'<{request.path}?{urlencode(following)}>; rel="next"'}
 

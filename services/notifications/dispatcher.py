@@ -88,11 +88,12 @@ def disable(session: Session, sub: Subscription, now: datetime, settings: Settin
     facts = {"subscription_id": sub.id, "url": sub.url, "failures": sub.consecutive_failures}
 
     def text_for(admin: Recipient) -> tuple[str, templates.Rendered]:
-        return admin.locale, templates.render("webhook.disabled", admin.locale, facts, settings.public_base_url)
+        return admin.locale, templates.render("webhook.disabled", admin.locale, facts, settings.public_base_url,
+                                              settings.timezone)
 
     admins = rules.with_role(session, "admin")
     channels.write(session, str(uuid.uuid4()), "webhook.disabled", rules.pairs(admins, channels.active(settings)),
-                   text_for, now)
+                   text_for, now, facts)
 
 
 class Dispatcher:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cloudevents.core.v1.event import CloudEvent
-from sqlalchemy import insert, text
+from sqlalchemy import func, insert, text, update
 from sqlalchemy.orm import Session
 
 from chassis.settings import Settings
@@ -15,7 +15,7 @@ from eventbus import catalog, envelope
 from eventbus.consumer import Handler, HandlerTable, combine
 from services.notifications import channels, dispatcher, rules, templates
 from services.notifications.channels import Channel, email
-from services.notifications.models import FeedEntry, Recipient
+from services.notifications.models import FeedEntry, Notification, Recipient
 
 
 def on_user_registered(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
@@ -36,20 +36,40 @@ def on_user_registered(session: Session, data: dict[str, Any], event: CloudEvent
     session.add(recipient)
 
 
-def notify(public_base_url: str, active: Sequence[Channel]) -> Handler:
-    """One row per (event, recipient, channel that reaches them); each channel's worker delivers its own."""
+def notify(public_base_url: str, active: Sequence[Channel], timezone: str = templates.OFFICE_ZONE) -> Handler:
+    """One row per (event, recipient, channel that reaches them); each channel's worker delivers its own. The
+    rows keep the event's data, so the inbox can tell it again in whatever language its reader reads then."""
 
     def handle(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
         def text_for(person: Recipient) -> tuple[str, templates.Rendered]:
             # The recipient's locale from the event where it speaks of them (the applicant's), else ours.
             locale = data.get("locale") if person.username == data.get("applicant") and data.get("locale") else (
                 person.locale)
-            return locale, templates.render(event.get_type(), locale, data, public_base_url)
+            return locale, templates.render(event.get_type(), locale, data, public_base_url, timezone)
 
         people = rules.recipients(session, event.get_type(), data)
-        channels.write(session, event.get_id(), event.get_type(), rules.pairs(people, active), text_for)
+        channels.write(session, event.get_id(), event.get_type(), rules.pairs(people, active), text_for,
+                       facts=data)
 
     return handle
+
+
+# Notices that ask someone to act on a review task, and the news that ends that: the task decided (its own
+# notices), or the application's review over or the application withdrawn (its tasks are then cancelled).
+ASKS_TO_ACT = ("review.task_created", "review.task_overdue", "review.task_escalated")
+TASK_ENDED = "review.decision_recorded"
+APPLICATION_ENDED = ("review.completed", "application.withdrawn")
+
+
+def mark_done(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+    """Everyone's notices about the ended task (or the ended application's tasks) are done, and so read: nobody
+    is left with a call to act on something already decided. Repeated news changes nothing."""
+    at = event.get_time() or datetime.now(UTC)
+    which = (Notification.task_id == data["task_id"] if event.get_type() == TASK_ENDED
+             else Notification.application_id == data["application_id"])
+    session.execute(update(Notification)
+                    .where(which, Notification.event_type.in_(ASKS_TO_ACT), Notification.done_at.is_(None))
+                    .values(done_at=at, read_at=func.coalesce(Notification.read_at, at)))
 
 
 def record(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
@@ -69,9 +89,10 @@ def handlers_for(settings: Settings) -> HandlerTable:
     """Every public event (the catalog says which) goes to the feed; those the rules name are also notified,
     on every channel the settings switch on; a private one (user.registered: personal data) only updates our
     copy of the directory."""
-    handle = notify(settings.public_base_url, channels.active(settings))
+    handle = notify(settings.public_base_url, channels.active(settings), settings.timezone)
     return combine(
         {"user.registered": on_user_registered},
         {t: record for t in catalog.public_types()},
         {t: handle for t in rules.RULES},
+        {t: mark_done for t in (TASK_ENDED, *APPLICATION_ENDED)},
     )

@@ -69,6 +69,13 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The event's data: the inbox renders the text from it in the reader's language when it is read.
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Its task and application, from the facts: news that the task is decided (or the review over, or the
+    # application withdrawn) marks the notices that asked someone to act on it done.
+    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    application_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Subscription(Base):

@@ -15,6 +15,11 @@ class NotificationOut(Schema):
     link = fields.String(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
     read_at = fields.DateTime(dump_only=True, allow_none=True)
+    done_at = fields.DateTime(dump_only=True, allow_none=True, metadata={
+        "description": "when the task it asked you to act on was decided (or its review ended): nothing to do"})
+
+
+LOCALES = ("zh", "en")
 
 
 class InboxQuery(Schema):
@@ -24,6 +29,8 @@ class InboxQuery(Schema):
     cursor = fields.String(metadata={"description": "from the previous page's Link: rel=\"next\" header; one this "
                                                     "API did not give out is a 422"})
     unread = fields.Boolean(load_default=False, metadata={"description": "true: only the unread ones"})
+    locale = fields.String(validate=validate.OneOf(LOCALES), metadata={
+        "description": "the language to tell them in (else Accept-Language, else each as it was written)"})
 
 
 class InboxOut(Schema):

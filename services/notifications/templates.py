@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     "application.submitted": {
@@ -62,12 +64,49 @@ class Rendered:
     link: str
 
 
-def render(event_type: str, locale: str, data: dict[str, Any], public_base_url: str) -> Rendered:
+OFFICE_ZONE = "Asia/Shanghai"
+# What the office calls its own zone in Chinese (CLDR says 中国时间): the name people write on a deadline.
+ZONE_NAMES = {("Asia/Shanghai", "zh"): "北京时间"}
+TIME_FORMATS = {"zh": ("y年M月d日 HH:mm", "{time}（{zone}）"), "en": ("d MMM y, HH:mm", "{time} ({zone})")}
+TIMES = ("due_at",)  # the instants the texts show: in the office's time zone, named, as the reader writes dates
+
+
+def when(value: str, locale: str, timezone: str = OFFICE_ZONE) -> str:
+    """An ISO instant as "2026年12月11日 13:14（北京时间）" or "11 Dec 2026, 13:14 (China Time)"; as given if it is
+    not one."""
+    from babel.dates import format_datetime, get_timezone_name
+
+    try:
+        instant = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    language = locale if locale in TIME_FORMATS else "zh"
+    pattern, labelled = TIME_FORMATS[language]
+    zone = ZoneInfo(timezone)
+    name = ZONE_NAMES.get((timezone, language)) or get_timezone_name(
+        zone, "long", locale="zh_CN" if language == "zh" else "en")
+    return labelled.format(time=format_datetime(instant, pattern, tzinfo=zone, locale=language), zone=name)
+
+
+def link_for(data: dict[str, Any], public_base_url: str) -> str:
+    """Where the reader acts: a reviewer on the task's page, an applicant on the application's."""
+    if data.get("task_id"):
+        return f"{public_base_url}/tasks/{data['task_id']}"
+    if data.get("application_id"):
+        return f"{public_base_url}/applications/{data['application_id']}"
+    return public_base_url
+
+
+def render(event_type: str, locale: str, data: dict[str, Any], public_base_url: str,
+           timezone: str = OFFICE_ZONE) -> Rendered:
     texts = TEXTS[event_type]
     subject, body = texts.get(locale) or texts["zh"]
     values = {k: "" if v is None else v for k, v in data.items()}
     values["title"] = data.get("title") or data.get("application_id", "")
-    link = f"{public_base_url}/applications/{data['application_id']}" if "application_id" in data else public_base_url
+    for key in TIMES:
+        if data.get(key):
+            values[key] = when(data[key], locale, timezone)
+    link = link_for(data, public_base_url)
     text = body.format_map(_Default(values))
     return Rendered(subject=subject.format_map(_Default(values)), body=f"{text}\n\n{link}\n", link=link)
 

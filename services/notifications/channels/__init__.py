@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session
@@ -53,10 +53,12 @@ TextFor = Callable[[Recipient], tuple[str, Rendered]]  # a person → (their loc
 
 
 def write(session: Session, event_id: str, event_type: str, pairs: Iterable[Pair], text_for: TextFor,
-          now: datetime | None = None) -> int:
-    """One row per (recipient, channel) the recipient is reachable on, each person's text rendered once;
-    notes the channels' due keys in session.info so their workers wake after the commit."""
+          now: datetime | None = None, facts: dict[str, Any] | None = None) -> int:
+    """One row per (recipient, channel) the recipient is reachable on, each person's text rendered once, with
+    the event's `facts` (the inbox renders from them in the reader's language); notes the channels' due keys in
+    session.info so their workers wake after the commit."""
     now = now or datetime.now(UTC)
+    facts = facts or {}
     texts: dict[str, tuple[str, Rendered]] = {}
     rows = []
     for person, channel in pairs:
@@ -70,7 +72,8 @@ def write(session: Session, event_id: str, event_type: str, pairs: Iterable[Pair
             "id": str(uuid.uuid4()), "event_id": event_id, "event_type": event_type, "recipient": person.username,
             "channel": channel.name, "address": address, "locale": locale, "subject": text.subject[:300],
             "body": text.body, "link": text.link, "status": channel.initial_status, "attempts": 0,
-            "created_at": now,
+            "created_at": now, "facts": facts or None, "task_id": facts.get("task_id"),
+            "application_id": facts.get("application_id"),
         })
         if channel.due:
             session.info[channel.due] = True
