@@ -12,24 +12,17 @@ import pytest
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
-from chassis.settings import Settings
 from mobility import demo_history
 from mobility.embedded import Embedded
 from tests.browser import journey
+from tests.integration.test_newcomer_pages import newcomer_settings
 
 PHONE = {"width": 375, "height": 800}
-LOGO = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect width="4" height="4" fill="#036"/></svg>'
 
 
 @pytest.fixture(scope="module")
 def newcomer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("newcomer-run")
-    (root / "logo.svg").write_bytes(LOGO)
-    settings = Settings.from_env({
-        "MOBILITY_VAR_DIR": str(root / "var"), "MOBILITY_SMTP_HOST": "catch",
-        "MOBILITY_UNIVERSITY_NAME": "示例大学", "MOBILITY_UNIVERSITY_NAME_EN": "Example University",
-        "MOBILITY_LOGO_FILE": str(root / "logo.svg")})
-    system = Embedded(settings).start(history=True)
+    system = Embedded(newcomer_settings(tmp_path_factory.mktemp("newcomer-run"))).start(history=True)
     server = make_server("127.0.0.1", 0, system.gateway, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

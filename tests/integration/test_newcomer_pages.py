@@ -4,6 +4,7 @@ university's name and logo from the settings (neutral without them)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,15 +16,18 @@ from tests.support.wait import until
 LOGO = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect width="4" height="4"/></svg>'
 
 
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedded]:
-    root = tmp_path_factory.mktemp("newcomer")
+def newcomer_settings(root: Path) -> Settings:
+    """Mail caught, and a university's name in both languages and logo, under `root`."""
     (root / "logo.svg").write_bytes(LOGO)
-    settings = Settings.from_env({
+    return Settings.from_env({
         "MOBILITY_VAR_DIR": str(root / "var"), "MOBILITY_SMTP_HOST": "catch",
         "MOBILITY_RATE_LIMIT_LOGIN": "1000/minute", "MOBILITY_UNIVERSITY_NAME": "示例大学",
         "MOBILITY_UNIVERSITY_NAME_EN": "Example University", "MOBILITY_LOGO_FILE": str(root / "logo.svg")})
-    system = Embedded(settings).start()
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedded]:
+    system = Embedded(newcomer_settings(tmp_path_factory.mktemp("newcomer"))).start()
     yield system
     system.stop()
 
