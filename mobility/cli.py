@@ -244,7 +244,10 @@ def seed_demo(settings: Settings, empty: bool) -> None:
     with make_sessionmaker(make_engine(settings.database_url("applications")))() as session, session.begin():
         programs = programs_demo.seed(session)
     click.echo(f"demo accounts created: {created}; demo partners and programs created: {programs}")
-    if not empty:
+    if not empty and not _reaches_every_database(settings):
+        click.echo("last academic year's applications: left out (they are played through every service: give "
+                   "seed-demo every MOBILITY_<OWNER>_DATABASE_URL and the broker, or run it with --empty)")
+    elif not empty:
         from mobility import demo_history
         from mobility.embedded import Embedded
 
@@ -254,6 +257,14 @@ def seed_demo(settings: Settings, empty: bool) -> None:
         finally:
             system.stop()
         click.echo(f"last academic year's applications filed: {filed}")
+
+
+def _reaches_every_database(settings: Settings) -> bool:
+    """The embedded system's files under MOBILITY_VAR_DIR, or a database URL named for every owner: never some
+    services on the real databases and the rest on stray SQLite files (a job given only some URLs)."""
+    if settings.broker_url.startswith("memory://"):
+        return True
+    return all(os.environ.get(f"MOBILITY_{owner.upper()}_DATABASE_URL") for owner in registry.OWNERS)
 
 
 @main.group()

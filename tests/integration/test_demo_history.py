@@ -71,3 +71,15 @@ def test_embedded_starts_without_history_unless_asked(tmp_path: Path) -> None:
         assert not demo_history.already_recorded(system.gateway, date.today())
     finally:
         system.stop()
+
+
+def test_seed_demo_plays_the_year_only_where_it_reaches_every_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mobility import cli, registry
+
+    amqp = Settings.from_env({"MOBILITY_BROKER_URL": "amqp://localhost//"})
+    assert cli._reaches_every_database(Settings.from_env({}))  # the embedded files under MOBILITY_VAR_DIR
+    monkeypatch.setenv("MOBILITY_GATEWAY_DATABASE_URL", "postgresql+psycopg://db/gateway")
+    assert not cli._reaches_every_database(amqp)  # a job given some of the URLs, like docker-compose's
+    for owner in registry.OWNERS:
+        monkeypatch.setenv(f"MOBILITY_{owner.upper()}_DATABASE_URL", f"postgresql+psycopg://db/{owner}")
+    assert cli._reaches_every_database(amqp)
