@@ -89,7 +89,11 @@ def when(value: str, locale: str, timezone: str = OFFICE_ZONE) -> str:
 
 
 def link_for(data: dict[str, Any], public_base_url: str) -> str:
-    """Where the reader acts: a reviewer on the task's page, an applicant on the application's."""
+    """Where the reader acts: a reviewer on the task's page, an applicant on the application's. A task's link
+    still ends with its application's id (a query the page ignores), so whoever matched a notice to its
+    application by its link still can."""
+    if data.get("task_id") and data.get("application_id"):
+        return f"{public_base_url}/tasks/{data['task_id']}?application={data['application_id']}"
     if data.get("task_id"):
         return f"{public_base_url}/tasks/{data['task_id']}"
     if data.get("application_id"):

@@ -42,7 +42,7 @@ def case(system: Embedded) -> Iterator[dict[str, Any]]:  # noqa: F811
 def _task_notice(system: Embedded, case: dict[str, Any], **params: str) -> dict[str, Any]:  # noqa: F811
     def found() -> list[dict[str, Any]]:
         return [n for n in _notices(system, "coord.cs", **params)
-                if n["event_type"] == "review.task_created" and n["link"].endswith(f"/tasks/{case['task']['id']}")]
+                if n["event_type"] == "review.task_created" and f"/tasks/{case['task']['id']}?" in n["link"]]
 
     return until(found, what="the coordinator's notice")[0]  # type: ignore[no-any-return]
 
@@ -62,7 +62,8 @@ def test_a_notice_is_told_in_the_language_asked_for_with_the_due_time_in_words(
 
 
 def test_links_go_where_the_reader_acts(system: Embedded, case: dict[str, Any]) -> None:  # noqa: F811
-    assert _task_notice(system, case)["link"].endswith(f"/tasks/{case['task']['id']}")
+    link = _task_notice(system, case)["link"]
+    assert link.endswith(f"/tasks/{case['task']['id']}?application={case['application_id']}")
     applicants = until(lambda: [n for n in _notices(system, "alice", locale="en")
                                 if n["event_type"] == "application.submitted"
                                 and n["link"].endswith(f"/applications/{case['application_id']}")],
@@ -91,7 +92,7 @@ def test_opening_a_notice_marks_it_read_and_goes_to_the_task(system: Embedded,  
 
     reader = browser(system, "coord.cs")
     opened = reader.post(f"/inbox/{notice['id']}/open", data={"csrf_token": csrf_of(reader.get("/inbox").text)})
-    assert opened.status_code == 302 and opened.headers["Location"] == f"/tasks/{case['task']['id']}"
+    assert opened.status_code == 302 and opened.headers["Location"].startswith(f"/tasks/{case['task']['id']}?")
     assert _task_notice(system, case)["read_at"] is not None
 
 

@@ -296,8 +296,8 @@ def test_reviewers_get_mail_in_their_language(
     nt.deliver(event)
     assert EMAIL.worker(nt.settings, nt.engine, threading.Event()).send_due() == len(expected)
     for who in expected:
-        (mail,) = [m for m in smtp.to(f"{who}@example.org")  # a reviewer's link is the task's page
-                   if event.get_data()["task_id"] in m.get_body(("plain",)).get_content()]
+        (mail,) = [m for m in smtp.to(f"{who}@example.org")
+                   if event.get_data()["application_id"] in m.get_body(("plain",)).get_content()]
         chinese = any("\u4e00" <= c <= "\u9fff" for c in mail["Subject"])
         assert chinese is (PEOPLE[who][0] == "zh"), mail["Subject"]
 
