@@ -1,0 +1,71 @@
+"""The pages each demo role can reach, on a system seeded with one application of each kind at a known place
+in its chain (every reviewer has an open task, the student a draft and a submitted application). Shared by the
+browser sweep (tests/browser/test_every_page.py) and the scan for internal codes (tests/integration/test_no_codes.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tests.e2e.test_review_chains import _decide, _task  # the chains' walk, one copy
+from tests.support.api import Gateway
+
+ROLES = ("alice", "prof.li", "coord.cs", "dean.cs", "icd.officer", "vp.fa", "admin")
+
+
+@dataclass(frozen=True)
+class Seeded:
+    draft: str  # alice's student exchange, not submitted
+    submitted: dict[str, str]  # kind → application id
+    tasks: dict[str, str]  # reviewer → the id of an open task of theirs
+
+
+# Student exchange at the ICD, faculty exchange at the coordinator, foreign expert at the vice president, hosted
+# event at the dean (the default chains: tests/e2e/test_review_chains.py).
+WALKS = {  # kind: (applicant, reviewers who approve, the reviewer left holding the task)
+    "student_exchange": ("alice", ["coord.cs", "dean.cs"], "icd.officer"),
+    "faculty_exchange": ("prof.li", [], "coord.cs"),
+    "foreign_expert": ("prof.li", ["dean.cs", "icd.officer"], "vp.fa"),
+    "hosted_event": ("coord.cs", [], "dean.cs"),
+}
+
+
+def seed_shape() -> Seeded:
+    """What seed() makes, with names for ids: enough to list each role's pages before anything runs."""
+    return Seeded("draft", {kind: kind for kind in WALKS}, {holder: holder for _, _, holder in WALKS.values()})
+
+
+def seed(gw: Gateway) -> Seeded:
+    """One application of each kind, walked to its place in WALKS, and a draft of alice's."""
+    submitted, tasks = {}, {}
+    for kind, (applicant, approvers, holder) in WALKS.items():
+        application_id = gw.apply_and_submit(applicant, kind)["id"]
+        submitted[kind] = application_id
+        for level, reviewer in enumerate(approvers, start=1):
+            _decide(gw, reviewer, _task(gw, reviewer, application_id, level))
+        tasks[holder] = _task(gw, holder, application_id, len(approvers) + 1)["id"]
+    return Seeded(gw.apply("alice")["id"], submitted, tasks)
+
+
+def pages(role: str, seeded: Seeded) -> dict[str, str]:
+    """Page name → path, for the pages `role` reaches from its menus."""
+    own = {"alice": "student_exchange", "prof.li": "foreign_expert", "coord.cs": "hosted_event"}
+    common = {"home": "/", "inbox": "/inbox"}
+    if role in own:
+        kind = own[role]
+        common |= {"programs": "/programs", "apply": f"/apply/{kind}", "my-applications": "/applications",
+                   "application": f"/applications/{seeded.submitted[kind]}"}
+    if role == "alice":
+        common |= {"edit": f"/applications/{seeded.draft}/edit", "draft": f"/applications/{seeded.draft}"}
+    if role not in ("alice", "prof.li"):
+        common |= {"queue": "/queue"}
+    if role in seeded.tasks:
+        common |= {"task": f"/tasks/{seeded.tasks[role]}"}
+    if role in ("dean.cs", "icd.officer", "admin"):
+        common |= {"stats": "/stats"}
+    if role in ("icd.officer", "admin"):
+        common |= {"admin": "/admin", "admin-programs": "/admin/programs"}
+    if role == "admin":
+        common |= {f"admin-{name}": f"/admin/{name}" for name in ("chains", "users", "clients", "subscriptions", "dlq")}
+        common |= {"api-docs": "/docs/api"}
+    return common
