@@ -9,7 +9,8 @@ say. A schema-valid request refused with 415 or 422 is a failure, except for the
 cannot state; each is allowed for its operation only, and only when the refusal names that field:
 
 - GET /api/v1/applications `cursor`, GET /api/v1/review-tasks `cursor`, GET /api/v1/notifications `cursor`,
-  GET /api/v1/events `after`: opaque cursors, valid only as this API gave them out.
+  GET /api/v1/notifications/outgoing `cursor`, GET /api/v1/events `after`: opaque cursors, valid only as this
+  API gave them out.
 - POST /api/v1/applications `program_id`: an existing program of the application's kind (the document says
   that a kind filed under a program needs a program id, and that others take null).
 - POST /api/v1/programs `closes_at`: after opens_at, one field compared with another; `partner_ids`: partners
@@ -41,6 +42,7 @@ ALLOWED: dict[str, dict[int, set[str]]] = {
     "GET /api/v1/applications": {422: {"cursor"}},
     "GET /api/v1/review-tasks": {422: {"cursor"}},
     "GET /api/v1/notifications": {422: {"cursor"}},
+    "GET /api/v1/notifications/outgoing": {422: {"cursor"}},
     "GET /api/v1/events": {422: {"after"}},
     "POST /api/v1/applications": {422: {"program_id"}},
     "POST /api/v1/programs": {422: {"closes_at", "partner_ids"}},
