@@ -81,3 +81,10 @@ def test_search_filter_and_export_the_list(office: dict[str, Any], open_page: Ca
     table = [[cell.value for cell in line] for line in sheet.iter_rows()]
     assert table[0][0] == words["applicant"] and len(table) == len(rows)
     assert {r[0] for r in table[1:]} == {r[0] for r in rows[1:]}
+
+    phone = open_page(locale=locale, viewport={"width": 375, "height": 740})
+    journey.login(phone, base_url, "icd.officer", language=lang)
+    phone.goto(page.url)
+    expect(phone.locator(f"tr[data-application='{office['chen']}']")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
+    shoot(phone, "phone")
