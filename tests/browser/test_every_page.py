@@ -104,3 +104,15 @@ def test_the_sign_in_and_error_pages_fit_a_phone_and_pass_axe(embedded_gateway: 
         page.context.close()
         checked.context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_the_application_page_prints_without_navigation_or_buttons(embedded_gateway: Gateway,
+                                                                   seeded: every_page.Seeded,
+                                                                   signed_in: callable) -> None:  # type: ignore[valid-type]
+    page = signed_in("alice", "en")
+    page.goto(embedded_gateway.base_url + every_page.pages("alice", seeded)["application"])
+    page.emulate_media(media="print")
+    assert page.locator("h1").is_visible()
+    assert not page.locator("header.top").is_visible()
+    assert page.locator("main button:visible, main .button:visible").count() == 0
+    page.pdf(path=str(SCREENSHOTS / "alice-application-en-print.pdf"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tests.e2e.test_review_chains import _decide, _task  # the chains' walk, one copy
-from tests.support.api import Gateway
+from tests.support.api import Gateway, example
 
 ROLES = ("alice", "prof.li", "coord.cs", "dean.cs", "icd.officer", "vp.fa", "admin")
 
@@ -53,7 +53,9 @@ def pages(role: str, seeded: Seeded) -> dict[str, str]:
     common = {"home": "/", "inbox": "/inbox"}
     if role in own:
         kind = own[role]
-        common |= {"programs": "/programs", "apply": f"/apply/{kind}", "my-applications": "/applications",
+        program = example(kind).get("program_id")  # a student exchange is applied for under a program
+        common |= {"programs": "/programs", "apply": f"/apply/{kind}" + (f"?program_id={program}" if program else ""),
+                   "my-applications": "/applications",
                    "application": f"/applications/{seeded.submitted[kind]}"}
     if role == "alice":
         common |= {"edit": f"/applications/{seeded.draft}/edit", "draft": f"/applications/{seeded.draft}"}
