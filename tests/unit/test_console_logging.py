@@ -31,7 +31,11 @@ def test_a_pipe_gets_json_lines() -> None:
 
 
 def test_configure_without_a_terminal_renders_json(capsys) -> None:  # type: ignore[no-untyped-def]
-    chassis_logging.configure("INFO", service="embedded")
-    structlog.get_logger("t").info("hello", n=1)
+    before = structlog.get_config()
+    try:
+        chassis_logging.configure("INFO", service="embedded")
+        structlog.get_logger("t").info("hello", n=1)
+    finally:  # the configuration writes to this test's captured stream, closed once it ends
+        structlog.configure(**before)
     record = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
     assert record["event"] == "hello" and record["service"] == "embedded" and record["n"] == 1
