@@ -1,6 +1,7 @@
 """Must show, in English and in Chinese: two reviewers on one task, the second's late decision refused in words
 with the typed comment kept; in round 2 the reviewer sees the changed field and the added document; the queue
-searched by name and filtered by overdue; the start page shows each user what needs them."""
+searched by name and filtered by overdue; the start page shows each user what needs them; a reject is confirmed
+first, and going back keeps the comment."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ from tests.support.api import Gateway
 LANGUAGES = [("en", "en-US"), ("zh", "zh-CN")]
 WORDS = {
     "en": {"late": "Already decided by CS Foreign Affairs Coordinator at", "gpa": "GPA (0–4)",
-           "transcript": "Transcript: transcript-corrected.pdf", "start": "What needs you now"},
+           "transcript": "Transcript: transcript-corrected.pdf", "start": "What needs you now",
+           "confirm": "Reject this application?"},
     "zh": {"late": "已由 CS Foreign Affairs Coordinator 于", "gpa": "GPA（0–4）",
-           "transcript": "成绩单: transcript-corrected.pdf", "start": "现在需要您处理的事项"},
+           "transcript": "成绩单: transcript-corrected.pdf", "start": "现在需要您处理的事项",
+           "confirm": "确定拒绝此申请吗？"},
 }
 
 
@@ -122,3 +125,27 @@ def test_round_two_shows_what_changed_and_the_start_pages(
     expect(row.locator("ins")).to_have_text("3.91")
     expect(changes.locator("[data-document-added]")).to_have_text(WORDS[lang]["transcript"])
     shoot(coord, "round-two-changes")
+
+
+@pytest.mark.parametrize(("lang", "locale"), LANGUAGES, ids=["english", "chinese"])
+def test_a_reject_is_confirmed_first(embedded_gateway: Gateway, open_page: Callable[..., Page],
+                                     shoot: Callable[[Page, str], None], lang: str, locale: str) -> None:
+    application = embedded_gateway.apply_and_submit("alice", "student_exchange")
+    task = _task(embedded_gateway, application["id"])
+    page = open_page(locale=locale)
+    journey.login(page, embedded_gateway.base_url, "coord.cs", language=lang)
+    page.goto(f"{embedded_gateway.base_url}/tasks/{task['id']}")
+    comment = "The program is not open to second-year students."
+    page.select_option("#outcome", "reject")
+    page.fill("#comment", comment)
+    page.click("#decide")
+    expect(page.locator("h1")).to_have_text(WORDS[lang]["confirm"])
+    shoot(page, "reject-confirmation")
+    page.click("#back")  # no: the form again, with the comment
+    expect(page.locator("#comment")).to_have_value(comment)
+    expect(page.locator("#outcome")).to_have_value("reject")
+    page.click("#decide")
+    page.click("#confirm-reject")
+    expect(page.locator(".flash.success")).to_be_visible()
+    decided = embedded_gateway.call("coord.cs", "GET", f"/api/v1/review-tasks/{task['id']}").json()
+    assert decided["outcome"] == "rejected"
