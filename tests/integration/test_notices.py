@@ -106,3 +106,20 @@ def test_a_decided_tasks_notices_are_done(system: Embedded, case: dict[str, Any]
     page = browser(system, "coord.cs", language="en").get("/inbox").text
     card = page[page.index(f'data-notice="{done["id"]}"'):]
     assert card.startswith(f'data-notice="{done["id"]}" data-done') or "data-done" in card[:200]
+
+
+def test_a_withdrawn_applications_task_notices_are_done(system: Embedded) -> None:  # noqa: F811
+    application_id = _submitted(system, "bob", "Withdrawn later.")
+
+    def notices() -> list[dict[str, Any]]:
+        return [n for n in _notices(system, "coord.cs")
+                if n["event_type"] == "review.task_created" and n["link"].endswith(f"application={application_id}")]
+
+    (notice,) = until(notices, what="the coordinator's notice")
+    assert notice["done_at"] is None and notice["read_at"] is None
+    version = _call(system, "bob", "GET", f"/api/v1/applications/{application_id}").get_json()["version"]
+    withdrawn = _call(system, "bob", "POST", f"/api/v1/applications/{application_id}/withdraw",
+                      json={"version": version})
+    assert withdrawn.status_code == 200, withdrawn.get_json()
+    done = until(lambda: [n for n in notices() if n["done_at"]], what="the notice done")
+    assert done[0]["read_at"] is not None
