@@ -176,6 +176,23 @@ def _chosen_roles(form: Any, school: str | None) -> list[dict[str, Any]]:
     return roles
 
 
+def _roles_in_words(db: Any, roles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The account rules' role check (gateway/identity.py), each refused role said in the page's language."""
+    errors = []
+    for entry in roles:
+        try:
+            identity.check_roles(db, [entry])
+        except identity.InvalidAccount:
+            role = entry["role"]
+            errors.append(_("There is no role %(role)s.", role=role) if role not in identity.ROLES else
+                          _("%(role)s is a school role: choose the school.", role=role_words.role(role))
+                          if identity.ROLES[role] else
+                          _("%(role)s is university-wide and takes no school.", role=role_words.role(role)))
+    if errors:
+        raise identity.InvalidAccount({"roles": errors})
+    return roles
+
+
 def _users_page(db: Any, query: str, page: int) -> tuple[list[User], int]:
     """One page of the accounts matching `query` in username, name, school code or school name, and how many
     match."""
@@ -207,7 +224,7 @@ def users() -> Any:
                     return redirect(url_for("web_admin.users"))
                 user = db.get(User, username)
                 school = form.get("school", "").strip() or None
-                roles = _chosen_roles(form, school)
+                roles = _roles_in_words(db, _chosen_roles(form, school))
                 if school is not None and db.get(School, school) is None:
                     raise identity.InvalidAccount({"school": [_("Unknown school.")]})
                 if form.get("what") == "create":

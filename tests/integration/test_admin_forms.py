@@ -152,7 +152,10 @@ def test_roles_are_chosen_from_the_list_and_named_in_words(system: Embedded) -> 
     assert 'value="teacher@cs"' not in dropped.text.split('data-user="zhao.lei"')[1].split("</tr>")[0]
     wide = admin.post("/admin/users", data={"csrf_token": token, "username": "zhao.lei", "school": "cs",
                                             "add_role": "teacher", "add_school": "nowhere"}, follow_redirects=True)
-    assert "Roles: " in _flashed(wide.text) and "roles:" not in _flashed(wide.text)
+    assert "Roles: Teacher is a school role: choose the school." in _flashed(wide.text)
+    chinese = browser(system, "coord.cs", language="zh")  # not an admin: refused before any rule
+    assert chinese.post("/admin/users", data={"csrf_token": csrf_of(chinese.get("/", follow_redirects=True).text),
+                                              "username": "zhao.lei", "roles": "admin"}).status_code == 403
 
 
 def test_users_are_searched_by_name_or_school_and_paged(system: Embedded) -> None:
