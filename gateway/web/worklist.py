@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from gateway.models import School
 from gateway.web import exports, kinds, services
 from gateway.web.exports import Table
-from gateway.web.sessions import REVIEWER_ROLES, roles_required
+from gateway.web.sessions import REVIEWER_ROLES, has_any_role, roles_required
 
 bp = Blueprint("web_worklist", __name__)
 FILTERS = ("q", "status", "kind", "program_id", "school", "academic_year")
@@ -55,10 +55,22 @@ def _page(filters: dict[str, str], limit: int, cursor: str | None = None) -> dic
     return reply.data  # type: ignore[no-any-return]
 
 
+UNIVERSITY_WIDE = ("icd_officer", "vice_president", "admin")
+
+
 def _schools() -> dict[str, str]:
     chinese = str(get_locale()) == "zh"
     with current_app.extensions["gateway"].sessions() as db:
         return {s.code: s.name_zh if chinese else s.name_en for s in db.query(School).order_by(School.code)}
+
+
+def _school_choices(schools: dict[str, str]) -> dict[str, str]:
+    """The schools the filter offers: every one for the university's roles, a dean's or coordinator's own
+    otherwise (the service shows them nothing else anyway)."""
+    if has_any_role(g.user, *UNIVERSITY_WIDE):
+        return schools
+    own = {str(r.get("school")) for r in g.user.roles if r.get("role") in REVIEWER_ROLES and r.get("school")}
+    return {code: name for code, name in schools.items() if code in own}
 
 
 def _programs() -> dict[str, str]:
@@ -102,7 +114,7 @@ def worklist() -> str:
     return render_template(
         "worklist.html", filters=filters, items=page["items"], next_cursor=page["next_cursor"],
         rows=[_row(item, schools, programs) for item in page["items"]], columns=_columns(),
-        statuses=STATUSES, kinds=kinds.labels(), schools=schools, programs=programs, years=_years(),
+        statuses=STATUSES, kinds=kinds.labels(), schools=_school_choices(schools), programs=programs, years=_years(),
         year_label=year_label, cap=EXPORT_CAP,
     )
 

@@ -85,6 +85,7 @@ def test_a_coordinator_never_sees_another_schools_applications(system: Embedded,
     page = coordinator.get("/all-applications")
     assert page.status_code == 200
     assert applications["cs"] in page.text and applications["me"] not in page.text
+    assert 'value="me"' not in page.text  # the school filter offers no school outside the coordinator's scope
     assert applications["me"] not in coordinator.get("/all-applications?school=me").text
     assert applications["me"] not in coordinator.get("/all-applications?q=chen").text
     exported = coordinator.get("/all-applications/export.csv")
