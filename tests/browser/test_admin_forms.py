@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import journey
+from tests.browser.test_every_page import AXE, RUN_AXE, SERIOUS
 from tests.support.api import Gateway
 
 CASES = [
@@ -68,3 +69,34 @@ def test_the_admin_edits_a_program_and_builds_a_chain(
     expect(page.locator("#days-0")).to_be_focused()
     expect(page.locator("#days-0")).to_have_attribute("aria-invalid", "true")
     shoot(page, "chain-error")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_admin_forms_fit_a_phone_and_pass_axe(embedded_gateway: Gateway, browser: Browser, lang: str) -> None:
+    """The editor with an error, a program's and a user's edit form opened: at 375 px, no sideways scrolling
+    and no serious axe-core violations (the sweep of every page opens none of these states)."""
+    context = browser.new_context(locale="en-US" if lang == "en" else "zh-CN", bypass_csp=True,
+                                  viewport={"width": 375, "height": 800})
+    context.set_default_timeout(15_000)
+    page, base, problems = context.new_page(), embedded_gateway.base_url, []
+    journey.login(page, base, "admin", language=lang)
+
+    def check(what: str) -> None:
+        width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        if width[0] > width[1]:
+            problems.append(f"{what}: {width[0]} px wide in a {width[1]} px window")
+        page.add_script_tag(path=str(AXE))
+        problems.extend(f"{what}: axe {v['impact']} {v['id']} ({v['help']}) at {v['nodes']}"
+                        for v in page.evaluate(RUN_AXE) if v["impact"] in SERIOUS)
+
+    page.goto(f"{base}/admin/chains/student_exchange")
+    page.locator("#days-0").fill("0")
+    page.locator("button[value=save]").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    check("chain editor with an error")
+    for path, row in (("/admin/programs", "tr[data-program]"), ("/admin/users", "tr[data-user]")):
+        page.goto(base + path)
+        page.locator(f"{row} details.edit summary").first.click()
+        check(path)
+    context.close()
+    assert not problems, "\n".join(problems)
