@@ -248,10 +248,11 @@ def test_the_checker_reports_duplicates_and_losses(stack: Stack, gateway: Gatewa
     # Break it the way a missing deduplication would: a second level-1 task and a second approval in the
     # history, and an event that never reached the feed.
     with psycopg.connect(libpq(pg_urls["reviews"]), autocommit=True) as conn:
-        columns = ("application_id, kind, program_id, title, applicant, round, level, role, school, status, "
-                   "claimed_by, due_at, created_at, decided_at, outcome, overdue_notified_on, escalated_at")
-        conn.execute(f"INSERT INTO review_tasks (id, application_version, {columns}) "
-                     f"SELECT gen_random_uuid()::text, application_version + 1000, {columns} "
+        columns = ("application_id, application_version, kind, program_id, title, applicant, level, role, school, "
+                   "status, claimed_by, due_at, created_at, decided_at, outcome, overdue_notified_on, escalated_at")
+        # A round that never happened, so the copy passes the one-task-per-round-and-level constraint.
+        conn.execute(f"INSERT INTO review_tasks (id, round, {columns}) "
+                     f"SELECT gen_random_uuid()::text, round + 1000, {columns} "
                      "FROM review_tasks WHERE application_id = %s AND level = 1", (application["id"],))
     with psycopg.connect(libpq(pg_urls["applications"]), autocommit=True) as conn:
         conn.execute("INSERT INTO application_history (application_id, at, actor, from_status, to_status, version, "
