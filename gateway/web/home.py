@@ -11,6 +11,7 @@ from flask import Blueprint, g, render_template
 
 from gateway.web import services
 from gateway.web.sessions import REVIEWER_ROLES, has_any_role, login_required
+from gateway.web.widgets import page_language
 
 bp = Blueprint("web_home", __name__)
 
@@ -48,6 +49,6 @@ def start() -> str:
     overdue, due_soon = _tasks() if reviewer else ([], [])
     mine = _items(services.get("applications", view="mine", limit=100), "items")
     returned = [a for a in mine if a.get("status") == "changes_requested"][:SHOWN]
-    notices = _items(services.get("notifications", unread="true", limit=SHOWN), "items")
+    notices = _items(services.get("notifications", unread="true", limit=SHOWN, locale=page_language()), "items")
     return render_template("home.html", reviewer=reviewer, overdue=overdue, due_soon=due_soon,
                            returned=returned, notices=notices, has_applications=bool(mine))

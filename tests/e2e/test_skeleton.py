@@ -45,7 +45,7 @@ def test_submitted_application_reaches_reviewer_and_both_are_notified(gateway: G
     alice_mail = wait.until(lambda: mails("alice@demo.mobility.local"), what="email to alice")
     coord_mail = wait.until(lambda: mails("coord.cs@demo.mobility.local"), what="email to coord.cs")
     # alice's locale is en
-    assert alice_mail[0]["Subject"] == "Application submitted: European Engineering Exchange 2031 (2031-fall)"
+    assert alice_mail[0]["Subject"] == "Application submitted: European Engineering Exchange 2031 (Fall 2031)"
     assert "新的审核任务" in coord_mail[0]["Subject"]  # coord.cs reads Chinese
 
     # The review task's event flowed back: the application is now in review.

@@ -27,12 +27,7 @@ CODES = {
 }
 APPLICANT_CODES = {"version": r"(Version|版本)\s*\d+"}
 APPLICANTS = ("alice", "prof.li")
-PENDING = {  # page name → why it may still show codes (the helper rebuilding it); remove as they land
-    "inbox": "notices (issue 16 item 7): a notice's stored English text, with the English title's term code",
-    "home": "start page (item 5): its notices are the stored English ones, with the English title's term code",
-    "queue": "reviewer pages (item 3): a task's title is the English one, with its term code '(2031-fall)'",
-    "task": "reviewer pages (item 3): a task's title is the English one, with its term code '(2031-fall)'",
-}
+PENDING: dict[str, str] = {}  # page name → why it may still show codes; empty: every page is in words
 NAMES = every_page.seed_shape()
 CASES = [(role, name) for role in every_page.ROLES for name in every_page.pages(role, NAMES) if name != "api-docs"]
 

@@ -119,7 +119,7 @@ def test_the_dated_kinds_keep_their_longest_period() -> None:
 
 def test_titles_in_both_languages_the_english_one_as_stored_before() -> None:
     assert domain.titles_of("student_exchange", {"term": "2031-fall"}, PROGRAM) == {
-        "en": "Europe 2031 (2031-fall)", "zh": "Europe 2031（2031年秋季学期）"}
+        "en": "Europe 2031 (Fall 2031)", "zh": "Europe 2031（2031年秋季学期）"}
     assert domain.titles_of("student_exchange", {}, None)["en"] == "Student exchange"
     assert domain.titles_of("faculty_exchange", {"purpose": "joint_research", "destination_institution": "MIT"},
                             None) == {"en": "Joint research at MIT", "zh": "赴MIT合作研究"}

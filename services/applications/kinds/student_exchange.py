@@ -77,8 +77,11 @@ def title(form: dict[str, Any], program: Program | None) -> dict[str, str]:
     if program is None:
         return labels("Student exchange", "学生交流项目")
     term = form.get("term") or ""
-    zh_term = f"（{term[:4]}年{SEASONS[term[5:]]}学期）" if term[5:] in SEASONS else ""
-    return labels(f"{program.name} ({term})".replace(" ()", ""), f"{program.name}{zh_term}")
+    if term[5:] not in SEASONS:
+        return labels(program.name, program.name)
+    # The term in words in both titles ("Fall 2031", "2031年秋季学期"): a title is read by people, never parsed.
+    return labels(f"{program.name} ({term[5:].capitalize()} {term[:4]})",
+                  f"{program.name}（{term[:4]}年{SEASONS[term[5:]]}学期）")
 
 
 def facts(form: dict[str, Any], program: Program | None) -> dict[str, Any]:
