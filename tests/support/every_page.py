@@ -60,7 +60,7 @@ def pages(role: str, seeded: Seeded) -> dict[str, str]:
     if role == "alice":
         common |= {"edit": f"/applications/{seeded.draft}/edit", "draft": f"/applications/{seeded.draft}"}
     if role not in ("alice", "prof.li"):
-        common |= {"queue": "/queue"}
+        common |= {"queue": "/queue", "all-applications": "/all-applications"}
     if role in seeded.tasks:
         common |= {"task": f"/tasks/{seeded.tasks[role]}"}
     if role in ("dean.cs", "icd.officer", "admin"):
@@ -68,6 +68,8 @@ def pages(role: str, seeded: Seeded) -> dict[str, str]:
     if role in ("icd.officer", "admin"):
         common |= {"admin": "/admin", "admin-programs": "/admin/programs"}
     if role == "admin":
-        common |= {f"admin-{name}": f"/admin/{name}" for name in ("chains", "users", "clients", "subscriptions", "dlq")}
+        common |= {f"admin-{name}": f"/admin/{name}" for name in ("chains", "users", "clients", "subscriptions", "dlq",
+                                                                   "mail")}
+        common |= {"admin-chain-editor": "/admin/chains/student_exchange"}
         common |= {"api-docs": "/docs/api"}
     return common
