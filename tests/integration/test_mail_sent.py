@@ -15,14 +15,14 @@ from tests.integration.test_notifications import (  # noqa: F401  (nt is a fixtu
 )
 
 
-def _catching(nt: Notifications) -> int:
+def _catching(nt: Notifications) -> int:  # noqa: F811  (the fixture)
     settings = dataclasses.replace(nt.settings, smtp_host="catch")
     sender = EMAIL.worker(settings, nt.engine, threading.Event())
     assert isinstance(sender.transport, Catcher)
     return sender.send_due()
 
 
-def test_the_catcher_marks_mail_sent_without_a_server_and_admins_read_it(nt: Notifications) -> None:
+def test_the_catcher_marks_mail_sent_without_a_server_and_admins_read_it(nt: Notifications) -> None:  # noqa: F811  (the fixture)
     for who in ("alice", "bob"):
         nt.deliver(_application_event("application.rejected", who, **NOTIFIED["application.rejected"]))
     assert _catching(nt) == 2  # nothing listens on MOBILITY_SMTP_PORT's host here: no server was asked
@@ -34,7 +34,7 @@ def test_the_catcher_marks_mail_sent_without_a_server_and_admins_read_it(nt: Not
                for m in mails)
 
 
-def test_only_admins_read_outgoing_messages(nt: Notifications) -> None:
+def test_only_admins_read_outgoing_messages(nt: Notifications) -> None:  # noqa: F811  (the fixture)
     nt.deliver(_application_event("application.submitted", "alice", **NOTIFIED["application.submitted"]))
     for who in ("alice", "bob", "coord.cs", "icd.officer"):
         answer = nt.call(who, "GET", "/api/v1/notifications/outgoing")
@@ -43,7 +43,7 @@ def test_only_admins_read_outgoing_messages(nt: Notifications) -> None:
     assert len(nt.call("admin", "GET", "/api/v1/notifications/outgoing").json["items"]) == 1
 
 
-def test_outgoing_pages_newest_first_and_refuse_the_inbox(nt: Notifications) -> None:
+def test_outgoing_pages_newest_first_and_refuse_the_inbox(nt: Notifications) -> None:  # noqa: F811  (the fixture)
     for _ in range(3):
         nt.deliver(_application_event("application.submitted", "alice", **NOTIFIED["application.submitted"]))
     first = nt.call("admin", "GET", "/api/v1/notifications/outgoing?limit=2")
