@@ -73,6 +73,8 @@ def apply(kind: str) -> Any:
     """The form as the first step; "Start application" makes an empty draft instead (documents first, say).
     Either way the next page is the task list: nothing is submitted from here, so no junk draft is left."""
     found = _kind(kind)
+    if not found.may_be_filed_by(g.user):
+        abort(403)  # said before the form is filled in, not on saving it
     program_id = request.values.get("program_id") or None
     program = None
     if found.needs_program:

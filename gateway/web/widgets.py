@@ -150,7 +150,10 @@ def _partner_choices(spec: Spec, ctx: Context) -> UnboundField:
 
 
 def _term(spec: Spec, ctx: Context) -> UnboundField:
-    terms = [f"{y}-{t}" for y in range(ctx.today.year, ctx.today.year + 6) for t in ("spring", "fall")]
+    # Only terms that have not begun (spring on 1 February, fall on 1 September): the service refuses the others.
+    starts = {"spring": 2, "fall": 9}
+    terms = [f"{y}-{t}" for y in range(ctx.today.year, ctx.today.year + 6) for t in ("spring", "fall")
+             if (y, starts[t], 1) > (ctx.today.year, ctx.today.month, ctx.today.day)]
     return SelectField(choices=[BLANK, *((t, term_words(t)) for t in terms)], validate_choice=False,
                        **_common(spec, ctx))
 

@@ -141,3 +141,20 @@ def test_the_tracker_shows_the_level_and_the_return_comment_reaches_the_edit_pag
     assert 'id="return-comment"' in edit and "Add your IELTS details." in edit and "secret note" not in edit
     other = browser(system, "bob").get(f"/api/v1/review-cases/{application_id}/progress")
     assert other.status_code in (401, 404)
+
+
+def test_a_form_the_reader_may_not_file_is_refused_before_it_is_filled_in(system: Embedded) -> None:  # noqa: F811
+    assert browser(system, "alice").get("/apply/faculty_exchange").status_code == 403  # a student
+    assert browser(system, "prof.li").get("/apply/faculty_exchange").status_code == 200  # a teacher
+
+
+def test_the_term_offers_only_terms_that_have_not_begun(system: Embedded) -> None:  # noqa: F811
+    from datetime import date
+
+    alice = browser(system, "alice")
+    page = alice.get(f"/apply/student_exchange?program_id={first_program(alice)}").text
+    offered = re.findall(r'<option value="(\d{4})-(spring|fall)"', page)
+    assert offered, page[:2000]
+    today = date.today()
+    starts = {"spring": 2, "fall": 9}
+    assert all(date(int(year), starts[season], 1) > today for year, season in offered)
