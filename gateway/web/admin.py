@@ -8,9 +8,12 @@ admin's rights again); accounts, schools and clients are the gateway's own; park
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -20,6 +23,7 @@ from chassis.owners import consuming_queues
 from gateway import identity
 from gateway.models import Client, School, User
 from gateway.web import chain_editor, kinds, role_words, services
+from gateway.web.i18n import zone_name
 from gateway.web.security import csrf
 from gateway.web.sessions import end_all, roles_required
 from gateway.web.widgets import page_language
@@ -58,14 +62,26 @@ def _named(errors: dict[str, list[str]], labels: dict[str, Any]) -> str:
                       error="; ".join(services.translated(m) for m in messages)) for key, messages in errors.items())
 
 
-_PROGRAM_LABELS = {"code": _l("Code"), "name": _l("Name"), "seats": _l("Seats"), "opens_at": _l("Opens (UTC)"),
-                   "closes_at": _l("Closes (UTC)"), "partner_ids": _l("Partners")}
+_PROGRAM_LABELS = {"code": _l("Code"), "name": _l("Name"), "seats": _l("Seats"), "opens_at": _l("Opens"),
+                   "closes_at": _l("Closes"), "partner_ids": _l("Partners")}
 _PARTNER_LABELS = {"name": _l("Name"), "country": _l("Country (two-letter code)"), "region": _l("Region")}
 
 
 def _utc(value: str) -> str:
-    """A datetime-local field's value (minutes, UTC) as the API's timestamp; empty stays empty (refused there)."""
-    return value + ":00Z" if value else ""
+    """A datetime-local field's value (minutes, in the office's time zone) as the API's UTC timestamp; empty or
+    unreadable stays as typed (the service refuses it, named by its label)."""
+    try:
+        local = datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(str(get_timezone())))  # not pytz's LMT
+    except ValueError:
+        return value
+    return local.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _local_minutes(iso: str | None) -> str:
+    """The API's UTC timestamp as a datetime-local field's value in the office's time zone."""
+    if not iso:
+        return ""
+    return datetime.fromisoformat(str(iso).replace("Z", "+00:00")).astimezone(get_timezone()).strftime("%Y-%m-%dT%H:%M")
 
 
 def _program_body(form: Any, *names: str) -> dict[str, Any]:
@@ -105,7 +121,7 @@ def programs() -> Any:
         return redirect(url_for("web_admin.programs"))
     return render_template("admin/programs.html", programs=services.get("programs").data or [],
                            partners=services.get("partners").data or [], regions=_REGIONS,
-                           minutes=lambda iso: str(iso or "")[:16])
+                           minutes=_local_minutes, zone=zone_name(datetime.now(UTC)))
 
 
 def _conditions() -> dict[str, dict[str, Any]]:

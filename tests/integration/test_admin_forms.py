@@ -118,9 +118,15 @@ def test_the_icd_edits_a_program_and_a_partner_from_the_admin_page(system: Embed
     assert icd.post("/admin/programs", data=edit).status_code == 400  # no CSRF token
     saved = icd.post("/admin/programs", data={**edit, "csrf_token": csrf_of(page)}, follow_redirects=True)
     assert 'class="flash success"' in saved.text and "Edited Semester" in saved.text
+    # Times are the office's (Beijing), stored in UTC and shown back as they were typed, with the zone named
+    api = system.gateway.test_client()
+    stored = api.get(f"/api/v1/programs/{program_id.group(1)}",
+                     headers={"Authorization": f"Bearer {token_for(api, 'icd.officer')}"}).get_json()
+    assert stored["opens_at"].startswith("2025-12-31T16:00"), stored
+    assert 'value="2026-01-01T00:00"' in saved.text and "开放时间 (北京时间)" in saved.text
     late = icd.post("/admin/programs", data={**edit, "csrf_token": csrf_of(page), "closes_at": "2025-01-01T00:00"},
                     follow_redirects=True)
-    assert "截止时间（UTC）：" in _flashed(late.text) and "closes_at" not in _flashed(late.text)
+    assert "截止：" in _flashed(late.text) and "closes_at" not in _flashed(late.text)
     partner = {"what": "edit-partner", "id": partner_id.group(1), "name": "Renamed University", "country": "de",
                "region": "europe", "csrf_token": csrf_of(page)}
     refused = icd.post("/admin/programs", data=partner, follow_redirects=True)
