@@ -23,7 +23,8 @@ def _rendering(stream: TextIO) -> list[Any]:
     collected (deployments, log shippers, tests), so what machines read does not change. The console renderer
     lays out tracebacks itself, so it gets the exception as it is."""
     if stream.isatty():
-        return [structlog.dev.ConsoleRenderer(colors=True)]
+        # plain tracebacks: a rich one would print local variables (passwords, tokens) on the terminal
+        return [structlog.dev.ConsoleRenderer(colors=True, exception_formatter=structlog.dev.plain_traceback)]
     return [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
 
 

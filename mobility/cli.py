@@ -232,8 +232,10 @@ def keys(settings: Settings, rotate: bool, retire: bool) -> None:
 
 @main.command("seed-demo")
 @click.option("--empty", is_flag=True, help="Only the accounts, partners and programs: no past year of applications.")
+@click.option("--alone", is_flag=True, help="No other Mobility process runs on these databases and broker (as when "
+              "`mobility up` seeds before it starts them): the past year may be played on a real broker.")
 @click.pass_obj
-def seed_demo(settings: Settings, empty: bool) -> None:
+def seed_demo(settings: Settings, empty: bool, alone: bool) -> None:
     """Create the demo accounts (password 'demo'), partners and programs that do not exist yet, and last academic
     year's decided applications (once), played through the system started in this process for the purpose."""
     from gateway import demo
@@ -247,11 +249,17 @@ def seed_demo(settings: Settings, empty: bool) -> None:
     if not empty and not _reaches_every_database(settings):
         click.echo("last academic year's applications: left out (they are played through every service: give "
                    "seed-demo every MOBILITY_<OWNER>_DATABASE_URL and the broker, or run it with --empty)")
+    elif not empty and not (alone or settings.broker_url.startswith("memory://")):
+        # The history is played with this process's clock set back a year: workers of a running system on the
+        # same broker would take real events in that past. Only `mobility up`, before it starts anything, says so.
+        click.echo("last academic year's applications: left out (a running system would share the broker; "
+                   "`mobility up --demo` plays them before it starts its processes)")
     elif not empty:
         from mobility import demo_history
         from mobility.embedded import Embedded
 
-        system = Embedded(settings).start(seed_demo=False)
+        # Its mail is caught, never sent: the demo people's addresses are made up.
+        system = Embedded(dataclasses.replace(settings, smtp_host=SMTP_CATCH)).start(seed_demo=False)
         try:
             filed = demo_history.record(system.gateway, settings.timezone)
         finally:

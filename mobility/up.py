@@ -45,7 +45,7 @@ class Up:
         with connect(s.broker_url) as connection:
             registry.declare_topology(connection, s)
         if self.seed_demo:
-            subprocess.run([*MOBILITY, "seed-demo"], check=True)
+            subprocess.run([*MOBILITY, "seed-demo", "--alone"], check=True)  # nothing of ours runs yet
 
     def _spawn(self, name: str, *args: str, env: dict[str, str] | None = None) -> None:
         # A session of its own: Ctrl-C reaches only `up`, which then stops the processes in order.

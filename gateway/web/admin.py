@@ -214,10 +214,13 @@ def _users_page(db: Any, query: str, page: int) -> tuple[list[User], int]:
     match."""
     found = select(User)
     if query:
-        like = f"%{query.lower()}%"
-        schools = select(School.code).where(or_(func.lower(School.name_en).like(like), School.name_zh.like(like)))
-        found = found.where(or_(func.lower(User.username).like(like), func.lower(User.display_name).like(like),
-                                func.lower(User.school).like(like), User.school.in_(schools)))
+        escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+        schools = select(School.code).where(or_(func.lower(School.name_en).like(like, escape="\\"),
+                                                School.name_zh.like(like, escape="\\")))
+        found = found.where(or_(func.lower(User.username).like(like, escape="\\"),
+                                func.lower(User.display_name).like(like, escape="\\"),
+                                func.lower(User.school).like(like, escape="\\"), User.school.in_(schools)))
     total = db.scalar(select(func.count()).select_from(found.subquery())) or 0
     rows = list(db.scalars(found.order_by(User.username).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
     return rows, int(total)

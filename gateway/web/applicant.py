@@ -266,6 +266,8 @@ def upload(application_id: Any) -> Response:
 def delete_document(application_id: Any, document_id: Any) -> Any:
     back = url_for("web_applicant.detail", application_id=application_id)
     if request.method == "GET":
+        if _application(str(application_id))["applicant"] != g.user.username:
+            abort(404)  # only the applicant removes documents; others see no such page
         documents = services.get(f"applications/{application_id}/documents")
         found = next((d for d in documents.data or [] if d["id"] == str(document_id)), None) if documents.ok else None
         if found is None:

@@ -158,6 +158,8 @@ class Reassign(MethodView):
     def post(self, body: dict[str, Any], task_id: str) -> ReviewTask:
         """A supervisor (ICD officer, admin) hands the task to someone."""
         identity = current_identity()
+        if not domain.is_supervisor(identity.roles):  # before the task is looked up (and locked) at all
+            raise domain.Forbidden("Only a supervisor (ICD officer, admin) reassigns tasks.")
         with ctx().sessions() as session, session.begin():
             task = load_task(session, task_id, identity, any_scope=True)
             domain.reassign(task, body["username"], identity.roles)

@@ -83,3 +83,16 @@ def test_seed_demo_plays_the_year_only_where_it_reaches_every_database(monkeypat
     for owner in registry.OWNERS:
         monkeypatch.setenv(f"MOBILITY_{owner.upper()}_DATABASE_URL", f"postgresql+psycopg://db/{owner}")
     assert cli._reaches_every_database(amqp)
+
+
+def test_seed_demo_on_a_real_broker_leaves_the_past_out_unless_told_nothing_else_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The past year is played with this process's clock set back: a running system's workers on the same broker
+    would take real events in that past, so only `--alone` (what `mobility up` passes) allows it there."""
+    monkeypatch.setenv("MOBILITY_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("MOBILITY_BROKER_URL", "amqp://guest:guest@127.0.0.1:1/none")  # never reached
+    for owner in ("gateway", "applications", "reviews", "notifications"):
+        monkeypatch.setenv(f"MOBILITY_{owner.upper()}_DATABASE_URL", f"sqlite:///{tmp_path}/{owner}.db")
+    _cli("migrate")
+    said = _cli("seed-demo")
+    assert "demo accounts created" in said and "a running system would share the broker" in said

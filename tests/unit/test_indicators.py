@@ -145,6 +145,13 @@ def test_exported_cells_are_text_that_never_runs_as_a_formula() -> None:
     assert [row[1].value for row in sheet.iter_rows(min_row=2)] == [1, 2, 3, 4, 5, 6]
 
 
+def test_full_width_formula_signs_are_neutralised_too() -> None:
+    """Applicants type in Chinese input methods: ＝ ＋ － ＠ start formulas in some spreadsheets as well."""
+    table = Table("partner", "By partner", ["Partner", "Approved"], [["＝1+1", 1], ["＠x", 2], ["\n=1", 3]])
+    rows = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig"))))
+    assert all(r[0].startswith("'") for r in rows[1:])
+
+
 def test_the_pdf_prints_western_and_chinese_names_in_their_fonts() -> None:
     table = Table("partner", "按合作院校", ["合作院校", "已批准"], [["Technische Universität Berlin", 1],
                                                                    ["Łódź University of Technology", 2],

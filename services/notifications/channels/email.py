@@ -160,7 +160,7 @@ class Catcher:
             self.mail._message(n)
         except Exception as exc:
             return Outcome(FAILED, f"cannot build the message: {exc!r}")
-        log.info("mail.caught", to=n.address, subject=n.subject)
+        log.info("mail.caught", notification=n.id)  # no address or subject: personal data
         return Outcome(SENT)
 
     def close(self, _connection: bool) -> None:
