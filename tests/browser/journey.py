@@ -37,10 +37,8 @@ def reload_until(page: Page, selector: str, timeout: float = 30) -> None:
         page.reload()
 
 
-def apply_for_exchange(page: Page, tmp: Path) -> str:
-    """From the programs page to a submitted student exchange; returns the application's URL."""
-    page.goto(re.sub(r"(https?://[^/]+).*", r"\1/programs", page.url))
-    page.locator("[data-program] a.button").first.click()
+def fill_exchange_form(page: Page) -> None:
+    """A student exchange's form filled in on the page it is shown on, then saved."""
     page.select_option("#partner_choices-0", index=1)
     page.select_option("#term", index=len(page.locator("#term option").all()) - 1)
     page.fill("#gpa", "3.72")
@@ -48,6 +46,13 @@ def apply_for_exchange(page: Page, tmp: Path) -> str:
     page.fill("#language_certificate-score", "7.5")
     page.fill("#motivation", "I want to study distributed systems abroad.")
     page.click("button[name=action][value=save]")
+
+
+def apply_for_exchange(page: Page, tmp: Path) -> str:
+    """From the programs page to a submitted student exchange; returns the application's URL."""
+    page.goto(re.sub(r"(https?://[^/]+).*", r"\1/programs", page.url))
+    page.locator("[data-program] a.button").first.click()
+    fill_exchange_form(page)
     expect(page.locator("[data-status=draft]").first).to_be_visible()
     pdf = tmp / "transcript.pdf"
     pdf.write_bytes(PDF)

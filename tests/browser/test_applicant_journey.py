@@ -79,13 +79,7 @@ def test_applying_as_a_task_list(embedded_gateway: Gateway, open_page: Callable[
     expect(page.locator("[data-error-summary]")).to_have_count(0)
 
     # fill in, then the last document
-    page.select_option("#partner_choices-0", index=1)
-    page.select_option("#term", index=len(page.locator("#term option").all()) - 1)
-    page.fill("#gpa", "3.72")
-    page.select_option("#language_certificate-type", "IELTS")
-    page.fill("#language_certificate-score", "7.5")
-    page.fill("#motivation", "I want to study distributed systems abroad.")
-    page.click("button[name=action][value=save]")
+    journey.fill_exchange_form(page)
     assert status_of(page, "form") == "done"
     upload(page, "language_certificate", pdf)
     assert status_of(page, "declaration") == "not_started"
