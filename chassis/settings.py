@@ -120,6 +120,7 @@ class Settings:
     rate_limit_login: str = "30/minute"
     rate_limit_submit: str = "30/hour"
     rate_limit_upload: str = "60/hour"
+    rate_limit_verify: str = "30/minute"  # the public /verify/<token> page, per address
     trusted_proxies: int = 0
     metrics_port: int = 0
     login_max_failures: int = 5
@@ -132,6 +133,9 @@ class Settings:
     university_name: str = ""  # shown in the pages' header; empty: the neutral "Mobility" only
     university_name_en: str = ""  # the English pages' name when it differs
     logo_file: Path | None = None  # an image shown in the header (served at /brand/logo)
+    # The 任务批件's number is <prefix>〔<year>〕<seq>号; an admin may set a year's prefix (PUT /approval-series).
+    approval_prefix: str = "国合批"
+    pdf_font: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")  # a CJK TrueType font, embedded in PDFs
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -201,6 +205,7 @@ class Settings:
             rate_limit_login=env.get("MOBILITY_RATE_LIMIT_LOGIN", "30/minute"),
             rate_limit_submit=env.get("MOBILITY_RATE_LIMIT_SUBMIT", "30/hour"),
             rate_limit_upload=env.get("MOBILITY_RATE_LIMIT_UPLOAD", "60/hour"),
+            rate_limit_verify=env.get("MOBILITY_RATE_LIMIT_VERIFY", "30/minute"),
             trusted_proxies=_int(env, "MOBILITY_TRUSTED_PROXIES", 0),
             metrics_port=_int(env, "MOBILITY_METRICS_PORT", 0),
             login_max_failures=_int(env, "MOBILITY_LOGIN_MAX_FAILURES", 5),
@@ -213,6 +218,8 @@ class Settings:
             university_name=env.get("MOBILITY_UNIVERSITY_NAME", "").strip(),
             university_name_en=env.get("MOBILITY_UNIVERSITY_NAME_EN", "").strip(),
             logo_file=Path(env["MOBILITY_LOGO_FILE"]) if env.get("MOBILITY_LOGO_FILE") else None,
+            approval_prefix=env.get("MOBILITY_APPROVAL_PREFIX", "").strip() or "国合批",
+            pdf_font=Path(env.get("MOBILITY_PDF_FONT") or "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
         )
 
     def database_url(self, owner: str) -> str:
