@@ -102,6 +102,8 @@ class Kind:
     # The longest allowed period, in days (None: no limit). For a kind with dates (start_date and end_date in
     # its form) the registry checks the period: a future start, the end not before it, at most max_days.
     max_days: int | None = None
+    # Whether final approval issues a numbered 任务批件 (approvals.py): its number, PDF and verification page.
+    approval_document: bool = False
 
     @property
     def has_period(self) -> bool:
