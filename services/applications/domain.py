@@ -2,6 +2,7 @@
 
     draft → submitted → in_review → changes_requested → submitted … → approved | rejected
     withdrawn: by the applicant from any state that is not final
+    cancelled: after approval, by the applicant or the office, with a reason (its 任务批件 is cancelled too)
 
 Two counters. `version` is the content's: 1 when created, +1 each time the applicant edits it; a change must
 name the version it saw (a stale one is refused), and a review decision names exactly the version it judged.
@@ -23,7 +24,7 @@ from services.applications import kinds
 from services.applications.kinds import Kind
 from services.applications.models import Application, HistoryEntry, Program
 
-FINAL = frozenset({"approved", "rejected", "withdrawn"})
+FINAL = frozenset({"approved", "rejected", "withdrawn", "cancelled"})
 EDITABLE = frozenset({"draft", "changes_requested"})
 OUTCOMES = {"approved": "approved", "rejected": "rejected", "changes_requested": "changes_requested"}
 REVIEWABLE = frozenset({"submitted", "in_review"})
@@ -31,6 +32,7 @@ _ALLOWED = {
     ("draft", "submitted"), ("changes_requested", "submitted"), ("submitted", "in_review"),
     *{(s, o) for s in REVIEWABLE for o in OUTCOMES.values()},
     *{(s, "withdrawn") for s in ("draft", "submitted", "in_review", "changes_requested")},
+    ("approved", "cancelled"),
 }
 
 
@@ -103,7 +105,7 @@ def transition(
 ) -> HistoryEntry:
     """A status change: a new revision, the same version (the content did not change)."""
     if (application.status, to) not in _ALLOWED:
-        verb = {"submitted": "submitted", "withdrawn": "withdrawn"}.get(to, f"moved to '{to}'")
+        verb = to if to in ("submitted", "withdrawn", "cancelled") else f"moved to '{to}'"
         raise TransitionError(f"An application in status '{application.status}' cannot be {verb}.")
     before = application.status
     application.status = to
