@@ -35,7 +35,8 @@ To subscribe, bind a queue of your own to `mobility.events` with the routing key
 Delivery is at least once: deduplicate by `id`, ignore unknown fields, and use `aggregateversion`
 to ignore stale news; ordering is not guaranteed.
 
-The notifications service consumes every type. Each message is tagged `public` or `private`.
+The notifications service consumes every public type and `user.registered`. Each message is tagged `public`
+or `private`.
 Public types are also available over HTTP, as the same CloudEvents with the same ids: signed webhooks
 (Standard Webhooks) and the paged event feed `GET /api/v1/events`. See docs/integration.md in the
 Mobility repository. Private types ({private}) travel on the bus only: they are never in the event

@@ -14,7 +14,7 @@ from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy.orm import Session
 
 from eventbus import outbox
-from services.applications import domain
+from services.applications import approvals, domain
 from services.applications.events import application_event
 from services.applications.models import Application
 
@@ -27,7 +27,8 @@ def on_review_task_created(session: Session, data: dict[str, Any], event: CloudE
             session.add(history)
 
 
-def on_review_completed(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+def on_review_completed(session: Session, data: dict[str, Any], event: CloudEvent,
+                        numbering: approvals.Numbering = approvals.Numbering()) -> None:
     application = session.get(Application, data["application_id"], with_for_update=True)
     if application is None:
         return
@@ -37,6 +38,9 @@ def on_review_completed(session: Session, data: dict[str, Any], event: CloudEven
     if history is None:
         return
     session.add(history)
+    if application.status == "approved" and domain.kind_of(application.kind).approval_document:
+        approvals.issue(session, application, now, numbering, decided={
+            "level": data.get("level"), "decided_by": data["decided_by"], "decided_at": data["decided_at"]})
     outbox.add(session, application_event(
         f"application.{application.status}", application, application.program,
         correlationid=event.get_extension("correlationid"), decided_at=data["decided_at"],

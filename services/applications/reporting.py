@@ -26,7 +26,7 @@ from services.applications.models import Application, HistoryEntry, MobilityFact
 
 APPLICATION_EVENTS = (
     "application.submitted", "application.resubmitted", "application.changes_requested",
-    "application.approved", "application.rejected", "application.withdrawn",
+    "application.approved", "application.rejected", "application.withdrawn", "application.cancelled",
 )
 _FACTS = ("direction", "people", "partner_id", "partner_name", "country", "region", "duration_days",
           "duration_band", "academic_year")

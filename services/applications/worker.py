@@ -1,7 +1,10 @@
-"""The applications worker: its outbox relay and its consumer of `applications.events`, which serves two
-readers: the saga (handlers.py, review news moves the status) and the statistics read model (reporting.py)."""
+"""The applications worker: its outbox relay and its consumer of `applications.events`, which serves three
+readers: the saga (handlers.py, review news moves the status), the statistics read model (reporting.py) and the
+approvals a 任务批件 lists (approvals.py)."""
 
 from __future__ import annotations
+
+from functools import partial
 
 from sqlalchemy import Engine
 
@@ -9,11 +12,14 @@ from chassis.settings import Settings
 from chassis.worker import Component, bus_components
 from eventbus.consumer import HandlerTable, combine
 from services.applications import handlers as saga
-from services.applications import kinds, reporting
+from services.applications import approvals, kinds, reporting
 
 
 def handlers(settings: Settings) -> HandlerTable:
-    return combine(saga.HANDLERS, reporting.HANDLERS)  # one event, one transaction: both readers or neither
+    # the saga numbers approval documents with the office's prefix and time zone
+    numbered = partial(saga.on_review_completed, numbering=approvals.Numbering.of(settings))
+    # one event, one transaction: every reader or none
+    return combine({**saga.HANDLERS, "review.completed": numbered}, reporting.HANDLERS, approvals.HANDLERS)
 
 
 def components(settings: Settings, engine: Engine) -> list[Component]:

@@ -72,6 +72,7 @@ RULES = {
     "application.approved": _applicant,
     "application.rejected": _applicant,
     "application.withdrawn": _applicant,
+    "application.cancelled": _applicant,
     "review.task_created": _reviewers,
     "review.task_overdue": _claimer_or_reviewers,
     "review.task_escalated": _supervisors_and_claimer,

@@ -33,6 +33,11 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "zh": ("申请已撤回：{title}", "您已撤回申请“{title}”。"),
         "en": ("Application withdrawn: {title}", "You withdrew the application \"{title}\"."),
     },
+    "application.cancelled": {
+        "zh": ("已批准的申请已取消：{title}", "已批准的申请“{title}”已取消，任务批件 {approval_number} 随之作废。原因：{reason}"),
+        "en": ("Approved application cancelled: {title}", "The approved application \"{title}\" was cancelled, and "
+               "its approval document {approval_number} with it. Reason: {reason}"),
+    },
     "review.task_overdue": {
         "zh": ("审核任务逾期：{title}", "第 {level} 级审核任务“{title}”已逾期 {days_overdue} 天（截止 {due_at}）。"),
         "en": ("Overdue review: {title}", "The level {level} review of \"{title}\" is {days_overdue} day(s) overdue."),

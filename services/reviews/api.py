@@ -190,7 +190,8 @@ class Decide(MethodView):
             )
             session.add(result.decision)
             task_event(session, "review.decision_recorded", task, correlation_id(), reviewer=identity.username,
-                       outcome=body["outcome"], comment=body["comment"], decided_at=now)
+                       reviewer_name=identity.name or identity.username, outcome=body["outcome"],
+                       comment=body["comment"], decided_at=now)
             if result.next_level is not None:
                 nxt = domain.open_task(case, result.next_level, now)
                 session.add(nxt)

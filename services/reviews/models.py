@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.db import UTCDateTime
@@ -116,3 +116,26 @@ class Decision(Base):
     internal_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     application_version: Mapped[int] = mapped_column(Integer)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CalendarYear(Base):
+    """A year of the official working-day calendar an administrator entered (or seeded from chinesecalendar):
+    its days that differ from Monday to Friday are CalendarDay rows. A year here overrides the package."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")  # demo data, not official
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # calendar.changed's aggregateversion
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CalendarDay(Base):
+    """One day of an entered year that differs from Monday to Friday: a weekday holiday (workday false) or a
+    调休 make-up weekend day (workday true)."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column("date", Date, primary_key=True)
+    workday: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(80), default="", server_default="")
