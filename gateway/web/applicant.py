@@ -16,7 +16,7 @@ from gateway.web.kinds import Kind
 from gateway.web.security import csrf
 from gateway.web.services import Reply
 from gateway.web.sessions import login_required
-from gateway.web.widgets import Context, page_language
+from gateway.web.widgets import Context, ListChange, add_blank, list_change, page_language
 
 bp = Blueprint("web_applicant", __name__)
 bp.before_request(csrf.protect)
@@ -87,8 +87,11 @@ def apply(kind: str) -> Any:
     form = _form_for(found, program, request.form if request.method == "POST" and not starting else None)
     status = 200
     if request.method == "POST":
+        change = list_change(form, request.form.get("action", ""))
         reply = services.request("POST", "applications", json_body={
             "kind": kind, "program_id": program_id, "form": {} if starting else form.to_api()})
+        if reply.ok and change:  # "Add another" or "Remove" on a new form: saved as a draft, edited from there
+            return _listed(reply.data, change)
         if reply.ok:
             flash(_("Application started.") if starting else _("Draft saved."), "success")
             next_page = "web_applicant.submit" if request.form.get("action") == "submit" else "web_applicant.detail"
@@ -147,6 +150,7 @@ def edit(application_id: Any) -> Any:
     form = _form_for(kind, program, request.form if request.method == "POST" else None)
     status, errors = 200, []
     if request.method == "POST":
+        change = list_change(form, request.form.get("action", ""))
         changes = form.to_api()
         cleared = {name: None for name in application["form"] if name not in changes}
         reply = services.request("PATCH", f"applications/{application_id}", json_body={
@@ -158,16 +162,29 @@ def edit(application_id: Any) -> Any:
                 return submitted
             show_errors(form, submitted)
             errors, status = tasklist.refusal_links(kind, str(application_id), submitted), 422
+        elif reply.ok and change:
+            return _listed(reply.data, change)
         elif reply.ok:
             flash(_("Changes saved."), "success")
             return redirect(url_for("web_applicant.detail", application_id=application_id))
         else:
             show_errors(form, reply)
             errors, status = error_links(form), 409 if reply.status == 409 else 422
+            if change and change.add:
+                add_blank(form, change.name)
     else:
         form.from_api(application["form"])
+        add_blank(form, request.args.get("add", ""))
     return render_template("apply.html", form=form, kind=kind, program=program, application=application,
                            errors=errors, progress=tracker.progress(application)), status
+
+
+def _listed(application: dict[str, Any], change: ListChange) -> Response:
+    """After "Add another" or "Remove" saved the draft: the form again, opened at the new empty item or the list
+    (a redirect, so reloading the page does not press the button twice)."""
+    flash(_("Draft saved."), "success")
+    target = url_for("web_applicant.edit", application_id=application["id"], add=change.name if change.add else None)
+    return redirect(f"{target}#{change.anchor(application['form'])}")
 
 
 def _submit(application: dict[str, Any]) -> Response | Reply:

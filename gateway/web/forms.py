@@ -106,6 +106,10 @@ def _field_at(form: Any, key: str) -> Any:
         return field
     if hasattr(field, "form"):  # a group: its own form
         return _field_at(field.form, rest) or field
+    if hasattr(field, "entry_at"):  # a list of items: the item the service's index names, then its field
+        index, _, sub = rest.partition(".")
+        entry = field.entry_at(index)
+        return field if entry is None else (_field_at(entry.form, sub) or entry) if sub else entry
     entries = getattr(field, "entries", None)
     index = rest.partition(".")[0]
     if entries is not None and index.isdigit() and int(index) < len(entries):

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from gateway.web import services
 from gateway.web.services import ServiceDown
-from gateway.web.widgets import Context, Shown, Spec, label_of, page_language, shown, words
+from gateway.web.widgets import Context, Shown, Spec, item_label, label_of, page_language, shown, words
 
 TTL_SECONDS = 5.0
 MISSING_DOCUMENT = re.compile(r"^Upload a document of type '([\w.-]+)'\.\Z")
@@ -57,7 +57,11 @@ class Kind:
         if key == "documents":
             return _("Documents")
         specs, names, lang = self.fields, [], page_language()
+        spec: Spec | None = None
         for part in key.removeprefix("form.").split("."):
+            if part.isdigit() and spec is not None and spec.get("widget") == "items":  # "Members › Member 3"
+                names.append(item_label(spec, Context(lang), int(part) + 1))
+                continue
             spec = next((s for s in specs if s["name"] == part), None)
             if spec is None:
                 break

@@ -2,6 +2,10 @@
 (GET /api/v1/kinds): which WTForms field shows it, how its value goes to and from the API's form JSON, and how
 a stored value reads on an application's page. A new widget is one entry in WIDGETS; a new kind needs none.
 
+A list of items (a trip's members, its stops: widget "items") is GOV.UK's "add another" without script: each item
+a numbered fieldset with a Remove button, and an "Add another" button under them. Both are submit buttons that
+save the draft first (see `list_change`), so what was typed is never lost.
+
 The pages judge nothing: values go to the service as typed (a date or a number it cannot read comes back as
 its 422 error, next to the field).
 """
@@ -17,7 +21,7 @@ from typing import Any
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, Form, SelectField, StringField, TextAreaField
 from wtforms.fields import FieldList, FormField
 from wtforms.fields.core import Field, Label, UnboundField
 
@@ -49,16 +53,26 @@ class Context:
 
 @dataclass(frozen=True)
 class Shown:
-    """A stored value as its page shows it: a text, an ordered list, or labelled parts (a group)."""
+    """A stored value as its page shows it: a text, an ordered list, labelled parts (a group), or numbered
+    entries each with its own parts (a list of items: "Member 1", "Member 2")."""
 
     label: str
     text: str = ""
     items: tuple[str, ...] = ()
     parts: tuple[Shown, ...] = ()
+    entries: tuple[Shown, ...] = ()
 
 
 def label_of(spec: Spec, ctx: Context) -> str:
     return words(spec.get("labels"), ctx.lang, spec["name"])
+
+
+def item_label(spec: Spec, ctx: Context, n: int) -> str:
+    """The n-th item of a list, counted from 1: "Member 2" where the kind names one item, else "Members: 2"."""
+    one = words(spec.get("item_labels"), ctx.lang)
+    if one:
+        return _("%(item)s %(n)s", item=one, n=n)
+    return _("%(label)s: %(n)s", label=label_of(spec, ctx), n=n)
 
 
 def _options(spec: Spec, ctx: Context) -> dict[str, str]:
@@ -109,6 +123,49 @@ class Ranked(FieldList):
         entry.label = Label(entry.id, ORDINALS[rank - 1] if rank <= len(ORDINALS)
                             else _("Choice %(rank)s", rank=rank))
         return entry
+
+
+class Items(FieldList):
+    """A list of like items, each a Group of the item's fields labelled "Member 1", "Member 2", …; at least one
+    (or the kind's least number) is shown. `sent` keeps which entries went to the service, in order, so that its
+    errors (`members.2.name`: the third item it got) land on the entry typed on the page even when an entirely
+    empty entry was left out."""
+
+    composite = True
+
+    def __init__(self, *args: Any, specs: list[Spec], name_item: Callable[[int], str],
+                 max_items: int | None = None, **kwargs: Any) -> None:
+        self.specs, self.name_item, self.max_items = specs, name_item, max_items
+        super().__init__(*args, **kwargs)
+        self.own_errors: list[str] = []
+        self.sent: list[int] = []
+
+    def _add_entry(self, *args: Any, **kwargs: Any) -> Field:
+        entry = super()._add_entry(*args, **kwargs)
+        entry.label = Label(entry.id, self.name_item(len(self.entries)))
+        return entry
+
+    @property
+    def may_add(self) -> bool:
+        return not self.max_items or len(self.entries) < self.max_items
+
+    def entry_at(self, index: str) -> Field | None:
+        """The entry the service's item index names (None: no such entry)."""
+        if not index.isdigit():
+            return None
+        sent = self.sent or list(range(len(self.entries)))
+        return self.entries[sent[int(index)]] if int(index) < len(sent) else None
+
+    def remove(self, position: int) -> None:
+        if 0 <= position < len(self.entries):
+            del self.entries[position]
+            for n, entry in enumerate(self.entries, 1):
+                entry.label = Label(entry.id, self.name_item(n))
+
+    def add_blank(self) -> None:
+        """One empty item at the end to type in, unless the last one is still empty or the list is full."""
+        if self.may_add and (not self.entries or _item_value(self.entries[-1], self.specs)):
+            self.append_entry()
 
 
 def _line(spec: Spec, ctx: Context) -> UnboundField:
@@ -162,6 +219,16 @@ def _group(spec: Spec, ctx: Context) -> UnboundField:
     return Group(form_class(spec.get("fields") or [], ctx), **_common(spec, ctx))
 
 
+def _items(spec: Spec, ctx: Context) -> UnboundField:
+    entry = Group(form_class(spec.get("fields") or [], ctx))
+    return Items(entry, specs=spec.get("fields") or [], name_item=lambda n: item_label(spec, ctx, n),
+                 max_items=spec.get("max_items"), min_entries=max(spec.get("min_items") or 0, 1), **_common(spec, ctx))
+
+
+def _boolean(spec: Spec, ctx: Context) -> UnboundField:
+    return BooleanField(**_common(spec, ctx))
+
+
 # -- values to the API and back -------------------------------------------------------------------------------
 
 
@@ -191,6 +258,25 @@ def _grouped(f: Field, spec: Spec) -> Any:
     return values_to_api(f.form, spec.get("fields") or []) or None
 
 
+def _item_value(entry: Field, specs: list[Spec]) -> dict[str, Any]:
+    """An item's values; an item with nothing typed (an unticked box is nothing) is {}."""
+    values = values_to_api(entry.form, specs)
+    return values if any(v is not False for v in values.values()) else {}
+
+
+def _listed(f: Field, spec: Spec) -> Any:
+    """The items typed, in page order; entirely empty ones are left out (an "Add another" not used)."""
+    items = [(position, _item_value(entry, f.specs)) for position, entry in enumerate(f.entries)]
+    f.sent = [position for position, value in items if value]
+    return [value for _position, value in items if value] or None
+
+
+def _ticked(f: Field, spec: Spec) -> Any:
+    """A box that must be ticked (required: "I confirm …") is left out unticked, so a draft saves and the
+    service says at submission that it is missing; any other box is true or false."""
+    return True if f.data else (None if spec.get("required") else False)
+
+
 def _set(f: Field, spec: Spec, value: Any) -> None:
     f.data = "" if value is None else str(value)
 
@@ -213,6 +299,19 @@ def _set_ranked(f: Field, spec: Spec, value: Any) -> None:
 
 def _set_grouped(f: Field, spec: Spec, value: Any) -> None:
     values_from_api(f.form, spec.get("fields") or [], value if isinstance(value, dict) else {})
+
+
+def _set_listed(f: Field, spec: Spec, value: Any) -> None:
+    while f.entries:
+        f.pop_entry()
+    for item in value if isinstance(value, list) else []:
+        values_from_api(f.append_entry().form, f.specs, item if isinstance(item, dict) else {})
+    while len(f.entries) < f.min_entries:
+        f.append_entry()
+
+
+def _set_ticked(f: Field, spec: Spec, value: Any) -> None:
+    f.data = value is True
 
 
 # -- stored values on a page ----------------------------------------------------------------------------------
@@ -250,6 +349,19 @@ def _show_group(spec: Spec, value: Any, ctx: Context) -> Shown:
     return Shown(label_of(spec, ctx), parts=tuple(shown(spec.get("fields") or [], value, ctx)))
 
 
+def _show_items(spec: Spec, value: Any, ctx: Context) -> Shown:
+    if not isinstance(value, list):
+        return _show_text(spec, value, ctx)
+    specs = spec.get("fields") or []
+    return Shown(label_of(spec, ctx), entries=tuple(
+        Shown(item_label(spec, ctx, n), parts=tuple(shown(specs, item if isinstance(item, dict) else {}, ctx)))
+        for n, item in enumerate(value, 1)))
+
+
+def _show_ticked(spec: Spec, value: Any, ctx: Context) -> Shown:
+    return Shown(label_of(spec, ctx), text=_("Yes") if value is True else _("No"))
+
+
 def country_name(code: str) -> str:
     """A country in the reader's language (the code too, since forms ask for codes)."""
     name = get_locale().territories.get(code) if get_locale() else None  # type: ignore[union-attr]
@@ -276,6 +388,8 @@ WIDGETS: dict[str, Widget] = {
     "partner_choices": Widget(_partner_choices, to_api=_ranked, from_api=_set_ranked, show=_show_ranked),
     "term": Widget(_term, from_api=_set_term, show=_show_term),
     "group": Widget(_group, to_api=_grouped, from_api=_set_grouped, show=_show_group),
+    "items": Widget(_items, to_api=_listed, from_api=_set_listed, show=_show_items),
+    "boolean": Widget(_boolean, to_api=_ticked, from_api=_set_ticked, show=_show_ticked),
 }
 
 
@@ -285,6 +399,41 @@ def widget(spec: Spec) -> Widget:
 
 
 # -- a whole set of fields --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListChange:
+    """An "Add another" or a "Remove" button pressed under a list of items (its field's name)."""
+
+    name: str
+    add: bool
+    max_items: int | None = None
+
+    def anchor(self, stored: dict[str, Any]) -> str:
+        """Where the page shown after saving opens: the new empty item, or the list."""
+        count = len(stored.get(self.name) or [])
+        return f"{self.name}-{count}" if self.add and (not self.max_items or count < self.max_items) else self.name
+
+
+def list_change(form: Form, action: str) -> ListChange | None:
+    """The button pressed: 'add:members', or 'remove:members:2' (the item's position on the page), else None.
+    A removed item leaves the posted form at once, so the draft is saved without it; the empty item to add is
+    offered by the page shown after saving (`add_blank`), so an "Add another" pressed twice adds one."""
+    verb, _sep, rest = action.partition(":")
+    name, _sep, position = rest.partition(":")
+    field = getattr(form, "_fields", {}).get(name)
+    if verb not in ("add", "remove") or not isinstance(field, Items):
+        return None
+    if verb == "remove" and position.isdigit():
+        field.remove(int(position))
+    return ListChange(name, verb == "add", field.max_items)
+
+
+def add_blank(form: Form, name: str) -> None:
+    """One more empty item in the list called `name`, if the form has such a list."""
+    field = getattr(form, "_fields", {}).get(name)
+    if isinstance(field, Items):
+        field.add_blank()
 
 
 def form_class(specs: list[Spec], ctx: Context, base: type[Form] = Form) -> type[Form]:

@@ -104,7 +104,7 @@ def _form(kind: str, data: dict[str, Any] | None = None, lang: str = "en") -> An
 
 def test_every_widget_of_the_contract_has_an_entry() -> None:
     assert set(WIDGETS) == {"line", "text", "date", "decimal", "integer", "choice", "country", "countries",
-                            "partner_choices", "term", "group"}
+                            "partner_choices", "term", "group", "items", "boolean"}
 
 
 def test_one_field_per_metadata_field_in_form_order_labelled_in_the_readers_language(app: Flask) -> None:
