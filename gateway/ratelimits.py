@@ -1,4 +1,4 @@
-"""Rate limits on login, submission and upload, with the `limits` library (moving windows).
+"""Rate limits on login, submission, upload and the public verification page, with the `limits` library (moving windows).
 
 The storage is a setting: `memory://` for one process (embedded), `redis://...` so that every gunicorn
 worker and gateway replica counts against one shared window.
@@ -23,6 +23,7 @@ class RateLimits:
             "login": parse(settings.rate_limit_login),
             "submit": parse(settings.rate_limit_submit),
             "upload": parse(settings.rate_limit_upload),
+            "verify": parse(settings.rate_limit_verify),
         }
 
     def hit(self, name: str, key: str) -> None:

@@ -33,6 +33,7 @@ from gateway.web import (
     services,
     sessions,
     stats,
+    verify,
     worklist,
 )
 from gateway.web.services import ServiceDown
@@ -72,7 +73,7 @@ def install(app: Flask, settings: Settings) -> None:
     app.before_request(sessions.load_user)
     i18n.install(app)
     back.install(app)
-    for module in (auth_pages, home, applicant, reviewer, inbox, admin, stats, worklist, mail):
+    for module in (auth_pages, home, applicant, reviewer, inbox, admin, stats, worklist, mail, verify):
         app.register_blueprint(module.bp)
     oidc.install(app, settings)
     brand.install(app, settings)

@@ -43,6 +43,11 @@ def is_owner(identity: Identity, application: Application) -> bool:
     return application.applicant == identity.username
 
 
+def can_cancel(identity: Identity, application: Application) -> bool:
+    """An approved application is cancelled by its applicant or by the office (ICD officer, admin)."""
+    return is_owner(identity, application) or any(r.get("role") in PROGRAM_MANAGERS for r in identity.roles)
+
+
 def can_manage_programs(identity: Identity) -> bool:
     return any(r.get("role") in PROGRAM_MANAGERS for r in identity.roles)
 

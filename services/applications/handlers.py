@@ -28,7 +28,7 @@ def on_review_task_created(session: Session, data: dict[str, Any], event: CloudE
 
 
 def on_review_completed(session: Session, data: dict[str, Any], event: CloudEvent,
-                        numbering: approvals.Numbering = approvals.Numbering()) -> None:
+                        numbering: approvals.Numbering = approvals.DEFAULT_NUMBERING) -> None:
     application = session.get(Application, data["application_id"], with_for_update=True)
     if application is None:
         return

@@ -175,3 +175,52 @@ class ReviewStep(Base):
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)
+
+
+class ApprovalSeries(Base):
+    """One year's numbering of 任务批件 (approvals.py): its prefix and the last sequence number given. The row is
+    locked while a number is taken, so numbers are gap-free and never given twice."""
+
+    __tablename__ = "approval_series"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    prefix: Mapped[str] = mapped_column(String(40))
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ApprovalDocument(Base):
+    """A 任务批件: one revision of an approved application's numbered approval. A change makes the next revision
+    (same number, new token) and the former one superseded; cancelling the application cancels the current one.
+    `content` is what the document says, as it was when issued."""
+
+    __tablename__ = "approval_documents"
+    __table_args__ = (Index("ix_approval_documents_application", "application_id", "revision", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(80))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer)
+    token: Mapped[str] = mapped_column(String(64), unique=True)  # the verification URL's secret (192 bits)
+    status: Mapped[str] = mapped_column(String(20))  # valid | superseded | cancelled
+    superseded_by: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the revision that replaced it
+    cancel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ApprovalSignoff(Base):
+    """One reviewer's approval at one review level, from review.decision_recorded (event-carried: the reviews
+    service owns the decisions). A 任务批件 lists each level's latest approval before it was issued."""
+
+    __tablename__ = "approval_signoffs"
+
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    application_id: Mapped[str] = mapped_column(String(36), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(40))
+    reviewer: Mapped[str] = mapped_column(String(80))
+    reviewer_name: Mapped[str] = mapped_column(String(120))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -34,7 +34,8 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Application withdrawn: {title}", "You withdrew the application \"{title}\"."),
     },
     "application.cancelled": {
-        "zh": ("已批准的申请已取消：{title}", "已批准的申请“{title}”已取消，任务批件 {approval_number} 随之作废。原因：{reason}"),
+        "zh": ("已批准的申请已取消：{title}",
+               "已批准的申请“{title}”已取消，任务批件 {approval_number} 随之作废。原因：{reason}"),
         "en": ("Approved application cancelled: {title}", "The approved application \"{title}\" was cancelled, and "
                "its approval document {approval_number} with it. Reason: {reason}"),
     },
