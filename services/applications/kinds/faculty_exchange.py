@@ -88,4 +88,5 @@ KIND = Kind(
          "condition": {"any": [{"duration_days_over": 30}, {"budget_over": "50000.00"}]}},
     ),
     counts={"outbound_staff": "applications"},
+    approval_document=True,
 )
