@@ -19,8 +19,8 @@ from chassis.auth import current_identity
 from chassis.errors import problem
 from chassis.tokens import Identity
 from chassis.tracing import correlation_id
-from services.reviews import domain
-from services.reviews.events import completed_event, task_event
+from services.reviews import domain, progression
+from services.reviews.events import task_event
 from services.reviews.models import Decision, ReviewCase, ReviewTask
 from services.reviews.roles import reviewing
 from services.reviews.schemas import DecisionIn, DecisionOut, ReassignIn, TaskOut, TaskQuery
@@ -174,7 +174,8 @@ class Decide(MethodView):
     @blp.arguments(DecisionIn)
     @blp.response(201, DecisionOut)
     def post(self, body: dict[str, Any], task_id: str) -> Decision:
-        """Approve, reject or return (comment required for the last two), naming the version reviewed."""
+        """Approve, reject or return (comment required for the last two), naming the version reviewed; on a
+        publicity level with an open objection: uphold_return, uphold_reject (comment required) or dismiss."""
         identity, now = current_identity(), datetime.now(UTC)
         with ctx().sessions() as session, session.begin():
             # Lock the case before the task, the order the event handlers use: no deadlock with a withdrawal.
@@ -188,15 +189,7 @@ class Decide(MethodView):
                 outcome=body["outcome"], comment=body["comment"], internal_note=body["internal_note"],
                 seen_version=body["application_version"], earlier=earlier, now=now,
             )
-            session.add(result.decision)
-            task_event(session, "review.decision_recorded", task, correlation_id(), reviewer=identity.username,
-                       reviewer_name=identity.name or identity.username, outcome=body["outcome"],
-                       comment=body["comment"], decided_at=now)
-            if result.next_level is not None:
-                nxt = domain.open_task(case, result.next_level, now)
-                session.add(nxt)
-                task_event(session, "review.task_created", nxt, correlation_id())
-            else:
-                completed_event(session, case, level=task.level, decided_by=identity.username,
-                                comment=body["comment"], decided_at=now, correlationid=correlation_id())
+            progression.after_decision(session, case, task, result, reviewer_name=identity.name or identity.username,
+                                       comment=body["comment"], now=now, correlationid=correlation_id(),
+                                       zone=ctx().settings.timezone)
         return result.decision

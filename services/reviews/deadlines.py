@@ -1,4 +1,6 @@
-"""Deadlines: overdue notices once per task per day, and escalation to the supervisor role after a while.
+"""Deadlines: overdue notices once per task per day, and escalation to the supervisor role after a while; and
+publicity periods (公示) that end by themselves: each passed period approves its level, and the chain moves on
+as after any approval (progression.record). A waiting publicity task is never overdue (its status is not open).
 
 `check(session, now)` takes the clock as an argument (tests move it); the worker runs it periodically.
 """
@@ -12,15 +14,18 @@ import structlog
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.reviews import domain
+from services.reviews import domain, progression, publicity
 from services.reviews.events import task_event
 from services.reviews.models import ReviewTask
 
 log = structlog.get_logger(__name__)
 
 
-def check(session: Session, now: datetime, escalate_after_days: int) -> tuple[int, int]:
-    """Returns (overdue notices sent, tasks escalated)."""
+def check(session: Session, now: datetime, escalate_after_days: int, zone: str = publicity.OFFICE_ZONE,
+          ) -> tuple[int, int]:
+    """Returns (overdue notices sent, tasks escalated); ends the publicity periods that are over first (in the
+    office's time zone), and opens those a newly entered calendar year unblocks."""
+    end_publicity(session, now, zone)
     overdue = select(ReviewTask).where(ReviewTask.status.in_(("open", "claimed")), ReviewTask.due_at < now)
     if session.get_bind().dialect.name == "postgresql":
         overdue = overdue.with_for_update(skip_locked=True)  # two workers never notify twice
@@ -41,11 +46,29 @@ def check(session: Session, now: datetime, escalate_after_days: int) -> tuple[in
     return notices, escalations
 
 
+def end_publicity(session: Session, now: datetime, zone: str) -> int:
+    """Every running period whose last day is over passes its level (approved by "publicity"); returns how many."""
+    publicity.retry_blocked(session, now, zone)
+    ended = 0
+    for notice_id, application_id in publicity.due(session, now, zone):
+        passed = publicity.end(session, notice_id, application_id, now, zone)
+        if passed is not None:
+            case, task, result = passed
+            progression.record(session, case, task, result, reviewer_name=publicity.REVIEWER, comment=None,
+                               now=now, correlationid=None, zone=zone)
+            ended += 1
+    if ended:
+        log.info("publicity.ended", count=ended)
+    return ended
+
+
 class Deadlines:
     """The worker component: checks deadlines every `interval` seconds."""
 
-    def __init__(self, engine: Engine, escalate_after_days: int, interval: float) -> None:
+    def __init__(self, engine: Engine, escalate_after_days: int, interval: float,
+                 zone: str = publicity.OFFICE_ZONE) -> None:
         self.sessions = sessionmaker(bind=engine)
+        self.zone = zone
         self.escalate_after_days = escalate_after_days
         self.interval = interval
 
@@ -53,7 +76,7 @@ class Deadlines:
         while not stop.is_set():
             try:
                 with self.sessions() as session, session.begin():
-                    notices, escalations = check(session, datetime.now(UTC), self.escalate_after_days)
+                    notices, escalations = check(session, datetime.now(UTC), self.escalate_after_days, self.zone)
                 if notices or escalations:
                     log.info("deadlines.checked", overdue=notices, escalated=escalations)
             except Exception as exc:  # database down: next round

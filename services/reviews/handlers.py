@@ -9,22 +9,22 @@ and a resubmission after a return may come without edits.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.reviews import domain
+from services.reviews import domain, progression, publicity
 from services.reviews.chains import active_chain, chain_version
-from services.reviews.events import task_event
 from services.reviews.models import ReviewCase, ReviewTask
 
+OFFICE_ZONE = publicity.OFFICE_ZONE  # where a publicity period's days begin; table() takes the configured one
 
-def _open(session: Session, case: ReviewCase, level: int, event: CloudEvent, now: datetime) -> None:
-    task = domain.open_task(case, level, now)
-    session.add(task)
-    task_event(session, "review.task_created", task, event.get_extension("correlationid"))
+
+def _open(session: Session, case: ReviewCase, level: int, event: CloudEvent, now: datetime, zone: str) -> None:
+    progression.open_level(session, case, level, now, event.get_extension("correlationid"), zone)
 
 
 def _revision(event: CloudEvent) -> int | None:
@@ -32,12 +32,13 @@ def _revision(event: CloudEvent) -> int | None:
     return None if revision is None else int(revision)
 
 
-def on_application_submitted(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+def on_application_submitted(session: Session, data: dict[str, Any], event: CloudEvent,
+                             zone: str = OFFICE_ZONE) -> None:
     now = datetime.now(UTC)
     case = session.get(ReviewCase, data["application_id"], with_for_update=True)
     if case is not None:
         if domain.is_news(case, data["version"], _revision(event)):
-            on_application_resubmitted(session, data, event)
+            on_application_resubmitted(session, data, event, zone)
         return  # the same submission again (its case and first task exist), or a withdrawn one
     chain = active_chain(session, data["kind"])
     case = ReviewCase(
@@ -45,28 +46,30 @@ def on_application_submitted(session: Session, data: dict[str, Any], event: Clou
         school=data["school"], applicant=data["applicant"], applicant_name=data.get("applicant_name", "")[:120],
         title=data.get("title", "")[:200], chain_kind=chain.kind, chain_version=chain.version,
         levels=domain.applicable_levels(chain.levels, data), application_version=data["version"],
-        revision=_revision(event), round=1, status="open", updated_at=now,
+        revision=_revision(event), round=1, status="open", updated_at=now, notice=data.get("notice"),
     )
     session.add(case)
-    _open(session, case, 1, event, now)
+    _open(session, case, 1, event, now, zone)
 
 
-def on_application_resubmitted(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+def on_application_resubmitted(session: Session, data: dict[str, Any], event: CloudEvent,
+                               zone: str = OFFICE_ZONE) -> None:
     now = datetime.now(UTC)
     case = session.get(ReviewCase, data["application_id"], with_for_update=True)
     if case is None:
-        on_application_submitted(session, data, event)
+        on_application_submitted(session, data, event, zone)
         return
     if not domain.is_news(case, data["version"], _revision(event)):
         return  # stale or repeated news
     domain.seen(case, _revision(event))
     case.title = data.get("title", case.title)[:200]
     case.applicant_name = data.get("applicant_name", case.applicant_name)[:120]
+    case.notice = data.get("notice")
     # The edit may have changed what the conditions look at (a longer trip, a bigger budget).
     chain = chain_version(session, case.chain_kind, case.chain_version)
     case.levels = domain.applicable_levels(chain.levels, data)
     level = min(domain.restart(case, data["version"], now), len(case.levels))
-    _open(session, case, level, event, now)
+    _open(session, case, level, event, now, zone)
 
 
 def on_application_withdrawn(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
@@ -84,9 +87,10 @@ def on_application_withdrawn(session: Session, data: dict[str, Any], event: Clou
     case.status, case.updated_at = "withdrawn", now
     domain.seen(case, _revision(event))
     open_tasks = select(ReviewTask).where(ReviewTask.application_id == case.application_id,
-                                          ReviewTask.status.in_(("open", "claimed")))
+                                          ReviewTask.status.in_(("open", "claimed", "waiting")))
     for task in session.scalars(open_tasks):
         task.status = "cancelled"
+    publicity.withdrawn(session, case.application_id, now)
 
 
 HANDLERS = {
@@ -94,3 +98,9 @@ HANDLERS = {
     "application.resubmitted": on_application_resubmitted,
     "application.withdrawn": on_application_withdrawn,
 }
+
+
+def table(zone: str) -> dict[str, Any]:
+    """The handlers with the office's time zone (a publicity level opened by a submission dates its period)."""
+    return {**HANDLERS, **{name: partial(HANDLERS[name], zone=zone)
+                           for name in ("application.submitted", "application.resubmitted")}}

@@ -57,6 +57,51 @@ class ReviewCase(Base):
     status: Mapped[str] = mapped_column(String(20))  # open | changes_requested | approved | rejected | withdrawn
     return_level: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The trip's public notice (公示) from application.submitted/resubmitted: all a publicity page may show.
+    notice: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class PublicityNotice(Base):
+    """A publicity period (公示) of one round of a case: the notice is public from opened_on, for the level's
+    working days, to ends_on (dates in the office's time zone). An objection pauses it (remaining: the working
+    days still to run); a dismissal resumes it. status: open | paused | ended | upheld | withdrawn, or blocked
+    while the official calendar does not know the year (then reason says so, and no date is set)."""
+
+    __tablename__ = "publicity_notices"
+    __table_args__ = (UniqueConstraint("application_id", "round", name="uq_notice_per_round"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = mapped_column(String(36), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    task_id: Mapped[str] = mapped_column(String(36))
+    working_days: Mapped[int] = mapped_column(Integer)
+    opened_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    remaining: Mapped[int | None] = mapped_column(Integer, nullable=True)  # working days left, while paused
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # why it is blocked
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # the case's notice, as published
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Objection(Base):
+    """An objection to a publicised trip, lodged under a staff member's name; an ICD officer upholds or
+    dismisses it. Objectors are named only to the ICD."""
+
+    __tablename__ = "publicity_objections"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    notice_id: Mapped[int] = mapped_column(Integer, index=True)
+    application_id: Mapped[str] = mapped_column(String(36), index=True)
+    objector: Mapped[str] = mapped_column(String(80))
+    objector_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    text: Mapped[str] = mapped_column(Text)
+    lodged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20))  # open | upheld | dismissed
+    decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 ACTIVE = "status IN ('open', 'claimed')"
@@ -88,7 +133,7 @@ class ReviewTask(Base):
     type: Mapped[str] = mapped_column(String(20), default="decision", server_default="decision")  # level type
     role: Mapped[str] = mapped_column(String(40))
     school: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    status: Mapped[str] = mapped_column(String(20))  # open | claimed | done | cancelled
+    status: Mapped[str] = mapped_column(String(20))  # open | claimed | done | cancelled | waiting (publicity)
     claimed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)  # since when it is held
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -19,7 +19,7 @@ from services.reviews.models import Decision, ReviewCase, ReviewTask
 
 blp = Blueprint("review_progress", __name__, url_prefix="/api/v1/review-cases", description="Review progress")
 
-OPEN = ("open", "claimed")
+OPEN = ("open", "claimed", "waiting")  # waiting: a publicity period running (its level is the current one)
 
 
 class LevelProgress(Schema):

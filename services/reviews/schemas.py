@@ -51,7 +51,11 @@ class TaskQuery(Schema):
 
 
 class DecisionIn(Schema):
-    outcome = fields.String(required=True, validate=validate.OneOf(["approve", "reject", "return"]))
+    outcome = fields.String(required=True, validate=validate.OneOf(sorted({o for t in levels.TYPES.values()
+                                                                           for o in t.outcomes})),
+                            metadata={"description": "a decision level: approve, reject, return; a publicity level "
+                                                     "with an open objection: uphold_return, uphold_reject, "
+                                                     "dismiss"})
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
     internal_note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000),
                                   metadata={"description": "seen by reviewers only, never by the applicant"})
@@ -79,6 +83,8 @@ class Level(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     scope = fields.String(required=True, validate=validate.OneOf(["school", "university"]))
     days = fields.Integer(required=True, validate=validate.Range(min=1, max=60))
+    working_days = fields.Integer(validate=validate.Range(min=1, max=30), metadata={
+        "description": "a publicity level's period in official working days (required there)"})
     condition = fields.Dict(load_default=None, allow_none=True, metadata={
         "description": 'the level applies when any predicate holds: {"any": [{"duration_days_over": 30}, '
                        '{"budget_over": "50000"}]}; conditions: ' + ", ".join(conditions.CONDITIONS),

@@ -8,15 +8,15 @@ from chassis.settings import Settings
 from chassis.worker import Component, bus_components
 from eventbus.consumer import HandlerTable
 from services.reviews.deadlines import Deadlines
-from services.reviews.handlers import HANDLERS
+from services.reviews.handlers import table
 
 
 def handlers(settings: Settings) -> HandlerTable:
-    return HANDLERS
+    return table(settings.timezone)
 
 
 def components(settings: Settings, engine: Engine) -> list[Component]:
     return [
         *bus_components("reviews", settings, engine, handlers(settings)),
-        Deadlines(engine, settings.escalate_after_days, settings.deadline_check_seconds),
+        Deadlines(engine, settings.escalate_after_days, settings.deadline_check_seconds, settings.timezone),
     ]

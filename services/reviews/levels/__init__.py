@@ -9,10 +9,11 @@ from typing import Any
 from services.reviews.errors import Invalid
 from services.reviews.levels.base import Act, LevelType, Outcome
 from services.reviews.levels.decision import DecisionLevel
+from services.reviews.levels.publicity import PublicityLevel
 from services.reviews.models import ReviewTask
 
 DEFAULT = "decision"  # chains stored before levels had a type are decision levels
-TYPES: dict[str, LevelType] = {t.name: t for t in (DecisionLevel(),)}
+TYPES: dict[str, LevelType] = {t.name: t for t in (DecisionLevel(), PublicityLevel())}
 
 __all__ = ["DEFAULT", "TYPES", "Act", "LevelType", "Outcome", "of_level", "of_task"]
 

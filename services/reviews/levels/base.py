@@ -27,6 +27,7 @@ class Outcome:
     decision: Decision
     next_level: int | None      # approve with more levels to go
     completed: str | None       # approved | rejected | changes_requested
+    logged: bool = True         # False: an act that decides nothing in the chain (a publicity objection dismissed)
 
 
 class LevelType(Protocol):
