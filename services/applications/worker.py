@@ -11,15 +11,16 @@ from sqlalchemy import Engine
 from chassis.settings import Settings
 from chassis.worker import Component, bus_components
 from eventbus.consumer import HandlerTable, combine
+from services.applications import approvals, calendar_copy, kinds, reporting
 from services.applications import handlers as saga
-from services.applications import approvals, kinds, reporting
 
 
 def handlers(settings: Settings) -> HandlerTable:
     # the saga numbers approval documents with the office's prefix and time zone
     numbered = partial(saga.on_review_completed, numbering=approvals.Numbering.of(settings))
     # one event, one transaction: every reader or none
-    return combine({**saga.HANDLERS, "review.completed": numbered}, reporting.HANDLERS, approvals.HANDLERS)
+    return combine({**saga.HANDLERS, "review.completed": numbered}, reporting.HANDLERS, approvals.HANDLERS,
+                   calendar_copy.HANDLERS)
 
 
 def components(settings: Settings, engine: Engine) -> list[Component]:

@@ -13,7 +13,11 @@ from sqlalchemy import select
 
 from chassis.db import make_sessionmaker
 from chassis.tokens import Identity
+from eventbus import envelope
+from eventbus.consumer import apply
 from eventbus.tables import outbox
+from services.applications import calendar_copy
+from services.applications.worker import handlers as applications_handlers
 from services.reviews import calendar
 from tests.support.service import ServiceUnderTest, start_service
 
@@ -36,11 +40,13 @@ class Reviews:
         token = self.service.signer.sign(who, "reviews", 60)
         return self.client.open(path, method=method, headers={"Authorization": f"Bearer {token}"}, **kw)
 
-    def events(self) -> list[dict[str, Any]]:
+    def bodies(self) -> list[str]:
         with self.service.engine.connect() as c:
-            rows = c.execute(select(outbox.c.body).where(outbox.c.type == "calendar.changed")
-                             .order_by(outbox.c.id)).scalars()
-            return [json.loads(body) for body in rows]
+            return list(c.execute(select(outbox.c.body).where(outbox.c.type == "calendar.changed")
+                                  .order_by(outbox.c.id)).scalars())
+
+    def events(self) -> list[dict[str, Any]]:
+        return [json.loads(body) for body in self.bodies()]
 
 
 @pytest.fixture
@@ -130,3 +136,39 @@ def test_seeding_2025_copies_the_package_and_an_unknown_year_is_a_409(rv: Review
     assert "No official calendar for 2031" in refused.json["detail"]
     assert len(rv.events()) == 1
     assert rv.call("GET", "/api/v1/calendar/2031", OFFICER).json["source"] == "unknown"
+
+
+@pytest.fixture
+def applications(tmp_path: Path, pg_urls: dict[str, str]):  # type: ignore[no-untyped-def]
+    service = start_service("applications", tmp_path / "applications", pg_urls["applications"])
+    yield make_sessionmaker(service.engine)
+    service.engine.dispose()
+
+
+def test_applications_keeps_its_copy_from_calendar_changed(rv: Reviews, applications: Any) -> None:
+    assert "calendar.changed" in applications_handlers(rv.service.settings)  # the worker reads it
+    with applications() as session:
+        assert not calendar_copy.official(session).knows(2031)
+    put = [{"date": "2031-01-01", "workday": False, "name": "New Year's Day"},
+           {"date": "2031-01-04", "workday": True, "name": "调休"}]
+    assert rv.call("PUT", "/api/v1/calendar/2031", ADMIN, json={"days": put, "demo": True}).status_code == 200
+    assert rv.call("PUT", "/api/v1/calendar/2031", ADMIN, json={"days": put[:1]}).status_code == 200
+    assert rv.call("POST", "/api/v1/calendar/2025/seed", ADMIN).status_code == 200
+    first, second, seeded = (envelope.from_json(body) for body in rv.bodies())
+
+    for event in (first, second, seeded):
+        with applications() as session, session.begin():
+            apply(calendar_copy.HANDLERS, session, event)
+    with applications() as session:
+        official = calendar_copy.official(session)
+        year = session.get(calendar_copy.CalendarYear, 2031)
+        assert year is not None and (year.demo, year.version) == (False, 2)
+    assert official.knows(2031) and not official.is_workday(date(2031, 1, 1))
+    assert not official.is_workday(date(2031, 1, 4))  # the second version took the make-up day away
+    assert official.add_working_days(date(2025, 9, 26), 5) == date(2025, 10, 10)
+
+    with applications() as session, session.begin():  # older news arriving late changes nothing
+        apply(calendar_copy.HANDLERS, session, first)
+    with applications() as session:
+        assert not calendar_copy.official(session).is_workday(date(2031, 1, 4))
+        assert session.get(calendar_copy.CalendarYear, 2031).demo is False  # type: ignore[union-attr]
