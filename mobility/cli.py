@@ -27,13 +27,17 @@ class _Commands(click.Group):
     """The account commands are loaded only when one of them runs: every API and worker process starts
     through this CLI, and importing the gateway's identity and web modules cost each of them megabytes."""
 
-    LAZY = ("users", "schools", "clients")
+    LAZY = ("users", "schools", "clients", "calendar")
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.LAZY:
+            if name == "calendar":
+                from mobility import calendar_cli
+
+                return calendar_cli.calendar
             from mobility import accounts_cli
 
             return getattr(accounts_cli, name)  # type: ignore[no-any-return]

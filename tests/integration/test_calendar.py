@@ -172,3 +172,20 @@ def test_applications_keeps_its_copy_from_calendar_changed(rv: Reviews, applicat
     with applications() as session:
         assert not calendar_copy.official(session).is_workday(date(2031, 1, 4))
         assert session.get(calendar_copy.CalendarYear, 2031).demo is False  # type: ignore[union-attr]
+
+
+def test_the_cli_seeds_and_shows_a_year(rv: Reviews, pg_urls: dict[str, str], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from mobility.cli import main
+
+    env = {"MOBILITY_VAR_DIR": str(tmp_path), "MOBILITY_REVIEWS_DATABASE_URL": pg_urls["reviews"]}
+    runner = CliRunner()
+    seeded = runner.invoke(main, ["calendar", "seed", "2025"], env=env)
+    assert seeded.exit_code == 0, seeded.output
+    shown = runner.invoke(main, ["calendar", "show", "2025"], env=env)
+    assert shown.output.startswith("calendar 2025: entered\n")
+    assert "2025-10-11 Sat working day National Day" in shown.output
+    refused = runner.invoke(main, ["calendar", "seed", "2031"], env=env)
+    assert refused.exit_code == 1 and "No official calendar for 2031" in refused.output
+    assert [e["data"]["year"] for e in rv.events()] == [2025]
