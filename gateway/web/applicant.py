@@ -98,6 +98,8 @@ def apply(kind: str) -> Any:
             return redirect(url_for(next_page, application_id=reply.data["id"]))
         show_errors(form, reply)
         status = 422
+        if change and change.add:  # refused: the errors, and the empty item asked for all the same
+            add_blank(form, change.name)
     return render_template("apply.html", form=form, kind=found, program=program, application=None,
                            errors=error_links(form)), status
 
@@ -170,7 +172,7 @@ def edit(application_id: Any) -> Any:
         else:
             show_errors(form, reply)
             errors, status = error_links(form), 409 if reply.status == 409 else 422
-            if change and change.add:
+            if change and change.add:  # refused: the errors, and the empty item asked for all the same
                 add_blank(form, change.name)
     else:
         form.from_api(application["form"])
