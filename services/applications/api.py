@@ -27,6 +27,7 @@ from chassis.tracing import correlation_id
 from eventbus import outbox
 from services.applications import access, documents, domain, facts
 from services.applications.events import application_event
+from services.applications.kinds import Kind
 from services.applications.models import Application, Document, HistoryEntry, Program
 from services.applications.schemas import (
     ApplicationCreate,
@@ -93,6 +94,11 @@ def _program(session: Session, program_id: str | None, kind: str) -> Program | N
 
 def _etag(application: Application) -> dict[str, str]:
     return {"ETag": f'"{application.version}"'}
+
+
+def _reference(session: Session, kind: Kind, school: str, form: dict[str, Any]) -> Any:
+    """The office's reference data the kind's rules read (rule tables, allowances, calendar, plan), or None."""
+    return kind.reference(session, school, form) if kind.reference is not None else None
 
 
 def _publish(session: Session, event_type: str, application: Application, **extra: Any) -> None:
@@ -192,7 +198,8 @@ class Applications(MethodView):
         now = datetime.now(UTC)
         with ctx().sessions() as session, session.begin():
             program = _program(session, body["program_id"], kind.name)
-            form = domain.validate_form(kind, body["form"], program, now.date(), complete=False)
+            form = domain.validate_form(kind, body["form"], program, now.date(), complete=False,
+                                        reference=_reference(session, kind, identity.school, body["form"]))
             application, history = domain.new_draft(
                 kind=kind.name, applicant=identity.username, applicant_name=identity.name or identity.username,
                 applicant_email=identity.email or "", school=identity.school, locale=identity.locale,
@@ -225,7 +232,9 @@ class ApplicationItem(MethodView):
             merged = {k: v for k, v in {**application.form, **body.get("form", {})}.items() if v is not None}
             program_id = body["program_id"] if "program_id" in body else application.program_id
             program = _program(session, program_id, application.kind)
-            form = domain.validate_form(domain.kind_of(application.kind), merged, program, now.date(), complete=False)
+            kind = domain.kind_of(application.kind)
+            form = domain.validate_form(kind, merged, program, now.date(), complete=False,
+                                        reference=_reference(session, kind, application.school, merged))
             domain.edit(application, form, program, now)
         return application, _etag(application)
 
@@ -241,12 +250,15 @@ class Submit(MethodView):
         with ctx().sessions() as session, session.begin():
             application = load_own(session, application_id)
             domain.check_version(application, seen_version(body))
+            kind = domain.kind_of(application.kind)
+            reference = _reference(session, kind, application.school, application.form)
             history, event_type = domain.submit(
                 application, application.program, _document_types(session, application),
-                actor=current_identity().username, now=now, comment=(body or {}).get("comment"))
+                actor=current_identity().username, now=now, comment=(body or {}).get("comment"), reference=reference)
             session.add(history)
             session.add(snapshot(session, application, now))  # for the next round's "what changed"
-            _publish(session, event_type, application, submitted_at=now)
+            _publish(session, event_type, application, submitted_at=now, **domain.announced(kind, application.form,
+                                                                                            reference))
         return application, _etag(application)
 
 

@@ -129,7 +129,7 @@ def _history(
 
 def submit(
     application: Application, program: Program | None, present_documents: Iterable[str], *, actor: str,
-    now: datetime, comment: str | None = None,
+    now: datetime, comment: str | None = None, reference: Any = None,
 ) -> tuple[HistoryEntry, str]:
     """Submit a draft, or resubmit after changes were asked for: the status allows it, the program's window is
     open (for a first submission: a resubmission may come late), the whole form is valid and the required
@@ -142,7 +142,7 @@ def submit(
         check_window(program, now)
     errors: dict[str, Any] = {}
     try:
-        validate_form(kind, application.form, program, now.date(), complete=True)
+        validate_form(kind, application.form, program, now.date(), complete=True, reference=reference)
     except FormInvalid as exc:
         errors.update(exc.errors)
     present = set(present_documents)
@@ -165,7 +165,7 @@ def check_window(program: Program | None, now: datetime) -> None:
 
 
 def validate_form(
-    kind: Kind, form: dict[str, Any], program: Program | None, today: date, *, complete: bool
+    kind: Kind, form: dict[str, Any], program: Program | None, today: date, *, complete: bool, reference: Any = None
 ) -> dict[str, Any]:
     """Load the form (all of it when `complete`, else what is there) and apply the rules; all errors at once.
 
@@ -178,16 +178,48 @@ def validate_form(
     except ValidationError as err:
         errors.update(err.normalized_messages())
         loaded = err.valid_data or {}
-    for name, message in rule_errors(kind, loaded, program, today).items():
-        errors.setdefault(name, []).append(message)
+    for name, message in rule_errors(kind, loaded, program, today, reference).items():
+        place_error(errors, name, message)
     if errors:
         raise FormInvalid(errors)
     return schema.dump(loaded)  # type: ignore[no-any-return]
 
 
-def rule_errors(kind: Kind, form: dict[str, Any], program: Program | None, today: date) -> dict[str, str]:
-    """The rules users expect beyond single fields (the kind's: dates, durations, choices from the program)."""
-    return kind.rule_errors(form, program, today)
+def rule_errors(
+    kind: Kind, form: dict[str, Any], program: Program | None, today: date, reference: Any = None
+) -> dict[str, str]:
+    """The rules users expect beyond single fields (the kind's: dates, durations, choices from the program, and
+    the office's reference data where the kind reads some)."""
+    return kind.rule_errors(form, program, today, reference)
+
+
+def place_error(errors: dict[str, Any], path: str, message: str) -> None:
+    """Add a rule's message where marshmallow would have put it: "members.2.name" nests as members → 2 → name
+    (marshmallow's shape for a list of groups' field errors, which the pages read)."""
+    *parents, name = (int(part) if part.isdigit() else part for part in path.split("."))  # marshmallow's keys
+    node = errors
+    for key in parents:
+        child = node.get(key)
+        if not isinstance(child, dict):  # a list of messages about the whole field stays, under "_schema"
+            child = node[key] = {"_schema": child} if child else {}
+        node = child
+    existing = node.get(name)
+    if isinstance(existing, dict):
+        existing.setdefault("_schema", []).append(message)
+    else:
+        node.setdefault(name, []).append(message)
+
+
+def announced(kind: Kind, form: dict[str, Any], reference: Any) -> dict[str, Any]:
+    """What a submission's event says beyond the application: its public notice (公示) and what the chains'
+    conditions read of the office's rules (rule exceptions asked for, a trip outside the plan); {} for a kind
+    with neither."""
+    extra: dict[str, Any] = {}
+    if kind.notice is not None:
+        extra["notice"] = kind.notice(form)
+    if kind.assess is not None:
+        extra["assessment"] = kind.assess(form, reference)
+    return extra
 
 
 def titles_of(kind: str, form: dict[str, Any], program: Program | None) -> dict[str, str]:

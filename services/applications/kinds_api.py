@@ -41,7 +41,8 @@ class FieldOut(Schema):
     max_length = fields.Integer(allow_none=True, required=True)
     max_items = fields.Integer(allow_none=True, required=True)
     fields = fields.List(fields.Nested(lambda: FieldOut()), allow_none=True, required=True,
-                         metadata={"description": "a group's own fields, in order"})
+                         metadata={"description": "a group's (or one item's of a list of groups) own fields, "
+                                                  "in order"})
 
 
 class KindDocumentOut(Schema):
@@ -76,9 +77,11 @@ def describe_field(meta: Field, field: Any) -> dict[str, Any]:
     """One field's metadata and the constraints its marshmallow field enforces."""
     bounds, length = _validator(field, validate.Range), _validator(field, validate.Length)
     is_list = isinstance(field, fields.List)
-    nested = field.schema if meta.widget == "group" else None
+    nested = kinds.nested_schema(field) if meta.widget in kinds.NESTED else None
+    # "needed" in a field's metadata: required at submission by a rule of the form rather than by the field
+    required = bool(field.required or field.metadata.get("needed"))
     return {
-        "name": meta.name, "widget": meta.widget, "required": bool(field.required), "labels": meta.labels,
+        "name": meta.name, "widget": meta.widget, "required": required, "labels": meta.labels,
         "help": meta.help,
         "choices": [{"value": c.value, "labels": c.labels} for c in meta.choices] if meta.choices else None,
         "min": _number(bounds.min) if bounds else None, "max": _number(bounds.max) if bounds else None,
@@ -95,7 +98,9 @@ def describe(kind: Kind) -> dict[str, Any]:
         "needs_program": kind.needs_program, "max_days": kind.max_days,
         "documents": [{"type": d.type, "required": d in kind.documents, "labels": d.labels}
                       for d in kind.all_documents],
-        "fields": [describe_field(meta, form.fields[meta.name]) for meta in kind.fields],
+        # a field not offered (an earlier client's shorthand, a total the service works out) is still accepted
+        "fields": [describe_field(meta, form.fields[meta.name]) for meta in kind.fields
+                   if form.fields[meta.name].metadata.get("offered", True)],
     }
 
 

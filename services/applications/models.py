@@ -177,6 +177,59 @@ class ReviewStep(Base):
     outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)
 
 
+class TripRule(Base):
+    """The office's limits for one category of staff trip abroad (trip_rules.py checks a filing against them).
+    A null limit is no limit (teaching-and-research trips, say). `days_by_countries` maps a number of countries
+    ("1", "2", "3") to the most days from leaving to re-entering China; lead time is in calendar or working
+    days (`lead_unit`: days | working_days)."""
+
+    __tablename__ = "trip_rules"
+
+    category: Mapped[str] = mapped_column(String(30), primary_key=True)
+    max_countries: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_members: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    days_by_countries: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
+    lead_time: Mapped[int] = mapped_column(Integer)
+    lead_unit: Mapped[str] = mapped_column(String(20))
+
+
+class SchoolLeadTime(Base):
+    """A school's own lead time for a category, instead of the category's."""
+
+    __tablename__ = "trip_school_lead_times"
+
+    school: Mapped[str] = mapped_column(String(40), primary_key=True)
+    category: Mapped[str] = mapped_column(String(30), primary_key=True)
+    lead_time: Mapped[int] = mapped_column(Integer)
+    lead_unit: Mapped[str] = mapped_column(String(20))
+
+
+class Allowance(Base):
+    """A country's allowances for staff abroad (财行〔2013〕516号 and its successors): lodging per person-night
+    and meals and incidentals per person-day, in the allowance's currency, with the office's rate to yuan.
+    `example` marks the seeded rows the office must replace with its current table."""
+
+    __tablename__ = "trip_allowances"
+
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    lodging: Mapped[str] = mapped_column(String(20))  # a decimal string, as budgets are
+    meals: Mapped[str] = mapped_column(String(20))
+    cny_rate: Mapped[str] = mapped_column(String(20))  # yuan per unit of the currency
+    example: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TripPlan(Base):
+    """A school's annual plan of trips abroad (年度出访计划): how many trips and people it planned for a year."""
+
+    __tablename__ = "trip_plans"
+
+    school: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    trips: Mapped[int] = mapped_column(Integer)
+    people: Mapped[int] = mapped_column(Integer)
+
+
 class ApprovalSeries(Base):
     """One year's numbering of 任务批件 (approvals.py): its prefix and the last sequence number given. The row is
     locked while a number is taken, so numbers are gap-free and never given twice."""

@@ -77,6 +77,18 @@ CONDITIONS: dict[str, Condition] = {
                    "pattern": r"^-?[0-9]+(?:\.[0-9]+)?$"},
         holds=lambda budget, over: Decimal(str(budget)) > Decimal(str(over)),
         labels={"en": "the budget is over {value} yuan", "zh": "预算超过 {value} 元"}),
+    # The office's rules for staff trips (the submission's `assessment`): a stated exception to one of them, and a
+    # trip beyond the school's annual plan. The threshold is true (the level applies when the fact holds).
+    "rule_exception": Condition(
+        reads=(("assessment", "rule_exceptions"),), valid=lambda value: value is True,
+        threshold={"const": True},
+        holds=lambda exceptions, wanted: bool(exceptions) is wanted,
+        labels={"en": "an exception to the office's rules is asked for", "zh": "申请突破出访规定"}),
+    "outside_plan": Condition(
+        reads=(("assessment", "outside_plan"),), valid=lambda value: value is True,
+        threshold={"const": True},
+        holds=lambda outside, wanted: outside is wanted,
+        labels={"en": "the trip is outside the school's annual plan", "zh": "出访不在本单位年度计划内"}),
 }
 
 

@@ -26,13 +26,16 @@ from eventbus import catalog
 from services.applications.kinds.period import PERIOD_FIELDS, period_errors
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from services.applications.models import Program
 
 Labels = Mapping[str, str]  # {"en": ..., "zh": ...}
 LANGUAGES = ("en", "zh")
 # The widgets the gateway knows how to render: a contract with the pages, not to be extended lightly.
-WIDGETS = frozenset({"line", "text", "date", "decimal", "integer", "choice", "country", "countries",
-                     "partner_choices", "term", "group"})
+WIDGETS = frozenset({"line", "text", "date", "decimal", "integer", "boolean", "choice", "country", "countries",
+                     "partner_choices", "term", "group", "items"})
+NESTED = frozenset({"group", "items"})  # widgets with fields of their own: a group, or a list of such groups
 # How a kind counts toward a summary indicator: one per approved application, or its people added up.
 COUNTS = frozenset({"applications", "people"})
 
@@ -64,7 +67,7 @@ class Field:
     labels: Labels
     help: Labels | None = None
     choices: tuple[Choice, ...] | None = None  # the words for the schema's OneOf values, in this order
-    fields: tuple[Field, ...] | None = None  # a group's own fields, in order
+    fields: tuple[Field, ...] | None = None  # a group's (or one item's) own fields, in order
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,21 @@ class Kind:
     facts: Callable[[dict[str, Any], Program | None], Facts]
     default_chain: tuple[Mapping[str, Any], ...]  # review levels, handed to the reviews service as data
     counts: Mapping[str, str] = field(default_factory=dict)  # summary indicator key → one of COUNTS
-    # (loaded form, program, today) → field → message: the kind's own rules beyond single fields and its period
+    # (loaded form, program, today) → field → message: the kind's own rules beyond single fields and its period. A
+    # nested field's error is keyed by its dotted path ("members.2.name"); the service nests it for the reply.
     rules: Callable[[dict[str, Any], Program | None, date], dict[str, str]] = no_rules
+    # (session, school, form) → the office's reference data that `checks` and `assess` read (rule tables,
+    # allowances, the calendar, the school's plan): loaded by the API, so the rules stay pure. None: none needed.
+    reference: Callable[[Session, str, dict[str, Any]], Any] | None = None
+    # (loaded form, reference, today) → field → message: the rules that read the office's reference data (the
+    # reference is None where none was loaded: a check that needs it then holds its peace)
+    checks: Callable[[dict[str, Any], Any, date], dict[str, str]] | None = None
+    # (stored form, reference) → what the review chains' conditions read beyond the mobility facts, sent with the
+    # submission as `assessment` (rule exceptions asked for, a trip outside the school's plan)
+    assess: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None
+    # stored form → the public notice of the application (公示: only what the rules let everyone see), sent with
+    # the submission as `notice`; None: the kind has no public notice
+    notice: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     # The longest allowed period, in days (None: no limit). For a kind with dates (start_date and end_date in
     # its form) the registry checks the period: a future start, the end not before it, at most max_days.
     max_days: int | None = None
@@ -109,10 +125,13 @@ class Kind:
     def has_period(self) -> bool:
         return PERIOD_FIELDS <= set(self.form().fields)
 
-    def rule_errors(self, form: dict[str, Any], program: Program | None, today: date) -> dict[str, str]:
-        """Every rule beyond single fields: the period's where the kind has dates, then the kind's own."""
+    def rule_errors(self, form: dict[str, Any], program: Program | None, today: date,
+                    reference: Any = None) -> dict[str, str]:
+        """Every rule beyond single fields: the period's where the kind has dates, then the kind's own, then
+        those against the office's reference data."""
         errors = period_errors(form, today, self.max_days) if self.has_period else {}
-        return {**errors, **self.rules(form, program, today)}
+        checked = self.checks(form, reference, today) if self.checks is not None else {}
+        return {**errors, **self.rules(form, program, today), **checked}
 
     @property
     def required_documents(self) -> tuple[str, ...]:
@@ -246,10 +265,10 @@ def _field_problems(schema: Schema, described: tuple[Field, ...], where: str) ->
         if set(meta.labels) != set(LANGUAGES) or (meta.help is not None and set(meta.help) != set(LANGUAGES)):
             problems.append(f"{where}.{meta.name}: labels and help need exactly {LANGUAGES}")
         marshmallow_field = schema.fields.get(meta.name)
-        if meta.widget == "group":
-            nested = getattr(marshmallow_field, "schema", None)
+        if meta.widget in NESTED:
+            nested = nested_schema(marshmallow_field)
             if meta.fields is None or not isinstance(nested, Schema):
-                problems.append(f"{where}.{meta.name}: a group needs a nested schema and its fields")
+                problems.append(f"{where}.{meta.name}: a {meta.widget} needs a nested schema and its fields")
             else:
                 problems += _field_problems(nested, meta.fields, f"{where}.{meta.name}")
         if meta.widget == "choice":
@@ -259,3 +278,10 @@ def _field_problems(schema: Schema, described: tuple[Field, ...], where: str) ->
             if allowed is None or list(allowed) != offered:
                 problems.append(f"{where}.{meta.name}: choices {offered} are not the form's {allowed}")
     return problems
+
+
+def nested_schema(marshmallow_field: Any) -> Schema | None:
+    """The schema of a group (Nested) or of one item of a list of groups (List(Nested)); None for others."""
+    inner = getattr(marshmallow_field, "inner", marshmallow_field)
+    schema = getattr(inner, "schema", None)
+    return schema if isinstance(schema, Schema) else None
