@@ -22,7 +22,7 @@ from gateway.upstreams import UpstreamResponse
 
 ROUTES = {
     "applications": "applications", "programs": "applications", "partners": "applications",
-    "stats": "applications", "kinds": "applications",
+    "stats": "applications", "kinds": "applications", "approval-series": "applications",
     "review-tasks": "reviews", "review-chains": "reviews", "review-stats": "reviews", "review-cases": "reviews",
     "review-conditions": "reviews", "calendar": "reviews",
     "notifications": "notifications", "events": "notifications", "subscriptions": "notifications",
