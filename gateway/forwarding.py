@@ -24,7 +24,7 @@ ROUTES = {
     "applications": "applications", "programs": "applications", "partners": "applications",
     "stats": "applications", "kinds": "applications", "approval-series": "applications",
     "review-tasks": "reviews", "review-chains": "reviews", "review-stats": "reviews", "review-cases": "reviews",
-    "review-conditions": "reviews", "calendar": "reviews",
+    "review-conditions": "reviews", "calendar": "reviews", "publicity": "reviews",
     "notifications": "notifications", "events": "notifications", "subscriptions": "notifications",
 }
 # /api/v1/applications/<id>/<sub>: sub-resources another service owns
