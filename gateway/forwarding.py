@@ -23,6 +23,7 @@ from gateway.upstreams import UpstreamResponse
 ROUTES = {
     "applications": "applications", "programs": "applications", "partners": "applications",
     "stats": "applications", "kinds": "applications", "approval-series": "applications",
+    "trip-rules": "applications", "allowances": "applications", "trip-plans": "applications",
     "review-tasks": "reviews", "review-chains": "reviews", "review-stats": "reviews", "review-cases": "reviews",
     "review-conditions": "reviews", "calendar": "reviews", "publicity": "reviews",
     "notifications": "notifications", "events": "notifications", "subscriptions": "notifications",
