@@ -65,6 +65,16 @@ def _supervisors_and_claimer(session: Session, data: dict[str, Any]) -> list[Rec
     return ([claimer] if claimer and claimer not in supervisors else []) + supervisors
 
 
+def _asked_to_act(session: Session, data: dict[str, Any]) -> list[Recipient]:
+    """A new task's reviewers; nobody while it waits (a publicity period running: nothing to act on yet)."""
+    return [] if data.get("status") == "waiting" else _reviewers(session, data)
+
+
+def _icd_officers(session: Session, data: dict[str, Any]) -> list[Recipient]:
+    """An objection to a publicised trip: the ICD officers decide it."""
+    return with_role(session, "icd_officer")
+
+
 RULES = {
     "application.submitted": _applicant,
     "application.resubmitted": _applicant,
@@ -73,9 +83,12 @@ RULES = {
     "application.rejected": _applicant,
     "application.withdrawn": _applicant,
     "application.cancelled": _applicant,
-    "review.task_created": _reviewers,
+    "review.task_created": _asked_to_act,
     "review.task_overdue": _claimer_or_reviewers,
     "review.task_escalated": _supervisors_and_claimer,
+    "publicity.opened": _applicant,
+    "publicity.objection_lodged": _icd_officers,
+    "publicity.ended": _applicant,
 }
 
 

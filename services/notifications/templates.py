@@ -53,6 +53,23 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Webhook disabled: {url}", "The subscription {subscription_id} to {url} failed {failures} times in a "
                "row and has been disabled. Fix the receiver, then re-enable it (PATCH active=true)."),
     },
+    "publicity.opened": {
+        "zh": ("出访公示开始：{title}",
+               "您的出访“{title}”已开始公示：{opened_on} 起 {working_days} 个工作日，至 {ends_on} 止。"),
+        "en": ("Publicity period begun: {title}",
+               "The trip \"{title}\" is publicised from {opened_on} for {working_days} working days, until {ends_on}."),
+    },
+    "publicity.objection_lodged": {
+        "zh": ("公示收到异议：{title}",
+               "“{title}”的公示收到一条异议，公示已暂停，请处理（剩余 {remaining_working_days} 个工作日）。"),
+        "en": ("Objection to a publicised trip: {title}", "An objection to the publicised trip \"{title}\" was lodged; "
+               "the period is paused until it is decided ({remaining_working_days} working days left)."),
+    },
+    "publicity.ended": {
+        "zh": ("出访公示结束：{title}", "您的出访“{title}”的公示已结束，结果请见申请页面。"),
+        "en": ("Publicity period ended: {title}", "The publicity period of the trip \"{title}\" has ended; the "
+               "application's page shows what follows."),
+    },
     "review.task_created": {
         "zh": ("新的审核任务：{title}", "{applicant} 的申请“{title}”等待您审核（第 {level} 级），截止 {due_at}。"),
         "en": (
@@ -61,6 +78,9 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         ),
     },
 }
+
+
+FOR_THE_APPLICANT = ("publicity.opened", "publicity.ended")
 
 
 @dataclass(frozen=True)
@@ -116,7 +136,8 @@ def render(event_type: str, locale: str, data: dict[str, Any], public_base_url: 
     for key in TIMES:
         if data.get(key):
             values[key] = when(data[key], locale, timezone)
-    link = link_for(data, public_base_url)
+    # News for the applicant about a task's level leads to the application, not to the reviewers' task page.
+    link = link_for({**data, "task_id": None} if event_type in FOR_THE_APPLICANT else data, public_base_url)
     text = body.format_map(_Default(values))
     return Rendered(subject=subject.format_map(_Default(values)), body=f"{text}\n\n{link}\n", link=link)
 

@@ -70,8 +70,8 @@ def test_unknown_conditions_and_thresholds_are_refused_naming_the_known_ones() -
 def test_a_level_is_a_decision_unless_it_names_another_known_type() -> None:
     level = {"role": "icd_officer", "scope": "university", "days": 3}
     domain.validate_levels([level, {**level, "type": "decision"}])
-    with pytest.raises(domain.Invalid, match="Unknown level type 'publicity'; known: decision") as refused:
-        domain.validate_levels([{**level, "type": "publicity"}])
+    with pytest.raises(domain.Invalid, match="Unknown level type 'lottery'; known: decision, publicity") as refused:
+        domain.validate_levels([{**level, "type": "lottery"}])
     assert refused.value.status == 422
     with pytest.raises(domain.Invalid, match="known role"):
         domain.validate_levels([{**level, "role": "janitor"}])
