@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, Form, SelectField, StringField, TextAreaField
@@ -321,6 +321,14 @@ def _show_text(spec: Spec, value: Any, ctx: Context) -> Shown:
     return Shown(label_of(spec, ctx), text=", ".join(map(str, value)) if isinstance(value, list) else str(value))
 
 
+def _show_date(spec: Spec, value: Any, ctx: Context) -> Shown:
+    """A date in the reader's format ("2031年5月2日", "May 2, 2031"); anything else as it is."""
+    try:
+        return Shown(label_of(spec, ctx), text=format_date(date.fromisoformat(str(value)), "long"))
+    except ValueError:
+        return _show_text(spec, value, ctx)
+
+
 def _show_choice(spec: Spec, value: Any, ctx: Context) -> Shown:
     return Shown(label_of(spec, ctx), text=_options(spec, ctx).get(value, str(value)))
 
@@ -379,7 +387,7 @@ class Widget:
 WIDGETS: dict[str, Widget] = {
     "line": Widget(_line),
     "text": Widget(_text),
-    "date": Widget(_date),
+    "date": Widget(_date, show=_show_date),
     "decimal": Widget(_decimal),
     "integer": Widget(_integer, to_api=_whole),
     "choice": Widget(_choice, show=_show_choice),

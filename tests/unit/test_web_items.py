@@ -215,7 +215,12 @@ def test_stored_items_show_as_numbered_summaries_in_words(app: Flask) -> None:
             ("姓名", "Li Wei"), ("是否团长", "是"), ("本人确认以上信息属实", "是")]
         assert members.entries[1].parts[2].text == "否"
         assert [e.label for e in stops.entries] == ["站点 1", "站点 2"]
-        assert stops.entries[0].parts[0].text == "德国 (DE)"
+        assert stops.entries[0].parts[0].text == "德国 (DE)" and stops.entries[0].parts[1].text == "2031年5月2日"
         html = render_template_string('{% from "_macros.html" import form_values %}{{ form_values(v) }}', v=values)
         assert '<ol class="entries">' in html and "站点 2" in html and "法国 (FR)" in html
-        assert "yes" not in html and "True" not in html
+        assert "yes" not in html and "True" not in html and "2031-05-02" not in html
+    with _page(app, "en"):
+        kind = kinds.get("group_trip")
+        assert kind is not None
+        stops = kind.values(stored, Context("en"))[1]
+        assert [p.text for p in stops.entries[0].parts] == ["Germany (DE)", "May 2, 2031"]
