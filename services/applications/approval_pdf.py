@@ -8,6 +8,7 @@ Without the font file the document cannot be made: FontMissing says which packag
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -77,17 +78,14 @@ ROLES = {
     "vice_president": {"zh": "分管外事校领导", "en": "Vice president for foreign affairs"},
     "admin": {"zh": "系统管理员", "en": "Administrator"},
 }
-FONT_NAME = "MobilityCJK"
-
-
 def register_font(path: Path) -> str:
-    """Register the TrueType font once per process (a .ttc: its first face) and return its name."""
-    if FONT_NAME in pdfmetrics.getRegisteredFontNames():
-        return FONT_NAME
+    """Register the TrueType font at `path` once per process (a .ttc: its first face) and return its name."""
     if not path.is_file():
         raise FontMissing(path)
-    pdfmetrics.registerFont(TTFont(FONT_NAME, str(path), subfontIndex=0))
-    return FONT_NAME
+    name = f"MobilityCJK-{hashlib.sha256(str(path).encode()).hexdigest()[:12]}"
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=0))
+    return name
 
 
 class QrCode(Flowable):  # type: ignore[misc]  # reportlab has no type hints
@@ -113,7 +111,8 @@ def render(document: Any, signoffs: Sequence[dict[str, Any]], *, language: str, 
     """The PDF of one revision of a 任务批件 (`document`: an ApprovalDocument) in `language` (zh or en)."""
     lang = language if language in WORDS else "zh"
     words, content = WORDS[lang], document.content
-    styles = _styles(register_font(font))
+    font_name = register_font(font)
+    styles = _styles(font_name)
     zone = ZoneInfo(timezone)
     kind = _kind_fields(content.get("kind"))
 
@@ -139,33 +138,33 @@ def render(document: Any, signoffs: Sequence[dict[str, Any]], *, language: str, 
         (words["budget"], words["yuan"].format(amount=format_decimal(content["budget"], "#,##0.00", locale="en"))
          if content.get("budget") not in (None, "") else None),
     ]
-    story.append(_table([[p(k, "label"), p(v)] for k, v in facts if v not in (None, "")], [35 * mm, None]))
+    story.append(_table([[p(k, "label"), p(v)] for k, v in facts if v not in (None, "")], [35 * mm, None], font_name))
     story += [p(words["members"], "section"), _table(
         [[p(words[k], "label") for k in ("name", "member_school", "post", "title")]]
         + [[p(str(m.get("name") or "") + (f"（{words['leader']}）" if m.get("leader") else "")), p(m.get("school")),
             p(m.get("post")), p(m.get("title"))] for m in content.get("members") or []],
-        [40 * mm, None, None, None], header=True)]
+        [40 * mm, None, None, None], font_name, header=True)]
     countries = Locale(lang).territories
     story += [p(words["itinerary"], "section"), _table(
         [[p(words[k], "label") for k in ("country", "city", "institution", "arrival", "departure")]]
         + [[p(countries.get(s.get("country") or "", s.get("country"))), p(s.get("city")), p(s.get("institution")),
             p(s.get("arrival")), p(s.get("departure"))] for s in content.get("itinerary") or []],
-        [30 * mm, 25 * mm, None, 24 * mm, 24 * mm], header=True)]
+        [30 * mm, 25 * mm, None, 24 * mm, 24 * mm], font_name, header=True)]
     story += [p(words["approvals"], "section"), _table(
         [[p(words[k], "label") for k in ("level", "approver", "date")]]
         + [[p(words["level_value"].format(n=s["level"])), p(_approver(s, lang)),
             p(_local_date(s.get("decided_at"), zone))] for s in signoffs],
-        [30 * mm, None, 35 * mm], header=True)]
+        [30 * mm, None, 35 * mm], font_name, header=True)]
     story += [
         Spacer(1, 6 * mm),
         _table([[QrCode(verify_url, 32 * mm),
                  [p(words["verify"]), p(verify_url, "url"),
                   p(f"{words['issued']}：{_local_date(document.issued_at.isoformat(), zone)}")]]],
-               [38 * mm, None], grid=False),
+               [38 * mm, None], font_name, grid=False),
     ]
     buffer = io.BytesIO()
     pdf = SimpleDocTemplate(buffer, pagesize=A4, title=f"{words['heading']} {document.number}", author="",
-                            initialFontName=FONT_NAME, leftMargin=20 * mm, rightMargin=20 * mm,
+                            initialFontName=font_name, leftMargin=20 * mm, rightMargin=20 * mm,
                             topMargin=18 * mm, bottomMargin=18 * mm)
     pdf.build(story)
     return buffer.getvalue()
@@ -187,12 +186,14 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
     }
 
 
-def _table(rows: list[list[Any]], widths: Sequence[float | None], *, header: bool = False,
+def _table(rows: list[list[Any]], widths: Sequence[float | None], font: str, *, header: bool = False,
            grid: bool = True) -> Table:
     free = A4[0] - 40 * mm - sum(w for w in widths if w)
     blanks = sum(1 for w in widths if not w)
     table = Table(rows, colWidths=[w or free / blanks for w in widths], hAlign="LEFT")
-    style = [("VALIGN", (0, 0), (-1, -1), "TOP")]
+    # A table sets its cells' font even where they hold paragraphs: its default, Helvetica, would be referenced
+    # (not embedded) in the PDF.
+    style = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), font)]
     if grid:
         style.append(("GRID", (0, 0), (-1, -1), 0.5, colors.grey))
     if header:
