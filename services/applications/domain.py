@@ -176,7 +176,7 @@ def validate_form(
     try:
         loaded = schema.load(form, partial=not complete)
     except ValidationError as err:
-        errors.update(err.normalized_messages())
+        errors.update(_text_keys(err.normalized_messages()))
         loaded = err.valid_data or {}
     for name, message in rule_errors(kind, loaded, program, today, reference).items():
         place_error(errors, name, message)
@@ -193,10 +193,17 @@ def rule_errors(
     return kind.rule_errors(form, program, today, reference)
 
 
+def _text_keys(messages: Any) -> Any:
+    """marshmallow numbers a list's items with ints; JSON (and the rules' dotted paths) name them as text."""
+    if isinstance(messages, dict):
+        return {str(key): _text_keys(value) for key, value in messages.items()}
+    return messages
+
+
 def place_error(errors: dict[str, Any], path: str, message: str) -> None:
-    """Add a rule's message where marshmallow would have put it: "members.2.name" nests as members → 2 → name
-    (marshmallow's shape for a list of groups' field errors, which the pages read)."""
-    *parents, name = (int(part) if part.isdigit() else part for part in path.split("."))  # marshmallow's keys
+    """Add a rule's message where marshmallow would have put it: "members.2.name" nests as members → "2" → name
+    (marshmallow's shape for a list of groups' field errors, its item numbers as text, which the pages read)."""
+    *parents, name = path.split(".")
     node = errors
     for key in parents:
         child = node.get(key)

@@ -1,0 +1,179 @@
+"""Staff trips abroad judged at filing against the office's rules (trip_rules.py), on PostgreSQL: each limit at its
+boundary, teaching-and-research exempt, a school's own lead time, a budget line over the allowance, an exception
+letting a breach through into the chain's assessment, the school's plan, and the single-destination shorthand."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from eventbus import envelope
+from services.applications import calendar_copy
+from services.applications.models import CalendarDay, CalendarYear
+from services.reviews import conditions
+from tests.support.service_api import Api
+
+GROUP = json.loads((Path(__file__).parents[2] / "docs/examples/faculty_exchange_group.json").read_text("utf-8"))
+MEMBER = GROUP["form"]["members"][1]
+START = date(2027, 5, 10)
+
+
+def trip(days: int, countries: int = 1, members: int = 3, start: date = START, **changes: Any) -> dict[str, Any]:
+    """The example group on `days` days from leaving to re-entering China, over `countries` countries in turn."""
+    form = copy.deepcopy(GROUP["form"])
+    end = start + timedelta(days=days - 1)
+    turns = [start + timedelta(days=(days - 1) * k // countries) for k in range(countries + 1)]
+    form["itinerary"] = [{"country": c, "city": f"City {i}", "institution": f"Host {i}", "arrival": str(turns[i]),
+                          "departure": str(turns[i + 1])} for i, c in enumerate(["DE", "FR", "IT", "ES"][:countries])]
+    form["members"] = (form["members"] + [dict(MEMBER, name=f"成员{i}") for i in range(members)])[:members]
+    form.update(start_date=str(start), end_date=str(end), **changes)
+    form["budget_lines"] = dict(form["budget_lines"], lodging="0.00", meals_incidentals="0.00")
+    return form
+
+
+def submitted(api: Api) -> dict[str, Any]:
+    """The data of the one application.submitted event in the outbox."""
+    with api.engine.connect() as c:
+        body = c.scalar(text("SELECT body FROM outbox WHERE type = 'application.submitted'"))
+    return envelope.from_json(body).get_data()  # type: ignore[no-any-return]
+
+
+def file(api: Api, form: dict[str, Any], user: str = "prof.li") -> Any:
+    return api.call(user, "POST", "/api/v1/applications", json={"kind": "faculty_exchange", "program_id": None,
+                                                               "form": form})
+
+
+def errors(api: Api, form: dict[str, Any]) -> dict[str, Any]:
+    r = file(api, form)
+    assert r.status_code == 422, r.json
+    assert r.headers["Content-Type"] == "application/problem+json"
+    return r.json["errors"]  # type: ignore[no-any-return]
+
+
+def test_the_example_group_files_and_submits_with_its_notice_and_people(api: Api) -> None:
+    r = file(api, GROUP["form"])
+    assert r.status_code == 201, r.json
+    assert r.json["form"]["budget"] == "51000.00"  # (9000 + 5000 + 2500 + 500) x 3 members, worked out
+    assert r.json["title"] == "Conference at Technical University of Munich and 1 more"
+    assert api.upload("prof.li", r.json["id"], "invitation_letter").status_code == 201
+    assert api.submit("prof.li", r.json).status_code == 200
+    data = submitted(api)
+    assert data["mobility"]["people"] == 3 and data["mobility"]["country"] == "DE"
+    assert data["notice"]["members"][0] == {"name": "李伟", "school": "School of Computer Science",
+                                            "post": "Deputy dean"}
+    assert data["notice"]["countries"] == ["DE", "FR"] and data["notice"]["budget"] == "51000.00"
+    assert "staff_number" not in json.dumps(data["notice"])  # the notice carries only what the rule lists
+    assert data["assessment"] == {"rule_exceptions": [], "outside_plan": None}
+
+
+def test_general_trip_days_by_countries_at_each_boundary(api: Api) -> None:
+    assert file(api, trip(5, countries=1)).status_code == 201
+    assert errors(api, trip(6, countries=1))["end_date"] == [
+        "At most 5 days on a general trip to 1 country, from leaving to re-entering China (rule: days abroad); "
+        "this trip has 6."]
+    assert file(api, trip(8, countries=2)).status_code == 201
+    assert "At most 8 days" in errors(api, trip(9, countries=2))["end_date"][0]
+    assert file(api, trip(10, countries=3)).status_code == 201
+
+
+def test_four_countries_and_seven_members_are_each_a_field_error(api: Api) -> None:
+    assert errors(api, trip(5, countries=4))["itinerary"] == [
+        "At most 3 countries or regions on a general trip (rule: countries per trip); this itinerary has 4."]
+    assert file(api, trip(5, members=6)).status_code == 201
+    assert errors(api, trip(5, members=7))["members"] == [
+        "At most 6 members on a general trip (rule: members per group); this group has 7."]
+
+
+def test_teaching_and_research_trips_are_exempt_from_days_countries_and_members(api: Api) -> None:
+    assert file(api, trip(30, countries=4, members=7, category="teaching_research")).status_code == 201
+
+
+def test_lead_time_is_the_category_s_unless_the_school_has_its_own(api: Api) -> None:
+    message = errors(api, trip(5, start=date.today() + timedelta(days=20)))["start_date"][0]
+    assert message.startswith("File a general trip at least 30 days before leaving (rule: lead time)")
+    assert str(date.today() + timedelta(days=30)) in message
+    later = trip(5)  # May 2027: months ahead
+    with api.engine.begin() as c:  # another school sets its own lead time: a year ahead
+        c.execute(text("INSERT INTO trip_school_lead_times VALUES ('me', 'general', 400, 'days')"))
+    assert file(api, later).status_code == 201  # prof.li's school keeps the category's
+    with api.engine.begin() as c:
+        c.execute(text("INSERT INTO trip_school_lead_times VALUES ('cs', 'general', 400, 'days')"))
+    assert "at least 400 days" in errors(api, later)["start_date"][0]
+
+
+def test_a_taiwan_trip_counts_working_days_and_refuses_a_year_no_calendar_knows(api: Api) -> None:
+    form = trip(5, category="taiwan")
+    message = errors(api, form)["start_date"][0]
+    assert "No official calendar for 2027" in message  # never counted as weekends only
+    with api.engine.begin() as c:  # reviews announced 2027 (calendar.changed): applications' copy has it
+        c.execute(CalendarYear.__table__.insert().values(year=2027, demo=True, version=1, updated_at=datetime.now(UTC)))
+        c.execute(CalendarDay.__table__.insert().values(date=date(2027, 1, 1), workday=False, name="元旦"))
+    with Session(api.engine) as session:
+        assert calendar_copy.official(session).knows(2027)
+    assert file(api, form).status_code == 201  # May 2027 is more than 45 working days ahead
+
+
+def test_a_budget_line_over_the_allowance_names_the_allowance(api: Api) -> None:
+    form = trip(5, countries=1)  # Germany, 4 nights: 150 EUR x 7.70 = 1,155.00 a night
+    form["budget_lines"]["lodging"] = "4620.01"
+    assert errors(api, form)["budget_lines"] == {"lodging": [
+        "Lodging is over the allowance: at most 4,620.00 yuan per person for this itinerary (rule: allowances: "
+        "DE 150 EUR a night); asked 4,620.01."]}
+    form["budget_lines"]["lodging"] = "4620.00"
+    assert file(api, form).status_code == 201
+
+
+def test_an_exception_lets_a_breach_through_and_the_chain_condition_reads_it(api: Api) -> None:
+    form = trip(9, countries=1, exception_reason="The conference lasts a week and the lab visit follows it.")
+    draft = file(api, form)
+    assert draft.status_code == 201, draft.json
+    assert api.upload("prof.li", draft.json["id"], "invitation_letter").status_code == 201
+    assert api.submit("prof.li", draft.json).status_code == 200
+    data = submitted(api)
+    assert data["assessment"]["rule_exceptions"] == ["days"]
+    level = {"any": [{"rule_exception": True}]}
+    conditions.validate(level)
+    assert conditions.holds(level, data)  # the exception's level applies to this trip
+    assert not conditions.holds(level, {"assessment": {"rule_exceptions": []}})
+
+
+def test_a_trip_beyond_the_school_s_plan_is_outside_it(api: Api) -> None:
+    with api.engine.begin() as c:
+        c.execute(text("INSERT INTO trip_plans VALUES ('cs', 2027, 4, 2)"))  # 2 people planned for 2027
+    draft = file(api, GROUP["form"])  # 3 members
+    assert api.upload("prof.li", draft.json["id"], "invitation_letter").status_code == 201
+    assert api.submit("prof.li", draft.json).status_code == 200
+    data = submitted(api)
+    assert data["assessment"]["outside_plan"] is True
+    assert conditions.holds({"any": [{"outside_plan": True}]}, data)
+
+
+def test_a_group_needs_one_leader_and_stops_inside_the_trip(api: Api) -> None:
+    form = trip(5, members=2)
+    form["members"][1]["leader"] = "yes"
+    form["itinerary"][0]["arrival"] = str(START - timedelta(days=1))  # before leaving China
+    found = errors(api, form)
+    assert found["members"] == ["Exactly one member leads the group; 2 are marked as leader."]
+    assert found["itinerary"] == {"0": {"arrival": ["Must not be before leaving China."]}}
+    assert api.count("SELECT count(*) FROM applications") == 0
+
+
+def test_a_member_must_confirm_the_declaration(api: Api) -> None:
+    form = trip(5, members=1)
+    form["members"][0]["declared"] = False
+    assert errors(api, form)["members"] == {"0": {"declared": ["Each member confirms the declaration."]}}
+
+
+def test_the_single_destination_shorthand_still_files_as_one_stop_one_person(api: Api) -> None:
+    old = {"destination_institution": "MIT", "destination_country": "US", "purpose": "conference",
+           "start_date": "2031-03-01", "end_date": "2031-03-28", "funding_source": "CSC", "budget": "38000.00"}
+    r = file(api, old)
+    assert r.status_code == 201, r.json
+    assert r.json["form"] == old
+    assert r.json["title"] == "Conference at MIT"
