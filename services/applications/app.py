@@ -17,13 +17,14 @@ from services.applications import (
     programs_api,
     stats_api,
     submissions_api,
+    trip_rules_api,
 )
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     kinds.load(settings.kind_modules)  # before the API document, which has a form schema per kind
     blueprints = [api.blp, approvals_api.blp, documents_api.blp, kinds_api.blp, programs_api.blp, stats_api.blp,
-                  submissions_api.blp]
+                  submissions_api.blp, trip_rules_api.blp]
     app = create_service_app("applications", settings, blueprints, engine)
     api.register_domain_errors(app)
     approvals_api.register_errors(app)
