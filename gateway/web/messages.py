@@ -45,6 +45,10 @@ SERVICE_MESSAGES = [
     _l("Unknown document type for this kind."), _l("Your account has no school."),
     _l("This kind is not filed under a program."), _l("No such program for this kind."),
     _l("The document's file is missing; the office has been told."),
+    # a staff trip's group and itinerary (applications: kinds/faculty_exchange.py, trip_rules.py)
+    _l("Each member confirms the declaration."), _l("Give the itinerary's stops instead."),
+    _l("Must not be before the arrival."), _l("Must not be before leaving China."),
+    _l("Must not be after coming back to China."), _l("Must not be before leaving the previous stop."),
     # outcomes in the decision log
     _l("approve"), _l("reject"), _l("return"),
     # API client scopes (admin page)
@@ -90,8 +94,52 @@ def _decisions(value: str) -> str:
     return "、".join(decision_name(v.strip()) for v in value.split(","))
 
 
+def _choice_words(value: str) -> str:
+    """A choice a rule names by its English label in lower case ("general", "hong kong and macao": a staff trip's
+    category), by the kind's own label for it in the reader's language."""
+    from gateway.web import kinds
+    from gateway.web.widgets import page_language, words
+
+    for kind in kinds.catalog().values():
+        for spec in kind.fields:
+            for choice in spec.get("choices") or []:
+                if str(choice["labels"].get("en", "")).lower() == value:
+                    return words(choice["labels"], page_language())
+    return value
+
+
+def _day(value: str) -> str:
+    from gateway.web import i18n
+
+    return i18n.day(value)
+
+
+UNITS = {"days": _l("days"), "working days": _l("working days")}
+BUDGET_LINES = {"Lodging": _l("Lodging"), "Meals and incidentals": _l("Meals and incidentals")}
+RATE = re.compile(r"(?P<country>[A-Z]{2}) (?P<amount>[\d.]+) (?P<currency>[A-Z]{3}) (?P<per>a night|a day)\Z")
+
+
+def _rates(value: str) -> str:
+    """"DE 150 EUR a night, FR 160 EUR a night" with the countries and the periods in words."""
+    from gateway.web.widgets import country_name
+
+    shown = []
+    for part in value.split(", "):
+        rate = RATE.match(part)
+        if rate is None:
+            shown.append(part)
+            continue
+        per = _l("%(amount)s %(currency)s a night") if rate["per"] == "a night" else _l("%(amount)s %(currency)s a day")
+        amount = str(per) % {"amount": rate["amount"], "currency": rate["currency"]}
+        shown.append(f"{country_name(rate['country'])} {amount}")
+    return ", ".join(shown)
+
+
 WORDS: dict[str, Callable[[str], str]] = {"status": status_name, "to": status_name, "at": _utc_time,
-                                          "kind": _kind, "outcomes": _decisions}
+                                          "kind": _kind, "outcomes": _decisions, "category": _choice_words,
+                                          "unit": lambda u: str(UNITS.get(u, u)), "earliest": _day,
+                                          "line": lambda n: str(BUDGET_LINES.get(n, n)), "rates": _rates}
+TRIP = r"a (?P<category>[a-z ]+?) trip"  # a staff trip's category, as trip_rules names it
 PATTERNS: list[tuple[re.Pattern[str], Any]] = [(re.compile(pattern + r"\Z"), text) for pattern, text in [
     (r"An application in status '(?P<status>\w+)' cannot be submitted\.",
      _l("An application with the status “%(status)s” cannot be submitted.")),
@@ -125,6 +173,28 @@ PATTERNS: list[tuple[re.Pattern[str], Any]] = [(re.compile(pattern + r"\Z"), tex
      _l("Your roles cannot file this kind of application: %(kind)s.")),
     (r"A partner named '(?P<name>.+)' exists already\.", _l("A partner named “%(name)s” exists already.")),
     (r"A program with code '(?P<code>.+)' exists already\.", _l("A program with code “%(code)s” exists already.")),
+    # a staff trip beyond its category's limits (applications: trip_rules.py)
+    (r"Exactly one member leads the group; (?P<count>\d+) are marked as leader\.",
+     _l("Exactly one member leads the group; %(count)s are marked as leader.")),
+    (rf"At most (?P<most>\d+) members on {TRIP} \(rule: members per group\); this group has (?P<count>\d+)\.",
+     _l("At most %(most)s members on a trip of the category “%(category)s” (rule: members per group); this group "
+        "has %(count)s.")),
+    (rf"At most (?P<most>\d+) countries or regions on {TRIP} \(rule: countries per trip\); this itinerary has "
+     r"(?P<count>\d+)\.",
+     _l("At most %(most)s countries or regions on a trip of the category “%(category)s” (rule: countries per trip); "
+        "this itinerary has %(count)s.")),
+    (rf"At most (?P<most>\d+) days on {TRIP} to (?P<countries>\d+) countr(?:y|ies), from leaving to re-entering "
+     r"China \(rule: days abroad\); this trip has (?P<days>\d+)\.",
+     _l("At most %(most)s days on a trip of the category “%(category)s” to %(countries)s countries or regions, from "
+        "leaving to re-entering China (rule: days abroad); this trip has %(days)s.")),
+    (rf"File {TRIP} at least (?P<lead>\d+) (?P<unit>days|working days) before leaving \(rule: lead time\); filed "
+     r"today, the earliest departure is (?P<earliest>[\d-]+)\.",
+     _l("File a trip of the category “%(category)s” at least %(lead)s %(unit)s before leaving (rule: lead time); "
+        "filed today, the earliest departure is %(earliest)s.")),
+    (r"(?P<line>Lodging|Meals and incidentals) is over the allowance: at most (?P<most>[\d,.]+) yuan per person "
+     r"for this itinerary \(rule: allowances: (?P<rates>.+)\); asked (?P<asked>[\d,.]+)\.",
+     _l("%(line)s is over the allowance: at most %(most)s yuan per person for this itinerary (rule: allowances: "
+        "%(rates)s); asked %(asked)s.")),
 ]]
 
 

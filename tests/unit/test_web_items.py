@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 
 from gateway.web import kinds, services
 from gateway.web.forms import application_form, error_links, show_errors
-from gateway.web.services import Reply
+from gateway.web.services import Reply, translated
 from gateway.web.widgets import Context, add_blank, list_change
 
 
@@ -39,6 +39,9 @@ TRIP = {
     "name": "group_trip", "labels": _l("Group trip", "团组出访"), "filed_by": ["teacher"], "needs_program": False,
     "max_days": None, "documents": [],
     "fields": [
+        _field("category", "choice", "Category", "出访类别", required=False, choices=[
+            {"value": "general", "labels": _l("General", "一般")},
+            {"value": "hk_macao", "labels": _l("Hong Kong and Macao", "赴港澳")}]),
         _field("purpose", "line", "Purpose", "目的"),
         _field("members", "items", "Members", "团组成员", max_items=3, min_items=1, fields=[
             _field("name", "line", "Name", "姓名"),
@@ -224,3 +227,26 @@ def test_stored_items_show_as_numbered_summaries_in_words(app: Flask) -> None:
         assert kind is not None
         stops = kind.values(stored, Context("en"))[1]
         assert [p.text for p in stops.entries[0].parts] == ["Germany (DE)", "May 2, 2031"]
+
+
+def test_a_staff_trips_rule_messages_read_in_the_readers_language(app: Flask) -> None:
+    with _page(app, "zh"):
+        assert translated("At most 5 days on a general trip to 1 country, from leaving to re-entering China (rule: "
+                          "days abroad); this trip has 7.") == (
+            "“一般”类出访前往 1 个国家（地区），自出境至入境至多 5 天（规则：在外天数）；本次出访 7 天。")
+        assert translated("File a hong kong and macao trip at least 45 working days before leaving (rule: lead "
+                          "time); filed today, the earliest departure is 2031-05-02.") == (
+            "“赴港澳”类出访须至少提前 45 个工作日报批（规则：提前报批时间）；今日报批，最早出境日期为 2031年5月2日。")
+        assert translated("Lodging is over the allowance: at most 7,161.00 yuan per person for this itinerary (rule: "
+                          "allowances: DE 150 EUR a night, FR 160 EUR a night); asked 9,000.00.") == (
+            "住宿费超出开支标准：本行程每人至多 7,161.00 元（规则：开支标准 德国 (DE) 每晚 150 EUR, 法国 (FR) 每晚 160 "
+            "EUR）；申报 9,000.00 元。")
+        assert translated("Exactly one member leads the group; 0 are marked as leader.") == (
+            "团组须有且仅有一名团长；现有 0 人标为团长。")
+        assert translated("Must not be before leaving the previous stop.") == "不得早于离开上一站的日期。"
+        assert translated("At most 6 members on a general trip (rule: members per group); this group has 7.") == (
+            "“一般”类出访每个团组至多 6 人（规则：团组人数）；本团组有 7 人。")
+    with _page(app, "en"):
+        assert translated("At most 3 countries or regions on a general trip (rule: countries per trip); this "
+                          "itinerary has 4.") == ("At most 3 countries or regions on a trip of the category "
+                                                  "“General” (rule: countries per trip); this itinerary has 4.")
