@@ -154,6 +154,12 @@ def test_a_publicity_period_on_working_days_objections_and_its_end(rv: Reviews) 
         assert rv.rows("SELECT status, type FROM review_tasks WHERE level = 2") == [("waiting", "publicity")]
         assert rv.tasks("icd.officer", app_id) == []  # waiting: in nobody's queue
         assert rv.tasks("admin", app_id) == []
+        (waiting_id,) = [r[0] for r in rv.rows("SELECT id FROM review_tasks WHERE level = 2")]
+        waiting = rv.call("icd.officer", "GET", f"/api/v1/review-tasks/{waiting_id}").json
+        assert (waiting["status"], waiting["may_claim"], waiting["may_decide"]) == ("waiting", False, False)
+        assert rv.call("icd.officer", "POST", f"/api/v1/review-tasks/{waiting_id}/claim").status_code == 409
+        assert rv.call("icd.officer", "POST", f"/api/v1/review-tasks/{waiting_id}/reassign",
+                       json={"username": "icd.officer"}).status_code == 409
         assert rv.count("SELECT count(*) FROM outbox WHERE type = 'publicity.opened'") == 1
         created = rv.rows("SELECT body FROM outbox WHERE type = 'review.task_created' ORDER BY id")
         assert json.loads(created[-1][0])["data"]["status"] == "waiting"  # nobody is asked to act
