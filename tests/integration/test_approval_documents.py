@@ -30,8 +30,8 @@ from eventbus import envelope
 from eventbus.consumer import apply
 from gateway.demo import ACCOUNTS
 from mobility.embedded import Embedded
-from services.applications import approvals, worker
-from services.applications.models import Application
+from services.applications import approval_pdf, approvals, worker
+from services.applications.models import Application, ApprovalDocument
 from tests.support.api import example
 from tests.support.service_api import Api
 
@@ -353,3 +353,34 @@ def test_an_unknown_token_is_not_found_and_the_page_is_rate_limited(system: Embe
         assert page.status_code == 404 and 'data-status="unknown"' in page.text, token
     limited = [_page(system, approvals.secrets.token_urlsafe(24)).status_code for _ in range(25)]
     assert 429 in limited
+
+
+def test_a_groups_document_lists_every_member_and_every_stop() -> None:
+    """The group form (members, an itinerary of several countries): what the document and its verification say."""
+    form = {
+        "category": "general", "purpose": "conference", "tasks": "参加国际会议并作报告",
+        "start_date": "2031-05-10", "end_date": "2031-05-19", "funding_source": "科研经费", "budget": "90000.00",
+        "members": [{"name": name, "school": "计算机学院", "post": post, "title": "教授", "leader": leader}
+                    for name, post, leader in (("张伟", "院长", True), ("王芳", "教师", False),
+                                               ("刘洋", "教师", False))],
+        "itinerary": [
+            {"country": "DE", "city": "Berlin", "institution": "TU Berlin", "arrival": "2031-05-10",
+             "departure": "2031-05-14"},
+            {"country": "FR", "city": "Paris", "institution": "Sorbonne", "arrival": "2031-05-14",
+             "departure": "2031-05-19"},
+        ],
+    }
+    application = Application(id=str(uuid.uuid4()), kind="faculty_exchange", applicant="prof.li",
+                              applicant_name="Li Wei", school="cs", form=form, program=None)
+    content = approvals.content_of(application)
+    assert [m["name"] for m in content["members"]] == ["张伟", "王芳", "刘洋"]
+    assert content["countries"] == ["DE", "FR"] and content["days"] == 10
+    document = ApprovalDocument(number=f"国合批〔{YEAR}〕7号", revision=1, status="valid", superseded_by=None,
+                                token="t", content={**content, "decided": None}, issued_at=datetime.now(UTC))
+    assert approvals.verification(document)["names"] == ["张伟", "王芳", "刘洋"]
+    body = approval_pdf.render(document, [], language="zh", verify_url="http://127.0.0.1:8000/verify/t",
+                               font=SETTINGS.pdf_font, timezone=SETTINGS.timezone)
+    words, fonts = _pdf_text_and_fonts(body)
+    for expected in ("张伟（团长）", "王芳", "刘洋", "德国", "法国", "10 天", "90,000.00 元", "参加国际会议并作报告"):
+        assert expected in words, expected
+    assert all(_embedded(font) for font in fonts)
