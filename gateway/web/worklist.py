@@ -24,7 +24,8 @@ from gateway.web.sessions import REVIEWER_ROLES, has_any_role, roles_required
 bp = Blueprint("web_worklist", __name__)
 FILTERS = ("q", "status", "kind", "program_id", "school", "academic_year")
 STATUSES = {"submitted": _l("submitted"), "in_review": _l("in review"), "changes_requested": _l("changes requested"),
-            "approved": _l("approved"), "rejected": _l("rejected"), "withdrawn": _l("withdrawn")}
+            "approved": _l("approved"), "rejected": _l("rejected"), "withdrawn": _l("withdrawn"),
+            "cancelled": _l("cancelled")}
 PAGE = 50
 EXPORT_PAGE = 200  # the service's largest page
 EXPORT_CAP = 10_000  # a spreadsheet people open, not a database dump
