@@ -96,7 +96,7 @@ def _etag(application: Application) -> dict[str, str]:
     return {"ETag": f'"{application.version}"'}
 
 
-def _reference(session: Session, kind: Kind, school: str, form: dict[str, Any]) -> Any:
+def reference_for(session: Session, kind: Kind, school: str, form: dict[str, Any]) -> Any:
     """The office's reference data the kind's rules read (rule tables, allowances, calendar, plan), or None."""
     return kind.reference(session, school, form) if kind.reference is not None else None
 
@@ -199,7 +199,7 @@ class Applications(MethodView):
         with ctx().sessions() as session, session.begin():
             program = _program(session, body["program_id"], kind.name)
             form = domain.validate_form(kind, body["form"], program, now.date(), complete=False,
-                                        reference=_reference(session, kind, identity.school, body["form"]))
+                                        reference=reference_for(session, kind, identity.school, body["form"]))
             application, history = domain.new_draft(
                 kind=kind.name, applicant=identity.username, applicant_name=identity.name or identity.username,
                 applicant_email=identity.email or "", school=identity.school, locale=identity.locale,
@@ -234,7 +234,7 @@ class ApplicationItem(MethodView):
             program = _program(session, program_id, application.kind)
             kind = domain.kind_of(application.kind)
             form = domain.validate_form(kind, merged, program, now.date(), complete=False,
-                                        reference=_reference(session, kind, application.school, merged))
+                                        reference=reference_for(session, kind, application.school, merged))
             domain.edit(application, form, program, now)
         return application, _etag(application)
 
@@ -251,7 +251,7 @@ class Submit(MethodView):
             application = load_own(session, application_id)
             domain.check_version(application, seen_version(body))
             kind = domain.kind_of(application.kind)
-            reference = _reference(session, kind, application.school, application.form)
+            reference = reference_for(session, kind, application.school, application.form)
             history, event_type = domain.submit(
                 application, application.program, _document_types(session, application),
                 actor=current_identity().username, now=now, comment=(body or {}).get("comment"), reference=reference)

@@ -10,6 +10,7 @@ from chassis.settings import Settings
 from services.applications import (
     api,
     approvals_api,
+    change_requests_api,
     documents_api,
     kinds,
     kinds_api,
@@ -23,8 +24,8 @@ from services.applications import (
 
 def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     kinds.load(settings.kind_modules)  # before the API document, which has a form schema per kind
-    blueprints = [api.blp, approvals_api.blp, documents_api.blp, kinds_api.blp, programs_api.blp, stats_api.blp,
-                  submissions_api.blp, trip_rules_api.blp]
+    blueprints = [api.blp, approvals_api.blp, change_requests_api.blp, documents_api.blp, kinds_api.blp,
+                  programs_api.blp, stats_api.blp, submissions_api.blp, trip_rules_api.blp]
     app = create_service_app("applications", settings, blueprints, engine)
     api.register_domain_errors(app)
     approvals_api.register_errors(app)

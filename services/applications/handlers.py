@@ -14,7 +14,7 @@ from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy.orm import Session
 
 from eventbus import outbox
-from services.applications import approvals, domain
+from services.applications import approvals, change_requests, domain
 from services.applications.events import application_event
 from services.applications.models import Application
 
@@ -33,6 +33,8 @@ def on_review_completed(session: Session, data: dict[str, Any], event: CloudEven
     if application is None:
         return
     now = datetime.now(UTC)
+    if change_requests.on_completed(session, application, data, now, event.get_extension("correlationid")):
+        return
     history = domain.complete_review(application, data["outcome"], data["application_version"],
                                      actor=data["decided_by"], comment=data.get("comment"), now=now)
     if history is None:

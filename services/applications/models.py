@@ -299,3 +299,26 @@ class CalendarDay(Base):
     day: Mapped[date] = mapped_column("date", Date, primary_key=True)
     workday: Mapped[bool] = mapped_column(Boolean)
     name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+
+
+class ChangeRequest(Base):
+    """A change of an approved application (dates, itinerary, members): the form it would become, re-approved
+    from the level its chain names (change_requests.py). Approved, it becomes the application's next version
+    and its 任务批件's next revision; rejected, the approved form stands."""
+
+    __tablename__ = "change_requests"
+    __table_args__ = (Index("ix_change_requests_application", "application_id", "number", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, ... per application
+    version: Mapped[int] = mapped_column(Integer)  # the content version it becomes when approved
+    form: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # pending | approved | rejected
+    requested_by: Mapped[str] = mapped_column(String(80))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+

@@ -27,6 +27,7 @@ from services.applications.models import Application, HistoryEntry, MobilityFact
 APPLICATION_EVENTS = (
     "application.submitted", "application.resubmitted", "application.changes_requested",
     "application.approved", "application.rejected", "application.withdrawn", "application.cancelled",
+    "application.changed",  # an approved change: the trip's facts as they are now
 )
 _FACTS = ("direction", "people", "partner_id", "partner_name", "country", "region", "duration_days",
           "duration_band", "academic_year")

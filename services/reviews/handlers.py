@@ -93,14 +93,35 @@ def on_application_withdrawn(session: Session, data: dict[str, Any], event: Clou
     publicity.withdrawn(session, case.application_id, now)
 
 
+def on_application_change_requested(session: Session, data: dict[str, Any], event: CloudEvent,
+                                    zone: str = OFFICE_ZONE) -> None:
+    """A change of an approved application: the case's next round, under its chain's version, from the first
+    applicable level marked `changes` (level 1 when none is), binding its tasks to the version the change makes."""
+    now = datetime.now(UTC)
+    case = session.get(ReviewCase, data["application_id"], with_for_update=True)
+    if case is None or case.status != "approved" or data["version"] <= case.application_version:
+        return  # not an approved case (yet), or this change is known already
+    domain.seen(case, _revision(event))
+    case.title = data.get("title", case.title)[:200]
+    case.notice = data.get("notice")
+    chain = chain_version(session, case.chain_kind, case.chain_version)
+    case.levels = domain.applicable_levels(chain.levels, data)  # the changed trip's facts decide the levels
+    start = next((number for number, level in enumerate(case.levels, 1) if level.get("changes")), 1)
+    case.round += 1
+    case.application_version, case.status, case.return_level, case.updated_at = data["version"], "open", None, now
+    _open(session, case, start, event, now, zone)
+
+
 HANDLERS = {
     "application.submitted": on_application_submitted,
     "application.resubmitted": on_application_resubmitted,
     "application.withdrawn": on_application_withdrawn,
+    "application.change_requested": on_application_change_requested,
 }
 
 
 def table(zone: str) -> dict[str, Any]:
     """The handlers with the office's time zone (a publicity level opened by a submission dates its period)."""
     return {**HANDLERS, **{name: partial(HANDLERS[name], zone=zone)
-                           for name in ("application.submitted", "application.resubmitted")}}
+                           for name in ("application.submitted", "application.resubmitted",
+                                        "application.change_requested")}}

@@ -85,6 +85,9 @@ class Level(Schema):
     days = fields.Integer(required=True, validate=validate.Range(min=1, max=60))
     working_days = fields.Integer(validate=validate.Range(min=1, max=30), metadata={
         "description": "a publicity level's period in official working days (required there)"})
+    changes = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "a change after approval is re-approved from the first applicable level marked so (from "
+                       "level 1 when none is)"})
     condition = fields.Dict(load_default=None, allow_none=True, metadata={
         "description": 'the level applies when any predicate holds: {"any": [{"duration_days_over": 30}, '
                        '{"budget_over": "50000"}]}; conditions: ' + ", ".join(conditions.CONDITIONS),

@@ -27,7 +27,7 @@ def test_the_shared_definitions_are_not_event_types() -> None:
 
 
 def test_every_application_type_takes_its_common_fields_from_the_one_definition() -> None:
-    assert len(APPLICATION_TYPES) == 7
+    assert len(APPLICATION_TYPES) == 10
     for event_type in APPLICATION_TYPES:
         written = {k: v for k, v in catalog.schema(event_type).items() if k != "x-asyncapi"}
         assert {"$ref": "_defs/application.json"} in written["allOf"], event_type
@@ -72,6 +72,9 @@ def test_a_missing_common_field_is_refused_for_every_application_type(event_type
     ("application.resubmitted", "submitted_at"),
     ("application.withdrawn", "withdrawn_at"),
     ("application.cancelled", "reason"),
+    ("application.change_requested", "change"),
+    ("application.changed", "decided_at"),
+    ("application.change_rejected", "decided_by"),
     ("application.approved", "decided_at"),
     ("application.rejected", "decided_at"),
     ("application.changes_requested", "decided_at"),

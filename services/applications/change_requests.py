@@ -1,0 +1,94 @@
+"""Changes after approval: an approved application's dates, itinerary or members change through a change request,
+re-approved by its chain from the level the chain names (reviews' `changes` mark on a level; level 1 when none).
+
+The request holds the form as it would become, judged by the same rules as a submission. Its event,
+application.change_requested, carries the application as it would be (version + 1, its facts, notice and
+assessment), so the chain's conditions and a publicity level see the changed trip. The reviews' verdict comes back as
+review.completed naming that version: approved, the form becomes the application's next version and its 任务批件's
+next revision (same number; the former revision superseded), announced as application.changed; anything else leaves
+the approved form standing, announced as application.change_rejected. One request at a time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from eventbus import envelope, outbox
+from services.applications import approvals, domain
+from services.applications.events import SOURCE, application_data, review_facts
+from services.applications.facts import mobility_facts
+from services.applications.models import Application, ChangeRequest
+
+PENDING = "pending"
+
+
+def pending(session: Session, application_id: str) -> ChangeRequest | None:
+    return session.scalars(select(ChangeRequest).where(ChangeRequest.application_id == application_id,
+                                                       ChangeRequest.status == PENDING)).first()
+
+
+def request(session: Session, application: Application, form: dict[str, Any], reason: str, *, actor: str,
+            now: datetime, reference: Any, correlationid: str | None) -> ChangeRequest:
+    """Record the change (validated as a whole form) and ask the chain to re-approve it."""
+    kind = domain.kind_of(application.kind)
+    if application.status != "approved" or not kind.approval_document:
+        raise domain.TransitionError(f"Only an approved application with an approval document can be changed; this "
+                                     f"one is '{application.status}'.")
+    if pending(session, application.id) is not None:
+        raise domain.TransitionError("A change of this application is already waiting for approval.")
+    stored = domain.validate_form(kind, form, application.program, now.date(), complete=True, reference=reference)
+    number = (session.scalar(select(func.max(ChangeRequest.number))
+                             .where(ChangeRequest.application_id == application.id)) or 0) + 1
+    change = ChangeRequest(id=str(uuid.uuid4()), application_id=application.id, number=number,
+                           version=application.version + 1, form=stored, reason=reason, status=PENDING,
+                           requested_by=actor, requested_at=now)
+    session.add(change)
+    application.revision += 1  # news of this application: its events stay in order
+    application.updated_at = now
+    data = application_data(application, application.program)
+    data.update(version=change.version, title=domain.title_of(application.kind, stored, application.program),
+                mobility=mobility_facts(application.kind, stored, application.program),
+                change={"id": change.id, "number": number, "reason": reason, "requested_at": now.isoformat()})
+    data.update(review_facts(_as(application, stored), data["mobility"]))
+    data.update(domain.announced(kind, stored, reference))
+    outbox.add(session, envelope.new_event("application.change_requested", SOURCE, application.id, data,
+                                           correlationid=correlationid, aggregateversion=application.revision))
+    return change
+
+
+def _as(application: Application, form: dict[str, Any]) -> Application:
+    """The application as the change would make it, for the facts (never added to the session)."""
+    return Application(id=application.id, kind=application.kind, form=form)
+
+
+def on_completed(session: Session, application: Application, data: dict[str, Any], now: datetime,
+                 correlationid: str | None) -> bool:
+    """The chain's verdict on a pending change (review.completed naming the change's version). False: the news
+    is not about a change, and the review's usual path takes it."""
+    change = pending(session, application.id)
+    if change is None or data["application_version"] != change.version:
+        return False
+    change.decided_by, change.decided_at, change.comment = data["decided_by"], now, data.get("comment")
+    application.revision += 1
+    application.updated_at = now
+    if data["outcome"] == "approved":
+        change.status = "approved"
+        application.form, application.version = change.form, change.version
+        application.title = domain.title_of(application.kind, change.form, application.program)
+        approvals.supersede(session, application, now, decided={
+            "level": data.get("level"), "decided_by": data["decided_by"], "decided_at": data["decided_at"]})
+        event_type = "application.changed"
+    else:
+        change.status = "rejected"
+        event_type = "application.change_rejected"
+    extra = {"change": {"id": change.id, "number": change.number, "reason": change.reason},
+             "decided_at": data["decided_at"], "decided_by": data["decided_by"], "comment": data.get("comment")}
+    outbox.add(session, envelope.new_event(event_type, SOURCE, application.id,
+                                           {**application_data(application, application.program), **extra},
+                                           correlationid=correlationid, aggregateversion=application.revision))
+    return True
