@@ -178,7 +178,7 @@ def validate_form(
     except ValidationError as err:
         errors.update(_text_keys(err.normalized_messages()))
         loaded = err.valid_data or {}
-    for name, message in rule_errors(kind, loaded, program, today, reference).items():
+    for name, message in kind.rule_errors(loaded, program, today, reference, complete=complete).items():
         place_error(errors, name, message)
     if errors:
         raise FormInvalid(errors)

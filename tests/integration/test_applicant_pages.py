@@ -82,7 +82,7 @@ def test_an_empty_staff_trip_is_not_titled_trip_at_abroad(system: Embedded) -> N
     teacher = browser(system, "prof.li", language="zh-CN")
     application_id = start(teacher, "faculty_exchange")
     page = teacher.get(f"/applications/{application_id}").text
-    assert "教师出访（草稿）" in page and "abroad" not in page
+    assert "因公出国（境）（草稿）" in page and "abroad" not in page  # the kind is named as the office names it
 
 
 def test_withdrawing_and_removing_a_document_ask_first(system: Embedded) -> None:  # noqa: F811

@@ -106,8 +106,9 @@ class Kind:
     # (session, school, form) → the office's reference data that `checks` and `assess` read (rule tables,
     # allowances, the calendar, the school's plan): loaded by the API, so the rules stay pure. None: none needed.
     reference: Callable[[Session, str, dict[str, Any]], Any] | None = None
-    # (loaded form, reference, today) → field → message: the rules that read the office's reference data (the
-    # reference is None where none was loaded: a check that needs it then holds its peace)
+    # (loaded form, reference, today) → field → message: the rules of the whole form, which read the office's
+    # reference data (None where none was loaded: a check that needs it then holds its peace); judged at submission
+    # and for a change, not on a draft's save (a group half entered breaks the limits on its way)
     checks: Callable[[dict[str, Any], Any, date], dict[str, str]] | None = None
     # (stored form, reference) → what the review chains' conditions read beyond the mobility facts, sent with the
     # submission as `assessment` (rule exceptions asked for, a trip outside the school's plan)
@@ -126,11 +127,11 @@ class Kind:
         return PERIOD_FIELDS <= set(self.form().fields)
 
     def rule_errors(self, form: dict[str, Any], program: Program | None, today: date,
-                    reference: Any = None) -> dict[str, str]:
-        """Every rule beyond single fields: the period's where the kind has dates, then the kind's own, then
-        those against the office's reference data."""
+                    reference: Any = None, *, complete: bool = True) -> dict[str, str]:
+        """Every rule beyond single fields: the period's where the kind has dates, then the kind's own, then (for
+        a whole form: a draft may be on its way there) those of the whole trip against the office's rules."""
         errors = period_errors(form, today, self.max_days) if self.has_period else {}
-        checked = self.checks(form, reference, today) if self.checks is not None else {}
+        checked = self.checks(form, reference, today) if self.checks is not None and complete else {}
         return {**errors, **self.rules(form, program, today), **checked}
 
     @property

@@ -220,14 +220,10 @@ def facts(form: dict[str, Any], program: Program | None) -> dict[str, Any]:
             "start_date": start, "end_date": end}
 
 
-def rules(form: dict[str, Any], program: Program | None, today: date) -> dict[str, str]:
-    """The group as such: one leader; each stop inside the trip, in order."""
-    return trip_rules.consistency(form)
-
-
 def checks(form: dict[str, Any], reference: Any, today: date) -> dict[str, str]:
-    """The office's limits for the trip's category, unless a stated exception lets a breach through."""
-    errors: dict[str, str] = {}
+    """The group as such (one leader; each stop inside the trip, in order), then the office's limits for its
+    category, unless a stated exception lets a breach through."""
+    errors = trip_rules.consistency(form)
     if isinstance(reference, trip_rules.Reference) and form.get("category"):
         for breach in trip_rules.breaches(form, reference, today):
             if not (breach.waivable and form.get("exception_reason")):
@@ -268,7 +264,6 @@ KIND = Kind(
     documents=(Document("invitation_letter", labels("Invitation letter", "邀请函")),),
     title=title,
     facts=facts,
-    rules=rules,
     reference=trip_rules.load,
     checks=checks,
     assess=assess,
