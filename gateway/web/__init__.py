@@ -33,6 +33,7 @@ from gateway.web import (
     services,
     sessions,
     stats,
+    trip_rules_admin,
     verify,
     worklist,
 )
@@ -73,7 +74,8 @@ def install(app: Flask, settings: Settings) -> None:
     app.before_request(sessions.load_user)
     i18n.install(app)
     back.install(app)
-    for module in (auth_pages, home, applicant, reviewer, inbox, admin, stats, worklist, mail, verify):
+    for module in (auth_pages, home, applicant, reviewer, inbox, admin, stats, worklist, mail, verify,
+                   trip_rules_admin):
         app.register_blueprint(module.bp)
     oidc.install(app, settings)
     brand.install(app, settings)

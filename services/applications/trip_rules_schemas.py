@@ -44,7 +44,7 @@ class TripRuleIn(LeadTimeIn):
                                     metadata={"description": 'the most days abroad by number of countries, e.g. '
                                               '{"1": 5, "2": 8, "3": 10}; null: no limit'})
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # every error at once, the other fields' too
     def _days(self, data: dict[str, Any], **_: Any) -> None:
         days = data.get("days_by_countries")
         if days is None:
