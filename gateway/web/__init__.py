@@ -28,6 +28,7 @@ from gateway.web import (
     kinds,
     mail,
     oidc,
+    publicity,
     reviewer,
     security,
     services,
@@ -74,7 +75,7 @@ def install(app: Flask, settings: Settings) -> None:
     app.before_request(sessions.load_user)
     i18n.install(app)
     back.install(app)
-    for module in (auth_pages, home, applicant, reviewer, inbox, admin, stats, worklist, mail, verify,
+    for module in (auth_pages, home, applicant, reviewer, inbox, admin, stats, worklist, mail, verify, publicity,
                    trip_rules_admin):
         app.register_blueprint(module.bp)
     oidc.install(app, settings)

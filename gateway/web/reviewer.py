@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from gateway.models import School, User
-from gateway.web import changes, kinds, services
+from gateway.web import changes, kinds, publicity, services
 from gateway.web.applicant import _context, around, version_field
 from gateway.web.forms import DecisionForm, show_errors
 from gateway.web.security import csrf
@@ -124,7 +124,7 @@ def _record(task_id: str, form: DecisionForm) -> tuple[Response | None, int]:
 @roles_required(*REVIEWER_ROLES)
 def task(task_id: Any) -> Any:
     task = _task(str(task_id))
-    form = DecisionForm()
+    form = publicity.decision_form(task)  # a publicity task offers its level type's outcomes
     status, posted = 200, form.is_submitted()
     if form.validate_on_submit():
         confirmed = request.form.get("confirmed")
@@ -149,5 +149,6 @@ def task(task_id: Any) -> Any:
     return render_template(
         "task.html", task=task, form=form, application=application.data, keep_form=posted,
         version=request.form.get("application_version") if posted else task["application_version"],
-        changes=since, names=names_of({task.get("claimed_by"), g.user.username}), **shown,
+        changes=since, names=names_of({task.get("claimed_by"), g.user.username}),
+        objections=publicity.objections_of(task), **shown,
     ), status
