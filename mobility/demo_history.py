@@ -80,11 +80,8 @@ def stories(year: int) -> list[Story]:
                 "Manufacturing systems at KMUTT and a project with a Thai industrial partner.", (ok, ok, ok)),
         student("chen", "me", ["uw"], "3.58", ("IELTS", "6.5"), "A second choice, filed in case KMUTT had no seat.",
                 (ok, ("reject", "One exchange per student per term; KMUTT was approved."))),
-        Story("prof.li", "cs", "faculty_exchange", {
-            "destination_institution": "Politecnico di Milano", "destination_country": "IT",
-            "purpose": "joint_research", "start_date": f"{y}-04-06", "end_date": f"{y}-04-24",
-            "funding_source": "China Scholarship Council", "budget": "36000.00"},
-            (ok, ("return", "Attach the invitation's date to the budget line."), ok, ok)),
+        Story("prof.li", "cs", "faculty_exchange", group_trip(y), (
+            ok, ("return", "Attach the invitation's date to the budget line."), ok, ok)),
         Story("prof.li", "cs", "foreign_expert", {
             "expert_name": "Dr. Maria Rossi", "nationality": "IT", "institution": "Politecnico di Milano",
             "field": "Computer vision", "start_date": f"{y}-03-02", "end_date": f"{y}-05-29",
@@ -107,6 +104,68 @@ def stories(year: int) -> list[Story]:
             "agenda": "Day 1: campus and labs; day 2: industry visits; day 3: agreements.", "budget": "42000.00"},
             (("return", "Add the second day's visit hosts to the agenda."), ok, ok)),
     ]
+
+
+def group_trip(y: int) -> dict[str, Any]:
+    """A general staff trip of three to Germany and France, eight days, within the allowances."""
+    def member(name: str, number: str, post: str, title: str, leader: bool) -> dict[str, Any]:
+        return {"name": name, "staff_number": number, "school": "School of Computer Science", "post": post,
+                "title": title, "leader": "yes" if leader else "no", "abroad_status": "none", "declared": True,
+                "passport_type": "official_passport"}
+
+    return {
+        "category": "general", "purpose": "joint_research",
+        "tasks": "Plan the joint robotics laboratory with TU Munich and present it at ENS Paris's partner day.",
+        "start_date": f"{y}-04-06", "end_date": f"{y}-04-13",
+        "members": [member("李伟", "T20081", "Deputy dean", "Professor", True),
+                    member("王芳", "T20112", "Lecturer", "Associate professor", False),
+                    member("陈晨", "T20307", "Researcher", "Lecturer", False)],
+        "itinerary": [{"country": "DE", "city": "Munich", "institution": "Technical University of Munich",
+                       "arrival": f"{y}-04-07", "departure": f"{y}-04-10"},
+                      {"country": "FR", "city": "Paris", "institution": "École normale supérieure",
+                       "arrival": f"{y}-04-10", "departure": f"{y}-04-12"}],
+        "inviter_institution": "Technical University of Munich",
+        "inviter_description": "Prof. Anna Schmidt, chair of robotics, our partner since 2019.",
+        "funding_source": "China Scholarship Council",
+        "budget_lines": {"international_travel": "8000.00", "lodging": "4500.00", "meals_incidentals": "2800.00",
+                         "other": "500.00"},
+    }
+
+
+# The official calendar of the years the demo's trips fall in, which chinesecalendar does not know yet: DEMO data
+# (plausible holidays and make-up working days), marked so; the office enters the State Council's real ones.
+DEMO_CALENDARS: dict[int, list[tuple[str, bool, str]]] = {
+    2027: [("2027-01-01", False, "元旦"), *((f"2027-02-{d:02d}", False, "春节") for d in range(5, 12)),
+           ("2027-02-14", True, "调休"), ("2027-04-05", False, "清明节"), *((f"2027-05-{d:02d}", False, "劳动节")
+                                                                          for d in range(3, 6)),
+           ("2027-06-09", False, "端午节"), ("2027-09-15", False, "中秋节"),
+           *((f"2027-10-{d:02d}", False, "国庆节") for d in range(1, 8)), ("2027-09-26", True, "调休"),
+           ("2027-10-09", True, "调休")],
+    2028: [("2028-01-01", False, "元旦"), *((f"2028-01-{d:02d}", False, "春节") for d in range(26, 32)),
+           ("2028-02-01", False, "春节"), ("2028-01-23", True, "调休"), ("2028-04-04", False, "清明节"),
+           *((f"2028-05-{d:02d}", False, "劳动节") for d in range(1, 6)), ("2028-05-28", False, "端午节"),
+           *((f"2028-10-{d:02d}", False, "国庆节、中秋节") for d in range(1, 8)),
+           ("2028-09-30", True, "调休"), ("2028-10-08", True, "调休")],
+}
+
+
+def prepare_this_year(api: _Api) -> None:
+    """What an office does before this year's trips: the calendar of the years ahead that neither the package
+    nor the office knows yet (demo data, marked), and the staff trip's chain with its publicity (公示, five
+    working days after the school's approval) and the office's level re-approving changes."""
+    for year, days in DEMO_CALENDARS.items():
+        known = _expect(api.call("admin", "GET", f"/api/v1/calendar/{year}"), 200, f"the calendar of {year}")
+        if known["source"] == "unknown":
+            _expect(api.call("admin", "PUT", f"/api/v1/calendar/{year}", json={"demo": True, "days": [
+                {"date": day, "workday": workday, "name": name} for day, workday, name in days]}), 200,
+                f"enter the demo calendar of {year}")
+    chain = [dict(level) for level in kinds.get("faculty_exchange").default_chain]
+    publicity = {"type": "publicity", "role": "icd_officer", "scope": "university", "days": 5, "working_days": 5}
+    chain.insert(2, publicity)
+    chain[3]["changes"] = True
+    put = api.call("admin", "PUT", "/api/v1/review-chains/faculty_exchange", json={"levels": chain})
+    if put.status_code not in (200, 201):
+        raise RuntimeError(f"demo history: the staff trip's chain: {put.status_code} {put.get_data(as_text=True)}")
 
 
 def past_year(today: date) -> int:
@@ -170,6 +229,7 @@ def record(gateway: Flask, zone: str, today: date | None = None) -> int:
         for application_id, applicant in filed:
             _until(lambda a=application_id, u=applicant: _status(api, u, a) in FINAL, f"application {application_id}")
         _settled(api, year, len(filed))
+    prepare_this_year(_Api(gateway))  # today, after the past year was played under last year's chain
     log.info("demo.history_recorded", academic_year=year, applications=len(filed),
              seconds=round(time.monotonic() - started, 1))
     return len(filed)

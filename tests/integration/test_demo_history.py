@@ -55,6 +55,18 @@ def test_seed_demo_records_last_year_once_and_the_office_sees_it(tmp_path: Path,
         # The year happened then: its timeline carries January's dates, not today's.
         some = office.get_json()["items"][0]
         assert some["submitted_at"].startswith(f"{year + 1}-01")
+        # Last year's staff trip is a group with its numbered 任务批件; the office is ready for this year's trips:
+        trip = next(a for a in office.get_json()["items"] if a["kind"] == "faculty_exchange")
+        assert len(trip["form"]["members"]) == 3
+        approval = client.get(f"/api/v1/applications/{trip['id']}/approval", headers=headers).get_json()
+        assert approval["number"].endswith(f"〔{year + 1}〕1号") and approval["status"] == "valid"
+        admin = client.post("/api/v1/auth/token", json={"username": "admin", "password": "demo"}).get_json()
+        as_admin = {"Authorization": f"Bearer {admin['access_token']}"}
+        calendar = client.get("/api/v1/calendar/2027", headers=as_admin).get_json()
+        assert calendar["source"] == "entered" and calendar["demo"] is True  # demo data, marked as such
+        chain = client.get("/api/v1/review-chains/faculty_exchange", headers=as_admin).get_json()
+        assert [level.get("type", "decision") for level in chain["levels"]][:4] == [
+            "decision", "decision", "publicity", "decision"]
     finally:
         system.stop()
 
