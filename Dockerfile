@@ -50,6 +50,11 @@ RUN groupadd --system --gid 10001 mobility \
  && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/mobility --no-create-home \
         --shell /usr/sbin/nologin mobility
 
+# The CJK font the 任务批件 and 公示情况说明 PDFs embed (MOBILITY_PDF_FONT), so they print the same everywhere.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+ && rm -rf /var/lib/apt/lists/*
+
 # The dependency wheels only (bind-mounted from the build stage, so they take no room in a layer).
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-index --find-links=/wheels /wheels/*.whl
