@@ -45,7 +45,7 @@ PLAN_LABELS = {"trips": _l("Planned trips"), "people": _l("Planned people"), "sc
 SERVICE_MESSAGES = [
     _l("Only admins change the rules for staff trips."),
     _l("The rules changed since you read them: read them again."),
-    _l("Must be a positive decimal number of at most 20 characters."),
+    _l("Must be a positive decimal number written as a string, e.g. \"180\" or \"0.048\"."),
     _l("Must be an ISO 3166 code of two capital letters, e.g. DE."),
     _l("Must be an ISO 4217 code of three capital letters, e.g. EUR."),
     _l("The file is not a text file: save the table as CSV (UTF-8)."),
@@ -90,6 +90,14 @@ def _summary(errors: dict[str, list[str]], labels: dict[str, Any], prefix: str) 
     return [(f"#{prefix}-{key.split('.')[0]}", _("%(field)s: %(error)s", field=labels.get(key.split(".")[0], key),
                                                  error="; ".join(services.translated(m) for m in messages)))
             for key, messages in errors.items()]
+
+
+def _by_field(reply: services.Reply) -> dict[str, list[str]]:
+    """The 422's errors by the form's field (a nested key such as `days_by_countries.4` shows at its field)."""
+    grouped: dict[str, list[str]] = {}
+    for key, messages in reply.field_errors().items():
+        grouped.setdefault(key.split(".")[0], []).extend(messages)
+    return grouped
 
 
 def _refused(reply: services.Reply) -> None:
@@ -152,7 +160,7 @@ def trip_rules() -> Any:
             if reply.status != 422:
                 _refused(reply)
                 return redirect(url_for("web_trip_rules.trip_rules"))
-            errors, editing, posted = reply.field_errors(), category, form
+            errors, editing, posted = _by_field(reply), category, form
             summary = _summary(errors, RULE_LABELS, category)
         elif what in ("school", "school-remove"):
             category, school = form.get("category", ""), form.get("school", "")
@@ -172,7 +180,7 @@ def trip_rules() -> Any:
             if reply.status != 422:
                 _refused(reply)
                 return redirect(url_for("web_trip_rules.trip_rules"))
-            errors, editing, posted = reply.field_errors(), "school", form
+            errors, editing, posted = _by_field(reply), "school", form
             summary = _summary(errors, RULE_LABELS, "school")
         else:
             raise BadRequest("Unknown action.")
@@ -201,7 +209,8 @@ def _import_summary(reply: services.Reply) -> list[tuple[str, str]]:
                    error="; ".join(services.translated(m) for m in messages))
                  for key, messages in (entry.get("errors") or {}).items()]
         found.append(("#csv-file", _("Line %(n)s: %(errors)s", n=entry.get("line"), errors=" ".join(parts))))
-    general = (data.get("errors") or {}).get("file") or ([] if found else [reply.message])
+    said = (data.get("errors") or {}).get("file") or []
+    general = said[len(found):] or ([] if found else [reply.message])  # the lines' own sentences come first
     found += [("#csv-file", services.translated(m)) for m in general]
     return found
 
@@ -251,7 +260,7 @@ def allowances() -> Any:
                 if reply.status != 422:
                     _refused(reply)
                     return back
-                errors = reply.field_errors()
+                errors = _by_field(reply)
             editing, posted = prefix, form
             summary = _summary(errors, ALLOWANCE_LABELS, prefix)
         else:
@@ -285,7 +294,7 @@ def trip_plans() -> Any:
         if reply.status != 422:
             _refused(reply)
             return redirect(url_for("web_trip_rules.trip_plans", year=year))
-        errors, editing, posted = reply.field_errors(), school, request.form
+        errors, editing, posted = _by_field(reply), school, request.form
         summary = _summary(errors, PLAN_LABELS, f"plan-{school}")
     plans = services.get("trip-plans", year=year)
     if not plans.ok:

@@ -49,6 +49,10 @@ LEAD_UNIT_LABELS = {"days": {"en": "days", "zh": "天"}, "working_days": {"en": 
 assert set(LEAD_UNIT_LABELS) == set(LEAD_UNITS)
 _SCHOOL = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 MAX_CSV_BYTES = 1024 * 1024
+CATEGORY_PARAM = {"in": "path", "name": "category", "schema": {"type": "string", "enum": list(CATEGORIES)}}
+SCHOOL_PARAM = {"in": "path", "name": "school", "schema": {"type": "string", "pattern": f"^{_SCHOOL.pattern}$"}}
+COUNTRY_PARAM = {"in": "path", "name": "country", "schema": {"type": "string", "pattern": COUNTRY}}
+YEAR_PARAM = {"in": "path", "name": "year", "schema": {"type": "integer", "minimum": 2000, "maximum": 2100}}
 CSV_BODY = {"content": {
     "text/csv": {"schema": {"type": "string"}},
     "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
@@ -100,10 +104,11 @@ class TripRules(MethodView):
                     "lead_units": LEAD_UNIT_LABELS}
 
 
-@blp.route("/trip-rules/<category>")
+@blp.route("/trip-rules/<category>", parameters=[CATEGORY_PARAM])
 class TripRuleItem(MethodView):
     @blp.arguments(TripRuleIn)
     @blp.response(200, TripRuleOut)
+    @blp.alt_response(412, description="the rule changed since the version named in If-Match")
     def put(self, body: dict[str, Any], category: str) -> tuple[dict[str, Any], dict[str, str]]:
         """Replace a category's limits (admins). If-Match: "<version>" refuses a stale edit with 412."""
         _admin()
@@ -118,12 +123,13 @@ class TripRuleItem(MethodView):
                 session.add(rule)
             for name, value in body.items():
                 setattr(rule, name, value)
+            rule.days_by_countries = body["days_by_countries"] or None  # {} is no limit too
             session.flush()
             out = _rule_out(rule)
         return out, {"ETag": f'"{out["version"]}"'}
 
 
-@blp.route("/trip-rules/<category>/schools/<school>")
+@blp.route("/trip-rules/<category>/schools/<school>", parameters=[CATEGORY_PARAM, SCHOOL_PARAM])
 class SchoolLeadTimeItem(MethodView):
     @blp.arguments(LeadTimeIn)
     @blp.response(200, SchoolLeadTimeOut)
@@ -179,7 +185,7 @@ def _store(session: Session, country: str, values: dict[str, Any]) -> bool:
     return added
 
 
-@blp.route("/allowances/<country>")
+@blp.route("/allowances/<country>", parameters=[COUNTRY_PARAM])
 class AllowanceItem(MethodView):
     @blp.arguments(AllowanceIn)
     @blp.response(200, AllowanceOut)
@@ -217,8 +223,9 @@ def _uploaded() -> bytes:
 class AllowancesImport(MethodView):
     @blp.doc(requestBody=CSV_BODY)
     @blp.response(200, ImportOut)
-    @blp.alt_response(422, description="the bad lines: `lines` [{line, errors: {field: [message]}}], `errors` "
-                      "the same by line number; nothing was changed")
+    @blp.alt_response(422, description="nothing was changed: `lines` lists the bad lines [{line, errors: {field: "
+                      "[message]}}] (the header is line 1); `errors.file` says the same in sentences")
+    @blp.alt_response(413, description="the file is larger than 1 MB")
     def post(self) -> Any:
         """Import the allowance table from CSV (admins): all or nothing; listed countries are replaced or added,
         the others kept."""
@@ -233,10 +240,11 @@ class AllowancesImport(MethodView):
         if parsed.general or parsed.lines:
             detail = (f"{len(parsed.lines)} line(s) of the file have errors; nothing was imported."
                       if parsed.lines else "The file cannot be imported; nothing was imported.")
-            errors: dict[str, Any] = {str(e["line"]): e["errors"] for e in parsed.lines}
-            if parsed.general:
-                errors["file"] = parsed.general
-            return problem(422, "Unprocessable Entity", detail, errors=errors, lines=parsed.lines)
+            said = [f"Line {e['line']}: " + " ".join(f"{field}: {' '.join(messages)}"
+                                                     for field, messages in e["errors"].items())
+                    for e in parsed.lines]
+            return problem(422, "Unprocessable Entity", detail, errors={"file": said + parsed.general},
+                           lines=parsed.lines)
         with ctx().sessions() as session, session.begin():
             added = sum(_store(session, country, values) for country, values in parsed.rows.items())
             session.flush()
@@ -282,7 +290,7 @@ class TripPlans(MethodView):
             return [_plan_out(session, plan) for plan in session.scalars(query)]
 
 
-@blp.route("/trip-plans/<school>/<int:year>")
+@blp.route("/trip-plans/<school>/<int:year>", parameters=[SCHOOL_PARAM, YEAR_PARAM])
 class TripPlanItem(MethodView):
     @blp.arguments(TripPlanIn)
     @blp.response(200, TripPlanOut)

@@ -4,10 +4,9 @@ Unknown fields are refused; an edit gives every field (it replaces the row)."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.applications.trip_rules import LEAD_UNITS
 
@@ -16,33 +15,46 @@ COUNTRY = r"^[A-Z]{2}$"
 CURRENCY = r"^[A-Z]{3}$"
 
 
-def positive_decimal(value: Any) -> str:
-    """A positive decimal amount as a string ("180", "0.048"), raising ValidationError otherwise."""
-    text = value.strip() if isinstance(value, str) else ""
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError("Must be a decimal number written as a string, e.g. \"180\" or \"0.048\".") from None
-    if not amount.is_finite() or amount <= 0 or "e" in text.lower() or len(text) > 20:
-        raise ValidationError("Must be a positive decimal number of at most 20 characters.")
-    return text
+class Whole(fields.Integer):
+    """A whole number: 5 or 5.0 (JSON does not tell them apart), never 5.5 or "5"."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | float) or (
+                isinstance(value, float) and not value.is_integer()):
+            raise self.make_error("invalid")
+        return int(value)
+
+
+# A positive decimal written as a string ("180", "0.048"): the schema states it, so clients see it.
+POSITIVE_DECIMAL = r"^(?:[1-9][0-9]{0,11}(?:\.[0-9]{1,7})?|0\.[0-9]{0,6}[1-9][0-9]{0,6})$"
+POSITIVE_DECIMAL_ERROR = "Must be a positive decimal number written as a string, e.g. \"180\" or \"0.048\"."
+
+
+def _amount(description: str) -> fields.String:
+    return fields.String(required=True, validate=validate.Regexp(POSITIVE_DECIMAL, error=POSITIVE_DECIMAL_ERROR),
+                         metadata={"description": description})
+
+
+DaysByCountries = Schema.from_dict(
+    {str(n): Whole(validate=validate.Range(min=1)) for n in range(1, MOST_COUNTRIES + 1)},
+    name="DaysByCountries")
 
 
 class LeadTimeIn(Schema):
-    lead_time = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=3650),
+    lead_time = Whole(required=True, validate=validate.Range(min=0, max=3650),
                                metadata={"description": "how long before leaving the trip is filed"})
     lead_unit = fields.String(required=True, validate=validate.OneOf(LEAD_UNITS),
                               metadata={"description": "days (calendar days) | working_days (official calendar)"})
 
 
 class TripRuleIn(LeadTimeIn):
-    max_countries = fields.Integer(required=True, allow_none=True, strict=True, validate=validate.Range(min=1),
+    max_countries = Whole(required=True, allow_none=True, validate=validate.Range(min=1),
                                    metadata={"description": "the most countries or regions; null: no limit"})
-    max_members = fields.Integer(required=True, allow_none=True, strict=True, validate=validate.Range(min=1),
+    max_members = Whole(required=True, allow_none=True, validate=validate.Range(min=1),
                                  metadata={"description": "the most members of a group; null: no limit"})
-    days_by_countries = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True, allow_none=True,
-                                    metadata={"description": 'the most days abroad by number of countries, e.g. '
-                                              '{"1": 5, "2": 8, "3": 10}; null: no limit'})
+    days_by_countries = fields.Nested(DaysByCountries, required=True, allow_none=True, metadata={
+        "description": 'the most days abroad by number of countries, e.g. {"1": 5, "2": 8, "3": 10}: numbers up to '
+                       'max_countries (when set); a number left out, or null, is no limit'})
 
     @validates_schema(skip_on_field_errors=False)  # every error at once, the other fields' too
     def _days(self, data: dict[str, Any], **_: Any) -> None:
@@ -51,11 +63,9 @@ class TripRuleIn(LeadTimeIn):
             return
         most = data.get("max_countries") or MOST_COUNTRIES
         problems = []
-        for key, value in days.items():
-            if not key.isdigit() or not 1 <= int(key) <= most:
-                problems.append(f"Key \"{key}\" must be a number of countries from 1 to {most}.")
-            elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                problems.append(f"The days for {key} must be a positive whole number.")
+        for key in days:
+            if int(key) > most:
+                problems.append(f"Days are given for 1 to {most} countries, not for \"{key}\".")
         if problems:
             raise ValidationError(problems, "days_by_countries")
 
@@ -88,21 +98,9 @@ class TripRulesOut(Schema):
 class AllowanceIn(Schema):
     currency = fields.String(required=True, validate=validate.Regexp(CURRENCY, error="Must be an ISO 4217 code "
                                                                      "of three capital letters, e.g. EUR."))
-    lodging = fields.String(required=True, metadata={"description": "per person and night, in the currency"})
-    meals = fields.String(required=True, metadata={"description": "meals and incidentals per person and day"})
-    cny_rate = fields.String(required=True, metadata={"description": "yuan per unit of the currency"})
-
-    @validates("lodging")
-    def _lodging(self, value: str, **_: Any) -> None:
-        positive_decimal(value)
-
-    @validates("meals")
-    def _meals(self, value: str, **_: Any) -> None:
-        positive_decimal(value)
-
-    @validates("cny_rate")
-    def _rate(self, value: str, **_: Any) -> None:
-        positive_decimal(value)
+    lodging = _amount("per person and night, in the currency")
+    meals = _amount("meals and incidentals per person and day, in the currency")
+    cny_rate = _amount("yuan per unit of the currency")
 
 
 class AllowanceOut(Schema):
@@ -125,8 +123,8 @@ class TripPlanQuery(Schema):
 
 
 class TripPlanIn(Schema):
-    trips = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100000))
-    people = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=1000000))
+    trips = Whole(required=True, validate=validate.Range(min=0, max=100000))
+    people = Whole(required=True, validate=validate.Range(min=0, max=1000000))
 
 
 class TripPlanOut(Schema):

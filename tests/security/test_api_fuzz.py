@@ -16,6 +16,10 @@ cannot state; each is allowed for its operation only, and only when the refusal 
 - POST /api/v1/programs `closes_at`: after opens_at, one field compared with another; `partner_ids`: partners
   that exist.
 - POST and PATCH /api/v1/subscriptions `url`: its host must resolve to a public address (DNS, at call time).
+- PUT /api/v1/trip-rules/{category} `days_by_countries`: numbers of countries up to max_countries, one field
+  compared with another.
+- POST /api/v1/allowances/import `file`: a CSV table with its header and good lines, which a schema of a text
+  body cannot state.
 
 A `kind` (the filters, a program's kind) is stated as an enum of the kinds registered when the document is built.
 """
@@ -48,6 +52,8 @@ ALLOWED: dict[str, dict[int, set[str]]] = {
     "POST /api/v1/programs": {422: {"closes_at", "partner_ids"}},
     "POST /api/v1/subscriptions": {422: {"url"}},
     "PATCH /api/v1/subscriptions/{subscription_id}": {422: {"url"}},
+    "PUT /api/v1/trip-rules/{category}": {422: {"days_by_countries"}},
+    "POST /api/v1/allowances/import": {422: {"file"}},
 }
 def allowed(label: str) -> dict[int, set[str]]:
     """The refusals an operation may answer schema-valid input with: status -> the fields they may name."""
