@@ -22,6 +22,7 @@ from gateway.web import (
     auth_pages,
     back,
     brand,
+    change_pages,
     home,
     i18n,
     inbox,
@@ -80,6 +81,7 @@ def install(app: Flask, settings: Settings) -> None:
         app.register_blueprint(module.bp)
     oidc.install(app, settings)
     brand.install(app, settings)
+    app.register_blueprint(change_pages.bp)  # changes after approval
     app.register_error_handler(HTTPException, _error_page)
     app.jinja_env.filters["t"] = services.translated  # messages from services: plain text, escaped as such
     app.jinja_env.globals["csrf_token"] = generate_csrf

@@ -170,7 +170,8 @@ def chain(kind: str) -> Any:
         rows=chain_editor.with_blank(rows), registry=registry, language=page_language(),
         preview=chain_editor.preview(rows, registry, page_language()), general=general,
         summary=chain_editor.summary(rows), roles=role_words.REVIEW_ROLES, role_name=role_words.role,
-        scopes=role_words.SCOPE_NAMES, condition_label=chain_editor.condition_label, slots=chain_editor.SLOTS), status
+        scopes=role_words.SCOPE_NAMES, condition_label=chain_editor.condition_label, slots=chain_editor.SLOTS,
+        types=chain_editor.TYPES), status
 
 
 _ACCOUNT_LABELS = {"roles": _l("Roles"), "school": _l("School"), "username": _l("Username"), "user": _l("Account"),

@@ -1,5 +1,6 @@
-"""The review-chain editor's form: a row per level (role, scope, days, conditions chosen from the reviews
-service's registry with their thresholds), read from a chain or from the posted form, changed by the row
+"""The review-chain editor's form: a row per level (its type — a decision, or a publicity period (公示) of so many
+working days —, role, scope, days, conditions chosen from the reviews service's registry with their thresholds, and
+whether a change after approval is re-approved from it), read from a chain or from the posted form, changed by the row
 buttons (add, move up/down, remove) without JavaScript, turned into the levels the API takes, described in
 words as a preview, and the service's 422 errors (`levels.0.days`) placed on their row and field by label.
 """
@@ -21,7 +22,11 @@ MAX_ROWS = 8       # as many levels as the reviews service takes
 # the reviews service's refusal of a level's days, listed so that the page says it in its language
 SERVICE_MESSAGES = [_l("Must be greater than or equal to 1 and less than or equal to 60.")]
 FIELDS = {"role": _l("Role"), "scope": _l("Who reviews"), "days": _l("Days to decide"),
-          "condition": _l("Condition"), "type": _l("Type")}
+          "condition": _l("Condition"), "type": _l("Type"), "working_days": _l("Working days of publicity"),
+          "changes": _l("A change after approval is re-approved from this level")}
+DECISION, PUBLICITY = "decision", "publicity"
+TYPES = {DECISION: _l("Decision (approve, return or reject)"),
+         PUBLICITY: _l("Publicity (公示, a period of working days)")}
 
 
 @dataclass
@@ -29,7 +34,9 @@ class Row:
     role: str = ""
     scope: str = ""
     days: str = ""
-    type: str = ""  # kept as it came: the editor offers decision levels only, and keeps other types intact
+    type: str = ""  # decision ("" too) or publicity; a type this editor does not know is kept as it came
+    working_days: str = ""  # a publicity level's period
+    changes: bool = False   # a change after approval is re-approved from here
     conditions: list[tuple[str, str]] = field(default_factory=list)  # (condition name, threshold as typed)
     errors: dict[str, list[str]] = field(default_factory=dict)        # field → messages in words
 
@@ -38,7 +45,8 @@ class Row:
 
     @property
     def blank(self) -> bool:
-        return not (self.role or self.days.strip() or any(name for name, _value in self.conditions))
+        return not (self.role or self.days.strip() or self.working_days.strip() or self.changes
+                    or self.type not in ("", DECISION) or any(name for name, _value in self.conditions))
 
 
 def from_levels(levels: list[dict[str, Any]]) -> list[Row]:
@@ -47,7 +55,10 @@ def from_levels(levels: list[dict[str, Any]]) -> list[Row]:
         predicates = (level.get("condition") or {}).get("any", [])
         rows.append(Row(role=str(level.get("role", "")), scope=str(level.get("scope", "")),
                         days=str(level.get("days", "")), type=str(level.get("type") or ""),
-                        conditions=[(name, str(value)) for p in predicates for name, value in p.items()]))
+                        working_days=str(level.get("working_days") or ""), changes=bool(level.get("changes")),
+                        # a condition that takes no number (true: "an exception is asked for") shows no limit
+                        conditions=[(name, "" if isinstance(value, bool) else str(value))
+                                    for p in predicates for name, value in p.items()]))
     return rows
 
 
@@ -61,7 +72,9 @@ def from_form(form: Mapping[str, str]) -> list[Row]:
         slots = [(form.get(f"condition-{i}-{j}", ""), form.get(f"threshold-{i}-{j}", "").strip())
                  for j in range(SLOTS)]
         rows.append(Row(role=form.get(f"role-{i}", ""), scope=form.get(f"scope-{i}", ""),
-                        days=form.get(f"days-{i}", "").strip(), type=form.get(f"type-{i}", ""), conditions=slots))
+                        days=form.get(f"days-{i}", "").strip(), type=form.get(f"type-{i}", ""),
+                        working_days=form.get(f"working_days-{i}", "").strip(),
+                        changes=form.get(f"changes-{i}") == "y", conditions=slots))
     return rows
 
 
@@ -89,7 +102,10 @@ def with_blank(rows: list[Row]) -> list[Row]:
 # -- to the API and back ----------------------------------------------------------------------------------
 
 def _threshold(text: str, schema: Mapping[str, Any]) -> Any:
-    """A typed threshold as its schema wants it, or None when it is not one (the row says why)."""
+    """A typed threshold as its schema wants it, or None when it is not one (the row says why). A condition with
+    one possible threshold (`const`: "an exception is asked for") takes it whatever was typed."""
+    if "const" in schema:
+        return schema["const"]
     types = schema.get("type")
     types = types if isinstance(types, list) else [types]
     if types == ["integer"]:
@@ -109,8 +125,14 @@ def to_levels(rows: list[Row], registry: Mapping[str, Mapping[str, Any]]) -> lis
             row.errors["days"] = [_("Enter a whole number of days, e.g. 5.")]
         level: dict[str, Any] = {"role": row.role, "scope": row.scope,
                                  "days": int(row.days) if row.days.isdigit() else row.days}
-        if row.type:
+        if row.type and row.type != DECISION:
             level["type"] = row.type
+        if row.type == PUBLICITY:
+            if not row.working_days.isdigit():
+                row.errors["working_days"] = [_("Enter the publicity period in working days, e.g. 5.")]
+            level["working_days"] = int(row.working_days) if row.working_days.isdigit() else row.working_days
+        if row.changes:
+            level["changes"] = True
         predicates = []
         for name, text in row.conditions:
             if not name:
@@ -166,11 +188,19 @@ def preview(rows: list[Row], registry: Mapping[str, Mapping[str, Any]], language
     """Each filled level as a sentence in the page's language."""
     sentences = []
     for n, row in enumerate((r for r in rows if not r.blank), start=1):
-        text = _("Level %(n)d: %(role)s (%(scope)s) decides within %(days)s days",
-                 n=n, role=role_words.role(row.role), scope=role_words.scope(row.scope), days=row.days or "?")
+        if row.type == PUBLICITY:
+            text = _("Level %(n)d: publicity (公示) for %(working_days)s working days, watched by %(role)s (%(scope)s)",
+                     n=n, working_days=row.working_days or "?", role=role_words.role(row.role),
+                     scope=role_words.scope(row.scope))
+        else:
+            text = _("Level %(n)d: %(role)s (%(scope)s) decides within %(days)s days",
+                     n=n, role=role_words.role(row.role), scope=role_words.scope(row.scope), days=row.days or "?")
         when = [condition_label(registry.get(name, {"name": name}), language, value)
                 for name, value in row.conditions if name]
         if when:
             text += _(", only when %(conditions)s", conditions=_(" or ").join(when))
-        sentences.append(text + _("."))
+        text += _(".")
+        if row.changes:
+            text += " " + _("A change after approval is re-approved from here.")
+        sentences.append(text)
     return sentences

@@ -1,6 +1,7 @@
 """What changed since the last round, for the reviewer of a later round: the fields (old → new, by the kind's
 labels, in its order) and the documents added or removed, between the application's last two submissions
-(GET /api/v1/applications/<id>/submissions)."""
+(GET /api/v1/applications/<id>/submissions). The change pages (change_pages.py) compare an approved trip with the
+change asked for the same way."""
 
 from __future__ import annotations
 
@@ -34,9 +35,21 @@ def _documents(kind: Kind, submission: dict[str, Any]) -> Counter[str]:
     return Counter(f"{kind.document_label(d['doc_type'])}: {d['filename']}" for d in submission.get("documents", []))
 
 
+def _lines(values: list[Shown]) -> dict[str, str]:
+    """Label → one line; a list of items one line per item ("Itinerary › Itinerary: 2"), so a changed stop or
+    member reads as itself, not as the whole list."""
+    lines: dict[str, str] = {}
+    for value in values:
+        if value.entries:
+            lines.update((f"{value.label} › {entry.label}", _text(entry)) for entry in value.entries)
+        else:
+            lines[value.label] = _text(value)
+    return lines
+
+
 def compare(kind: Kind, before: dict[str, Any], now: dict[str, Any], ctx: Context) -> Changes:
-    old = {v.label: _text(v) for v in kind.values(before.get("form") or {}, ctx)}
-    new = {v.label: _text(v) for v in kind.values(now.get("form") or {}, ctx)}
+    old = _lines(kind.values(before.get("form") or {}, ctx))
+    new = _lines(kind.values(now.get("form") or {}, ctx))
     labels = [*new, *(label for label in old if label not in new)]  # the kind's order; dropped fields last
     changed = [(label, old.get(label, ""), new.get(label, "")) for label in labels if old.get(label) != new.get(label)]
     had, has = _documents(kind, before), _documents(kind, now)
