@@ -33,7 +33,7 @@ from gateway.web import services
 from gateway.web.forms import DecisionForm, error_links, show_errors
 from gateway.web.security import csrf
 from gateway.web.sessions import has_any_role, login_required
-from gateway.web.widgets import country_name
+from gateway.web.widgets import country_name, page_language
 
 bp = Blueprint("web_publicity", __name__)
 bp.before_request(csrf.protect)
@@ -129,12 +129,18 @@ def group_title(content: dict[str, Any] | None) -> str:
     members = content.get("members") or []
     first = members[0]["name"] if members else ""
     who = _("%(name)s and %(n)d others", name=first, n=len(members) - 1) if len(members) > 1 else first
-    countries = ", ".join(country_words(c) for c in content.get("countries") or [])
-    return f"{who}: {countries}" if who and countries else who or countries
+    countries = countries_words(content.get("countries") or [])
+    colon = "：" if page_language() == "zh" else ": "
+    return f"{who}{colon}{countries}" if who and countries else who or countries
 
 
 def country_words(code: str) -> str:
     return country_name(code).removesuffix(f" ({code})")
+
+
+def countries_words(codes: list[str]) -> str:
+    """Countries in words, listed as the reader's language lists them ("Germany, France", "德国、法国")."""
+    return ("、" if page_language() == "zh" else ", ").join(country_words(c) for c in codes)
 
 
 def money(value: Any) -> str:
@@ -158,7 +164,8 @@ def _notice(application_id: str) -> dict[str, Any]:
 
 
 def _helpers() -> dict[str, Any]:
-    return {"group_title": group_title, "country_words": country_words, "money": money,
+    return {"group_title": group_title, "country_words": country_words, "countries_words": countries_words,
+            "money": money,
             "notice_status": lambda code: words_for(NOTICE_STATUSES, code),
             "objection_status": lambda code: words_for(OBJECTION_STATUSES, code)}
 

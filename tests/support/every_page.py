@@ -59,6 +59,8 @@ def pages(role: str, seeded: Seeded) -> dict[str, str]:
                    "application": f"/applications/{seeded.submitted[kind]}"}
     if role == "alice":
         common |= {"edit": f"/applications/{seeded.draft}/edit", "draft": f"/applications/{seeded.draft}"}
+    if role != "alice":  # staff: the running publicity notices (公示)
+        common |= {"publicity": "/publicity"}
     if role not in ("alice", "prof.li"):
         common |= {"queue": "/queue", "all-applications": "/all-applications"}
     if role in seeded.tasks:
