@@ -195,6 +195,15 @@ PATTERNS: list[tuple[re.Pattern[str], Any]] = [(re.compile(pattern + r"\Z"), tex
      r"for this itinerary \(rule: allowances: (?P<rates>.+)\); asked (?P<asked>[\d,.]+)\.",
      _l("%(line)s is over the allowance: at most %(most)s yuan per person for this itinerary (rule: allowances: "
         "%(rates)s); asked %(asked)s.")),
+    # the office's rules as data (applications: trip_rules_api.py, allowances_csv.py)
+    (r'Days are given for 1 to (?P<most>\d+) countries, not for "(?P<key>.*)"\.',
+     _l("Days can be given for 1 to %(most)s countries or regions, not for “%(key)s”.")),
+    (r"Expected (?P<expected>\d+) values separated by commas, found (?P<found>\d+)\.",
+     _l("Expected %(expected)s values separated by commas, found %(found)s.")),
+    (r"(?P<country>[A-Z]{2}) is already on line (?P<number>\d+)\.", _l("%(country)s is already on line %(number)s.")),
+    (r"Line 1 must be the header (?P<header>[a-z_,]+) \(each column once.*\)\.",
+     _l("Line 1 must be the header %(header)s, each column once.")),
+    (r"At most (?P<most>\d+) countries in one file\.", _l("At most %(most)s countries or regions in one file.")),
 ]]
 
 
