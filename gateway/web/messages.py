@@ -63,7 +63,7 @@ STATUSES = {
     "draft": _l("draft"), "submitted": _l("submitted"), "in_review": _l("in review"),
     "changes_requested": _l("changes requested"), "approved": _l("approved"), "rejected": _l("rejected"),
     "withdrawn": _l("withdrawn"), "open": _l("open"), "claimed": _l("claimed"), "done": _l("done"),
-    "cancelled": _l("cancelled"),
+    "cancelled": _l("cancelled"), "waiting": _l("waiting for the publicity period to end"),
 }
 DECISIONS = {"approve": _l("Approve"), "return": _l("Return for changes"), "reject": _l("Reject")}
 

@@ -128,7 +128,8 @@ def task(task_id: Any) -> Any:
     status, posted = 200, form.is_submitted()
     if form.validate_on_submit():
         confirmed = request.form.get("confirmed")
-        if form.outcome.data == "reject" and (form.comment.data or "").strip() and confirmed != "yes":
+        rejecting = form.outcome.data in ("reject", "uphold_reject")  # an upheld objection may reject too
+        if rejecting and (form.comment.data or "").strip() and confirmed != "yes":
             if confirmed != "no":  # "Are you sure?" first; "go back" returns here with what was typed
                 return render_template("reject_confirm.html", task=task, form=form,
                                        application_version=version_field("application_version"))

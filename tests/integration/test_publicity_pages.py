@@ -167,7 +167,11 @@ def test_an_objection_pauses_the_period_and_only_the_icd_sees_who_made_it(system
     assert 'id="objected"' in confirmation.text and "Objection lodged" in confirmation.text
     assert 'data-status="paused"' in dean.get("/publicity").text.split(f'data-notice="{trip}"')[1].split("</tr>")[0]
 
-    other = signed_in(system, "coord.me").get(f"/publicity/{trip}")
+    coord = signed_in(system, "coord.me")
+    again = coord.post(f"/publicity/{trip}", data={"csrf_token": csrf_of(coord.get(f"/publicity/{trip}").text),
+                                                   "text": "Me too."})
+    assert again.status_code == 409 and "objections are taken only while it runs" in again.text
+    other = coord.get(f"/publicity/{trip}")
     assert "duplicates last month" in other.text and "A member of staff" in other.text
     assert "ME Dean" not in other.text and "data-objector" not in other.text
     assert 'id="lodge-objection"' not in other.text  # paused: no objections taken
@@ -185,12 +189,18 @@ def test_an_objection_pauses_the_period_and_only_the_icd_sees_who_made_it(system
         "csrf_token": csrf_of(task_page.text), "application_version": task["application_version"],
         "outcome": "uphold_return", "comment": ""})
     assert uncommented.status_code == 422 and "a comment is required to uphold" in uncommented.text
+    rejecting = icd.post(f"/tasks/{task['id']}", data={
+        "csrf_token": csrf_of(task_page.text), "application_version": task["application_version"],
+        "outcome": "uphold_reject", "comment": "Same trip."})
+    assert 'id="confirm-reject"' in rejecting.text and 'name="outcome" value="uphold_reject"' in rejecting.text
     dismissed = icd.post(f"/tasks/{task['id']}", data={
         "csrf_token": csrf_of(task_page.text), "application_version": task["application_version"],
         "outcome": "dismiss", "comment": "The visits differ."})
     assert dismissed.status_code == 302
     assert Api(system).notice(trip)["objections"][0]["status"] == "dismissed"
     assert "Dismissed" in signed_in(system, "coord.me").get(f"/publicity/{trip}").text
+    waiting = signed_in(system, "icd.officer", "zh").get(f"/tasks/{task['id']}").text
+    assert "等待公示期结束" in waiting and "公示中" in waiting and 'id="decide"' not in waiting
 
 
 def test_the_application_page_links_the_statement_and_the_approval_document(system: Embedded) -> None:
@@ -213,6 +223,7 @@ def test_the_application_page_links_the_statement_and_the_approval_document(syst
     approval = page.text.split('id="approval"')[1].split("</section>")[0]
     assert "〔" in approval and "Valid" in approval and 'id="approval-zh"' in approval
     assert 'data-publicity-status="ended"' in page.text
+    assert "The publicity period (no objection upheld)" in page.text.split("Review decisions")[1]
     for lang in ("zh", "en"):
         pdf = li.get(f"/applications/{trip}/approval.pdf?lang={lang}")
         assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and f"-{lang}.pdf" in pdf.headers[
