@@ -204,6 +204,11 @@ PATTERNS: list[tuple[re.Pattern[str], Any]] = [(re.compile(pattern + r"\Z"), tex
     (r"Line 1 must be the header (?P<header>[a-z_,]+) \(each column once.*\)\.",
      _l("Line 1 must be the header %(header)s, each column once.")),
     (r"At most (?P<most>\d+) countries in one file\.", _l("At most %(most)s countries or regions in one file.")),
+    # a year the official working-day calendar does not know (chassis/workdays.py: a publicity period, 赴台 lead time)
+    (r"No official calendar for (?P<year>\d{4}): ask an administrator to enter that year's holidays and "
+     r"make-up working days \(admin → Calendar\)\.",
+     _l("No official calendar for %(year)s: ask an administrator to enter that year's holidays and make-up working "
+        "days (admin → Calendar).")),
 ]]
 
 

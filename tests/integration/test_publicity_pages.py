@@ -19,6 +19,8 @@ from flask.testing import FlaskClient
 
 from chassis.db import make_sessionmaker
 from chassis.settings import Settings
+from chassis.workdays import UnknownYear
+from gateway.web import messages
 from mobility.embedded import Embedded
 from services.reviews import deadlines
 from tests.integration.test_web_pages import browser, csrf_of, token_for
@@ -243,3 +245,8 @@ def test_the_application_page_links_the_statement_and_the_approval_document(syst
     after = li.get(f"/applications/{trip}")
     assert 'data-approval-status="cancelled"' in after.text and "called off" in after.text
     assert 'data-status="cancelled"' in browser(system).get(path).text
+
+
+def test_a_year_the_calendar_does_not_know_is_said_in_the_readers_language(system: Embedded) -> None:
+    with system.gateway.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert messages.translated(str(UnknownYear(2031))).startswith("还没有2031年的官方日历")
