@@ -229,6 +229,14 @@ def test_an_unchanged_form_is_refused_on_check_and_a_draft_has_no_change_page(sy
     values = _form_values(li.get(path).text)
     same = li.post(path, data={**values, "reason": "Nothing really.", "action": "check"})
     assert same.status_code == 422 and "Nothing differs from the approved trip" in same.text
+    fewer = li.post(path, data={**values, "reason": "Chen Chen stays home.", "action": "remove:members:2"})
+    assert fewer.status_code == 200 and "陈晨" not in fewer.text and 'value="王芳"' in fewer.text
+    assert "Chen Chen stays home." in fewer.text and _changes(li, application_id) == []
+    check = li.post(path, data={**_form_values(fewer.text), "action": "check"})
+    rows = check.text.split('id="changes"')[1].split("</table>")[0]
+    assert check.status_code == 200 and "陈晨" in rows, rows
+    chinese = speaking(li, "zh").get(path).text
+    assert "行程为何变更？" in chinese and "核对变更内容" in chinese and "Why does the trip change?" not in chinese
     client = system.gateway.test_client()
     draft = client.post("/api/v1/applications", json=GROUP, headers=_auth(client, "prof.li")).get_json()
     assert li.get(f"/applications/{draft['id']}/change").status_code == 404
