@@ -152,7 +152,8 @@ DEMO_CALENDARS: dict[int, list[tuple[str, bool, str]]] = {
 def prepare_this_year(api: _Api) -> None:
     """What an office does before this year's trips: the calendar of the years ahead that neither the package
     nor the office knows yet (demo data, marked), and the staff trip's chain with its publicity (公示, five
-    working days after the school's approval) and the office's level re-approving changes."""
+    working days after the school's approval), the office's level re-approving changes, and the vice president's
+    level for exceptions to the rules and trips beyond the school's plan."""
     for year, days in DEMO_CALENDARS.items():
         known = _expect(api.call("admin", "GET", f"/api/v1/calendar/{year}"), 200, f"the calendar of {year}")
         if known["source"] == "unknown":
@@ -163,6 +164,8 @@ def prepare_this_year(api: _Api) -> None:
     publicity = {"type": "publicity", "role": "icd_officer", "scope": "university", "days": 5, "working_days": 5}
     chain.insert(2, publicity)
     chain[3]["changes"] = True
+    # The vice president also sees a trip that asks for an exception to the rules or goes beyond the plan.
+    chain[4]["condition"] = {"any": [*chain[4]["condition"]["any"], {"rule_exception": True}, {"outside_plan": True}]}
     put = api.call("admin", "PUT", "/api/v1/review-chains/faculty_exchange", json={"levels": chain})
     if put.status_code not in (200, 201):
         raise RuntimeError(f"demo history: the staff trip's chain: {put.status_code} {put.get_data(as_text=True)}")
