@@ -39,6 +39,9 @@ def request(session: Session, application: Application, form: dict[str, Any], re
     if application.status != "approved" or not kind.approval_document:
         raise domain.TransitionError(f"Only an approved application with an approval document can be changed; this "
                                      f"one is '{application.status}'.")
+    if approvals.current(session, application.id) is None:  # approved before approval documents were issued
+        raise domain.TransitionError("This trip was approved without an approval document (任务批件), so it cannot "
+                                     "be changed here: ask the office, or cancel it and file the trip again.")
     if pending(session, application.id) is not None:
         raise domain.TransitionError("A change of this application is already waiting for approval.")
     stored = domain.validate_form(kind, form, application.program, now.date(), complete=True, reference=reference)
