@@ -83,6 +83,8 @@ RULES = {
     "application.rejected": _applicant,
     "application.withdrawn": _applicant,
     "application.cancelled": _applicant,
+    "application.changed": _applicant,
+    "application.change_rejected": _applicant,
     "review.task_created": _asked_to_act,
     "review.task_overdue": _claimer_or_reviewers,
     "review.task_escalated": _supervisors_and_claimer,

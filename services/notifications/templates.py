@@ -39,6 +39,16 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Approved application cancelled: {title}", "The approved application \"{title}\" was cancelled, and "
                "its approval document {approval_number} with it. Reason: {reason}"),
     },
+    "application.changed": {
+        "zh": ("变更已批准：{title}", "申请“{title}”的变更已获批准，任务批件已随之更新为新版本。{comment}"),
+        "en": ("Change approved: {title}", "The change of \"{title}\" was approved; its approval document has a new "
+               "revision. {comment}"),
+    },
+    "application.change_rejected": {
+        "zh": ("变更未获批准：{title}", "申请“{title}”的变更未获批准，已批准的内容继续有效：{comment}"),
+        "en": ("Change not approved: {title}", "The change of \"{title}\" was not approved; the approved trip "
+               "stands: {comment}"),
+    },
     "review.task_overdue": {
         "zh": ("审核任务逾期：{title}", "第 {level} 级审核任务“{title}”已逾期 {days_overdue} 天（截止 {due_at}）。"),
         "en": ("Overdue review: {title}", "The level {level} review of \"{title}\" is {days_overdue} day(s) overdue."),

@@ -6,17 +6,15 @@ document; the statistics count the group's people."""
 from __future__ import annotations
 
 import copy
-import json
 import re
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from tests.e2e.test_review_chains import _decide, _status, _task
-from tests.support import wait
+from tests.support import group_trip, wait
 from tests.support.api import Gateway
 
-GROUP = json.loads((Path(__file__).parents[2] / "docs/examples/faculty_exchange_group.json").read_text("utf-8"))
+GROUP = group_trip.body()
 # The school's coordinator, then the office; a change goes straight to the office (its level is marked).
 CHAIN = [{"role": "school_coordinator", "scope": "school", "days": 3},
          {"role": "icd_officer", "scope": "university", "days": 5, "changes": True}]
@@ -100,6 +98,11 @@ def test_a_group_trip_is_numbered_verified_changed_and_cancelled(gateway: Gatewa
     changed = gateway.call("prof.li", "GET", f"/api/v1/applications/{application['id']}").json()
     assert changed["form"]["start_date"] == later["start_date"] and changed["status"] == "approved"
     assert "superseded" in _verify(gateway, first["verify_url"]).lower()
+
+    def told() -> list[str]:
+        items = gateway.call("prof.li", "GET", "/api/v1/notifications").json()["items"]
+        return [n["event_type"] for n in items if application["id"] in (n.get("link") or "")]
+    wait.until(lambda: "application.changed" in told(), what="prof.li told of the approved change")
 
     # A change the office turns down: the approved trip and its document stand.
     r = gateway.call("prof.li", "POST", f"/api/v1/applications/{application['id']}/change-requests",
