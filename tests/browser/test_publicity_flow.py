@@ -28,7 +28,8 @@ from mobility.embedded import Embedded
 from services.reviews import deadlines
 from tests.browser import journey
 from tests.browser.test_every_page import AXE, RUN_AXE, SERIOUS
-from tests.support.api import PDF, Gateway, example
+from tests.support import group_trip
+from tests.support.api import PDF, Gateway
 from tests.support.wait import until
 
 LANGS = {"en": "en-US", "zh": "zh-CN"}
@@ -78,7 +79,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
 
 def _filed(run: Running) -> str:
     """prof.li's group trip with its invitation, submitted."""
-    created = run.api.call("prof.li", "POST", "/api/v1/applications", example("faculty_exchange_group"))
+    created = run.api.call("prof.li", "POST", "/api/v1/applications", group_trip.body())
     assert created.status_code == 201, created.text
     application = created.json()
     assert run.api.upload("prof.li", application["id"], "invitation_letter", PDF, "invitation.pdf").status_code == 201

@@ -10,10 +10,8 @@ from __future__ import annotations
 import copy
 import html
 import io
-import json
 import re
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -22,10 +20,11 @@ from flask_babel import format_date
 from mobility.embedded import Embedded
 from tests.integration.test_group_trip_pages import speaking
 from tests.integration.test_web_pages import browser, csrf_of, system, token_for  # noqa: F401
+from tests.support import group_trip
 from tests.support.api import PDF
 from tests.support.wait import until
 
-GROUP = json.loads((Path(__file__).parents[2] / "docs/examples/faculty_exchange_group.json").read_text("utf-8"))
+GROUP = group_trip.body()
 CHAIN = [{"role": "icd_officer", "scope": "university", "days": 5, "changes": True}]
 REASON = "The host moved the workshop a day later."
 

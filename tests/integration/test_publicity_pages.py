@@ -24,7 +24,8 @@ from gateway.web import messages
 from mobility.embedded import Embedded
 from services.reviews import deadlines
 from tests.integration.test_web_pages import browser, csrf_of, token_for
-from tests.support.api import PDF, example
+from tests.support import group_trip
+from tests.support.api import PDF
 from tests.support.wait import until
 
 CHAIN = [
@@ -95,7 +96,7 @@ def publicised(system: Embedded) -> str:
     """prof.li's group trip (李伟, 王芳, 陈晨 to Germany and France), approved by the coordinator: its publicity
     period runs."""
     api = Api(system)
-    created = api.call("prof.li", "POST", "/api/v1/applications", json=example("faculty_exchange_group"))
+    created = api.call("prof.li", "POST", "/api/v1/applications", json=group_trip.body())
     assert created.status_code == 201, created.get_json()
     application = created.get_json()
     uploaded = api.call("prof.li", "POST", f"/api/v1/applications/{application['id']}/documents",
@@ -128,13 +129,13 @@ def test_staff_read_the_running_notices_and_a_notice_shows_only_what_it_publishe
     for shown in ("李伟", "王芳", "陈晨", "School of Computer Science", "Deputy dean", "Germany", "France",
                   "Present two papers", "Munich", "École normale supérieure", "Technical University of Munich",
                   "Prof. Anna Schmidt", "National Natural Science Foundation grant 62170001", "CN¥51,000.00",
-                  "May 11, 2027", 'id="lodge-objection"', "data-days-left"):
+                  f"May 11, {group_trip.YEAR}", 'id="lodge-objection"', "data-days-left"):
         assert shown in page.text, shown
     for private in ("T20081", "Associate professor", "permanent_residence", "Permanent", "official_passport",
                     "9,000", "prof.li"):
         assert private not in page.text, private
     chinese = signed_in(system, "coord.me", "zh").get(f"/publicity/{trip}")
-    assert "德国" in chinese.text and "公示" in chinese.text and "2027年5月11日" in chinese.text
+    assert "德国" in chinese.text and "公示" in chinese.text and f"{group_trip.YEAR}年5月11日" in chinese.text
     assert "对此出访提出异议" in chinese.text
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -17,11 +16,12 @@ from eventbus import envelope
 from services.applications import calendar_copy
 from services.applications.models import CalendarDay, CalendarYear
 from services.reviews import conditions
+from tests.support import group_trip
 from tests.support.service_api import Api
 
-GROUP = json.loads((Path(__file__).parents[2] / "docs/examples/faculty_exchange_group.json").read_text("utf-8"))
+GROUP = group_trip.body()
 MEMBER = GROUP["form"]["members"][1]
-START = date(2027, 5, 10)
+START = date(group_trip.YEAR, 5, 10)
 
 
 def trip(days: int, countries: int = 1, members: int = 3, start: date = START, **changes: Any) -> dict[str, Any]:
@@ -108,25 +108,28 @@ def test_lead_time_is_the_category_s_unless_the_school_has_its_own(api: Api) -> 
     message = errors(api, trip(5, start=date.today() + timedelta(days=20)))["start_date"][0]
     assert message.startswith("File a general trip at least 30 days before leaving (rule: lead time)")
     assert str(date.today() + timedelta(days=30)) in message
-    later = trip(5)  # May 2027: months ahead
+    later = trip(5)  # next May: months ahead
     with api.engine.begin() as c:  # another school sets its own lead time: a year ahead
-        c.execute(text("INSERT INTO trip_school_lead_times VALUES ('me', 'general', 400, 'days')"))
+        c.execute(text("INSERT INTO trip_school_lead_times VALUES ('me', 'general', 1000, 'days')"))
     assert file(api, later).status_code == 200  # prof.li's school keeps the category's
     with api.engine.begin() as c:
-        c.execute(text("INSERT INTO trip_school_lead_times VALUES ('cs', 'general', 400, 'days')"))
-    assert "at least 400 days" in errors(api, later)["start_date"][0]
+        c.execute(text("INSERT INTO trip_school_lead_times VALUES ('cs', 'general', 1000, 'days')"))
+    assert "at least 1000 days" in errors(api, later)["start_date"][0]
 
 
 def test_a_taiwan_trip_counts_working_days_and_refuses_a_year_no_calendar_knows(api: Api) -> None:
     form = trip(5, category="taiwan")
-    message = errors(api, form)["start_date"][0]
-    assert "No official calendar for 2027" in message  # never counted as weekends only
-    with api.engine.begin() as c:  # reviews announced 2027 (calendar.changed): applications' copy has it
-        c.execute(CalendarYear.__table__.insert().values(year=2027, demo=True, version=1, updated_at=datetime.now(UTC)))
-        c.execute(CalendarDay.__table__.insert().values(date=date(2027, 1, 1), workday=False, name="元旦"))
     with Session(api.engine) as session:
-        assert calendar_copy.official(session).knows(2027)
-    assert file(api, form).status_code == 200  # May 2027 is more than 45 working days ahead
+        unknown = [y for y in range(date.today().year, START.year + 1) if not calendar_copy.official(session).knows(y)]
+    assert unknown, "the pinned chinesecalendar knows next year: choose a later START"
+    message = errors(api, form)["start_date"][0]
+    assert f"No official calendar for {unknown[0]}" in message  # never counted as weekends only
+    with api.engine.begin() as c:  # reviews announced the years (calendar.changed): applications' copy has them
+        for year in unknown:
+            c.execute(CalendarYear.__table__.insert().values(year=year, demo=True, version=1,
+                                                             updated_at=datetime.now(UTC)))
+            c.execute(CalendarDay.__table__.insert().values(date=date(year, 1, 1), workday=False, name="元旦"))
+    assert file(api, form).status_code == 200  # next May is more than 45 working days ahead
 
 
 def test_a_budget_line_over_the_allowance_names_the_allowance(api: Api) -> None:
@@ -152,7 +155,8 @@ def test_an_exception_lets_a_breach_through_and_the_chain_condition_reads_it(api
 
 def test_a_trip_beyond_the_school_s_plan_is_outside_it(api: Api) -> None:
     with api.engine.begin() as c:
-        c.execute(text("INSERT INTO trip_plans VALUES ('cs', 2027, 4, 2)"))  # 2 people planned for 2027
+        # 2 people planned for that year
+        c.execute(text("INSERT INTO trip_plans VALUES ('cs', :year, 4, 2)"), {"year": START.year})
     assert file(api, GROUP["form"]).status_code == 200  # 3 members
     data = submitted(api)
     assert data["assessment"]["outside_plan"] is True
