@@ -68,10 +68,10 @@ def pages(role: str, seeded: Seeded) -> dict[str, str]:
     if role in ("dean.cs", "icd.officer", "admin"):
         common |= {"stats": "/stats"}
     if role in ("icd.officer", "admin"):
-        common |= {"admin": "/admin", "admin-programs": "/admin/programs"}
+        common |= {"admin": "/admin", "admin-programs": "/admin/programs", "admin-trip-plans": "/admin/trip-plans"}
     if role == "admin":
         common |= {f"admin-{name}": f"/admin/{name}" for name in ("chains", "users", "clients", "subscriptions", "dlq",
-                                                                   "mail")}
+                                                                   "mail", "trip-rules", "allowances", "calendar")}
         common |= {"admin-chain-editor": "/admin/chains/student_exchange"}
         common |= {"api-docs": "/docs/api"}
     return common
