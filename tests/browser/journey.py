@@ -6,7 +6,7 @@ import re
 import time
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.support.api import PDF
 
@@ -82,3 +82,31 @@ def approve_from_queue(page: Page, application_id: str, comment: str) -> None:
     page.fill("#comment", comment)
     page.click("#decide")
     expect(page.locator(".flash.success")).to_be_visible()
+
+
+PHONE = {"width": 375, "height": 800}
+BROWSER_LOCALES = {"en": "en-US", "zh": "zh-CN"}
+
+
+def axe_on_phone(browser: Browser, base_url: str, user: str, lang: str, path: str) -> list[str]:
+    """axe-core's serious and critical violations on one page, signed in as `user` on a phone-sized screen (a
+    context of its own with the CSP bypassed, to inject axe)."""
+    from tests.browser.test_every_page import AXE, RUN_AXE, SERIOUS
+
+    context = browser.new_context(locale=BROWSER_LOCALES[lang], bypass_csp=True, viewport=PHONE)
+    try:
+        page = context.new_page()
+        login(page, base_url, user, language=lang)
+        page.goto(base_url + path)
+        page.add_script_tag(path=str(AXE))
+        return [f"{path}: axe {v['impact']} {v['id']} ({v['help']}) at {v['nodes']}"
+                for v in page.evaluate(RUN_AXE) if v["impact"] in SERIOUS]
+    finally:
+        context.close()
+
+
+def fits(page: Page) -> None:
+    """No sideways scrolling: the page is no wider than its window."""
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{page.url} is {width[0]} px wide in a {width[1]} px window"
+

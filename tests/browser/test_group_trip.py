@@ -15,11 +15,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import journey
-from tests.browser.test_every_page import AXE, RUN_AXE, SERIOUS
 from tests.support.api import PDF, Gateway
 
-LANGS = {"en": "en-US", "zh": "zh-CN"}
-PHONE = {"width": 375, "height": 800}
+LANGS, PHONE = journey.BROWSER_LOCALES, journey.PHONE
 START = date.today() + timedelta(days=60)  # beyond the general category's lead time
 MEMBERS = (("Li Wei", "T0001", "yes"), ("Wang Fang", "T0002", "no"), ("Zhang Min", "T0003", "no"))
 STOPS = (("DE", "Munich", "TU Munich", 0, 3), ("FR", "Paris", "Sorbonne University", 3, 6))
@@ -57,23 +55,6 @@ def _fill_stop(page: Page, n: int) -> None:
     page.fill(f"#itinerary-{n}-departure", _day(departure))
 
 
-def _axe_problems(browser: Browser, base_url: str, lang: str, path: str) -> list[str]:
-    """axe-core's serious and critical violations on one page (a context with the CSP bypassed, to inject it)."""
-    context = browser.new_context(locale=LANGS[lang], bypass_csp=True, viewport=PHONE)
-    try:
-        page = context.new_page()
-        journey.login(page, base_url, "prof.li", language=lang)
-        page.goto(base_url + path)
-        page.add_script_tag(path=str(AXE))
-        return [f"axe {v['impact']} {v['id']} ({v['help']}) at {v['nodes']}"
-                for v in page.evaluate(RUN_AXE) if v["impact"] in SERIOUS]
-    finally:
-        context.close()
-
-
-def _fits(page: Page) -> None:
-    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"{page.url} is {width[0]} px wide in a {width[1]} px window"
 
 
 @pytest.mark.parametrize("lang", sorted(LANGS))
@@ -83,7 +64,7 @@ def test_a_staff_group_trip_is_filed(embedded_gateway: Gateway, browser: Browser
     page = open_page(locale=LANGS[lang], viewport=PHONE)
     journey.login(page, base, "prof.li", language=lang)
     page.goto(f"{base}/apply/faculty_exchange")
-    assert not _axe_problems(browser, base, lang, "/apply/faculty_exchange")
+    assert not journey.axe_on_phone(browser, base, "prof.li", lang, "/apply/faculty_exchange")
     page.select_option("#category", "general")
     page.select_option("#purpose", "conference")
     page.fill("#tasks", "Present our paper at the workshop; plan joint research with both hosts.")
@@ -103,7 +84,7 @@ def test_a_staff_group_trip_is_filed(embedded_gateway: Gateway, browser: Browser
     for line, amount in (("international_travel", "8000.00"), ("lodging", "6000.00"),
                          ("meals_incidentals", "3000.00"), ("other", "500.00")):
         page.fill(f"#budget_lines-{line}", amount)
-    _fits(page)
+    journey.fits(page)
     shoot(page, "form-filled")
     edit_path = page.url.removeprefix(base).split("?")[0].split("#")[0]
     page.click("button[name=action][value=save]")
@@ -111,7 +92,8 @@ def test_a_staff_group_trip_is_filed(embedded_gateway: Gateway, browser: Browser
     assert page.locator(".error-summary").count() == 0
 
     assert edit_path.endswith("/edit")
-    problems = _axe_problems(browser, base, lang, edit_path)  # the form with its three members and two stops
+    # the form with its three members and two stops
+    problems = journey.axe_on_phone(browser, base, "prof.li", lang, edit_path)
     assert not problems, "\n".join(problems)
 
     pdf = tmp_path / "invitation.pdf"
@@ -126,7 +108,7 @@ def test_a_staff_group_trip_is_filed(embedded_gateway: Gateway, browser: Browser
     expect(members).to_have_count(3)
     expect(page.locator("[data-field=itinerary] ol.entries > li")).to_have_count(2)
     expect(page.locator("[data-field=itinerary]")).to_contain_text("(FR)")
-    _fits(page)
+    journey.fits(page)
     shoot(page, "check-answers")
     page.check("#declaration")
     page.click("#submit-application")

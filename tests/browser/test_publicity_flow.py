@@ -27,13 +27,11 @@ from chassis.settings import Settings
 from mobility.embedded import Embedded
 from services.reviews import deadlines
 from tests.browser import journey
-from tests.browser.test_every_page import AXE, RUN_AXE, SERIOUS
 from tests.support import group_trip
 from tests.support.api import PDF, Gateway
 from tests.support.wait import until
 
-LANGS = {"en": "en-US", "zh": "zh-CN"}
-PHONE = {"width": 375, "height": 800}
+LANGS, PHONE = journey.BROWSER_LOCALES, journey.PHONE
 CHAIN = [
     {"role": "school_coordinator", "scope": "school", "days": 5},
     {"type": "publicity", "working_days": 5, "role": "icd_officer", "scope": "university", "days": 5},
@@ -89,23 +87,6 @@ def _filed(run: Running) -> str:
     return str(application["id"])
 
 
-def _axe(browser: Browser, base_url: str, user: str, lang: str, path: str) -> list[str]:
-    """axe-core's serious and critical violations on one page (a context with the CSP bypassed, to inject it)."""
-    context = browser.new_context(locale=LANGS[lang], bypass_csp=True, viewport=PHONE)
-    try:
-        page = context.new_page()
-        journey.login(page, base_url, user, language=lang)
-        page.goto(base_url + path)
-        page.add_script_tag(path=str(AXE))
-        return [f"{path}: axe {v['impact']} {v['id']} ({v['help']}) at {v['nodes']}"
-                for v in page.evaluate(RUN_AXE) if v["impact"] in SERIOUS]
-    finally:
-        context.close()
-
-
-def _fits(page: Page) -> None:
-    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"{page.url} is {width[0]} px wide in a {width[1]} px window"
 
 
 def _path(page: Page, base: str) -> str:
@@ -136,25 +117,25 @@ def test_publicity_to_approval(running: Running, browser: Browser, open_page: Ca
     staff.click("#publicity-link")
     journey.reload_until(staff, f"[data-notice='{application_id}']")
     expect(staff.locator("h1")).to_have_text("公示" if lang == "zh" else "Publicity")
-    _fits(staff)
+    journey.fits(staff)
     shoot(staff, "notices")
-    problems += _axe(browser, base, "dean.me", lang, "/publicity")
+    problems += journey.axe_on_phone(browser, base, "dean.me", lang, "/publicity")
     staff.locator(f"[data-notice='{application_id}'] a").click()
     expect(staff.locator("[data-member]")).to_have_count(3)
     expect(staff.locator("#schedule [data-stop]")).to_have_count(2)
     expect(staff.locator("#notice-content")).to_contain_text("德国" if lang == "zh" else "Germany")
     notice_path = _path(staff, base)
-    _fits(staff)
+    journey.fits(staff)
     shoot(staff, "notice")
-    problems += _axe(browser, base, "dean.me", lang, notice_path)
+    problems += journey.axe_on_phone(browser, base, "dean.me", lang, notice_path)
     staff.click("#lodge-objection")  # empty: the error summary, nothing lodged
     expect(staff.locator(".error-summary a[href='#text']")).to_be_visible()
     staff.fill("#text", "The Paris visit repeats last month's trip of the same school.")
     staff.click("#lodge-objection")
     expect(staff.locator("#objected")).to_be_visible()
-    _fits(staff)
+    journey.fits(staff)
     shoot(staff, "objected")
-    problems += _axe(browser, base, "dean.me", lang, _path(staff, base))
+    problems += journey.axe_on_phone(browser, base, "dean.me", lang, _path(staff, base))
 
     icd = open_page(locale=LANGS[lang], viewport=PHONE)
     journey.login(icd, base, "icd.officer", language=lang)
@@ -162,9 +143,9 @@ def test_publicity_to_approval(running: Running, browser: Browser, open_page: Ca
     icd.goto(base + task_path)
     expect(icd.locator("#task-publicity [data-objector]")).to_have_text("ME Dean for Foreign Affairs")
     expect(icd.locator("#outcome option")).to_have_count(3)
-    _fits(icd)
+    journey.fits(icd)
     shoot(icd, "objection-task")
-    problems += _axe(browser, base, "icd.officer", lang, task_path)
+    problems += journey.axe_on_phone(browser, base, "icd.officer", lang, task_path)
     _decide(icd, "dismiss", "The visits differ in purpose.")
     staff.goto(base + notice_path)
     expect(staff.locator("[data-objection-status=dismissed]")).to_be_visible()
@@ -178,9 +159,9 @@ def test_publicity_to_approval(running: Running, browser: Browser, open_page: Ca
     applicant.goto(f"{base}/applications/{application_id}")
     journey.reload_until(applicant, "#approval[data-approval-status=valid]")
     expect(applicant.locator("#publicity-statement")).to_be_visible()
-    _fits(applicant)
+    journey.fits(applicant)
     shoot(applicant, "approved")
-    problems += _axe(browser, base, "prof.li", lang, f"/applications/{application_id}")
+    problems += journey.axe_on_phone(browser, base, "prof.li", lang, f"/applications/{application_id}")
     for link in ("#approval-zh", "#approval-en", "#publicity-statement"):
         pdf = applicant.request.get(base + str(applicant.locator(link).get_attribute("href")))
         assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf", link
@@ -194,6 +175,6 @@ def test_publicity_to_approval(running: Running, browser: Browser, open_page: Ca
 
     applicant.click("#cancel-trip")  # the confirmation page only: the trip stays approved
     expect(applicant.locator("#reason")).to_be_visible()
-    _fits(applicant)
-    problems += _axe(browser, base, "prof.li", lang, _path(applicant, base))
+    journey.fits(applicant)
+    problems += journey.axe_on_phone(browser, base, "prof.li", lang, _path(applicant, base))
     assert not problems, "\n".join(problems)

@@ -5,9 +5,7 @@ document; the statistics count the group's people."""
 
 from __future__ import annotations
 
-import copy
 import re
-from datetime import date, timedelta
 from typing import Any
 
 from tests.e2e.test_review_chains import _decide, _status, _task
@@ -41,16 +39,6 @@ def _approval(gw: Gateway, application_id: str, revision: int) -> dict[str, Any]
     return wait.until(current, what=f"revision {revision} of the approval document")  # type: ignore[no-any-return]
 
 
-def _shifted(form: dict[str, Any], days: int) -> dict[str, Any]:
-    moved = copy.deepcopy(form)
-    for key in ("start_date", "end_date"):
-        moved[key] = str(date.fromisoformat(moved[key]) + timedelta(days=days))
-    for stop in moved["itinerary"]:
-        for key in ("arrival", "departure"):
-            stop[key] = str(date.fromisoformat(stop[key]) + timedelta(days=days))
-    moved.pop("budget", None)
-    return moved
-
 
 def _people_abroad(gw: Gateway) -> int:
     r = gw.call("icd.officer", "GET", "/api/v1/stats/summary")
@@ -80,7 +68,7 @@ def test_a_group_trip_is_numbered_verified_changed_and_cancelled(gateway: Gatewa
 
     # A day later, every stop: re-approved by the office alone (the level marked for changes).
     approved = gateway.call("prof.li", "GET", f"/api/v1/applications/{application['id']}").json()
-    later = _shifted(approved["form"], 1)
+    later = group_trip.shifted(approved["form"], 1)
     r = gateway.call("prof.li", "POST", f"/api/v1/applications/{application['id']}/change-requests",
                      {"form": later, "reason": "The host moved the workshop a day later."},
                      headers={"If-Match": f'"{approved["version"]}"'})
@@ -106,7 +94,7 @@ def test_a_group_trip_is_numbered_verified_changed_and_cancelled(gateway: Gatewa
 
     # A change the office turns down: the approved trip and its document stand.
     r = gateway.call("prof.li", "POST", f"/api/v1/applications/{application['id']}/change-requests",
-                     {"form": _shifted(changed["form"], 2), "reason": "A second city."},
+                     {"form": group_trip.shifted(changed["form"], 2), "reason": "A second city."},
                      headers={"If-Match": f'"{changed["version"]}"'})
     assert r.status_code == 201, r.text
     _decide(gateway, "icd.officer", _in_round(gateway, "icd.officer", application["id"], 3), outcome="reject",

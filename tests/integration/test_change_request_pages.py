@@ -33,17 +33,6 @@ def _auth(client: FlaskClient, user: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token_for(client, user)}"}
 
 
-def _shifted(form: dict[str, Any], days: int) -> dict[str, Any]:
-    """The trip `days` later: its dates and every stop's."""
-    moved = copy.deepcopy(form)
-    for key in ("start_date", "end_date"):
-        moved[key] = str(date.fromisoformat(moved[key]) + timedelta(days=days))
-    for stop in moved["itinerary"]:
-        for key in ("arrival", "departure"):
-            stop[key] = str(date.fromisoformat(stop[key]) + timedelta(days=days))
-    moved.pop("budget", None)
-    return moved
-
 
 def _tasks(client: FlaskClient, application_id: str, round_: int) -> list[dict[str, Any]]:
     reply = client.get(f"/api/v1/review-tasks?application_id={application_id}", headers=_auth(client, "icd.officer"))
@@ -75,7 +64,7 @@ def _approved_trip(system: Embedded) -> str:  # noqa: F811
                        headers=_auth(client, "admin"))
     assert chain.status_code in (200, 201), chain.get_json()
     trip = copy.deepcopy(GROUP)
-    trip["form"] = _shifted(trip["form"], (date.today() + timedelta(days=60)
+    trip["form"] = group_trip.shifted(trip["form"], (date.today() + timedelta(days=60)
                                            - date.fromisoformat(trip["form"]["start_date"])).days)
     li = _auth(client, "prof.li")
     created = client.post("/api/v1/applications", json=trip, headers=li)
@@ -151,7 +140,7 @@ def test_the_applicant_changes_an_approved_trip_and_the_office_re_approves_it(sy
                                  "reason": "Mine now.", "action": "send"}).status_code in (403, 404)
     assert browser(system, "icd.officer").get(path).status_code == 404
 
-    later = _shifted(approved["form"], 1)
+    later = group_trip.shifted(approved["form"], 1)
     moved = {**values, "start_date": later["start_date"], "end_date": later["end_date"],
              **{f"itinerary-{i}-{key}": stop[key] for i, stop in enumerate(later["itinerary"])
                 for key in ("arrival", "departure")}}

@@ -3,7 +3,6 @@ and what the chain's verdict does. The whole round trip through reviews is tests
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -34,16 +33,6 @@ def _group(api: Api) -> dict[str, Any]:
     return api.call("prof.li", "GET", f"/api/v1/applications/{created.json['id']}").json  # type: ignore[no-any-return]
 
 
-def _later(form: dict[str, Any], days: int = 1) -> dict[str, Any]:
-    moved = copy.deepcopy(form)
-    moved.pop("budget", None)
-    for key in ("start_date", "end_date"):
-        moved[key] = str(date.fromisoformat(moved[key]) + timedelta(days=days))
-    for stop in moved["itinerary"]:
-        for key in ("arrival", "departure"):
-            stop[key] = str(date.fromisoformat(stop[key]) + timedelta(days=days))
-    return moved
-
 
 def _verdict(api: Api, application: dict[str, Any], version: int, outcome: str) -> None:
     event = envelope.new_event("review.completed", "/services/reviews", application["id"], {
@@ -56,44 +45,45 @@ def _verdict(api: Api, application: dict[str, Any], version: int, outcome: str) 
 
 def test_the_applicant_asks_once_the_form_is_judged_and_the_change_is_announced_as_it_would_be(api: Api) -> None:
     trip = _group(api)
-    assert _ask(api, "bob", trip, _later(trip["form"])).status_code == 404  # not theirs to see
-    assert _ask(api, "coord.cs", trip, _later(trip["form"])).status_code == 403  # a reviewer, not the applicant
-    assert _ask(api, "prof.li", trip, _later(trip["form"]), reason=" ").status_code == 422
-    assert _ask(api, "prof.li", trip, _later(trip["form"]), version=trip["version"] - 1).status_code == 409
-    too_long = _later(trip["form"])
+    later = group_trip.shifted(trip["form"], 1)
+    assert _ask(api, "bob", trip, later).status_code == 404  # not theirs to see
+    assert _ask(api, "coord.cs", trip, later).status_code == 403  # a reviewer, not the applicant
+    assert _ask(api, "prof.li", trip, later, reason=" ").status_code == 422
+    assert _ask(api, "prof.li", trip, later, version=trip["version"] - 1).status_code == 409
+    too_long = group_trip.shifted(trip["form"], 1)
     too_long["end_date"] = str(date.fromisoformat(too_long["end_date"]) + timedelta(days=3))  # 11 days, 2 countries
     refused = _ask(api, "prof.li", trip, too_long)
     assert refused.status_code == 422 and "At most 8 days" in refused.json["errors"]["end_date"][0]
     assert api.count("SELECT count(*) FROM change_requests") == 0
     assert api.count("SELECT count(*) FROM outbox WHERE type = 'application.change_requested'") == 0
 
-    asked = _ask(api, "prof.li", trip, _later(trip["form"]))
+    asked = _ask(api, "prof.li", trip, later)
     assert asked.status_code == 201, asked.json
     assert asked.json["status"] == "pending" and asked.json["version"] == trip["version"] + 1
-    assert _ask(api, "prof.li", trip, _later(trip["form"], 2)).status_code == 409  # one at a time
+    assert _ask(api, "prof.li", trip, group_trip.shifted(trip["form"], 2)).status_code == 409  # one at a time
     with api.engine.connect() as c:
         body = c.scalar(text("SELECT body FROM outbox WHERE type = 'application.change_requested'"))
     data = envelope.from_json(body).get_data()
     assert data["version"] == trip["version"] + 1 and data["status"] == "approved"
-    assert data["change"]["reason"] == "Moved a day." and data["notice"]["start_date"] == _later(trip["form"])[
-        "start_date"]
-    assert data["mobility"]["start_date"] == _later(trip["form"])["start_date"]
+    assert data["change"]["reason"] == "Moved a day." and data["notice"]["start_date"] == later["start_date"]
+    assert data["mobility"]["start_date"] == later["start_date"]
     stands = api.call("prof.li", "GET", f"/api/v1/applications/{trip['id']}").json
     assert stands["form"]["start_date"] == trip["form"]["start_date"]  # nothing changes before the chain agrees
 
 
 def test_an_approved_change_is_the_next_version_and_revision_a_rejected_one_changes_nothing(api: Api) -> None:
     trip = _group(api)
+    later = group_trip.shifted(trip["form"], 1)
     first = _approval(api, trip).json
-    assert _ask(api, "prof.li", trip, _later(trip["form"])).status_code == 201
+    assert _ask(api, "prof.li", trip, later).status_code == 201
     _verdict(api, trip, trip["version"] + 1, "approved")
     changed = api.call("prof.li", "GET", f"/api/v1/applications/{trip['id']}").json
     assert changed["version"] == trip["version"] + 1 and changed["status"] == "approved"
-    assert changed["form"]["start_date"] == _later(trip["form"])["start_date"]
+    assert changed["form"]["start_date"] == later["start_date"]
     second = _approval(api, trip).json
     assert second["revision"] == 2 and second["number"] == first["number"]
 
-    assert _ask(api, "prof.li", changed, _later(changed["form"], 2)).status_code == 201
+    assert _ask(api, "prof.li", changed, group_trip.shifted(changed["form"], 2)).status_code == 201
     _verdict(api, changed, changed["version"] + 1, "rejected")
     stands = api.call("prof.li", "GET", f"/api/v1/applications/{trip['id']}").json
     assert stands["form"] == changed["form"] and stands["version"] == changed["version"]
