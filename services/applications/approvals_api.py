@@ -21,7 +21,7 @@ from chassis.auth import current_identity
 from chassis.errors import problem
 from chassis.tracing import correlation_id
 from eventbus import outbox
-from services.applications import access, approval_pdf, approvals, domain
+from services.applications import access, approval_pdf, approvals, change_requests, domain
 from services.applications.api import load_readable, seen_version
 from services.applications.approvals_schemas import (
     ApprovalOut,
@@ -115,6 +115,7 @@ class Cancel(MethodView):
             reason = body["reason"].strip()
             session.add(domain.transition(application, "cancelled", actor=identity.username, now=now, comment=reason))
             document = approvals.cancel(session, application, reason, now)
+            change_requests.close_on_cancel(session, application, now)
             outbox.add(session, application_event(
                 "application.cancelled", application, application.program, correlationid=correlation_id(),
                 cancelled_at=now, cancelled_by=identity.username, reason=reason,

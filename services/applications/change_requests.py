@@ -45,18 +45,21 @@ def request(session: Session, application: Application, form: dict[str, Any], re
     if pending(session, application.id) is not None:
         raise domain.TransitionError("A change of this application is already waiting for approval.")
     stored = domain.validate_form(kind, form, application.program, now.date(), complete=True, reference=reference)
-    number = (session.scalar(select(func.max(ChangeRequest.number))
-                             .where(ChangeRequest.application_id == application.id)) or 0) + 1
-    change = ChangeRequest(id=str(uuid.uuid4()), application_id=application.id, number=number,
-                           version=application.version + 1, form=stored, reason=reason, status=PENDING,
-                           requested_by=actor, requested_at=now)
+    number, last_version = session.execute(
+        select(func.coalesce(func.max(ChangeRequest.number), 0), func.max(ChangeRequest.version))
+        .where(ChangeRequest.application_id == application.id)).one()
+    # Each change names a version of its own, never one an earlier (rejected) change named: the chain's verdict on
+    # one change can then never be taken for another's. Approved, the application's version jumps to it.
+    change = ChangeRequest(id=str(uuid.uuid4()), application_id=application.id, number=number + 1,
+                           version=max(application.version, last_version or 0) + 1, form=stored, reason=reason,
+                           status=PENDING, requested_by=actor, requested_at=now)
     session.add(change)
     application.revision += 1  # news of this application: its events stay in order
     application.updated_at = now
     data = application_data(application, application.program)
     data.update(version=change.version, title=domain.title_of(application.kind, stored, application.program),
                 mobility=mobility_facts(application.kind, stored, application.program),
-                change={"id": change.id, "number": number, "reason": reason, "requested_at": now.isoformat()})
+                change={"id": change.id, "number": change.number, "reason": reason, "requested_at": now.isoformat()})
     data.update(review_facts(_as(application, stored), data["mobility"]))
     data.update(domain.announced(kind, stored, reference))
     outbox.add(session, envelope.new_event("application.change_requested", SOURCE, application.id, data,
@@ -76,6 +79,8 @@ def on_completed(session: Session, application: Application, data: dict[str, Any
     change = pending(session, application.id)
     if change is None or data["application_version"] != change.version:
         return False
+    if application.status != "approved":  # cancelled meanwhile (cancel() closes its change): nothing to change
+        return True
     change.decided_by, change.decided_at, change.comment = data["decided_by"], now, data.get("comment")
     application.revision += 1
     application.updated_at = now
@@ -95,3 +100,11 @@ def on_completed(session: Session, application: Application, data: dict[str, Any
                                            {**application_data(application, application.program), **extra},
                                            correlationid=correlationid, aggregateversion=application.revision))
     return True
+
+
+def close_on_cancel(session: Session, application: Application, now: datetime) -> None:
+    """The trip was cancelled: a change waiting for approval has nothing left to change."""
+    change = pending(session, application.id)
+    if change is not None:
+        change.status, change.decided_at, change.comment = "cancelled", now, "The trip was cancelled."
+

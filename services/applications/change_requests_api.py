@@ -35,7 +35,7 @@ class ChangeOut(Schema):
     version = fields.Integer(metadata={"description": "the content version it becomes when approved"})
     form = fields.Dict()
     reason = fields.String()
-    status = fields.String(metadata={"description": "pending | approved | rejected"})
+    status = fields.String(metadata={"description": "pending | approved | rejected | cancelled (the trip was)"})
     requested_by = fields.String()
     requested_at = fields.DateTime()
     decided_by = fields.String(allow_none=True)

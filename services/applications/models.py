@@ -315,7 +315,7 @@ class ChangeRequest(Base):
     version: Mapped[int] = mapped_column(Integer)  # the content version it becomes when approved
     form: Mapped[dict[str, Any]] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20))  # pending | approved | rejected
+    status: Mapped[str] = mapped_column(String(20))  # pending | approved | rejected | cancelled (the trip was)
     requested_by: Mapped[str] = mapped_column(String(80))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)

@@ -90,6 +90,7 @@ RULES = {
     "review.task_escalated": _supervisors_and_claimer,
     "publicity.opened": _applicant,
     "publicity.objection_lodged": _icd_officers,
+    "publicity.objection_decided": _applicant,
     "publicity.ended": _applicant,
 }
 

@@ -49,6 +49,11 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Change not approved: {title}", "The change of \"{title}\" was not approved; the approved trip "
                "stands: {comment}"),
     },
+    "publicity.objection_decided": {
+        "zh": ("公示异议已处理：{title}", "对“{title}”公示提出的异议已由国际合作处处理，处理结果见申请页面。"),
+        "en": ("Objection decided: {title}", "The office decided the objection to the publicity of \"{title}\"; the "
+               "application's page shows what follows."),
+    },
     "review.task_overdue": {
         "zh": ("审核任务逾期：{title}", "第 {level} 级审核任务“{title}”已逾期 {days_overdue} 天（截止 {due_at}）。"),
         "en": ("Overdue review: {title}", "The level {level} review of \"{title}\" is {days_overdue} day(s) overdue."),

@@ -93,14 +93,24 @@ def on_application_withdrawn(session: Session, data: dict[str, Any], event: Clou
     publicity.withdrawn(session, case.application_id, now)
 
 
+def on_application_cancelled(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+    """An approved trip was cancelled: a change of it under review has nothing left to change. The case keeps
+    the outcome of its last round; only a change round still open stops (withdrawn, like its tasks)."""
+    case = session.get(ReviewCase, data["application_id"], with_for_update=True)
+    if case is not None and case.status == "open":
+        on_application_withdrawn(session, data, event)
+
+
 def on_application_change_requested(session: Session, data: dict[str, Any], event: CloudEvent,
                                     zone: str = OFFICE_ZONE) -> None:
     """A change of an approved application: the case's next round, under its chain's version, from the first
     applicable level marked `changes` (level 1 when none is), binding its tasks to the version the change makes."""
     now = datetime.now(UTC)
     case = session.get(ReviewCase, data["application_id"], with_for_update=True)
-    if case is None or case.status != "approved" or data["version"] <= case.application_version:
-        return  # not an approved case (yet), or this change is known already
+    # Applications asks only for an approved application; the case may have ended its last change round otherwise
+    # (a change turned down). Each change names a new version: one not above the case's is known already.
+    if case is None or case.status in ("open", "withdrawn") or data["version"] <= case.application_version:
+        return
     domain.seen(case, _revision(event))
     case.title = data.get("title", case.title)[:200]
     case.notice = data.get("notice")
@@ -116,6 +126,7 @@ HANDLERS = {
     "application.submitted": on_application_submitted,
     "application.resubmitted": on_application_resubmitted,
     "application.withdrawn": on_application_withdrawn,
+    "application.cancelled": on_application_cancelled,
     "application.change_requested": on_application_change_requested,
 }
 

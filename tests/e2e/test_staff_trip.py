@@ -108,6 +108,14 @@ def test_a_group_trip_is_numbered_verified_changed_and_cancelled(gateway: Gatewa
     assert stands["form"]["start_date"] == later["start_date"] and stands["version"] == changed["version"]
     assert _approval(gateway, application["id"], 2)["status"] == "valid"
 
+    # A third change after the one turned down still reaches the office; the trip is cancelled while it waits.
+    r = gateway.call("prof.li", "POST", f"/api/v1/applications/{application['id']}/change-requests",
+                     {"form": group_trip.shifted(changed["form"], 3), "reason": "The host asks for three days later."},
+                     headers={"If-Match": f'"{stands["version"]}"'})
+    assert r.status_code == 201, r.text
+    waiting = _in_round(gateway, "icd.officer", application["id"], 4)
+    assert waiting["application_version"] == r.json()["version"] == stands["version"] + 2  # a version of its own
+
     no_reason = gateway.call("prof.li", "POST", f"/api/v1/applications/{application['id']}/cancel",
                              {"reason": " "}, headers={"If-Match": f'"{stands["version"]}"'})
     assert no_reason.status_code == 422, no_reason.text
@@ -117,3 +125,10 @@ def test_a_group_trip_is_numbered_verified_changed_and_cancelled(gateway: Gatewa
     assert cancelled.status_code == 200, cancelled.text
     assert _approval(gateway, application["id"], 2)["status"] == "cancelled"
     assert "cancelled" in _verify(gateway, second["verify_url"]).lower()
+    changes = gateway.call("prof.li", "GET", f"/api/v1/applications/{application['id']}/change-requests").json()
+    assert [c["status"] for c in changes["items"]] == ["approved", "rejected", "cancelled"]
+
+    def open_for_office() -> list[dict[str, Any]]:
+        tasks = gateway.call("icd.officer", "GET", f"/api/v1/review-tasks?application_id={application['id']}").json()
+        return [t for t in tasks if t["status"] in ("open", "claimed")]
+    wait.until(lambda: not open_for_office(), what="the waiting change's task closed with the trip")
