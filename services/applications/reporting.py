@@ -65,7 +65,11 @@ def apply_application(session: Session, data: dict[str, Any], revision: int) -> 
     row.direction = facts.get("direction", "")
     for name in ("start_date", "end_date"):
         setattr(row, name, date.fromisoformat(facts[name]) if facts.get(name) else None)
-    row.decided_at = _instant(data.get("decided_at")) if data["status"] in ("approved", "rejected") else None
+    if data["status"] in ("approved", "rejected"):
+        if "change" not in data:  # application.changed decides a change of the trip, not the application
+            row.decided_at = _instant(data.get("decided_at"))
+    elif data["status"] != "cancelled":  # a cancelled trip was decided all the same
+        row.decided_at = None
     row.withdrawn_at = _instant(data.get("withdrawn_at")) if data["status"] == "withdrawn" else None
 
 
