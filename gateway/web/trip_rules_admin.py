@@ -51,6 +51,7 @@ SERVICE_MESSAGES = [
     _l("The file is not a text file: save the table as CSV (UTF-8)."),
     _l("The file is not UTF-8 text: save the table as \"CSV UTF-8\"."),
     _l("The file has no countries below its header."),
+    _l("The file cannot be read as a CSV table: save the table as CSV (UTF-8)."),
     _l("Choose the CSV file to import."),
     _l("Only the International Cooperation Department sets the annual plans."),
     _l("Must be greater than or equal to 1."),

@@ -42,6 +42,13 @@ def text_of(content: bytes) -> str:
 
 
 def parse(text: str) -> Parsed:
+    try:
+        return _parse(text)
+    except csv.Error:  # a value longer than the csv module's field limit: a 500 otherwise
+        return Parsed(general=["The file cannot be read as a CSV table: save the table as CSV (UTF-8)."])
+
+
+def _parse(text: str) -> Parsed:
     found = Parsed()
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)

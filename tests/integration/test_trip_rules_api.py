@@ -171,7 +171,8 @@ def test_a_bad_csv_names_each_bad_line_and_imports_nothing(api: Api) -> None:
 def test_a_file_that_is_not_a_csv_table_is_refused(api: Api) -> None:
     before = _allowances(api)
     for content, field in [(b"%PDF-1.4\x00\x01\x02", "file"), ("DE,EUR".encode("utf-16"), "file"),
-                           (b"", "file"), (b"land,geld\nDE,EUR\n", "file"), (HEADER.encode(), "file")]:
+                           (b"", "file"), (b"land,geld\nDE,EUR\n", "file"), (HEADER.encode(), "file"),
+                           ((HEADER + 'DE,EUR,"' + "9" * 200_000 + '",72,7.81\n').encode(), "file")]:
         r = _import(api, content)
         assert r.status_code == 422 and field in r.json["errors"], (content, r.json)
         assert r.mimetype == "application/problem+json"
