@@ -94,7 +94,8 @@ def _latest(session: Session, application_id: str, identity: Identity) -> Public
     """The application's latest period; 404 when it has none, or (but for the ICD) none published yet."""
     notice = session.scalars(select(PublicityNotice).where(PublicityNotice.application_id == application_id)
                              .order_by(PublicityNotice.round.desc()).limit(1)).first()
-    if notice is None or (notice.status == "blocked" and not _is_icd(identity)):
+    # Never opened (blocked, or withdrawn while blocked): never published, so only the ICD reads it.
+    if notice is None or (notice.opened_on is None and not _is_icd(identity)):
         abort(404, message="No publicity notice for this application.")
     return notice
 

@@ -314,6 +314,17 @@ def test_a_year_the_calendar_does_not_know_is_not_guessed(rv: Reviews) -> None:
         assert rv.count("SELECT count(*) FROM outbox WHERE type = 'publicity.opened'") == 1
 
 
+def test_a_notice_never_published_stays_unread_after_a_withdrawal(rv: Reviews) -> None:
+    assert rv.call("admin", "PUT", f"/api/v1/review-chains/{KIND}", json={"levels": [CHAIN[1]]}).status_code == 201
+    with at("2031-03-03T10:00:00+08:00"):  # a year no calendar knows: the period is blocked, never opened
+        app_id = rv.submit()
+        rv.deliver("application.withdrawn", {**rv.submission(app_id, 2), "withdrawn_at": datetime.now(UTC).isoformat()},
+                   3)
+        assert rv.rows("SELECT status, opened_on FROM publicity_notices") == [("withdrawn", None)]
+        assert rv.notice(app_id).status_code == 404
+        assert rv.notice(app_id, "icd.officer").status_code == 200
+
+
 def test_bad_publicity_levels_are_refused_and_a_withdrawal_stops_the_period(rv: Reviews) -> None:
     for bad in ({**CHAIN[1], "working_days": 0}, {**CHAIN[1], "working_days": 31},
                 {k: v for k, v in CHAIN[1].items() if k != "working_days"}, {**CHAIN[1], "role": "student"}):
