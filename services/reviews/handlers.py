@@ -99,6 +99,8 @@ def on_application_cancelled(session: Session, data: dict[str, Any], event: Clou
     case = session.get(ReviewCase, data["application_id"], with_for_update=True)
     if case is not None and case.status == "open":
         on_application_withdrawn(session, data, event)
+    elif case is not None:
+        domain.seen(case, _revision(event))  # a change request redelivered after it is stale news
 
 
 def on_application_change_requested(session: Session, data: dict[str, Any], event: CloudEvent,
@@ -111,6 +113,9 @@ def on_application_change_requested(session: Session, data: dict[str, Any], even
     # (a change turned down). Each change names a new version: one not above the case's is known already.
     if case is None or case.status in ("open", "withdrawn") or data["version"] <= case.application_version:
         return
+    revision = _revision(event)
+    if revision is not None and case.revision is not None and revision <= case.revision:
+        return  # older than news already applied (the trip's cancellation, redelivered out of order)
     domain.seen(case, _revision(event))
     case.title = data.get("title", case.title)[:200]
     case.notice = data.get("notice")

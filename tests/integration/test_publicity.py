@@ -340,3 +340,20 @@ def test_bad_publicity_levels_are_refused_and_a_withdrawal_stops_the_period(rv: 
     assert rv.rows("SELECT status FROM publicity_notices") == [("withdrawn",)]
     rv.sweep("2025-10-20T00:00:00+00:00")
     assert rv.count("SELECT count(*) FROM review_tasks WHERE level = 3") == 0
+
+
+def test_a_change_request_delivered_after_the_trips_cancellation_opens_no_round(rv: Reviews) -> None:
+    assert rv.call("admin", "PUT", f"/api/v1/review-chains/{KIND}", json={"levels": [CHAIN[0]]}).status_code == 201
+    change = {"status": "approved", "change": {"id": str(uuid.uuid4()), "number": 1, "reason": "Moved a day."}}
+    cancel = {"status": "cancelled", "cancelled_at": datetime.now(UTC).isoformat(), "cancelled_by": "prof.li",
+              "reason": "The conference was called off."}
+    in_order, late = rv.submit(), rv.submit()
+    for app_id in (in_order, late):
+        assert rv.decide("coord.cs", rv.tasks("coord.cs", app_id)[0]).status_code == 201
+    rv.deliver("application.change_requested", {**rv.submission(in_order, 3), **change}, 3)
+    assert rv.count("SELECT count(*) FROM review_tasks WHERE application_id = :a", a=in_order) == 2
+    # Redelivered from a retry after the cancellation (revision 4) was applied: stale, it changes nothing.
+    rv.deliver("application.cancelled", {**rv.submission(late, 2), **cancel}, 4)
+    rv.deliver("application.change_requested", {**rv.submission(late, 3), **change}, 3)
+    assert rv.count("SELECT count(*) FROM review_tasks WHERE application_id = :a", a=late) == 1
+    assert rv.rows("SELECT status FROM review_cases WHERE application_id = :a", a=late) != [("open",)]
