@@ -55,6 +55,7 @@ SERVICE_MESSAGES = [
     _l("Choose the CSV file to import."),
     _l("Only the International Cooperation Department sets the annual plans."),
     _l("Must be greater than or equal to 1."),
+    _l("Must be less than or equal to 10000."),
     _l("Must be greater than or equal to 0 and less than or equal to 3650."),
     _l("Must be one of: days, working_days."),
 ]

@@ -47,10 +47,13 @@ class LeadTimeIn(Schema):
                               metadata={"description": "days (calendar days) | working_days (official calendar)"})
 
 
+LIMIT_FITS = validate.Range(max=10000)  # far beyond any rule, and inside the column's integer (a 500 beyond it)
+
+
 class TripRuleIn(LeadTimeIn):
-    max_countries = Whole(required=True, allow_none=True, validate=validate.Range(min=1),
+    max_countries = Whole(required=True, allow_none=True, validate=[validate.Range(min=1), LIMIT_FITS],
                                    metadata={"description": "the most countries or regions; null: no limit"})
-    max_members = Whole(required=True, allow_none=True, validate=validate.Range(min=1),
+    max_members = Whole(required=True, allow_none=True, validate=[validate.Range(min=1), LIMIT_FITS],
                                  metadata={"description": "the most members of a group; null: no limit"})
     days_by_countries = fields.Nested(DaysByCountries, required=True, allow_none=True, metadata={
         "description": 'the most days abroad by number of countries, e.g. {"1": 5, "2": 8, "3": 10}: numbers up to '

@@ -85,6 +85,8 @@ def test_bad_limits_are_refused_field_by_field_and_change_nothing(api: Api) -> N
         ({**GENERAL, "lead_time": -1}, "lead_time"),
         ({**GENERAL, "lead_unit": "weeks"}, "lead_unit"),
         ({**GENERAL, "max_members": 0}, "max_members"),
+        ({**GENERAL, "max_members": 10**12}, "max_members"),  # beyond the column's integer: a 500 before
+        ({**GENERAL, "max_countries": 2**31}, "max_countries"),
         ({**GENERAL, "colour": "red"}, "colour"),
         ({k: v for k, v in GENERAL.items() if k != "max_countries"}, "max_countries"),
     ]:
