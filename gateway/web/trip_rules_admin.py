@@ -107,7 +107,8 @@ def _refused(reply: services.Reply) -> None:
 
 
 def _year(value: str | None) -> int:
-    return int(value) if value and value.isdigit() and 2000 <= int(value) <= 2100 else datetime.now(UTC).year
+    # isdecimal, not isdigit: "²" is a digit that int() refuses (a 500 from ?year=²)
+    return int(value) if value and value.isdecimal() and 2000 <= int(value) <= 2100 else datetime.now(UTC).year
 
 
 # ---- trip rules -------------------------------------------------------------------------------------------

@@ -155,6 +155,9 @@ def test_the_office_sets_a_schools_plan(system: Embedded) -> None:
 def test_a_year_of_the_calendar_is_entered_as_lines_or_seeded(system: Embedded) -> None:
     admin = browser(system, "admin")
     assert "not known yet" in admin.get("/admin/calendar?year=2031").text
+    for odd in ("²", "x", "99999"):  # no such year: this year's page
+        assert admin.get("/admin/calendar", query_string={"year": odd}).status_code == 200
+        assert admin.get("/admin/trip-plans", query_string={"year": odd}).status_code == 200
     bad = _post(admin, "/admin/calendar?year=2031", what="days", days="2031-10-01 holiday 国庆节\n2031-13-01 holiday\n"
                 "2030-10-02 holiday\n2031-09-28 maybe")
     assert bad.status_code == 422  # type: ignore[attr-defined]
