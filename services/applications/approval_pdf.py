@@ -190,7 +190,8 @@ def _table(rows: list[list[Any]], widths: Sequence[float | None], font: str, *, 
            grid: bool = True) -> Table:
     free = A4[0] - 40 * mm - sum(w for w in widths if w)
     blanks = sum(1 for w in widths if not w)
-    table = Table(rows, colWidths=[w or free / blanks for w in widths], hAlign="LEFT")
+    # splitInRow: a cell may be taller than a page (the tasks run to 5000 characters): a LayoutError otherwise
+    table = Table(rows, colWidths=[w or free / blanks for w in widths], hAlign="LEFT", splitInRow=1)
     # A table sets its cells' font even where they hold paragraphs: its default, Helvetica, would be referenced
     # (not embedded) in the PDF.
     style = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), font)]

@@ -384,3 +384,21 @@ def test_a_groups_document_lists_every_member_and_every_stop() -> None:
     for expected in ("张伟（团长）", "王芳", "刘洋", "德国", "法国", "10 天", "90,000.00 元", "参加国际会议并作报告"):
         assert expected in words, expected
     assert all(_embedded(font) for font in fonts)
+
+
+def test_tasks_longer_than_a_page_still_make_a_document() -> None:
+    """The tasks may run to 5000 characters (the form's limit): their cell splits across pages."""
+    form = {"category": "general", "purpose": "conference", "tasks": "参加国际会议并作报告。" * 500,
+            "start_date": "2031-05-10", "end_date": "2031-05-19", "funding_source": "科研经费",
+            "members": [{"name": "张伟", "school": "计算机学院", "post": "院长", "title": "教授", "leader": True}],
+            "itinerary": [{"country": "DE", "city": "Berlin", "institution": "TU Berlin", "arrival": "2031-05-10",
+                           "departure": "2031-05-19"}]}
+    application = Application(id=str(uuid.uuid4()), kind="faculty_exchange", applicant="prof.li",
+                              applicant_name="Li Wei", school="cs", form=form, program=None)
+    document = ApprovalDocument(number=f"国合批〔{YEAR}〕8号", revision=1, status="valid", superseded_by=None,
+                                token="t", content={**approvals.content_of(application), "decided": None},
+                                issued_at=datetime.now(UTC))
+    for language in ("zh", "en"):
+        body = approval_pdf.render(document, [], language=language, verify_url="http://127.0.0.1:8000/verify/t",
+                                   font=SETTINGS.pdf_font, timezone=SETTINGS.timezone)
+        assert len(pypdf.PdfReader(io.BytesIO(body)).pages) > 1
