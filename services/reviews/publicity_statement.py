@@ -92,7 +92,8 @@ def build(notice: dict[str, Any], objections: list[dict[str, Any]], *, font_path
                          para(f"{OBJECTION.get(o['status'], o['status'])}"
                               f"{'（' + _at(o['decided_at'], zone) + '）' if o.get('decided_at') else ''}", cell),
                          para(o.get("comment") or "—", cell)])
-        table = Table(rows, colWidths=[12 * mm, 32 * mm, 60 * mm, 36 * mm, 40 * mm], repeatRows=1)
+        # splitInRow: an objection may run to 5000 characters, taller than a page (a LayoutError otherwise)
+        table = Table(rows, colWidths=[12 * mm, 32 * mm, 60 * mm, 36 * mm, 40 * mm], repeatRows=1, splitInRow=1)
         table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "#555555"), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         story.append(table)
     story += [para("四、公示结果", head), para(RESULT.get(notice["status"], notice["status"])),

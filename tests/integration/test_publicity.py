@@ -357,3 +357,17 @@ def test_a_change_request_delivered_after_the_trips_cancellation_opens_no_round(
     rv.deliver("application.change_requested", {**rv.submission(late, 3), **change}, 3)
     assert rv.count("SELECT count(*) FROM review_tasks WHERE application_id = :a", a=late) == 1
     assert rv.rows("SELECT status FROM review_cases WHERE application_id = :a", a=late) != [("open",)]
+
+
+def test_an_objection_longer_than_a_page_still_makes_a_statement() -> None:
+    """An objection may run to 5000 characters (the API's limit): its row splits across pages."""
+    from chassis.settings import Settings
+    from services.reviews import publicity_statement
+    period = {"opened_on": date(2025, 9, 26), "ends_on": date(2025, 10, 10), "working_days": 5, "status": "ended",
+              "content": NOTICE}
+    now = datetime.now(UTC)
+    objection = {"text": "异议" * 2500, "lodged_at": now, "status": "dismissed", "decided_at": now,
+                 "comment": "不成立。" * 500}
+    body = publicity_statement.build(period, [objection, objection], font_path=Settings.from_env({}).pdf_font,
+                                     zone="Asia/Shanghai", issued_at=now)
+    assert len(PdfReader(io.BytesIO(body)).pages) > 2
