@@ -105,9 +105,10 @@ def test_teaching_and_research_trips_are_exempt_from_days_countries_and_members(
 
 
 def test_lead_time_is_the_category_s_unless_the_school_has_its_own(api: Api) -> None:
-    message = errors(api, trip(5, start=date.today() + timedelta(days=20)))["start_date"][0]
+    today = datetime.now(UTC).date()  # the service's today (UTC), not the machine's local date
+    message = errors(api, trip(5, start=today + timedelta(days=20)))["start_date"][0]
     assert message.startswith("File a general trip at least 30 days before leaving (rule: lead time)")
-    assert str(date.today() + timedelta(days=30)) in message
+    assert str(today + timedelta(days=30)) in message
     later = trip(5)  # next May: months ahead
     with api.engine.begin() as c:  # another school sets its own lead time: a year ahead
         c.execute(text("INSERT INTO trip_school_lead_times VALUES ('me', 'general', 1000, 'days')"))
