@@ -123,7 +123,8 @@ class Cancel(MethodView):
         return application, {"ETag": f'"{application.version}"'}
 
 
-@blp.route("/approval-series/<int:year>")
+@blp.route("/approval-series/<int:year>", parameters=[
+    {"in": "path", "name": "year", "schema": {"type": "integer", "minimum": 2000, "maximum": 2999}}])
 class Series(MethodView):
     @blp.arguments(SeriesIn)
     @blp.response(200, SeriesOut)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-NOT_BLANK = validate.Regexp(r"\S", error="Must not be blank.")
+NOT_BLANK = validate.Regexp(r"\s*\S", error="Must not be blank.")  # Regexp matches from the start
 
 
 class ApprovalOut(Schema):

@@ -25,7 +25,7 @@ blp = Blueprint("change_requests", __name__, url_prefix="/api/v1/applications",
 class ChangeIn(Schema):
     form = fields.Dict(required=True, metadata={"description": "the whole form as it would become"})
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000),
-                                                    validate.Regexp(r"\S", error="Say why the trip changes.")])
+                                                    validate.Regexp(r"\s*\S", error="Say why the trip changes.")])
     version = fields.Integer(metadata={"description": "the version you saw (or an If-Match header)"})
 
 

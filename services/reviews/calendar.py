@@ -46,16 +46,17 @@ def year_days(session: Session, year: int) -> tuple[str, bool, list[dict[str, An
 
 
 def problems(year: int, days: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
-    """Field errors of a year's days (empty when fine): every date in the year, none twice."""
-    errors: dict[str, list[str]] = {}
+    """Field errors of a year's days (empty when fine): every date in the year, none twice. Nested as marshmallow
+    nests a list's item errors: {"days": {"0": {"date": [...]}}}."""
+    items: dict[str, dict[str, list[str]]] = {}
     seen: set[date] = set()
     for index, day in enumerate(days):
         if day["date"].year != year:
-            errors[f"days.{index}.date"] = [f"Not in {year}."]
+            items[str(index)] = {"date": [f"Not in {year}."]}
         elif day["date"] in seen:
-            errors[f"days.{index}.date"] = ["This date is already in the list."]
+            items[str(index)] = {"date": ["This date is already in the list."]}
         seen.add(day["date"])
-    return errors
+    return {"days": items} if items else {}
 
 
 def set_year(session: Session, year: int, days: Iterable[Mapping[str, Any]], demo: bool,

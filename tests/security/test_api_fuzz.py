@@ -20,6 +20,9 @@ cannot state; each is allowed for its operation only, and only when the refusal 
   compared with another.
 - POST /api/v1/allowances/import `file`: a CSV table with its header and good lines, which a schema of a text
   body cannot state.
+- PUT /api/v1/calendar/{year} `days`: every date in the year the path names, none twice.
+- PUT /api/v1/review-chains/{kind} `levels`: what a level needs depends on its type (a publicity level its
+  working days).
 
 A `kind` (the filters, a program's kind) is stated as an enum of the kinds registered when the document is built.
 """
@@ -54,6 +57,8 @@ ALLOWED: dict[str, dict[int, set[str]]] = {
     "PATCH /api/v1/subscriptions/{subscription_id}": {422: {"url"}},
     "PUT /api/v1/trip-rules/{category}": {422: {"days_by_countries"}},
     "POST /api/v1/allowances/import": {422: {"file"}},
+    "PUT /api/v1/calendar/{year}": {422: {"days"}},
+    "PUT /api/v1/review-chains/{kind}": {422: {"levels"}},
 }
 def allowed(label: str) -> dict[int, set[str]]:
     """The refusals an operation may answer schema-valid input with: status -> the fields they may name."""
