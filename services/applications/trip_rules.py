@@ -77,7 +77,8 @@ def load(session: Session, school: str, form: dict[str, Any]) -> Reference:
         own = session.get(SchoolLeadTime, (school, row.category))
         lead = (own.lead_time, own.lead_unit) if own else (row.lead_time, row.lead_unit)
         limits = Limits(row.category, row.max_countries, row.max_members, row.days_by_countries, *lead)
-    countries = {str(s.get("country")) for s in form.get("itinerary") or () if isinstance(s, dict)}
+    stops = form.get("itinerary")  # the raw form (a draft's, before its schema): anything, even a number
+    countries = {str(s.get("country")) for s in (stops if isinstance(stops, list) else ()) if isinstance(s, dict)}
     allowances = {a.country: Rate(a.currency, Decimal(a.lodging), Decimal(a.meals), Decimal(a.cny_rate))
                   for a in session.scalars(select(Allowance).where(Allowance.country.in_(countries)))}
     calendar = None

@@ -195,3 +195,10 @@ def test_the_single_destination_shorthand_still_files_as_one_stop_one_person(api
     assert r.status_code == 201, r.json
     assert r.json["form"] == old
     assert r.json["title"] == "Conference at MIT"
+
+
+def test_a_draft_whose_itinerary_is_not_a_list_is_refused_field_by_field(api: Api) -> None:
+    for itinerary in (5, 2.5, True):  # the office's rules are looked up from the form before its schema judges it
+        r = draft(api, {"category": "general", "itinerary": itinerary})
+        assert r.status_code == 422 and "itinerary" in r.json["errors"], (itinerary, r.json)
+        assert r.headers["Content-Type"] == "application/problem+json"
