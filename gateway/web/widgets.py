@@ -432,7 +432,7 @@ def list_change(form: Form, action: str) -> ListChange | None:
     field = getattr(form, "_fields", {}).get(name)
     if verb not in ("add", "remove") or not isinstance(field, Items):
         return None
-    if verb == "remove" and position.isdigit():
+    if verb == "remove" and position.isdecimal():  # not isdigit: int("²") fails
         field.remove(int(position))
     return ListChange(name, verb == "add", field.max_items)
 

@@ -144,6 +144,7 @@ def test_add_another_and_remove_change_the_list_without_script(app: Flask) -> No
         assert added is not None and added.add and added.anchor({"itinerary": [{}, {}]}) == "itinerary-2"
         assert list_change(form, "save") is None and list_change(form, "add:purpose") is None
         assert list_change(form, "remove:nothing:1") is None and list_change(form, "remove:members:9") is not None
+        assert list_change(form, "remove:members:²") is not None  # a digit int() refuses: nothing removed
 
         stored = _form()
         stored.from_api({"members": [{"name": "Li Wei"}]})
