@@ -121,16 +121,17 @@ def to_levels(rows: list[Row], registry: Mapping[str, Mapping[str, Any]]) -> lis
     for row in (r for r in rows if not r.blank):
         if not row.role:
             row.errors["role"] = [_("Choose who decides at this level.")]
-        if not row.days.isdigit():
+        # isdecimal, not isdigit: "²" is a digit that int() refuses (a 500)
+        if not row.days.isdecimal():
             row.errors["days"] = [_("Enter a whole number of days, e.g. 5.")]
         level: dict[str, Any] = {"role": row.role, "scope": row.scope,
-                                 "days": int(row.days) if row.days.isdigit() else row.days}
+                                 "days": int(row.days) if row.days.isdecimal() else row.days}
         if row.type and row.type != DECISION:
             level["type"] = row.type
         if row.type == PUBLICITY:
-            if not row.working_days.isdigit():
+            if not row.working_days.isdecimal():
                 row.errors["working_days"] = [_("Enter the publicity period in working days, e.g. 5.")]
-            level["working_days"] = int(row.working_days) if row.working_days.isdigit() else row.working_days
+            level["working_days"] = int(row.working_days) if row.working_days.isdecimal() else row.working_days
         if row.changes:
             level["changes"] = True
         predicates = []

@@ -256,6 +256,8 @@ def test_the_chain_editor_saves_a_publicity_level_and_the_level_changes_start_fr
     missing = admin.post(editor, data={**rows, **levels, "action": "save"})
     assert missing.status_code == 422 and 'href="#working_days-1"' in missing.text
     assert "Level 2 — Working days of publicity: Enter the publicity period in working days" in missing.text
+    odd = admin.post(editor, data={**rows, **levels, "days-1": "²", "working_days-1": "²", "action": "save"})
+    assert odd.status_code == 422 and 'href="#working_days-1"' in odd.text and 'href="#days-1"' in odd.text
     preview = admin.post(editor, data={**rows, **levels, "working_days-1": "5", "action": "preview"})
     assert ("Level 2: publicity (公示) for 5 working days, watched by ICD officer" in preview.text
             and "A change after approval is re-approved from here." in preview.text)
