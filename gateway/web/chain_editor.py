@@ -20,7 +20,8 @@ from gateway.web import role_words, services
 SLOTS = 2          # conditions a level offers ("applies when any holds"): the faculty chain uses two
 MAX_ROWS = 8       # as many levels as the reviews service takes
 # the reviews service's refusal of a level's days, listed so that the page says it in its language
-SERVICE_MESSAGES = [_l("Must be greater than or equal to 1 and less than or equal to 60.")]
+SERVICE_MESSAGES = [_l("Must be greater than or equal to 1 and less than or equal to 60."),
+                    _l("A chain has at most one publicity level.")]
 FIELDS = {"role": _l("Role"), "scope": _l("Who reviews"), "days": _l("Days to decide"),
           "condition": _l("Condition"), "type": _l("Type"), "working_days": _l("Working days of publicity"),
           "changes": _l("A change after approval is re-approved from this level")}

@@ -50,6 +50,9 @@ def validate_levels(chain: list[dict[str, Any]]) -> None:
             raise Invalid("levels", "Each level is an object.")
         levels.of_level(level).validate(level)
         conditions.validate(level.get("condition"))
+    # A case keeps one publicity period per round: a second would collide with the first (and fail the sweep).
+    if sum(1 for level in chain if level.get("type") == "publicity") > 1:
+        raise Invalid("levels", "A chain has at most one publicity level.")
 
 
 def applicable_levels(chain: list[dict[str, Any]], facts: dict[str, Any]) -> list[dict[str, Any]]:

@@ -330,6 +330,9 @@ def test_bad_publicity_levels_are_refused_and_a_withdrawal_stops_the_period(rv: 
                 {k: v for k, v in CHAIN[1].items() if k != "working_days"}, {**CHAIN[1], "role": "student"}):
         refused = rv.call("admin", "PUT", f"/api/v1/review-chains/{KIND}", json={"levels": [bad]})
         assert refused.status_code == 422 and refused.headers["Content-Type"] == "application/problem+json"
+    twice = rv.call("admin", "PUT", f"/api/v1/review-chains/{KIND}", json={"levels": [CHAIN[1], CHAIN[1]]})
+    assert twice.status_code == 422  # one period per round: a second one failed the whole deadline sweep
+    assert twice.json["errors"] == {"levels": ["A chain has at most one publicity level."]}
     assert rv.count("SELECT count(*) FROM review_chains WHERE kind = :k", k=KIND) == 1
     with at("2025-09-26T10:00:00+08:00"):
         app_id = rv.submit()
