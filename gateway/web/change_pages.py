@@ -28,7 +28,8 @@ from gateway.web.widgets import add_blank, form_class, list_change
 bp = Blueprint("web_changes", __name__)
 bp.before_request(csrf.protect)
 
-STATUS_WORDS = {"pending": _l("waiting for approval"), "approved": _l("approved"), "rejected": _l("not approved")}
+STATUS_WORDS = {"pending": _l("waiting for approval"), "approved": _l("approved"), "rejected": _l("not approved"),
+                "cancelled": _l("cancelled")}
 CARRIED_NOT = ("csrf_token", "action")  # what the check page does not carry back in hidden fields
 
 
