@@ -1,4 +1,5 @@
-"""Rate limits on login, submission, upload and the public verification page, with the `limits` library (moving windows).
+"""Rate limits on login, submission, upload and the public verification page, with the `limits` library
+(moving windows).
 
 The storage is a setting: `memory://` for one process (embedded), `redis://...` so that every gunicorn
 worker and gateway replica counts against one shared window.
