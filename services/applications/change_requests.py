@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from eventbus import envelope, outbox
-from services.applications import approvals, domain
+from services.applications import approvals, domain, trip_rules
 from services.applications.events import SOURCE, application_data, review_facts
 from services.applications.facts import mobility_facts
 from services.applications.models import Application, ChangeRequest
@@ -44,6 +44,7 @@ def request(session: Session, application: Application, form: dict[str, Any], re
                                      "be changed here: ask the office, or cancel it and file the trip again.")
     if pending(session, application.id) is not None:
         raise domain.TransitionError("A change of this application is already waiting for approval.")
+    reference = trip_rules.excluding(session, reference, application.id)  # the trip is in its plan already
     stored = domain.validate_form(kind, form, application.program, now.date(), complete=True, reference=reference)
     number, last_version = session.execute(
         select(func.coalesce(func.max(ChangeRequest.number), 0), func.max(ChangeRequest.version))

@@ -10,7 +10,7 @@ trip, in order); `outside_plan` says whether the trip goes beyond the school's p
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -59,6 +59,7 @@ class Reference:
     calendar: Calendar | None              # for lead times in working days
     plan: tuple[int, int] | None           # the school's planned (trips, people) for the trip's year
     used: tuple[int, int] = (0, 0)         # (trips, people) of the school's other trips that year
+    year: int | None = None                # the year of the plan
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,21 @@ def load(session: Session, school: str, form: dict[str, Any]) -> Reference:
                        MobilityFact.status.in_(PLANNED), MobilityFact.start_date >= date(year, 1, 1),
                        MobilityFact.start_date <= date(year, 12, 31))).one()
             used = (int(trips), int(people))
-    return Reference(limits, allowances, calendar, plan, used)
+    return Reference(limits, allowances, calendar, plan, used, year)
+
+
+def excluding(session: Session, reference: Any, application_id: str) -> Any:
+    """The reference for a change of an application already in its school's plan: its own trip and people are
+    not counted among the others' (the change's own are added by outside_plan)."""
+    if not isinstance(reference, Reference) or reference.plan is None:
+        return reference
+    row = session.get(MobilityFact, application_id)
+    if row is None or row.kind != KIND or row.status not in PLANNED or row.start_date is None:
+        return reference
+    year = reference.year
+    if year is None or row.start_date.year != year:
+        return reference
+    return replace(reference, used=(reference.used[0] - 1, reference.used[1] - row.people))
 
 
 def _year(value: Any) -> int | None:

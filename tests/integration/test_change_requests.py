@@ -104,3 +104,19 @@ def test_a_trip_approved_without_a_document_or_not_approved_cannot_be_changed(ap
     assert refused.status_code == 409 and "without an approval document" in refused.json["detail"]
     draft = api.call("prof.li", "POST", "/api/v1/applications", json=group_trip.body()).json
     assert _ask(api, "prof.li", draft, draft["form"]).status_code == 409
+
+
+def test_a_change_is_judged_against_the_plan_without_counting_its_own_trip_twice(api: Api) -> None:
+    with api.engine.begin() as c:  # the school planned exactly this trip: one trip of three people
+        c.execute(text("INSERT INTO trip_plans VALUES ('cs', :year, 1, 3)"), {"year": group_trip.YEAR})
+    trip = _group(api)
+    with api.engine.connect() as c:  # the statistics read model takes the application's own news
+        bodies = list(c.scalars(text("SELECT body FROM outbox WHERE type LIKE 'application.%' ORDER BY id")))
+    for body in bodies:
+        with make_sessionmaker(api.engine)() as session, session.begin():
+            apply(HANDLERS, session, envelope.from_json(body))
+    assert api.count("SELECT count(*) FROM stats_mobilities WHERE status = 'approved'") == 1
+    assert _ask(api, "prof.li", trip, group_trip.shifted(trip["form"], 1)).status_code == 201
+    with api.engine.connect() as c:
+        body = c.scalar(text("SELECT body FROM outbox WHERE type = 'application.change_requested'"))
+    assert envelope.from_json(body).get_data()["assessment"]["outside_plan"] is False
