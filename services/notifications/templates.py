@@ -35,9 +35,9 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "application.cancelled": {
         "zh": ("已批准的申请已取消：{title}",
-               "已批准的申请“{title}”已取消，任务批件 {approval_number} 随之作废。原因：{reason}"),
+               "已批准的申请“{title}”已取消，其任务批件（如有）随之作废。原因：{reason}"),
         "en": ("Approved application cancelled: {title}", "The approved application \"{title}\" was cancelled, and "
-               "its approval document {approval_number} with it. Reason: {reason}"),
+               "its approval document, where it has one, with it. Reason: {reason}"),
     },
     "application.changed": {
         "zh": ("变更已批准：{title}", "申请“{title}”的变更已获批准，任务批件已随之更新为新版本。{comment}"),
