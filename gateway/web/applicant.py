@@ -307,10 +307,5 @@ def delete_document(application_id: Any, document_id: Any) -> Any:
 @login_required
 def download(application_id: Any, document_id: Any) -> Response:
     reply = services.get(f"applications/{application_id}/documents/{document_id}")
-    if not reply.ok:
-        abort(404)
-    response = Response(reply.body, status=200)
-    for key in ("Content-Type", "Content-Disposition", "Content-Security-Policy", "X-Content-Type-Options"):
-        if key in reply.headers:
-            response.headers[key] = reply.headers[key]
-    return response
+    return services.file_response(reply, ("Content-Type", "Content-Disposition", "Content-Security-Policy",
+                                          "X-Content-Type-Options"))

@@ -251,13 +251,8 @@ bp.add_app_template_global(lambda code: words_for(OBJECTION_STATUSES, code), "ob
 
 
 def _pdf(reply: services.Reply) -> Response:
-    if not reply.ok:
-        abort(404)
-    response = Response(reply.body, status=200)
-    for key in ("Content-Type", "Content-Disposition", "Cache-Control", "X-Content-Type-Options"):
-        if key in reply.headers:
-            response.headers[key] = reply.headers[key]
-    return response
+    return services.file_response(reply, ("Content-Type", "Content-Disposition", "Cache-Control",
+                                          "X-Content-Type-Options"))
 
 
 @bp.get("/applications/<uuid:application_id>/publicity-statement.pdf")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlencode
 
-from flask import g
+from flask import Response, abort, g
 from werkzeug.exceptions import BadGateway, GatewayTimeout, HTTPException
 
 from gateway import forwarding
@@ -111,6 +111,17 @@ def request(
 
 def get(path: str, **params: Any) -> Reply:
     return request("GET", path, params=params)
+
+
+def file_response(reply: Reply, headers: tuple[str, ...]) -> Response:
+    """A service's file (a document, a PDF) passed on to the browser with the named headers; 404 when refused."""
+    if not reply.ok:
+        abort(404)
+    response = Response(reply.body, status=200)
+    for key in headers:
+        if key in reply.headers:
+            response.headers[key] = reply.headers[key]
+    return response
 
 
 def _multipart(file: tuple[str, str, bytes, str], fields: dict[str, str]) -> tuple[bytes, str]:
