@@ -3,7 +3,7 @@
 # so that each password is the same in the operator's Secret and in the URL the app reads:
 #
 #   mobility-secrets          MOBILITY_BROKER_URL, MOBILITY_<OWNER>_DATABASE_URL (gateway, applications,
-#                             reviews, notifications)
+#                             reviews, notifications, mobilities)
 #   mobility-jwt              jwt-ed25519.pem, jwt-ed25519.pub.pem
 #   mobility-session          session-secret
 #   mobility-db-<owner>       username, password (kubernetes.io/basic-auth) for the CloudNativePG roles
@@ -19,7 +19,7 @@
 set -euo pipefail
 
 NS="${1:-mobility}"
-OWNERS=(gateway applications reviews notifications)
+OWNERS=(gateway applications reviews notifications mobilities)
 PG_HOST=mobility-postgres-rw
 RABBIT_HOST=mobility-rabbitmq
 RABBIT_USER=mobility

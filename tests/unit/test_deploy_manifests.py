@@ -49,6 +49,7 @@ IMAGE = "ghcr.io/example/mobility"
 APP_UID = 10001
 WORKER_METRICS_PORT = 9100
 JOBS = {"keys", "declare", "seed-demo", *(f"migrate-{owner}" for owner in DATABASE_OWNERS)}
+UPLOADERS = ("applications", "mobilities")  # the APIs that keep uploaded files (chassis/uploads.py)
 SECRET_NAME = re.compile(r"PASSWORD|PASSWD|_PASS$|SECRET|TOKEN|REDISCLI_AUTH|CREDENTIAL", re.I)
 REFERENCE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-?][^}]*)?\}$")  # the whole value is ${VAR...}
 URL_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://([^:/@\s]*):([^@\s]*)@")
@@ -544,13 +545,13 @@ def _mobility_container_problems(
         if probes != ("/healthz", "/readyz"):
             problems.append(f"{where}: liveness /healthz and readiness /readyz, not {probes}")
         problems += _api_companions(doc, by_kind)
-        if owner == "applications":
+        if owner in UPLOADERS:
             claims = {name: v["persistentVolumeClaim"]["claimName"]
                       for name, v in volumes.items() if "persistentVolumeClaim" in v}
             mount = next((path for path, m in mounts.items() if m["name"] in claims), None)
             pvc = by_kind.get("PersistentVolumeClaim", {}).get(claims.get((mounts.get(mount) or {}).get("name")))
             if not pvc or pvc["spec"]["accessModes"] != ["ReadWriteMany"] or mount != str(settings.documents_dir):
-                problems.append(f"{where}: the documents need a ReadWriteMany claim at MOBILITY_DOCUMENTS_DIR")
+                problems.append(f"{where}: uploaded files need a ReadWriteMany claim at MOBILITY_DOCUMENTS_DIR")
     elif args[:1] == ["worker"]:
         probe_port = container.get("livenessProbe", {}).get("tcpSocket", {}).get("port")
         named = {p.get("name"): p["containerPort"] for p in container.get("ports", [])}
