@@ -12,6 +12,7 @@ from typing import Any
 from cloudevents.core.v1.event import CloudEvent
 
 from eventbus import envelope
+from services.applications import kinds
 from services.applications.facts import mobility_facts
 from services.applications.models import Application, Program
 
@@ -38,7 +39,9 @@ def review_facts(application: Application, mobility: dict[str, Any]) -> dict[str
 
 
 def application_data(application: Application, program: Program | None) -> dict[str, Any]:
-    """What every application.* event says about the application, as it is now."""
+    """What every application.* event says about the application, as it is now: with who travels and the staff
+    trip's category, from which mobilities opens a record per traveller on approval."""
+    form = application.form or {}
     return {
         "application_id": application.id,
         "kind": application.kind,
@@ -53,5 +56,12 @@ def application_data(application: Application, program: Program | None) -> dict[
         "version": application.version,
         "status": application.status,
         "submitted_at": application.submitted_at.isoformat() if application.submitted_at else None,
-        "mobility": mobility_facts(application.kind, application.form or {}, program),
+        "mobility": mobility_facts(application.kind, form, program),
+        "travellers": travellers(application.kind, form, application.applicant_name or application.applicant),
+        "category": form.get("category"),  # a staff trip's (only that kind's form has one); null for the others
     }
+
+
+def travellers(kind: str, form: dict[str, Any], applicant_name: str) -> list[dict[str, Any]]:
+    """[{name, staff_number, role}] as the kind names its travellers (kinds.Kind.travellers)."""
+    return kinds.get(kind).travellers_of(form, applicant_name)

@@ -177,6 +177,27 @@ class ReviewStep(Base):
     outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)
 
 
+class MobilityRecordFact(Base):
+    """The read model's row per mobility record (one person's trip or stay after approval; a group's members
+    share the application), from the mobilities service's mobility.* events: what really happened after the
+    approval. Counted per application through stats_mobilities (its filters), and per person."""
+
+    __tablename__ = "stats_mobility_records"
+
+    mobility_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    application_id: Mapped[str] = mapped_column(String(36), index=True)
+    # the record's aggregateversion last applied to status and returned_on: older news is ignored
+    version: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(10))  # leader | member | student | expert | event (not a person)
+    status: Mapped[str] = mapped_column(String(20))
+    returned_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # What happened once stays true, whichever news tells it first (see reporting.py)
+    extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    shortened: Mapped[bool] = mapped_column(Boolean, default=False)
+    report_on_time: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # null: no report accepted
+    report_version: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the news report_on_time is from
+
+
 class TripRule(Base):
     """The office's limits for one category of staff trip abroad (trip_rules.py checks a filing against them).
     A null limit is no limit (teaching-and-research trips, say). `days_by_countries` maps a number of countries
@@ -321,4 +342,28 @@ class ChangeRequest(Base):
     decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The traveller's extension (mobilities' mobility.extension_requested) this change carries out, if any: one
+    # change per extension, and its verdict names it so that mobilities learns the outcome (extensions.py).
+    extension_id: Mapped[str | None] = mapped_column(String(36), nullable=True, unique=True)
+
+
+class Hold(Base):
+    """A hold mobilities placed (mobility.hold_placed): while it stands, whoever it names may not submit an
+    application (holds.py). Its clearing (mobility.hold_cleared) keeps the row with `cleared_at` set, so a
+    placement that arrives after its clearing finds it and stays cleared."""
+
+    __tablename__ = "holds"
+
+    hold_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))  # person | school
+    username: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
+    staff_number: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    school: Mapped[str] = mapped_column(String(40), index=True)
+    reason: Mapped[str] = mapped_column(String(40))  # report_overdue | residence_permit_overdue | ...
+    mobility_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    title: Mapped[str] = mapped_column(String(200))  # the mobility's, naming what is overdue
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    clears: Mapped[str] = mapped_column(String(60))  # what clears it: report_accepted, ...
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 

@@ -1,5 +1,8 @@
 """What was submitted each time: the snapshot the Submit view adds in the submit's own transaction, so a
-reviewer of a later round can be shown what changed (the form's fields, the documents added or removed)."""
+reviewer of a later round can be shown what changed (the form's fields, the documents added or removed).
+
+Taking it is also where a submission is refused while a hold stands (holds.py): every submission and resubmission
+passes here inside its transaction, so the 409 leaves the application as it was."""
 
 from __future__ import annotations
 
@@ -9,11 +12,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.applications import holds
 from services.applications.models import Application, Document, Submission
 
 
 def snapshot(session: Session, application: Application, now: datetime) -> Submission:
-    """The application as it is submitted now: its form and its documents' types and names, oldest first."""
+    """The application as it is submitted now: its form and its documents' types and names, oldest first.
+    Refused (a 409 problem naming each hold and what clears it) while a hold keeps the application back."""
+    holds.refuse_if_held(session, application)
     rows = session.execute(select(Document.doc_type, Document.filename)
                            .where(Document.application_id == application.id).order_by(Document.created_at))
     return Submission(application_id=application.id, version=application.version, submitted_at=now,

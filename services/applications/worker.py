@@ -1,6 +1,7 @@
-"""The applications worker: its outbox relay and its consumer of `applications.events`, which serves three
-readers: the saga (handlers.py, review news moves the status), the statistics read model (reporting.py) and the
-approvals a 任务批件 lists (approvals.py)."""
+"""The applications worker: its outbox relay and its consumer of `applications.events`, which serves five
+readers: the saga (handlers.py, review news moves the status), the statistics read model (reporting.py), the
+approvals a 任务批件 lists (approvals.py), the holds mobilities places on submitting (holds.py) and the travellers'
+extensions, carried out as change requests (extensions.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import Engine
 from chassis.settings import Settings
 from chassis.worker import Component, bus_components
 from eventbus.consumer import HandlerTable, combine
-from services.applications import approvals, calendar_copy, kinds, reporting
+from services.applications import approvals, calendar_copy, extensions, holds, kinds, reporting
 from services.applications import handlers as saga
 
 
@@ -20,7 +21,7 @@ def handlers(settings: Settings) -> HandlerTable:
     numbered = partial(saga.on_review_completed, numbering=approvals.Numbering.of(settings))
     # one event, one transaction: every reader or none
     return combine({**saga.HANDLERS, "review.completed": numbered}, reporting.HANDLERS, approvals.HANDLERS,
-                   calendar_copy.HANDLERS)
+                   calendar_copy.HANDLERS, holds.HANDLERS, extensions.HANDLERS)
 
 
 def components(settings: Settings, engine: Engine) -> list[Component]:

@@ -84,6 +84,17 @@ def no_rules(form: dict[str, Any], program: Program | None, today: date) -> dict
     return {}
 
 
+class CannotExtend(ValueError):
+    """The kind's form has no end to move (a student's term, say): an extension is refused with this reason."""
+
+
+def end_date_moved(form: dict[str, Any], end: date) -> dict[str, Any]:
+    """The default `with_end`: the form with its `end_date` moved (a copy; the approved form stands)."""
+    if "end_date" not in form:
+        raise CannotExtend("This application's period has no end date to move; ask the office to change it.")
+    return {**form, "end_date": end.isoformat()}
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str
@@ -121,6 +132,13 @@ class Kind:
     max_days: int | None = None
     # Whether final approval issues a numbered 任务批件 (approvals.py): its number, PDF and verification page.
     approval_document: bool = False
+    # (stored form, new end) → the stored form as it would be with the stay ending then (a copy), for an extension
+    # the traveller asked for after approval (extensions.py); CannotExtend when the form has no end to move
+    with_end: Callable[[dict[str, Any], date], dict[str, Any]] = end_date_moved
+    # (stored form, the applicant's name) → who travels: [{"name", "staff_number" (or None), "role"}], role one of
+    # leader, member, student, expert, event; sent as `travellers` on the application's events (events.py).
+    # None: the applicant alone, as a student if students file the kind, else as the one who leads.
+    travellers: Callable[[dict[str, Any], str], list[dict[str, Any]]] | None = None
 
     @property
     def has_period(self) -> bool:
@@ -133,6 +151,12 @@ class Kind:
         errors = period_errors(form, today, self.max_days) if self.has_period else {}
         checked = self.checks(form, reference, today) if self.checks is not None and complete else {}
         return {**errors, **self.rules(form, program, today), **checked}
+
+    def travellers_of(self, form: dict[str, Any], applicant_name: str) -> list[dict[str, Any]]:
+        if self.travellers is not None:
+            return self.travellers(form, applicant_name)
+        role = "student" if "student" in self.filed_by else "leader"
+        return [{"name": applicant_name, "staff_number": None, "role": role}]
 
     @property
     def required_documents(self) -> tuple[str, ...]:

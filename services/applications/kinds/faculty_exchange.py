@@ -19,7 +19,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from services.applications import trip_rules
 from services.applications.kinds import Choice, Document, Field, Kind, labels
-from services.applications.kinds.fields import BUDGET, country, line, stored_period, text
+from services.applications.kinds.fields import BUDGET, country, line, stored_date, stored_period, text
 
 if TYPE_CHECKING:
     from services.applications.models import Program
@@ -254,6 +254,29 @@ def notice(form: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def with_end(form: dict[str, Any], end: date) -> dict[str, Any]:
+    """The trip coming back to China on `end`: the last stop is left as many days later (or earlier) as the return
+    moves, so it stays inside the trip; the shorthand's one stop is its dates."""
+    moved = {**form, "end_date": end.isoformat()}
+    before = stored_date(form.get("end_date"))
+    if form.get("itinerary") and before is not None:
+        last = dict(form["itinerary"][-1])
+        departure = stored_date(last.get("departure"))
+        if departure is not None:
+            last["departure"] = min(departure + (end - before), end).isoformat()
+        moved["itinerary"] = [*form["itinerary"][:-1], last]
+    return moved
+
+
+def travellers(form: dict[str, Any], applicant_name: str) -> list[dict[str, Any]]:
+    """Each member, the one marked as leader as `leader`; the shorthand's applicant travels alone and leads."""
+    members = [m for m in form.get("members") or () if isinstance(m, dict)]
+    if not members:
+        return [{"name": applicant_name, "staff_number": None, "role": "leader"}]
+    return [{"name": m.get("name") or "", "staff_number": m.get("staff_number") or None,
+             "role": "leader" if m.get("leader") == "yes" else "member"} for m in members]
+
+
 KIND = Kind(
     name="faculty_exchange",
     labels=labels("Staff trip abroad", "因公出国（境）"),
@@ -278,4 +301,6 @@ KIND = Kind(
     ),
     counts={"outbound_staff": "people"},  # people are counted from members
     approval_document=True,
+    with_end=with_end,
+    travellers=travellers,
 )

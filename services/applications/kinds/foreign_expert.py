@@ -62,6 +62,11 @@ def facts(form: dict[str, Any], program: Program | None) -> dict[str, Any]:
             "country": form.get("nationality"), "start_date": start, "end_date": end}
 
 
+def travellers(form: dict[str, Any], applicant_name: str) -> list[dict[str, Any]]:
+    """The expert comes, not the school's member of staff who files for them."""
+    return [{"name": form.get("expert_name") or "", "staff_number": None, "role": "expert"}]
+
+
 KIND = Kind(
     name="foreign_expert",
     labels=labels("Foreign expert", "外籍专家聘请"),
@@ -79,4 +84,5 @@ KIND = Kind(
         {"role": "vice_president", "scope": "university", "days": 7},
     ),
     counts={"inbound_experts": "applications"},
+    travellers=travellers,
 )

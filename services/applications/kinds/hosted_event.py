@@ -63,6 +63,11 @@ def facts(form: dict[str, Any], program: Program | None) -> dict[str, Any]:
             "end_date": end}
 
 
+def travellers(form: dict[str, Any], applicant_name: str) -> list[dict[str, Any]]:
+    """The event itself, by its title: its visitors are counted, not named."""
+    return [{"name": form.get("title") or "", "staff_number": None, "role": "event"}]
+
+
 KIND = Kind(
     name="hosted_event",
     labels=labels("Hosted delegation or event", "接待来访团组或活动"),
@@ -79,4 +84,5 @@ KIND = Kind(
         {"role": "icd_officer", "scope": "university", "days": 7},
     ),
     counts={"hosted_events": "applications", "hosted_visitors": "people"},
+    travellers=travellers,
 )
