@@ -27,6 +27,7 @@ ROUTES = {
     "review-tasks": "reviews", "review-chains": "reviews", "review-stats": "reviews", "review-cases": "reviews",
     "review-conditions": "reviews", "calendar": "reviews", "publicity": "reviews",
     "notifications": "notifications", "events": "notifications", "subscriptions": "notifications",
+    "mobilities": "mobilities",
 }
 # /api/v1/applications/<id>/<sub>: sub-resources another service owns
 NESTED = {("applications", "reviews"): "reviews"}
@@ -38,6 +39,7 @@ SCOPED = {
 RATE_LIMITED = [
     (re.compile(r"^applications/[^/]+/submit$"), "submit"),
     (re.compile(r"^applications/[^/]+/documents$"), "upload"),
+    (re.compile(r"^mobilities/[^/]+/files$"), "upload"),
 ]
 HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",

@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from chassis import cursors
+from chassis import uploads as documents
 from chassis.app import ctx
 from chassis.auth import current_identity
 from chassis.errors import problem
 from chassis.tracing import correlation_id
 from eventbus import outbox
-from services.applications import access, documents, domain, facts
+from services.applications import access, domain, facts
 from services.applications.events import application_event
 from services.applications.kinds import Kind
 from services.applications.models import Application, Document, HistoryEntry, Program

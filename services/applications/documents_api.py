@@ -16,9 +16,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
+from chassis import uploads as documents
 from chassis.app import ctx
 from chassis.auth import current_identity
-from services.applications import documents, domain
+from services.applications import domain
 from services.applications.api import count_documents, load_own, load_readable
 from services.applications.models import Document
 from services.applications.schemas import DocumentOut, DocumentUpload

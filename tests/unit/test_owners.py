@@ -26,4 +26,4 @@ def test_every_owner_has_its_package_and_migrations(name: str) -> None:
 
 
 def test_parked_queues_are_those_of_the_consuming_owners() -> None:
-    assert consuming_queues() == ["applications.events", "reviews.events", "notifications.events"]
+    assert consuming_queues() == ["applications.events", "reviews.events", "notifications.events", "mobilities.events"]

@@ -1,0 +1,178 @@
+"""The mobilities service on PostgreSQL: records from an approval (one per member of a group), the lifecycle per
+kind, the trip report through the school and the ICD to publication and closing, reminders, overdue notices and
+holds with the clock as an argument, a no-show, changes of dates, and bad input refused without a change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import time_machine
+
+from tests.support.mobilities import Mobilities, approval
+from tests.support.service import start_service
+
+LONG = "Visited the partner laboratory and agreed a joint project on distributed systems. " * 6  # ~500 chars
+
+
+@pytest.fixture
+def mob(tmp_path: Path, pg_urls: dict[str, str]) -> Iterator[Mobilities]:
+    service = start_service("mobilities", tmp_path, pg_urls["mobilities"])
+    yield Mobilities(service)
+    service.engine.dispose()
+
+
+def report_of(mob: Mobilities, record: dict[str, Any]) -> None:
+    sections = {name: LONG for name in ("schedule", "results", "contacts", "follow_up", "spending")}
+    assert mob.call("prof.li", "PUT", f"/{record['id']}/report", json={"sections": sections}).status_code == 200
+    for _ in range(2):
+        assert mob.upload("prof.li", record["id"], "photo").status_code == 201
+
+
+def travel(mob: Mobilities, record: dict[str, Any]) -> None:
+    assert mob.post("prof.li", record["id"], "/checklist/passport_collected", {"done": True}).status_code == 200
+    assert mob.post("prof.li", record["id"], "/departure", {"date": "2027-03-10"}).status_code == 200
+    assert mob.post("prof.li", record["id"], "/return", {"date": "2027-03-14"}).status_code == 200
+
+
+@time_machine.travel("2027-03-20T03:00:00Z", tick=False)
+def test_a_group_is_followed_from_approval_to_its_closed_records(mob: Mobilities) -> None:
+    records = mob.approve()
+    assert [(r["person"]["name"], r["person"]["role"], r["status"]) for r in records] == [
+        ("Li Wei", "leader", "planned"), ("Zhao Min", "member", "planned"), ("Sun Hao", "member", "planned")]
+    assert len({r["group_id"] for r in records}) == 1
+    assert len(mob.events("mobility.planned")) == 3
+    # the same approval delivered twice (another event id) creates nothing more
+    mob.deliver("application.approved", approval(application_id=records[0]["application_id"]))
+    assert mob.count("SELECT count(*) FROM mobilities") == 3
+
+    first = records[0]
+    refused = mob.post("prof.li", first["id"], "/departure", {"date": "2027-03-10"})
+    assert refused.status_code == 409 and "passport_collected" in refused.json["detail"]
+    for record in records:
+        travel(mob, record)
+    shown = mob.get("prof.li", first["id"]).json
+    assert shown["status"] == "returned" and shown["report"]["due_on"] == "2027-03-29"
+    assert shown["report"]["required"]["min_chars"] == 2000
+
+    short = mob.post("prof.li", first["id"], "/report/submit")
+    assert short.status_code == 422 and {"sections", "photos", "schedule"} <= set(short.json["errors"])
+    report_of(mob, first)
+    assert mob.post("prof.li", first["id"], "/report/submit").status_code == 200
+    # the ICD cannot skip the school; the applicant cannot review their own
+    assert mob.post("icd.officer", first["id"], "/report/decision", {"outcome": "accept"}).status_code == 403
+    assert mob.post("coord.me", first["id"], "/report/decision", {"outcome": "accept"}).status_code == 404
+    back = mob.post("coord.cs", first["id"], "/report/decision", {"outcome": "return"})
+    assert back.status_code == 422 and "comment" in back.json["errors"]
+    assert mob.post("coord.cs", first["id"], "/report/decision",
+                    {"outcome": "return", "comment": "Name the contacts."}).status_code == 200
+    assert mob.get("prof.li", first["id"]).json["report"]["status"] == "returned"
+    assert mob.post("prof.li", first["id"], "/report/submit").status_code == 200
+    queue = mob.call("coord.cs", "GET", "/reports").json["items"]
+    assert [(item["mobility"]["id"], item["stage"]) for item in queue] == [(first["id"], "school")]
+    assert mob.post("coord.cs", first["id"], "/report/decision", {"outcome": "accept"}).status_code == 200
+    assert mob.call("coord.cs", "GET", "/reports").json["items"] == []
+    assert [i["stage"] for i in mob.call("icd.officer", "GET", "/reports").json["items"]] == ["icd"]
+    done = mob.post("icd.officer", first["id"], "/report/decision", {"outcome": "accept"})
+    assert done.status_code == 200 and done.json["status"] == "reported"
+    assert done.json["report"]["published_until"] == "2027-04-04"
+    published = mob.call("alice", "GET", "/published").json["items"]
+    assert [p["mobility_id"] for p in published] == [first["id"]] and published[0]["person"]["staff_number"] is None
+    reported = mob.events("mobility.reported")
+    assert reported[-1]["report"]["on_time"] is True
+
+    assert mob.sweep("2027-04-04T03:00:00+00:00")["closed"] == 0  # still published that day
+    assert mob.sweep("2027-04-05T03:00:00+00:00")["closed"] == 1
+    assert mob.get("prof.li", first["id"]).json["status"] == "closed"
+    assert len(mob.events("mobility.closed")) == 1
+
+
+@time_machine.travel("2027-03-20T03:00:00Z", tick=False)
+def test_an_overdue_report_reminds_then_holds_the_person_and_acceptance_clears_it(mob: Mobilities) -> None:
+    record = mob.approve(travellers=[{"name": "Li Wei", "staff_number": "19990012", "role": "leader"}])[0]
+    travel(mob, record)
+    assert mob.sweep("2027-03-25T03:00:00+00:00") == {"due_soon": 0, "overdue": 0, "holds": 0, "closed": 0}
+    assert mob.sweep("2027-03-26T03:00:00+00:00")["due_soon"] == 1
+    assert mob.sweep("2027-03-27T03:00:00+00:00")["due_soon"] == 0  # once
+    assert mob.sweep("2027-03-30T03:00:00+00:00") == {"due_soon": 0, "overdue": 1, "holds": 1, "closed": 0}
+    assert mob.sweep("2027-03-31T03:00:00+00:00")["overdue"] == 0  # once
+    placed = mob.events("mobility.hold_placed")
+    assert [(h["scope"], h["username"], h["staff_number"], h["reason"]) for h in placed] == [
+        ("person", "prof.li", "19990012", "report_overdue")]
+    assert mob.call("coord.cs", "GET", "/overdue").json["items"] == []  # the API's day: 20 March
+    with time_machine.travel("2027-03-30T03:00:00Z", tick=False):
+        overdue = mob.call("coord.cs", "GET", "/overdue").json["items"]
+        assert [(i["mobility"]["id"], i["what"], i["days_overdue"]) for i in overdue] == [(record["id"], "report", 1)]
+        assert mob.call("coord.me", "GET", "/overdue").json["items"] == []
+    assert mob.call("alice", "GET", "/overdue").status_code == 403
+
+    # the office switches school holds on: the next sweep holds the school too; off clears it
+    assert mob.call("coord.cs", "PUT", "/school-holds/cs", json={"on": True}).status_code == 403
+    assert mob.call("icd.officer", "PUT", "/school-holds/cs", json={"on": True}).json == {"school": "cs", "on": True}
+    assert mob.sweep("2027-03-31T03:00:00+00:00")["holds"] == 1
+    assert mob.call("icd.officer", "PUT", "/school-holds/cs", json={"on": False}).status_code == 200
+    assert [h["scope"] for h in mob.events("mobility.hold_cleared")] == ["school"]
+
+    report_of(mob, record)
+    assert mob.post("prof.li", record["id"], "/report/submit").status_code == 200
+    mob.post("coord.cs", record["id"], "/report/decision", {"outcome": "accept"})
+    mob.post("icd.officer", record["id"], "/report/decision", {"outcome": "accept"})
+    assert [h["scope"] for h in mob.events("mobility.hold_cleared")] == ["school", "person"]
+    assert mob.events("mobility.reported")[-1]["report"]["on_time"] is True  # submitted 20 March, due 29 March
+
+
+@time_machine.travel("2027-03-20T03:00:00Z", tick=False)
+def test_a_no_show_ends_the_record_and_changes_of_dates_go_their_ways(mob: Mobilities) -> None:
+    leader, member, _ = mob.approve(start="2027-04-01", end="2027-04-10")
+    assert mob.post("prof.li", member["id"], "/no-show", {"reason": ""}).status_code == 422
+    gone = mob.post("prof.li", member["id"], "/no-show", {"reason": "Visa refused"})
+    assert gone.status_code == 200 and gone.json["status"] == "no_show"
+    assert mob.post("prof.li", member["id"], "/departure", {"date": "2027-03-20"}).status_code == 409
+
+    shorter = mob.post("prof.li", leader["id"], "/dates", {"end_date": "2027-04-08", "reason": "Host closes"})
+    assert shorter.status_code == 200 and shorter.json["planned_end"] == "2027-04-08"
+    assert mob.events("mobility.changed")[-1]["change"]["change"] == "shortened"
+    longer = mob.post("prof.li", leader["id"], "/dates", {"end_date": "2027-04-15", "reason": "Workshop extended"})
+    assert longer.status_code == 200 and longer.json["planned_end"] == "2027-04-08"
+    assert longer.json["extension"]["status"] == "pending"
+    asked = mob.events("mobility.extension_requested")
+    assert asked[-1]["extension"]["end_date"] == "2027-04-15"
+    again = mob.post("prof.li", leader["id"], "/dates", {"end_date": "2027-04-16", "reason": "More"})
+    assert again.status_code == 409
+
+    # the chain approved it: applications announces the change naming the extension
+    change = {"id": "c1", "number": 1, "reason": "Workshop extended", "extension_id": asked[-1]["extension"]["id"]}
+    changed = {**_approved(leader), "version": 2, "decided_by": "icd.officer", "change": change}
+    changed["mobility"] = {**changed["mobility"], "end_date": "2027-04-15"}
+    mob.deliver("application.changed", changed, revision=9)
+    after = mob.get("prof.li", leader["id"]).json
+    assert after["planned_end"] == "2027-04-15" and after["extension"]["status"] == "approved"
+    assert mob.get("prof.li", member["id"]).json["planned_end"] == "2027-04-10"  # a no-show's record stays ended
+    assert [(e["person"]["name"], e["change"]) for e in mob.events("mobility.changed")[1:]] == [
+        ("Li Wei", {"change": "extended", "previous_end": "2027-04-08", "reason": "Workshop extended"}),
+        ("Sun Hao", {"change": "extended", "previous_end": "2027-04-10", "reason": "Workshop extended"})]
+    mob.deliver("application.changed", changed, revision=8)  # older news: nothing moves
+    assert len(mob.events("mobility.changed")) == 3  # the shortening, and the extension for leader and member 3
+
+
+def _approved(record: dict[str, Any]) -> dict[str, Any]:
+    return approval(application_id=record["application_id"], start="2027-04-01", end="2027-04-10")
+
+
+@time_machine.travel("2027-03-20T03:00:00Z", tick=False)
+def test_bad_input_is_refused_and_changes_nothing(mob: Mobilities) -> None:
+    record = mob.approve(travellers=[{"name": "Li Wei", "staff_number": None, "role": "leader"}])[0]
+    before = mob.get("prof.li", record["id"]).json
+    assert mob.post("prof.li", record["id"], "/departure", {"date": "tomorrow"}).status_code == 422
+    assert mob.post("prof.li", record["id"], "/departure", {"date": "2027-03-10", "x": 1}).status_code == 422
+    assert mob.post("prof.li", record["id"], "/checklist/visa", {"done": True}).status_code == 422
+    future = mob.post("prof.li", record["id"], "/checklist/passport_collected", {"done": True})
+    assert future.status_code == 200
+    assert mob.post("prof.li", record["id"], "/departure", {"date": "2027-03-21"}).status_code == 422
+    assert mob.upload("prof.li", record["id"], "photo", b"<html>not a photo</html>", "x.png").status_code == 409
+    assert mob.post("prof.li", record["id"], "/steps/held", {"date": "2027-03-10"}).status_code == 422
+    after = mob.get("prof.li", record["id"]).json
+    assert (after["status"], after["departed_on"]) == (before["status"], before["departed_on"]) == ("planned", None)
+    assert mob.call("prof.li", "GET", "/00000000-0000-0000-0000-000000000000").status_code == 404
