@@ -1,7 +1,8 @@
 """The indicators of educational globalization, defined once: what each counts (DEFINITIONS, also served at
 /api/v1/stats/definitions and shown on the dashboard) and how (the queries and functions below). Pure: the
-queries over the read model (stats_mobilities) are built here and run by stats_api.py, so counting stays in
-the database however many rows there are; review times are figured here from the decided steps.
+queries over the read model (stats_mobilities, with what happened after approval from stats_mobility_records)
+are built here and run by stats_api.py, so counting stays in the database however many rows there are; review
+times are figured here from the decided steps.
 
 docs/indicators.md explains them for the office, with the same words; a test keeps the two in step.
 """
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import Select, case, distinct, func, literal, select
 
 from services.applications import kinds
-from services.applications.models import MobilityFact, ReviewStep
+from services.applications.models import MobilityFact, MobilityRecordFact, ReviewStep
 
 
 def _l(text: str) -> str:
@@ -45,7 +46,11 @@ DEFINITIONS = (
     Definition("hosted_visitors", _l("Visitors in hosted delegations"),
                _l("The delegation sizes of the approved hosted events, added up.")),
     Definition("completed", _l("Completed mobilities"),
-               _l("Approved mobilities whose last day is before the reporting date.")),
+               _l("Approved mobilities whose travellers came back before the reporting date: every record of the "
+                  "application has ended and the last return recorded is before that date (a no-show or a "
+                  "cancelled record ends without a return; at least one must have come back). An application "
+                  "approved before the mobilities service existed has no records: its last day counts "
+                  "instead.")),
     Definition("submitted", _l("Applications submitted"),
                _l("Applications submitted at least once, whatever happened to them since; drafts do not "
                   "count.")),
@@ -68,10 +73,30 @@ DEFINITIONS = (
                   "regions of China.")),
     Definition("return_rate", _l("Return rate"),
                _l("Review decisions that returned the application for changes, divided by all review decisions.")),
+    Definition("people_returned", _l("People back from their mobility"),
+               _l("Travellers whose return was recorded before the reporting date, one per person: each member of "
+                  "a group counts, an expert when leaving China. A hosted event is not a person and is not "
+                  "counted.")),
+    Definition("no_shows", _l("No-shows"),
+               _l("Travellers who did not go although approved (the record ended as a no-show), one per person.")),
+    Definition("stays_extended", _l("Stays extended"),
+               _l("Travellers whose stay was extended beyond the approved dates, after its approval; one per "
+                  "person, however many times.")),
+    Definition("stays_shortened", _l("Stays shortened"),
+               _l("Travellers whose stay was shortened within the approved dates; one per person, however many "
+                  "times.")),
+    Definition("reports_on_time", _l("Reports on time"),
+               _l("Accepted reports (a staff trip report, a student's transcript, an event's summary) submitted "
+                  "by their due date, one per record.")),
+    Definition("reports_late", _l("Reports late"),
+               _l("Accepted reports submitted after their due date, one per record.")),
 )
 SUMMARY_KEYS = tuple(d.key for d in DEFINITIONS)
 # The summary counts that kinds contribute to: each kind module says which (its `counts`).
 KIND_COUNTED = ("outbound_students", "outbound_staff", "inbound_experts", "hosted_events", "hosted_visitors")
+# The summary counts of what happened after approval, added up from the records (_records)
+RECORD_COUNTED = ("people_returned", "no_shows", "stays_extended", "stays_shortened", "reports_on_time",
+                  "reports_late")
 
 # The tables: approved mobilities grouped by one of these columns.
 GROUPS: dict[str, Any] = {
@@ -86,7 +111,9 @@ GROUPS: dict[str, Any] = {
 TABLE_DEFINITIONS = (
     Definition("approved", _l("Approved"),
                _l("Applications whose review chain approved them (status approved); withdrawn ones never were.")),
-    Definition("completed", _l("Completed"), _l("Of those, the ones whose last day is before the reporting date.")),
+    Definition("completed", _l("Completed"),
+               _l("Of those, the ones whose travellers came back before the reporting date, as for the headline "
+                  "number (without records: whose last day is before it).")),
     Definition("people_outbound", _l("Going abroad"),
                _l("The people those approved mobilities send abroad: one per student exchange or faculty trip.")),
     Definition("people_inbound", _l("Coming in"),
@@ -106,6 +133,7 @@ TABLE_DEFINITIONS = (
                   "task counts in its application's academic year, like every other number.")),
 )
 OPEN = ("submitted", "in_review", "changes_requested")
+ENDED_AWAY = ("no_show", "cancelled")  # a record that ended without going (or coming back)
 APPROVED = MobilityFact.status == "approved"
 
 
@@ -113,8 +141,35 @@ def _count(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _completed(as_of: date) -> Any:
-    return APPROVED & (MobilityFact.end_date < as_of)
+def _records(as_of: date) -> Any:
+    """Per application, what its mobility records say (stats_mobility_records): how many, how many still under
+    way (not back, not ended), the last return, and the counts of RECORD_COUNTED. Outer-joined to
+    stats_mobilities: an application without records gets nulls."""
+    record = MobilityRecordFact
+    came_back = record.returned_on.is_not(None)
+    return select(
+        record.application_id, func.count().label("records"),
+        _count(~came_back & record.status.not_in(ENDED_AWAY)).label("under_way"),
+        func.max(record.returned_on).label("last_return"),
+        _count(came_back & (record.returned_on < as_of) & (record.role != "event")).label("people_returned"),
+        _count(record.status == "no_show").label("no_shows"),
+        _count(record.extended).label("stays_extended"),
+        _count(record.shortened).label("stays_shortened"),
+        _count(record.report_on_time.is_(True)).label("reports_on_time"),
+        _count(record.report_on_time.is_(False)).label("reports_late"),
+    ).group_by(record.application_id).subquery("records")
+
+
+def _completed(as_of: date, records: Any) -> Any:
+    """Approved, and its travellers came back before `as_of`: every record ended, the last return before it.
+    An application the mobilities service never announced records for (approved before it existed): its
+    planned last day instead."""
+    came_back = (records.c.under_way == 0) & (records.c.last_return < as_of)
+    return APPROVED & case((records.c.records.is_(None), MobilityFact.end_date < as_of), else_=came_back)
+
+
+def _with_records(query: Select[Any], records: Any) -> Select[Any]:
+    return query.select_from(MobilityFact).outerjoin(records, records.c.application_id == MobilityFact.application_id)
 
 
 def _by_kind(key: str) -> Any:
@@ -128,9 +183,11 @@ def _by_kind(key: str) -> Any:
 def summary_query(as_of: date, where: list[Any]) -> Select[Any]:
     """One row: every count of the summary over the rows matching `where` (drafts send no event, so every
     row was submitted at least once)."""
-    return select(
+    records = _records(as_of)
+    return _with_records(select(
         *(_by_kind(key).label(key) for key in KIND_COUNTED),
-        _count(_completed(as_of)).label("completed"),
+        _count(_completed(as_of, records)).label("completed"),
+        *(func.coalesce(func.sum(records.c[key]), 0).label(key) for key in RECORD_COUNTED),
         func.count().label("submitted"),
         _count(MobilityFact.status.in_(OPEN)).label("under_review"),
         _count(MobilityFact.status == "withdrawn").label("withdrawn"),
@@ -139,7 +196,7 @@ def summary_query(as_of: date, where: list[Any]) -> Select[Any]:
         func.count(distinct(case((APPROVED, MobilityFact.school)))).label("active_schools"),
         func.count(distinct(case((APPROVED, MobilityFact.partner_name)))).label("partner_institutions"),
         func.count(distinct(case((APPROVED, MobilityFact.country)))).label("countries"),
-    ).where(*where)
+    ), records).where(*where)
 
 
 def summary(counts: dict[str, int], levels: list[dict[str, Any]]) -> dict[str, Any]:
@@ -157,8 +214,11 @@ def table_query(group_by: str, as_of: date, where: list[Any]) -> Select[Any]:
     def people(direction: str) -> Any:
         return func.coalesce(func.sum(case((MobilityFact.direction == direction, MobilityFact.people), else_=0)), 0)
 
-    return (select(key.label("key"), func.count().label("approved"), _count(_completed(as_of)).label("completed"),
-                   people("outbound").label("people_outbound"), people("inbound").label("people_inbound"))
+    records = _records(as_of)
+    return (_with_records(select(key.label("key"), func.count().label("approved"),
+                                 _count(_completed(as_of, records)).label("completed"),
+                                 people("outbound").label("people_outbound"),
+                                 people("inbound").label("people_inbound")), records)
             .where(APPROVED, *where).group_by(key))
 
 

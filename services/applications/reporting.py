@@ -7,6 +7,12 @@ drops repeats too). review.task_created and review.decision_recorded give each r
 its decision, in either order. Rows are created with INSERT … ON CONFLICT DO NOTHING and then locked, so two
 workers taking the first news of one application at once do not collide.
 
+mobility.* events tell what happened after the approval, one row per mobility record (a group's members each
+have one, sharing the application): its status and return day follow the same rule per record, by the
+record's own version (the events' `aggregateversion`). What a single event alone tells (a stay extended or
+shortened, a report on time or late) is history rather than state: it is kept whichever news arrives first,
+as submitted_at is above, since no later news repeats it; a repeat sets what is already set.
+
 Nothing here reads the applications' own tables, except `backfill` (`mobility backfill-statistics`), which
 fills the model once from them for applications decided before the model existed.
 """
@@ -22,7 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from services.applications.models import Application, HistoryEntry, MobilityFact, ReviewStep
+from services.applications.models import Application, HistoryEntry, MobilityFact, MobilityRecordFact, ReviewStep
 
 APPLICATION_EVENTS = (
     "application.submitted", "application.resubmitted", "application.changes_requested",
@@ -31,7 +37,10 @@ APPLICATION_EVENTS = (
 )
 _FACTS = ("direction", "people", "partner_id", "partner_name", "country", "region", "duration_days",
           "duration_band", "academic_year")
-Row = TypeVar("Row", MobilityFact, ReviewStep)
+# mobility.planned makes every record known, so a group with a member still away is not over yet
+MOBILITY_EVENTS = ("mobility.planned", "mobility.returned", "mobility.no_show", "mobility.changed",
+                   "mobility.reported", "mobility.cancelled")
+Row = TypeVar("Row", MobilityFact, ReviewStep, MobilityRecordFact)
 
 
 def _instant(value: str | None) -> datetime | None:
@@ -92,8 +101,28 @@ def on_review_decision_recorded(session: Session, data: dict[str, Any], event: C
     step.decided_at, step.outcome = _instant(data["decided_at"]), data["outcome"]
 
 
+def on_mobility_event(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+    """One mobility.* event's news of one record at the record's version: its status and return day when newer
+    than the row; an extension, a shortening or the report's timeliness whenever told."""
+    revision = int(event.get_extension("aggregateversion"))  # the record's version: every mobility.* has it
+    row = _locked(session, MobilityRecordFact, data["mobility_id"], mobility_id=data["mobility_id"],
+                  application_id=data["application_id"], version=0, role=data["person"]["role"],
+                  status=data["status"], extended=False, shortened=False)
+    change = (data.get("change") or {}).get("change")
+    if change in ("extended", "shortened"):
+        setattr(row, change, True)
+    report = data.get("report")
+    if report is not None and (row.report_version is None or row.report_version < revision):
+        row.report_on_time, row.report_version = bool(report["on_time"]), revision
+    if row.version >= revision:
+        return
+    row.version, row.status, row.role = revision, data["status"], data["person"]["role"]
+    row.returned_on = date.fromisoformat(data["returned_on"]) if data.get("returned_on") else None
+
+
 HANDLERS = {
     **{event_type: on_application_event for event_type in APPLICATION_EVENTS},
+    **{event_type: on_mobility_event for event_type in MOBILITY_EVENTS},
     "review.task_created": on_review_task_created,
     "review.decision_recorded": on_review_decision_recorded,
 }
