@@ -32,6 +32,7 @@ import time_machine
 from flask import Flask
 from werkzeug.test import TestResponse
 
+from mobility import demo_after
 from services.applications import kinds
 from services.applications.demo import demo_id
 from services.applications.facts import academic_year
@@ -232,10 +233,22 @@ def record(gateway: Flask, zone: str, today: date | None = None) -> int:
         for application_id, applicant in filed:
             _until(lambda a=application_id, u=applicant: _status(api, u, a) in FINAL, f"application {application_id}")
         _settled(api, year, len(filed))
+    _after_approval(_Api(gateway), filed, today)  # today: what followed each approval, as far as it is past
     prepare_this_year(_Api(gateway))  # today, after the past year was played under last year's chain
     log.info("demo.history_recorded", academic_year=year, applications=len(filed),
              seconds=round(time.monotonic() - started, 1))
     return len(filed)
+
+
+def _after_approval(api: _Api, filed: list[tuple[str, str]], today: date) -> None:
+    for application_id, applicant in filed:
+        if _status(api, applicant, application_id) != "approved":
+            continue
+        school = _expect(api.call(applicant, "GET", f"/api/v1/applications/{application_id}"), 200, "read")["school"]
+        listed = f"/api/v1/mobilities?application_id={application_id}"
+        _until(lambda url=listed: _expect(api.call("icd.officer", "GET", url), 200, "records")["items"],
+               f"the records of {application_id}")
+        demo_after.follow(api, application_id, today, REVIEWERS[school])
 
 
 @contextmanager

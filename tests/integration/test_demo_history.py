@@ -64,6 +64,13 @@ def test_seed_demo_records_last_year_once_and_the_office_sees_it(tmp_path: Path,
         as_admin = {"Authorization": f"Bearer {admin['access_token']}"}
         calendar = client.get("/api/v1/calendar/2027", headers=as_admin).get_json()
         assert calendar["source"] == "entered" and calendar["demo"] is True  # demo data, marked as such
+        # What followed each approval: the group's three members came back and their reports were accepted and
+        # published; the statistics count the returns.
+        records = client.get(f"/api/v1/mobilities?application_id={trip['id']}", headers=headers).get_json()["items"]
+        assert [r["status"] for r in records] == ["reported"] * 3
+        published = client.get("/api/v1/mobilities/published", headers=headers).get_json()["items"]
+        assert {p["mobility_id"] for p in published} >= {r["id"] for r in records}
+        assert indicators["people_returned"] >= 3
         chain = client.get("/api/v1/review-chains/faculty_exchange", headers=as_admin).get_json()
         assert [level.get("type", "decision") for level in chain["levels"]][:4] == [
             "decision", "decision", "publicity", "decision"]
