@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
-from gateway.web import kinds, services, tasklist, tracker
+from gateway.web import holds, kinds, services, tasklist, tracker
 from gateway.web.forms import ApplicationForm, UploadForm, application_form, error_links, show_errors
 from gateway.web.kinds import Kind
 from gateway.web.security import csrf
@@ -163,7 +163,7 @@ def edit(application_id: Any) -> Any:
             if isinstance(submitted, Response):
                 return submitted
             show_errors(form, submitted)
-            errors, status = tasklist.refusal_links(kind, str(application_id), submitted), 422
+            errors, status = _refused(kind, str(application_id), submitted)
         elif reply.ok and change:
             return _listed(reply.data, change)
         elif reply.ok:
@@ -200,11 +200,20 @@ def _submit(application: dict[str, Any]) -> Response | Reply:
     return reply
 
 
+def _refused(kind: Kind, application_id: str, reply: Reply) -> tuple[list[tuple[str, str]], int]:
+    """A refused submission's errors for the page: each hold in words (409), or the form's and documents' (422)."""
+    held = holds.refusal(reply)
+    if held is not None:
+        return [("#main", sentence) for sentence in held], 409
+    return tasklist.refusal_links(kind, application_id, reply), 422
+
+
 @bp.route("/applications/<uuid:application_id>/submit", methods=["GET", "POST"])
 @login_required
 def submit(application_id: Any) -> Any:
     """Check your answers: every answer with a Change link, the documents, the declaration, then submit. A
-    refusal (a gap, a missing document, no declaration) comes back here as an error summary; nothing is made."""
+    refusal (a gap, a missing document, no declaration, a hold) comes back here as an error summary; nothing is
+    made."""
     application = _application(str(application_id))
     if application["applicant"] != g.user.username:
         abort(404)
@@ -213,15 +222,15 @@ def submit(application_id: Any) -> Any:
     status = 200
     if request.method == "POST":
         application = {**application, "version": version_field("version")}
+        status = 422
         if "declaration_asked" in request.form and not request.form.get("declaration"):
             errors = [("#declaration", _("Confirm that the information you gave is true and complete."))]
         else:
             submitted = _submit(application)
             if isinstance(submitted, Response):
                 return submitted
-            errors = (tasklist.refusal_links(kind, str(application_id), submitted)
-                      or [("#main", submitted.explain(_("It could not be submitted.")))])
-        status = 422
+            errors, status = _refused(kind, str(application_id), submitted)
+            errors = errors or [("#main", submitted.explain(_("It could not be submitted.")))]
     elif application["status"] not in EDITABLE:
         return redirect(url_for("web_applicant.detail", application_id=application_id))
     program = services.get(f"programs/{application['program_id']}") if application.get("program_id") else None
