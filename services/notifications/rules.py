@@ -75,6 +75,49 @@ def _icd_officers(session: Session, data: dict[str, Any]) -> list[Recipient]:
     return with_role(session, "icd_officer")
 
 
+# After approval (mobility.*): the record's owner is the applicant, who acts for every person of the trip.
+
+
+def _owner(session: Session, data: dict[str, Any]) -> list[Recipient]:
+    """The applicant who acts for the record: someone we must know (they applied), so retried until we do."""
+    recipient = session.get(Recipient, data["owner"])
+    if recipient is None:
+        raise RecipientUnknown(f"owner {data['owner']!r} not yet known from user.registered")
+    return [recipient]
+
+
+def _coordinators(session: Session, school: str) -> list[Recipient]:
+    """The school's coordinators, found as a review task's reviewers are (the role for that school, or held
+    university-wide)."""
+    return _reviewers(session, {"role": "school_coordinator", "school": school})
+
+
+def _distinct(*groups: list[Recipient]) -> list[Recipient]:
+    """Each person once, in the order named: someone who is both owner and coordinator gets one notice."""
+    seen: dict[str, Recipient] = {}
+    for person in (p for group in groups for p in group):
+        seen.setdefault(person.username, person)
+    return list(seen.values())
+
+
+def _owner_coordinators_and_icd(session: Session, data: dict[str, Any]) -> list[Recipient]:
+    """Overdue: the owner, who must act; the school's coordinator and the ICD, who follow it up."""
+    return _distinct(_owner(session, data), _coordinators(session, data["school"]),
+                     with_role(session, "icd_officer"))
+
+
+def _owner_and_icd(session: Session, data: dict[str, Any]) -> list[Recipient]:
+    """A no-show: the owner, and the ICD, whose counts and plans it changes."""
+    return _distinct(_owner(session, data), with_role(session, "icd_officer"))
+
+
+def _held(session: Session, data: dict[str, Any]) -> list[Recipient]:
+    """A hold: the person it holds, or, on a whole school, the school's coordinators (who file for it)."""
+    if data["scope"] == "school":
+        return _coordinators(session, data["school"])
+    return _owner(session, {"owner": data["username"]}) if data.get("username") else []
+
+
 RULES = {
     "application.submitted": _applicant,
     "application.resubmitted": _applicant,
@@ -92,6 +135,12 @@ RULES = {
     "publicity.objection_lodged": _icd_officers,
     "publicity.objection_decided": _applicant,
     "publicity.ended": _applicant,
+    "mobility.due_soon": _owner,
+    "mobility.overdue": _owner_coordinators_and_icd,
+    "mobility.report_decided": _owner,
+    "mobility.hold_placed": _held,
+    "mobility.changed": _owner,
+    "mobility.no_show": _owner_and_icd,
 }
 
 

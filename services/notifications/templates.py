@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -92,10 +92,135 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "The application \"{title}\" by {applicant} awaits your review (level {level}), due {due_at}.",
         ),
     },
+    # After approval. {what}, {todo}, {who}, the days and the notes are words made from the event (mobility_values);
+    # a type whose data says different things has variants, "<type>:<variant>" (VARIANTS).
+    "mobility.due_soon": {
+        "zh": ("即将到期：{what}（{title}）",
+               "“{title}”{who}的{what}将于 {due_on} 到期。请在此之前{todo}。"),
+        "en": ("Due soon: the {what} for {title}",
+               "The {what} for \"{title}\"{who} is due on {due_on}. Before then, please {todo}."),
+    },
+    "mobility.overdue": {
+        "zh": ("已逾期：{what}（{title}）",
+               "“{title}”{who}的{what}已于 {due_on} 到期，现已逾期 {days_overdue} 天。需要尽快{todo}。{hold_note}"),
+        "en": ("Overdue: the {what} for {title}",
+               "The {what} for \"{title}\"{who} was due on {due_on} and is {days_overdue} day(s) overdue. Still to "
+               "do, as soon as possible: {todo}.{hold_note}"),
+    },
+    "mobility.report_decided": {
+        "zh": ("{what}被退回：{title}",
+               "“{title}”{who}的{what}被{stage}退回{due_note}。请按意见修改后在系统中重新提交。{comment_note}"),
+        "en": ("{What} returned: {title}",
+               "{stage_cap} returned the {what} for \"{title}\"{who}{due_note}. Please revise it as the comment "
+               "asks and submit it again in Mobility.{comment_note}"),
+    },
+    "mobility.report_decided:school": {
+        "zh": ("{what}已通过学院审核：{title}",
+               "“{title}”{who}的{what}已通过学院审核，现转国际合作处审核，您无需操作。{comment_note}"),
+        "en": ("{What} accepted by the school: {title}",
+               "Your school accepted the {what} for \"{title}\"{who}; it now goes to the International Cooperation "
+               "Department. Nothing to do for now.{comment_note}"),
+    },
+    "mobility.report_decided:icd": {
+        "zh": ("{what}已被接受：{title}",
+               "国际合作处已接受“{title}”{who}的{what}，将按规定在公示页面公布。因其逾期而暂停的新申请（如有）"
+               "已自动恢复，您无需操作。{comment_note}"),
+        "en": ("{What} accepted: {title}",
+               "The International Cooperation Department accepted the {what} for \"{title}\"{who}; it will be "
+               "published on the publicity page. Any hold it caused on new applications is lifted. Nothing to "
+               "do.{comment_note}"),
+    },
+    "mobility.hold_placed": {
+        "zh": ("新申请已暂停：{what}逾期（{title}）",
+               "“{title}”的{what}已于 {due_on} 到期仍未完成，您暂时不能提交新的申请。请尽快{todo}；"
+               "{clears}，暂停将自动解除。"),
+        "en": ("New applications on hold: the {what} for {title} is overdue",
+               "The {what} for \"{title}\" was due on {due_on} and is not done, so you cannot submit a new "
+               "application for now. Please {todo}; the hold is lifted by itself {clears}."),
+    },
+    "mobility.hold_placed:school": {
+        "zh": ("学院新申请已暂停：{what}逾期（{title}）",
+               "“{title}”的{what}已于 {due_on} 到期仍未完成。按国际合作处的设置，您所在学院暂时不能提交新的申请。"
+               "请督促尽快{todo}；{clears}，暂停将自动解除。"),
+        "en": ("Your school's new applications on hold: the {what} for {title} is overdue",
+               "The {what} for \"{title}\" was due on {due_on} and is not done. As the International Cooperation "
+               "Department has set it, your school cannot submit new applications for now. Please see that it is "
+               "done ({todo}); the hold is lifted by itself {clears}."),
+    },
+    "mobility.changed": {
+        "zh": ("行程已延长：{title}",
+               "“{title}”{who}的结束日期已由 {previous_end} 延至 {planned_end}。请按新的日期返回，"
+               "返回后在系统中确认返回日期。{reason_note}"),
+        "en": ("Stay extended: {title}",
+               "The end of \"{title}\"{who} moved from {previous_end} to {planned_end}. Come back by the new date, "
+               "and confirm your return in Mobility once you are back.{reason_note}"),
+    },
+    "mobility.changed:shortened": {
+        "zh": ("行程已缩短：{title}",
+               "“{title}”{who}的结束日期已由 {previous_end} 提前至 {planned_end}。返回后请在系统中确认返回日期，"
+               "需提交的报告从实际返回之日起计算期限。{reason_note}"),
+        "en": ("Stay shortened: {title}",
+               "The end of \"{title}\"{who} moved from {previous_end} to {planned_end}. Confirm your return in "
+               "Mobility once you are back; any report is due counting from the day you return.{reason_note}"),
+    },
+    "mobility.no_show": {
+        "zh": ("未成行：{title}",
+               "“{title}”{who}已登记为未成行，该记录随之结束，无需再提交报告或其他材料。{reason_note}"
+               "如有误，请联系国际合作处。"),
+        "en": ("Did not travel: {title}",
+               "\"{title}\"{who} was recorded as not travelled (a no-show), and its record is closed: no report "
+               "or other paper is due.{reason_note} If this is a mistake, contact the International Cooperation "
+               "Department."),
+    },
 }
 
 
 FOR_THE_APPLICANT = ("publicity.opened", "publicity.ended")
+
+# What a mobility notice speaks of (due.what, a hold's reason), and what to do about it, in words.
+WHAT = {
+    "report": {"zh": "出访报告", "en": "trip report"},
+    "summary": {"zh": "活动总结", "en": "event summary"},
+    "residence_permit": {"zh": "居留许可", "en": "residence permit"},
+    "transcript": {"zh": "成绩单", "en": "transcript of records"},
+    "passport": {"zh": "护照", "en": "passport"},
+}
+TODO = {
+    "report": {"zh": "在系统中填写并提交出访报告（达到规定字数并附照片）",
+               "en": "write the trip report in Mobility and submit it, with the length and photos required"},
+    "summary": {"zh": "在系统中提交活动总结，并上传参会名单和照片",
+                "en": "submit the event's summary in Mobility, with the attendee list and photos"},
+    "residence_permit": {"zh": "办理居留许可，并在系统中登记办理日期",
+                         "en": "obtain the residence permit and record its date in Mobility"},
+    "transcript": {"zh": "在系统中上传外方学校出具的成绩单",
+                   "en": "upload the host university's transcript of records in Mobility"},
+    "passport": {"zh": "将护照交回国际合作处",
+                 "en": "hand the passport back to the International Cooperation Department"},
+}
+HELD = ("report", "summary", "residence_permit", "passport")  # what holds new applications while overdue
+HOLD_NOTE = {"zh": "完成前，申请人不能提交新的申请。",
+             "en": " Until it is done, the applicant cannot submit a new application."}
+CLEARS = {  # a hold's `clears`: when it ends by itself
+    "report_accepted": {"zh": "报告被接受后", "en": "once the report is accepted"},
+    "summary_accepted": {"zh": "总结被接受后", "en": "once the summary is accepted"},
+    "residence_permit_recorded": {"zh": "登记居留许可后", "en": "once the residence permit is recorded"},
+}
+STAGES = {"school": {"zh": "学院", "en": "your school"},
+          "icd": {"zh": "国际合作处", "en": "the International Cooperation Department"}}
+NOTES = {  # optional sentences, only where the event has something to say
+    "comment_note": {"zh": "意见：{}", "en": " Comment: {}"},  # English: a sentence after another
+    "reason_note": {"zh": "原因：{}", "en": " Reason: {}"},
+    "due_note": {"zh": "（截止 {}）", "en": " (due {})"},
+}
+ENDS = (".", "!", "?", "。", "！", "？")
+DATE_FORMATS = {"zh": "y年M月d日", "en": "d MMM y"}
+# Which text of a type an event's data picks: "<type>:<variant>" where TEXTS has one, else the type's own.
+VARIANTS = {
+    "mobility.report_decided": lambda d: (d.get("report") or {}).get("stage")
+    if (d.get("report") or {}).get("outcome") == "accepted" else "returned",
+    "mobility.hold_placed": lambda d: d.get("scope"),
+    "mobility.changed": lambda d: (d.get("change") or {}).get("change"),
+}
 
 
 @dataclass(frozen=True)
@@ -129,6 +254,57 @@ def when(value: str, locale: str, timezone: str = OFFICE_ZONE) -> str:
     return labelled.format(time=format_datetime(instant, pattern, tzinfo=zone, locale=language), zone=name)
 
 
+def day(value: str | None, locale: str) -> str:
+    """An ISO date as "2026年12月20日" or "20 Dec 2026"; as given if it is not one."""
+    from babel.dates import format_date
+
+    if not value:
+        return ""
+    try:
+        parsed = date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    language = locale if locale in DATE_FORMATS else "zh"
+    return format_date(parsed, DATE_FORMATS[language], locale=language)
+
+
+def mobility_values(data: dict[str, Any], locale: str) -> dict[str, Any]:
+    """The words a mobility.* text is made of: what is due and what to do, the person's name where the title
+    does not say it already (one record per member of a group), days as the reader writes them, and the notes
+    the event has something for."""
+    language = "en" if locale == "en" else "zh"
+    due = data.get("due") or {}
+    report = data.get("report") or {}
+    change = data.get("change") or {}
+    reason = data.get("reason") or ""
+    what = due.get("what") or (reason.removesuffix("_overdue") if reason.endswith("_overdue") else "") or (
+        "summary" if data.get("kind") == "hosted_event" else "report")
+    words = {
+        "what": WHAT.get(what, WHAT["report"])[language],
+        "todo": TODO.get(what, TODO["report"])[language],
+        "clears": CLEARS.get(data.get("clears") or "", {"zh": "完成后", "en": "once it is done"})[language],
+        "stage": STAGES.get(report.get("stage") or "", STAGES["school"])[language],
+        "due_on": day(due.get("due_on") or report.get("due_on") or data.get("due_on"), language),
+        "days_overdue": due.get("days_overdue", ""),
+        "planned_end": day(data.get("planned_end"), language),
+        "previous_end": day(change.get("previous_end"), language),
+    }
+    words["hold_note"] = HOLD_NOTE[language] if what in HELD else ""
+    words["What"] = words["what"][:1].upper() + words["what"][1:]
+    words["stage_cap"] = words["stage"][:1].upper() + words["stage"][1:]
+    person = data.get("person") or {}
+    name = person.get("name") or ""
+    shown = name and person.get("role") != "event" and name != data.get("title")
+    words["who"] = ("（{}）" if language == "zh" else " ({})").format(name) if shown else ""
+    notes = {"comment_note": report.get("comment"), "reason_note": change.get("reason") or (
+        reason if not reason.endswith("_overdue") else ""), "due_note": words["due_on"]}
+    for key, value in notes.items():
+        words[key] = NOTES[key][language].format(value) if value else ""
+    if words["reason_note"] and not words["reason_note"].endswith(ENDS):  # a sentence, ended once
+        words["reason_note"] += "。" if language == "zh" else "."
+    return words
+
+
 def link_for(data: dict[str, Any], public_base_url: str) -> str:
     """Where the reader acts: a reviewer on the task's page, an applicant on the application's. A task's link
     still ends with its application's id (a query the page ignores), so whoever matched a notice to its
@@ -144,10 +320,13 @@ def link_for(data: dict[str, Any], public_base_url: str) -> str:
 
 def render(event_type: str, locale: str, data: dict[str, Any], public_base_url: str,
            timezone: str = OFFICE_ZONE) -> Rendered:
-    texts = TEXTS[event_type]
+    variant = VARIANTS[event_type](data) if event_type in VARIANTS else None
+    texts = TEXTS.get(f"{event_type}:{variant}") or TEXTS[event_type]
     subject, body = texts.get(locale) or texts["zh"]
     values = {k: "" if v is None else v for k, v in data.items()}
     values["title"] = data.get("title") or data.get("application_id", "")
+    if event_type.startswith("mobility."):
+        values.update(mobility_values(data, locale))
     for key in TIMES:
         if data.get(key):
             values[key] = when(data[key], locale, timezone)
