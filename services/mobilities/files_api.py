@@ -86,7 +86,12 @@ class Files(MethodView):
             count = session.query(MobilityFile).filter(MobilityFile.mobility_id == record.id).count()
             if count >= MAX_FILES:
                 raise domain.MobilityError(f"A mobility holds at most {MAX_FILES} files.")
-            stored = uploads.store(upload.stream, directory(), file_id, settings.max_upload_bytes)
+            try:
+                stored = uploads.store(upload.stream, directory(), file_id, settings.max_upload_bytes)
+            except uploads.TooLarge as exc:
+                abort(413, message=str(exc))
+            except uploads.UnsupportedType as exc:  # an HTML page named photo.png: refused, not a 500
+                abort(415, message=str(exc))
             session.add(MobilityFile(
                 id=file_id, mobility_id=record.id, file_type=file_type,
                 filename=uploads.clean_filename(upload.filename, stored.content_type, file_type),
