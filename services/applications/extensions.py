@@ -26,12 +26,13 @@ log = structlog.get_logger(__name__)
 
 def on_extension_requested(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
     extension = data["extension"]
-    if session.scalar(select(ChangeRequest.id).where(ChangeRequest.extension_id == extension["id"])) is not None:
-        return  # carried out already: the same extension told twice changes nothing
     application = session.get(Application, data["application_id"], with_for_update=True)
     if application is None:  # not an application of ours: nothing to change, nobody to tell
         log.warning("extension.unknown_application", application_id=data["application_id"],
                     extension_id=extension["id"])
+        return
+    # Under the application's lock: the same extension told twice (two events) makes one change
+    if session.scalar(select(ChangeRequest.id).where(ChangeRequest.extension_id == extension["id"])) is not None:
         return
     now, end = datetime.now(UTC), date.fromisoformat(extension["end_date"])
     reason = (extension.get("reason") or "").strip() or f"The stay is extended to {end.isoformat()}."
