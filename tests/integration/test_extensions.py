@@ -20,6 +20,7 @@ from services.applications.models import Application
 from tests.integration.test_approval_documents import HANDLERS, _approve
 from tests.integration.test_change_requests import _verdict
 from tests.support import group_trip
+from tests.support.api import example
 from tests.support.service_api import Api
 
 
@@ -78,7 +79,14 @@ def _events(api: Api, event_type: str) -> list[dict[str, Any]]:
 def test_approved_says_who_travels_and_the_trips_category(api: Api) -> None:
     _short_group(api)
     _expert(api)
-    group, expert = _events(api, "application.approved")
+    for user, kind in (("coord.cs", "hosted_event"), ("alice", "student_exchange")):
+        submitted = api.submit(user, api.ready(user, kind))
+        assert submitted.status_code == 200, submitted.json
+        _approve(api, submitted.json)
+    group, expert, event, student = _events(api, "application.approved")
+    assert event["travellers"] == [{"name": example("hosted_event")["form"]["title"], "staff_number": None,
+                                    "role": "event"}]
+    assert student["travellers"] == [{"name": "Alice Wang", "staff_number": None, "role": "student"}]
     assert group["category"] == "general"
     assert group["travellers"] == [{"name": "李伟", "staff_number": "T20081", "role": "leader"},
                                    {"name": "王芳", "staff_number": "T20112", "role": "member"},
