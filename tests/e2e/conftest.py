@@ -6,9 +6,11 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import Engine
 from werkzeug.serving import make_server
 
-from chassis.settings import Settings
+from chassis.db import make_engine
+from chassis.settings import DATABASE_OWNERS, Settings
 from mobility.embedded import Embedded
 from tests.conftest import fresh_databases, fresh_vhost
 from tests.support.api import Gateway
@@ -17,19 +19,24 @@ from tests.support.stack import Stack
 
 
 @pytest.fixture(scope="module")
-def embedded_gateway(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpSink) -> Iterator[Gateway]:
+def embedded_system(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpSink) -> Iterator[Embedded]:
     settings = Settings.from_env({
         "MOBILITY_VAR_DIR": str(tmp_path_factory.mktemp("embedded") / "var"),
         "MOBILITY_SMTP_PORT": str(smtp.port),
         "MOBILITY_RETRY_DELAY_MS": "300",
     })
     system = Embedded(settings).start()
-    server = make_server("127.0.0.1", 0, system.gateway, threaded=True)
+    yield system
+    system.stop()
+
+
+@pytest.fixture(scope="module")
+def embedded_gateway(embedded_system: Embedded) -> Iterator[Gateway]:
+    server = make_server("127.0.0.1", 0, embedded_system.gateway, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield Gateway(f"http://127.0.0.1:{server.server_port}")
     server.shutdown()
-    system.stop()
 
 
 @pytest.fixture(scope="module")
@@ -46,5 +53,24 @@ def distributed_gateway(stack: Stack) -> Gateway:
 
 
 @pytest.fixture(scope="module", params=["embedded", "distributed"])
-def gateway(request: pytest.FixtureRequest) -> Gateway:
-    return request.getfixturevalue(f"{request.param}_gateway")  # type: ignore[no-any-return]
+def topology(request: pytest.FixtureRequest) -> str:
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def gateway(request: pytest.FixtureRequest, topology: str) -> Gateway:
+    return request.getfixturevalue(f"{topology}_gateway")  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def databases(request: pytest.FixtureRequest, topology: str) -> Iterator[dict[str, Engine]]:
+    """Each owner's database in the topology under test, for what a test runs itself as the worker would (a
+    deadline sweep with the clock it chooses)."""
+    if topology == "embedded":
+        yield request.getfixturevalue("embedded_system").engines
+        return
+    stack: Stack = request.getfixturevalue("stack")
+    engines = {owner: make_engine(stack.env[f"MOBILITY_{owner.upper()}_DATABASE_URL"]) for owner in DATABASE_OWNERS}
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
