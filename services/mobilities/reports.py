@@ -61,7 +61,7 @@ def decide(session: Session, record: Mobility, report: Report, stage: str, outco
     report.updated_at = now
     announce(session, "mobility.report_decided", record, correlationid, report={
         "id": report.id, "stage": stage, "outcome": "returned" if outcome == "return" else "accepted",
-        "comment": comment, "decided_by": by})
+        "comment": comment, "decided_by": by, "due_on": report.due_on.isoformat()})
     if report.status == "accepted":
         record.status, record.updated_at = "reported", now
         announce(session, "mobility.reported", record, correlationid, report={

@@ -306,13 +306,16 @@ def mobility_values(data: dict[str, Any], locale: str) -> dict[str, Any]:
 
 
 def link_for(data: dict[str, Any], public_base_url: str) -> str:
-    """Where the reader acts: a reviewer on the task's page, an applicant on the application's. A task's link
+    """Where the reader acts: a reviewer on the task's page, a traveller on the record's, an applicant on the
+    application's. A task's link
     still ends with its application's id (a query the page ignores), so whoever matched a notice to its
     application by its link still can."""
     if data.get("task_id") and data.get("application_id"):
         return f"{public_base_url}/tasks/{data['task_id']}?application={data['application_id']}"
     if data.get("task_id"):
         return f"{public_base_url}/tasks/{data['task_id']}"
+    if data.get("mobility_id"):  # a trip or stay after approval (a hold names the record that placed it)
+        return f"{public_base_url}/mobilities/{data['mobility_id']}"
     if data.get("application_id"):
         return f"{public_base_url}/applications/{data['application_id']}"
     return public_base_url

@@ -98,7 +98,7 @@ def test_a_reminder_tells_the_owner_what_is_due_when_and_what_to_do(nt: Notifica
     assert body.startswith('The trip report for "Visit to TU Berlin" (Zhang Wei) is due on 25 Mar 2031. Before '
                            "then, please write the trip report in Mobility and submit it, with the length and "
                            "photos required.")
-    assert link == f"{BASE}/applications/{data['application_id']}"
+    assert link == f"{BASE}/mobilities/{data['mobility_id']}"  # the record's page, where the traveller acts
     assert set(nt.inbox("mobility.due_soon")) == {"prof.li"}  # a reminder is the owner's alone
 
     nt.deliver("mobility.due_soon", record("wang.fang", kind="foreign_expert", category=None,
