@@ -1,8 +1,10 @@
 """The Jepsen-style run: hundreds of applications submitted and reviewed through the gateway on the
 distributed topology while RabbitMQ is stopped twice, workers are SIGKILLed, a relay dies between publish
-and mark, and a worker's database connection is cut. The checker then reads every service's tables:
-nothing lost, nothing duplicated, nothing unexpected; and the HTTP side kept accepting submissions while
-the broker was down.
+and mark, and a worker's database connection is cut. Meanwhile a few applications are approved at once and
+followed after approval: their mobility records appear from the approval, and the workload ticks the checklist,
+confirms the departure and (every other one) the return through the gateway. The checker then reads every
+service's tables: nothing lost, nothing duplicated, nothing unexpected; and the HTTP side kept accepting
+submissions while the broker was down.
 
 Submissions go on while the faults happen, and until at least MOBILITY_FAULT_APPLICATIONS (300 by default)
 were made.
@@ -13,13 +15,18 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+import requests
 
+from chassis.owners import OWNERS
+from chassis.settings import DATABASE_OWNERS
 from eventbus import topology
 from eventbus.broker import connect
 from tests.conftest import rabbitmqctl
@@ -34,6 +41,8 @@ REPORT = Path("var/reports/fault-workload.txt")
 APPLICANTS = {"alice": "cs", "bob": "cs", "chen": "me"}
 REVIEWERS = {"cs": {"1": "coord.cs", "2": "dean.cs", "3": "icd.officer"},
              "me": {"1": "coord.me", "2": "dean.me", "3": "icd.officer"}}
+FOLLOWED = 6  # applications approved during the faults and followed after approval (a few seconds more)
+CHECKLIST = ("insurance", "visa", "safety_briefing")  # a student's, ticked before the departure
 
 
 class Faults(threading.Thread):
@@ -89,6 +98,7 @@ class Faults(threading.Thread):
     def run(self) -> None:
         steps = [
             lambda: self._broker_outage(8),
+            lambda: self._sigkill("mobilities"),  # while the followed approvals are making its records
             lambda: self._sigkill("reviews"),
             self._relay_killed_between_publish_and_mark,
             lambda: self._cut_database_connection("reviews"),
@@ -107,6 +117,94 @@ class Faults(threading.Thread):
             self.error = exc
         finally:
             self.finished_at = time.monotonic()
+
+
+class Lifecycle(threading.Thread):
+    """A few applications of the workload, submitted, approved at their three levels and followed after
+    approval while the faults happen: their mobility records appear from the approval; the applicant ticks the
+    checklist and confirms the departure and, for every other one, the return. `steps` says what was done, for
+    the checker. A call cut by a fault is tried again; a step that answers 409 counts as done when the record
+    shows it (the first try got through before its answer was lost)."""
+
+    def __init__(self, gateway: Gateway, timeout: float = 300) -> None:
+        super().__init__(daemon=True)
+        self.gateway, self.timeout = gateway, timeout
+        self.submitted: list[tuple[str, str, float, int]] = []
+        self.steps: dict[str, list[str]] = {}  # application id → the steps taken, in order
+        self.error: BaseException | None = None
+
+    def _call(self, user: str, method: str, path: str, body: Any = None) -> requests.Response | None:
+        try:
+            return self.gateway.call(user, method, path, body)
+        except requests.RequestException:
+            return None  # tried again by the caller's loop
+
+    def _until(self, check: Callable[[], Any], what: str) -> Any:
+        return wait.until(check, timeout=self.timeout, interval=1, what=what)  # light beside the submissions
+
+    def _approve(self, applications: dict[str, str]) -> None:
+        """Decide every open task of these applications, as their reviewers, until all are approved."""
+        waiting = dict(applications)
+
+        def approved() -> bool:
+            for application_id, user in list(waiting.items()):
+                for level, reviewer in REVIEWERS[APPLICANTS[user]].items():
+                    tasks = self._call(reviewer, "GET", f"/api/v1/review-tasks?application_id={application_id}")
+                    for task in tasks.json() if tasks is not None and tasks.status_code == 200 else []:
+                        if str(task["level"]) == level and task["status"] in ("open", "claimed"):
+                            # 409 (decided meanwhile) or a call cut by a fault: the next pass sees which
+                            self._call(reviewer, "POST", f"/api/v1/review-tasks/{task['id']}/decision", {
+                                "outcome": "approve", "comment": "OK",
+                                "application_version": task["application_version"]})
+                shown = self._call(user, "GET", f"/api/v1/applications/{application_id}")
+                if shown is not None and shown.status_code == 200 and shown.json()["status"] == "approved":
+                    del waiting[application_id]
+            return not waiting
+
+        self._until(approved, "the followed applications approved")
+
+    def _record(self, user: str, application_id: str) -> dict[str, Any]:
+        def found() -> dict[str, Any] | None:
+            r = self._call(user, "GET", f"/api/v1/mobilities?application_id={application_id}")
+            items = r.json()["items"] if r is not None and r.status_code == 200 else []
+            return items[0] if items else None
+
+        return self._until(found, f"the mobility record of {application_id}")  # type: ignore[no-any-return]
+
+    def _step(self, user: str, record_id: str, path: str, body: dict[str, Any],
+              done: Callable[[dict[str, Any]], bool]) -> None:
+        def taken() -> bool:
+            r = self._call(user, "POST", f"/api/v1/mobilities/{record_id}{path}", body)
+            if r is not None and r.status_code == 200:
+                return True
+            if r is not None and r.status_code == 409:  # done already, or not yet possible: the record says
+                shown = self._call(user, "GET", f"/api/v1/mobilities/{record_id}")
+                return shown is not None and shown.status_code == 200 and done(shown.json())
+            return False
+
+        self._until(taken, f"{path} of {record_id}")
+
+    def run(self) -> None:
+        try:
+            self.submitted = [_submit(self.gateway, n) for n in range(FOLLOWED)]
+            followed = {a: user for a, user, _, status in self.submitted if status == 200}
+            self._approve(followed)
+            today = datetime.now(UTC).date()  # the service's calendar day is this one or the next
+            for n, (application_id, user) in enumerate(followed.items()):
+                record = self._record(user, application_id)
+                steps = self.steps.setdefault(application_id, [])
+                for item in CHECKLIST:
+                    self._step(user, record["id"], f"/checklist/{item}", {"done": True},
+                               lambda r, i=item: any(c["item"] == i and c["done"] for c in r["checklist"]))
+                self._step(user, record["id"], "/departure", {"date": str(today - timedelta(days=2))},
+                           lambda r: r["status"] != "planned")
+                steps.append("departure")
+                if n % 2 == 0:
+                    self._step(user, record["id"], "/return", {"date": str(today - timedelta(days=1))},
+                               lambda r: r["status"] == "returned")
+                    steps.append("return")
+        except BaseException as exc:  # reported by the test, not lost in a thread
+            self.error = exc
 
 
 _local = threading.local()
@@ -172,7 +270,10 @@ def test_nothing_lost_nothing_doubled_under_faults(patient_stack: Stack) -> None
         gateway.login(user)
     faults = Faults(stack, Gateway(stack.gateway_url, timeout=60))
     faults.gateway.tokens = gateway.tokens
+    lifecycle = Lifecycle(Gateway(stack.gateway_url, timeout=60))
+    lifecycle.gateway.tokens = gateway.tokens
     faults.start()
+    lifecycle.start()
     submitted: list[tuple[str, str, float, int]] = []
     try:
         with ThreadPoolExecutor(max_workers=6) as pool:  # submitting all through the faults, and at least N
@@ -181,15 +282,19 @@ def test_nothing_lost_nothing_doubled_under_faults(patient_stack: Stack) -> None
     finally:  # a failure here must not leave faults running into the next test
         faults.stop.set()
         faults.join(timeout=300)
+        lifecycle.join(timeout=lifecycle.timeout)
     assert faults.error is None, faults.error
-    submitted += faults.submitted
-    assert len(faults.done) == 7, faults.done
+    assert lifecycle.error is None, lifecycle.error
+    submitted += faults.submitted + lifecycle.submitted
+    assert len(faults.done) == 8, faults.done
+    followed = {a: steps for a, steps in lifecycle.steps.items() if steps}
+    assert len(followed) == FOLLOWED, lifecycle.steps
 
     refused = [(a, s) for a, _, _, s in submitted if s != 200]
     assert refused == [], f"submissions refused: {refused[:5]}"
     during_outage = [a for a, _, at, _ in submitted if any(lo <= at <= hi for lo, hi in faults.broker_down)]
     print(f"faults: {faults.done}; {len(submitted)} applications submitted, {len(during_outage)} of them while "
-          "the broker was down")
+          f"the broker was down; {len(followed)} followed after approval: {sorted(followed.values())}")
 
     ours = {a for a, _, _, _ in submitted}
     deadline = time.monotonic() + 600
@@ -203,26 +308,26 @@ def test_nothing_lost_nothing_doubled_under_faults(patient_stack: Stack) -> None
         if not decided:
             time.sleep(1)
 
-    owners = ["gateway", "applications", "reviews", "notifications"]
+    owners = DATABASE_OWNERS
     wait.until(lambda: all(scalar(stack.env[f"MOBILITY_{o.upper()}_DATABASE_URL"],
                                   "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0 for o in owners),
                timeout=120, what="every outbox drained (within 120 s of the last decision)")
     # Let the last events land (the feed and notifications follow the final review.completed/approved).
     pg_urls = {o: stack.env[f"MOBILITY_{o.upper()}_DATABASE_URL"] for o in owners}
-    expected = {a: {"applicant": u, "reviewers": REVIEWERS[APPLICANTS[u]]} for a, u, _, _ in submitted}
+    expected = {a: {"applicant": u, "reviewers": REVIEWERS[APPLICANTS[u]], "steps": followed.get(a, [])}
+                for a, u, _, _ in submitted}
+    consumers = [name for name, owner in OWNERS.items() if owner.consumes]
 
     def clean() -> checker.Report | None:
-        report = checker.check(pg_urls, expected, parked=_parked(stack.env["MOBILITY_BROKER_URL"],
-                                                                 ["applications", "reviews", "notifications"]))
+        report = checker.check(pg_urls, expected, parked=_parked(stack.env["MOBILITY_BROKER_URL"], consumers))
         return report if report.clean else None
 
     try:
         wait.until(clean, timeout=120, what="a clean history")
     finally:
-        report = checker.check(pg_urls, expected, parked=_parked(stack.env["MOBILITY_BROKER_URL"],
-                                                                 ["applications", "reviews", "notifications"]))
+        report = checker.check(pg_urls, expected, parked=_parked(stack.env["MOBILITY_BROKER_URL"], consumers))
         summary = f"{faults.done}\n{len(submitted)} applications, {len(during_outage)} submitted while the " \
-                  f"broker was down\n{report.table()}\n"
+                  f"broker was down, {len(followed)} followed after approval\n{report.table()}\n"
         print("\n" + summary)
         REPORT.parent.mkdir(parents=True, exist_ok=True)
         REPORT.write_text(summary)  # .ci/run prints it after the tests
@@ -240,13 +345,13 @@ def test_the_checker_reports_duplicates_and_losses(stack: Stack, gateway: Gatewa
         assert gateway.call(reviewer, "POST", f"/api/v1/review-tasks/{task['id']}/decision", {
             "outcome": "approve", "comment": "OK", "application_version": task["application_version"]}
         ).status_code == 201
-    owners = ["gateway", "applications", "reviews", "notifications"]
-    pg_urls = {o: stack.env[f"MOBILITY_{o.upper()}_DATABASE_URL"] for o in owners}
-    expected = {application["id"]: {"applicant": "alice", "reviewers": REVIEWERS["cs"]}}
+    pg_urls = {o: stack.env[f"MOBILITY_{o.upper()}_DATABASE_URL"] for o in DATABASE_OWNERS}
+    expected = {application["id"]: {"applicant": "alice", "reviewers": REVIEWERS["cs"], "steps": []}}
     wait.until(lambda: checker.check(pg_urls, expected).clean, timeout=60, what="a clean history")
 
     # Break it the way a missing deduplication would: a second level-1 task and a second approval in the
-    # history, and an event that never reached the feed.
+    # history, a second mobility record for the one traveller (without its events), a record for an
+    # application never approved, and an event that never reached the feed.
     with psycopg.connect(libpq(pg_urls["reviews"]), autocommit=True) as conn:
         columns = ("application_id, application_version, kind, program_id, title, applicant, level, role, school, "
                    "status, claimed_by, due_at, created_at, decided_at, outcome, overdue_notified_on, escalated_at")
@@ -261,8 +366,21 @@ def test_the_checker_reports_duplicates_and_losses(stack: Stack, gateway: Gatewa
                      (application["id"],))
     with psycopg.connect(libpq(pg_urls["notifications"]), autocommit=True) as conn:
         conn.execute("DELETE FROM feed WHERE event_type = 'review.completed' AND subject = %s", (application["id"],))
+    with psycopg.connect(libpq(pg_urls["mobilities"]), autocommit=True) as conn:
+        columns = ("kind, category, school, owner, owner_name, person_name, staff_number, role, title, status, "
+                   "planned_start, planned_end, approved_end, checklist, steps, application_revision, version, "
+                   "created_at, updated_at")
+        conn.execute(f"INSERT INTO mobilities (id, application_id, position, {columns}) "
+                     f"SELECT gen_random_uuid()::text, application_id, position + 1, {columns} FROM mobilities "
+                     "WHERE application_id = %s", (application["id"],))
+        conn.execute(f"INSERT INTO mobilities (id, application_id, position, {columns}) "
+                     f"SELECT gen_random_uuid()::text, gen_random_uuid()::text, 0, {columns} FROM mobilities "
+                     "WHERE application_id = %s AND position = 0", (application["id"],))
     report = checker.check(pg_urls, expected)
     print("\n" + report.table())
+    assert report.counts[("mobilities", "duplicated")] == 1
+    assert report.counts[("mobility events", "lost")] == 1  # the copy announced nothing
+    assert report.counts[("mobilities", "unexpected")] == 1
     assert report.counts[("review tasks", "duplicated")] == 1
     assert report.counts[("history", "duplicated")] == 1
     assert report.counts[("feed", "lost")] == 1

@@ -11,6 +11,11 @@ Expected, for a student exchange submitted once and approved at its three levels
 - notifications: the applicant has an inbox and an email notification for `application.submitted` and
   `application.approved`; each task's reviewer one for its `review.task_created`; no (event, recipient,
   channel) twice;
+- mobilities: one record per traveller of each approved application (a student exchange: one, owned by the
+  applicant) and none for any other application; each record's `mobility.*` events in its outbox exactly once per
+  step the workload took (`mobility.planned` from the approval, then `mobility.departed` and `mobility.returned`),
+  and its status the last step's; its inbox holds each approval's `application.approved`;
+- every outbox row of every owner sent; no inbox holds an event twice for one consumer;
 - nothing parked in any dead-letter queue.
 
 Some duplicates cannot even be stored (unique constraints on the feed's event id and on a notification's
@@ -23,6 +28,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
 
@@ -33,6 +39,10 @@ APPLICATION_EVENTS = {"application.submitted": 1, "application.approved": 1}
 REVIEW_EVENTS = {"review.task_created": 3, "review.decision_recorded": 3, "review.completed": 1}
 HISTORY = {"draft": 1, "submitted": 1, "in_review": 1, "approved": 1}
 LEVELS = {1: "school_coordinator", 2: "school_dean", 3: "icd_officer"}
+# A lifecycle step the workload takes through the gateway → the event it makes the record announce, and the
+# record's status after it. Ticking the checklist announces nothing.
+STEPS = {"departure": ("mobility.departed", "departed"), "return": ("mobility.returned", "returned")}
+HOLD_EVENTS = ("mobility.hold_placed", "mobility.hold_cleared")  # their subject is the hold, not a record
 
 
 @dataclass
@@ -51,7 +61,8 @@ class Report:
 
     def table(self) -> str:
         categories = ["status", "history", "application events", "review tasks", "decisions", "review events",
-                      "feed", "notifications", "parked"]
+                      "feed", "notifications", "mobilities", "mobility status", "mobility events", "inbox",
+                      "outbox", "parked"]
         rows = [f"{'':20} {'lost':>6} {'duplicated':>11} {'unexpected':>11}"]
         for c in categories:
             rows.append(f"{c:20} {self.counts[(c, 'lost')]:>6} {self.counts[(c, 'duplicated')]:>11} "
@@ -76,9 +87,65 @@ def _rows(url: str, sql: str, *args: object) -> list[tuple]:  # type: ignore[typ
         return conn.execute(sql, args).fetchall()
 
 
-def check(pg_urls: dict[str, str], applications: dict[str, dict[str, str]], parked: int = 0) -> Report:
+def check_mobilities(report: Report, pg_urls: dict[str, str], applications: dict[str, dict[str, Any]],
+                     approvals: dict[str, list[str]]) -> None:
+    """The mobilities service's side: its records, their events, its inbox. `approvals`: application id → the
+    event ids of its `application.approved` (applications' outbox)."""
+    mob = pg_urls["mobilities"]
+    records: dict[str, list[tuple[str, str, str]]] = {}  # application id → [(record id, owner, status)]
+    unexpected: Counter[str] = Counter()
+    for record_id, application_id, owner, status in _rows(
+            mob, "SELECT id, application_id, owner, status FROM mobilities ORDER BY application_id, position"):
+        if application_id in applications:
+            records.setdefault(application_id, []).append((record_id, owner, status))
+        else:
+            unexpected[application_id] += 1
+    for application_id, n in unexpected.items():
+        report.add("mobilities", "unexpected", f"{n} record(s) of {application_id}, not an approved one", n)
+    events: dict[str, Counter[str]] = {}  # record id → its mobility.* events
+    for event_type, subject in _rows(mob, "SELECT type, subject FROM outbox WHERE type LIKE 'mobility.%%'"):
+        if event_type not in HOLD_EVENTS:
+            events.setdefault(subject, Counter())[event_type] += 1
+    received = Counter(e for (e,) in _rows(mob, "SELECT event_id FROM inbox WHERE event_type = 'application.approved'"))
+
+    known: set[str] = set()
+    for application_id, expected in applications.items():
+        mine = records.get(application_id, [])
+        known.update(r for r, _, _ in mine)
+        _compare(report, "mobilities", application_id, {"travellers": int(expected.get("travellers", 1))},
+                 Counter({"travellers": len(mine)}))
+        steps = list(expected.get("steps", ()))
+        want = Counter({"mobility.planned": 1, **{STEPS[s][0]: 1 for s in steps}})
+        status = STEPS[steps[-1]][1] if steps else "planned"
+        for record_id, owner, got in mine:
+            if owner != expected["applicant"]:
+                report.add("mobilities", "unexpected", f"{record_id} owned by {owner}, not {expected['applicant']}")
+            if got != status:
+                report.add("mobility status", "lost", f"{record_id} is {got}, not {status} after {steps}")
+            _compare(report, "mobility events", record_id, want, events.get(record_id, Counter()))
+        if not any(received[e] for e in approvals.get(application_id, [])):
+            report.add("inbox", "lost", f"mobilities never received {application_id}'s application.approved")
+    for record_id in events.keys() - known:
+        report.add("mobility events", "unexpected", f"{record_id} {dict(events[record_id])} (no such record of "
+                   "an approved application)", sum(events[record_id].values()))
+
+
+def check_delivery(report: Report, pg_urls: dict[str, str]) -> None:
+    """Every owner's outbox sent, and no event twice in any inbox for one consumer (the primary key forbids it:
+    counted anyway, as a check on the schema)."""
+    for owner in DATABASE_OWNERS:
+        unsent = int(_rows(pg_urls[owner], "SELECT count(*) FROM outbox WHERE sent_at IS NULL")[0][0])
+        if unsent:
+            report.add("outbox", "lost", f"{owner}: {unsent} row(s) never sent", unsent)
+        for consumer, event_id, n in _rows(pg_urls[owner], "SELECT consumer, event_id, count(*) FROM inbox "
+                                                           "GROUP BY consumer, event_id HAVING count(*) > 1"):
+            report.add("inbox", "duplicated", f"{owner} {consumer} {event_id}", n - 1)
+
+
+def check(pg_urls: dict[str, str], applications: dict[str, dict[str, Any]], parked: int = 0) -> Report:
     """`applications`: id → {"applicant": username, "reviewers": {level: username}} for every application
-    the workload submitted and had approved."""
+    the workload submitted and had approved, with "steps" (["departure", "return"], in order) for those the
+    workload took further, and "travellers" when it is not one. `pg_urls`: every owner's database."""
     report = Report()
     ids = list(applications)
     apps, reviews, notes = pg_urls["applications"], pg_urls["reviews"], pg_urls["notifications"]
@@ -154,6 +221,9 @@ def check(pg_urls: dict[str, str], applications: dict[str, dict[str, str]], park
             reviewer = who["reviewers"].get(str(level)) if level else None
             if reviewer and not notified.get((event_id, reviewer, "inbox")):
                 report.add("notifications", "lost", f"task level {level} → {reviewer}")
+    approvals = {a: by_type_subject.get(("application.approved", a), []) for a in ids}
+    check_mobilities(report, pg_urls, applications, approvals)
+    check_delivery(report, pg_urls)
     if parked:
         report.add("parked", "unexpected", f"{parked} message(s) parked", parked)
     return report
