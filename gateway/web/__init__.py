@@ -28,6 +28,9 @@ from gateway.web import (
     inbox,
     kinds,
     mail,
+    mobility_admin,
+    mobility_pages,
+    mobility_review,
     oidc,
     publicity,
     reviewer,
@@ -82,6 +85,9 @@ def install(app: Flask, settings: Settings) -> None:
     oidc.install(app, settings)
     brand.install(app, settings)
     app.register_blueprint(change_pages.bp)  # changes after approval
+    app.register_blueprint(mobility_pages.bp)  # the trip itself, after approval
+    app.register_blueprint(mobility_review.bp)  # reviewers' pages after approval: reports, overdue, credits
+    app.register_blueprint(mobility_admin.bp)  # the office's settings after approval
     app.register_error_handler(HTTPException, _error_page)
     app.jinja_env.filters["t"] = services.translated  # messages from services: plain text, escaped as such
     app.jinja_env.globals["csrf_token"] = generate_csrf

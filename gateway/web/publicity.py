@@ -29,7 +29,7 @@ from wtforms import TextAreaField
 from wtforms.validators import Length, StopValidation
 
 from chassis.workdays import Calendar, UnknownYear
-from gateway.web import services
+from gateway.web import mobility_review, services
 from gateway.web.forms import DecisionForm, error_links, show_errors
 from gateway.web.security import csrf
 from gateway.web.sessions import has_any_role, login_required
@@ -178,7 +178,8 @@ def notices() -> str:
     reply = services.get("publicity")
     if reply.status == 403:
         abort(403)
-    return render_template("publicity_list.html", notices=reply.data if reply.ok else [], **_helpers())
+    return render_template("publicity_list.html", notices=reply.data if reply.ok else [], **_helpers(),
+                           reports=mobility_review.published(), **mobility_review.helpers())
 
 
 @bp.route("/publicity/<uuid:application_id>", methods=["GET", "POST"])
