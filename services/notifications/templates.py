@@ -44,6 +44,16 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Change approved: {title}", "The change of \"{title}\" was approved; its approval document has a new "
                "revision. {comment}"),
     },
+    "application.changed:extension": {
+        "zh": ("延期已批准：{title}", "“{title}”的延期申请已获批准，新的结束日期见出访记录。{comment}"),
+        "en": ("Extension approved: {title}", "The extension of \"{title}\" was approved; the record of the stay "
+               "shows its new end. {comment}"),
+    },
+    "application.change_rejected:extension": {
+        "zh": ("延期未获批准：{title}", "“{title}”的延期申请未获批准，请按原批准的日期返回：{comment}"),
+        "en": ("Extension not approved: {title}", "The extension of \"{title}\" was not approved; come back by "
+               "the approved date: {comment}"),
+    },
     "application.change_rejected": {
         "zh": ("变更未获批准：{title}", "申请“{title}”的变更未获批准，已批准的内容继续有效：{comment}"),
         "en": ("Change not approved: {title}", "The change of \"{title}\" was not approved; the approved trip "
@@ -220,6 +230,9 @@ VARIANTS = {
     if (d.get("report") or {}).get("outcome") == "accepted" else "returned",
     "mobility.hold_placed": lambda d: d.get("scope"),
     "mobility.changed": lambda d: (d.get("change") or {}).get("change"),
+    # a change that came from a traveller's extension: no new 任务批件 to speak of, the stay's end instead
+    "application.changed": lambda d: "extension" if (d.get("change") or {}).get("extension_id") else None,
+    "application.change_rejected": lambda d: "extension" if (d.get("change") or {}).get("extension_id") else None,
 }
 
 

@@ -244,3 +244,16 @@ def test_no_text_is_left_with_a_gap_in_either_language(nt: Notifications) -> Non
             for part in (rendered.subject, rendered.body):
                 assert "{" not in part and "  " not in part.strip() and "“”" not in part and '""' not in part, part
                 assert "_" not in part.split("\n\n")[0], part  # no code such as residence_permit shows
+
+
+def test_an_extension_decided_speaks_of_the_stay_not_of_an_approval_document() -> None:
+    from services.notifications import templates
+
+    change = {"application_id": str(uuid.uuid4()), "title": "Visit to TU Berlin", "comment": None,
+              "change": {"id": "c", "number": 1, "reason": "More lab work", "extension_id": str(uuid.uuid4())}}
+    approved = templates.render("application.changed", "en", change, BASE)
+    assert approved.subject == "Extension approved: Visit to TU Berlin" and "approval document" not in approved.body
+    refused = templates.render("application.change_rejected", "zh", {**change, "comment": "经费不足"}, BASE)
+    assert refused.subject == "延期未获批准：Visit to TU Berlin" and "经费不足" in refused.body
+    plain = templates.render("application.changed", "en", {**change, "change": {"id": "c", "number": 1}}, BASE)
+    assert "approval document has a new revision" in plain.body  # a staff trip's own change: its 任务批件 moves
