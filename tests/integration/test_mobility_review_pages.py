@@ -120,6 +120,7 @@ def test_a_report_goes_back_once_then_through_the_school_and_the_icd_to_the_publ
     page = coord.get(review)
     assert page.status_code == 200 and name in page.text and "Contacts made" in page.text
     assert "results: Visited the partner laboratory" in page.text and 'id="decision"' in page.text
+    assert reader(system, "coord.cs").get(f"/mobilities/{record['id']}").status_code == 200  # the whole record
     photos = re.findall(r'href="(/mobilities/[^"]+/review/files/[^"]+)"', page.text)
     assert len(photos) == 2
     photo = coord.get(photos[0])
