@@ -8,6 +8,11 @@ by hand (below, next to each application), before and after a withdrawal. The de
     D prof.li (cs) foreign expert from IT (europe), 111 days, AY 2031                     1, then 2 rejects
     E coord.cs     hosted event, 12 visitors, DE first (europe), 3 days, AY 2030          approved 1-2
     F bob (cs)     student exchange, TU Berlin, 2031-fall, AY 2031                         1, then withdrawn
+
+After approval (the mobilities service's records): C's traveller goes and comes back and E's event is held, both
+on the services' today (the API takes no later day); A's student does not go (a no-show). "Completed" counts an
+application whose records all ended with a return before the reporting date: none as of today, C and E from
+tomorrow; A, ended without anyone coming back, never.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import requests
 
 from services.applications.demo import demo_id
 from tests.e2e.test_review_chains import _decide, _status, _task
-from tests.support import wait
+from tests.support import journeys, wait
 from tests.support.api import Gateway
 
 NUS, ASIA = demo_id("partner", "nus"), demo_id("program", "asia-belt-road-2031")
@@ -60,6 +65,11 @@ def _walk(gw: Gateway, application: dict[str, Any], reviewers: list[str]) -> Non
 
 def record_the_six(gateway: Gateway) -> dict[str, Any]:  # returns F
     """The six applications of the module docstring, decided; F is left at level 2, not yet withdrawn."""
+    return the_six(gateway)["f"]
+
+
+def the_six(gateway: Gateway) -> dict[str, dict[str, Any]]:
+    """The six applications by their letters (record_the_six)."""
     a = gateway.apply_and_submit("alice", "student_exchange")
     _walk(gateway, a, ["coord.cs", "dean.cs", "icd.officer"])
     b = gateway.apply_and_submit("chen", "student_exchange", ASIA, partner_choices=[NUS], term="2032-spring")
@@ -82,37 +92,54 @@ def record_the_six(gateway: Gateway) -> dict[str, Any]:  # returns F
     for application, status in ((a, "approved"), (b, "approved"), (c, "approved"), (d, "rejected"),
                                 (e, "approved")):
         _status(gateway, application["applicant"], application["id"], status)
-    return f
+    return {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f}
+
+
+def record_what_happened(gateway: Gateway, six: dict[str, dict[str, Any]]) -> None:
+    """After approval, as the module docstring says: C back, E held, A a no-show; all on the services' today."""
+    day = journeys.today()
+    (trip,) = journeys.records(gateway, "prof.li", six["c"]["id"], 1)
+    journeys.travel(gateway, "prof.li", trip, day)
+    (event,) = journeys.records(gateway, "coord.cs", six["e"]["id"], 1)
+    journeys.act(gateway, "coord.cs", event["id"], "/steps/held", {"date": str(day)})
+    (stay,) = journeys.records(gateway, "alice", six["a"]["id"], 1)
+    journeys.act(gateway, "alice", stay["id"], "/no-show", {"reason": "Visa refused."})
 
 
 @pytest.fixture(scope="module")
 def office(gateway: Gateway) -> Gateway:
-    gateway.bob_application = record_the_six(gateway)  # type: ignore[attr-defined]
+    six = the_six(gateway)
+    record_what_happened(gateway, six)
+    gateway.bob_application = six["f"]  # type: ignore[attr-defined]
     return gateway
 
 
-BEFORE_ANY_ENDS = "2031-03-01"  # C, the first to end, ends on 28 March 2031
 # Whether F is withdrawn yet or not (the tests may run in any order): the read model has caught up.
 CAUGHT_UP = {"outbound_students": 2, "outbound_staff": 1, "hosted_events": 1, "rejected": 1, "submitted": 6}
 HEADLINE = {
     "outbound_students": 2, "outbound_staff": 1, "inbound_experts": 0, "hosted_events": 1, "hosted_visitors": 12,
     "completed": 0, "rejected": 1, "approval_rate": 0.8, "active_schools": 2, "partner_institutions": 3,
-    "countries": 3,
+    "countries": 3, "people_returned": 0, "no_shows": 1,
 }
 
 
 def test_every_indicator_against_the_hand_count_before_and_after_a_withdrawal(office: Gateway) -> None:
+    today = str(journeys.today())  # C and E came back today: not before the reporting date yet
     # Before: F is under review; 15 decisions so far (A 3, B 3, C 4, D 2, E 2, F 1), one of them a return.
     _settled(office, {**HEADLINE, "submitted": 6, "under_review": 1, "withdrawn": 0, "return_rate": round(1 / 15, 4)},
-             as_of=BEFORE_ANY_ENDS)
+             as_of=today)
     f = office.bob_application  # type: ignore[attr-defined]
     current = office.call("bob", "GET", f"/api/v1/applications/{f['id']}").json()
     withdrawn = office.call("bob", "POST", f"/api/v1/applications/{f['id']}/withdraw", {"version": current["version"]})
     assert withdrawn.status_code == 200, withdrawn.text
     after = {**HEADLINE, "submitted": 6, "under_review": 0, "withdrawn": 1, "return_rate": round(1 / 15, 4)}
-    assert _settled(office, after, as_of=BEFORE_ANY_ENDS) == after
-    # C (ended 28 Mar 2031) and E (14 May 2031) are over by the end of 2031; A ends 31 Jan, B 31 Jul 2032.
-    _settled(office, {"completed": 2}, as_of="2031-12-31")
+    assert _settled(office, after, as_of=today) == after
+    # From tomorrow C and E are completed (their planned ends, in 2031, no longer count); B is still away and A,
+    # a no-show, never went. E's record is an event, not a person: C's traveller alone is back.
+    tomorrow = str(journeys.later(journeys.today(), 1))
+    for as_of in (tomorrow, "2031-12-31"):
+        _settled(office, {"completed": 2, "people_returned": 1, "no_shows": 1, "stays_extended": 0,
+                          "stays_shortened": 0}, as_of=as_of)
     # Filters: the academic year of the period, the region, the kind.
     _settled(office, {"outbound_students": 2, "outbound_staff": 0, "hosted_events": 0, "submitted": 4,
                       "withdrawn": 1, "rejected": 1, "approval_rate": round(2 / 3, 4)}, academic_year=2031)
