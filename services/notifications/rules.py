@@ -111,6 +111,11 @@ def _owner_and_icd(session: Session, data: dict[str, Any]) -> list[Recipient]:
     return _distinct(_owner(session, data), with_role(session, "icd_officer"))
 
 
+def _school_reviewers(session: Session, data: dict[str, Any]) -> list[Recipient]:
+    """A report handed in: the school's coordinators review it first (the ICD finds it in its queue after)."""
+    return [p for p in _coordinators(session, data["school"]) if p.username != data["owner"]]
+
+
 def _held(session: Session, data: dict[str, Any]) -> list[Recipient]:
     """A hold: the person it holds, or, on a whole school, the school's coordinators (who file for it)."""
     if data["scope"] == "school":
@@ -137,6 +142,7 @@ RULES = {
     "publicity.ended": _applicant,
     "mobility.due_soon": _owner,
     "mobility.overdue": _owner_coordinators_and_icd,
+    "mobility.report_submitted": _school_reviewers,
     "mobility.report_decided": _owner,
     "mobility.hold_placed": _held,
     "mobility.changed": _owner,

@@ -124,6 +124,13 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                "{stage_cap} returned the {what} for \"{title}\"{who}{due_note}. Please revise it as the comment "
                "asks and submit it again in Mobility.{comment_note}"),
     },
+    "mobility.report_submitted": {
+        "zh": ("待审核的{what}：{title}",
+               "“{title}”{who}的{what}已提交，请在系统中审核（接受或退回并说明意见）。"),
+        "en": ("{What} to review: {title}",
+               "The {what} for \"{title}\"{who} was handed in. Please review it in Mobility: accept it, or return "
+               "it with a comment."),
+    },
     "mobility.report_decided:school": {
         "zh": ("{what}已通过学院审核：{title}",
                "“{title}”{who}的{what}已通过学院审核，现转国际合作处审核，您无需操作。{comment_note}"),

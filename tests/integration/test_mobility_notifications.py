@@ -257,3 +257,13 @@ def test_an_extension_decided_speaks_of_the_stay_not_of_an_approval_document() -
     assert refused.subject == "延期未获批准：Visit to TU Berlin" and "经费不足" in refused.body
     plain = templates.render("application.changed", "en", {**change, "change": {"id": "c", "number": 1}}, BASE)
     assert "approval document has a new revision" in plain.body  # a staff trip's own change: its 任务批件 moves
+
+
+def test_a_report_handed_in_asks_the_schools_coordinator_to_review_it(nt: Notifications) -> None:
+    nt.deliver("mobility.report_submitted", record(report={"id": "r", "due_on": "2031-03-25",
+                                                           "submitted_on": "2031-03-20"}))
+    notices = nt.inbox("mobility.report_submitted")
+    assert set(notices) == {"coord.cs"}  # not the owner, not another school's, not yet the ICD
+    subject, body, link = notices["coord.cs"]
+    assert subject == "待审核的出访报告：Visit to TU Berlin" and "请在系统中审核" in body
+    assert "/mobilities/" in link

@@ -27,3 +27,10 @@ def test_every_owner_has_its_package_and_migrations(name: str) -> None:
 
 def test_parked_queues_are_those_of_the_consuming_owners() -> None:
     assert consuming_queues() == ["applications.events", "reviews.events", "notifications.events", "mobilities.events"]
+
+
+def test_every_event_type_is_bound_by_some_owner_so_none_waits_unroutable_in_an_outbox() -> None:
+    from eventbus import catalog
+
+    bound = {t for name in OWNERS for t in registry.handled_types(name, Settings())}
+    assert set(catalog.event_types()) - bound == set()
