@@ -78,11 +78,11 @@ def _group(record: dict[str, Any]) -> list[dict[str, Any]]:
 def next_step(record: dict[str, Any]) -> dict[str, Any] | None:
     """What the record waits for, in words: {text, due_on?, overdue}; None for a record that has ended."""
     status, j = record["status"], record.get("journey") or {}
-    due = (record.get("due") or [None])[0]
+    report = record.get("report") or {}
+    due = next((d for d in record.get("due") or [] if not (d["what"] == j.get("owes") and handed_in(report))), None)
     if due:
         return {"text": _("%(what)s due", what=mobility_words.owed(due["what"])), "due_on": due["due_on"],
                 "overdue": bool(due.get("overdue"))}
-    report = record.get("report") or {}
     if status == "planned":
         left = [c for c in record.get("checklist") or [] if not c["done"]]
         if left:
@@ -99,13 +99,18 @@ def next_step(record: dict[str, Any]) -> dict[str, Any] | None:
     if status == "returned" and j.get("owes") == "transcript":
         return {"text": _("Upload the transcript of records"), "overdue": False}
     if status == "returned" and report:
-        return {"text": mobility_words.report_status(report["status"]), "due_on": report.get("due_on"),
-                "overdue": False}
+        return {"text": mobility_words.report_status(report["status"]),
+                "due_on": None if handed_in(report) else report.get("due_on"), "overdue": False}
     if status == "reported" and j.get("owes") == "transcript":
         return {"text": _("Waiting for the credit recognition"), "overdue": False}
     if status == "reported" and report.get("published_until"):
         return {"text": _("Published until"), "due_on": report["published_until"], "overdue": False}
     return None
+
+
+def handed_in(report: dict[str, Any] | None) -> bool:
+    """A report with its reviewers: no longer the traveller's to do, so not "overdue" on their pages."""
+    return bool(report) and (report or {}).get("status") not in REPORT_OPEN
 
 
 def category_name(record: dict[str, Any]) -> str:
