@@ -205,6 +205,9 @@ def test_only_the_traveller_and_the_office_act_and_the_reviewers_decide_in_turn(
     back = {"json": {"date": days_ago(world, 1)}}
     refused(people, {**STRANGERS, **SCHOOL, "prof.li": 409}, "POST", record, "/no-show", json={"reason": "x"})
     refused(people, {**STRANGERS, **SCHOOL}, "POST", record, "/return", **back)
+    refused(people, {**STRANGERS, **SCHOOL}, "POST", record, "/arrival", **back)
+    refused(people, {**STRANGERS, **SCHOOL}, "POST", record, "/dates",
+            json={"end_date": str(world["today"]), "reason": "Home early."})
     assert ok(people, "icd.officer", "POST", record, "/return", **back)["status"] == "returned"  # on his behalf
 
     refused(people, STRANGERS, "GET", record, "/report")
