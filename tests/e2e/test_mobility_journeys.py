@@ -9,6 +9,7 @@ ahead (their lead time); what falls due after the return is reached by moving th
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import Engine, text
 
 from tests.e2e.test_review_chains import _decide
 from tests.e2e.test_staff_trip import CHAIN, _in_round
+from tests.e2e.test_statistics import _page_session
 from tests.support import group_trip, wait
 from tests.support.api import Gateway
 from tests.support.journeys import (
@@ -179,6 +181,12 @@ def test_a_hosted_events_summary_is_accepted(gw: Gateway) -> None:
     assert done["status"] == "reported" and done["report"]["status"] == "accepted"
 
 
+def _csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', page)
+    assert found, page[:500]
+    return found.group(1)
+
+
 def _holds(applications_db: Engine, username: str) -> int:
     """Holds standing on `username` in the applications service's copy (mobility.hold_placed/cleared)."""
     with applications_db.connect() as c:
@@ -210,6 +218,15 @@ def test_an_overdue_report_holds_the_next_submission_until_accepted(
     assert record["title"] in problem["detail"] and str(due) in problem["detail"]
     assert [(h["reason"], h["due_on"], h["clears"]) for h in problem["holds"]] == [
         ("report_overdue", str(due), "report_accepted")]
+    # The page says the same: the check-answers page answers 409 with the hold in words, and submits nothing.
+    web = _page_session(gw, "prof.li", "en")
+    check = web.get(f"{gw.base_url}/applications/{draft['id']}/submit")
+    version = gw.call("prof.li", "GET", f"/api/v1/applications/{draft['id']}").json()["version"]
+    page = web.post(f"{gw.base_url}/applications/{draft['id']}/submit", data={
+        "csrf_token": _csrf_of(check.text), "version": str(version), "declaration_asked": "1", "declaration": "y"})
+    assert page.status_code == 409
+    summary = page.text.split('class="error-summary"')[1].split("</div>")[0]
+    assert "You are on hold" in summary and "the trip report is overdue" in summary and record["title"] in summary
     assert gw.call("prof.li", "GET", f"/api/v1/applications/{draft['id']}").json()["status"] == "draft"
 
     write_report(gw, "prof.li", record, TRIP_REPORT)
