@@ -114,6 +114,9 @@ def test_a_report_goes_back_once_then_through_the_school_and_the_icd_to_the_publ
     queue = coord.get("/mobilities/reports")
     assert queue.status_code == 200 and f'data-mobility="{record["id"]}" data-stage="school"' in queue.text
     assert "Trip reports to review" in coord.get("/applications").text  # the reviewers' navigation
+    chinese = reader(system, "coord.cs", "zh").get("/mobilities/reports").text
+    assert "待审出访报告" in chinese and "学院审核" in chinese and ">school<" not in chinese
+    coord = reader(system, "coord.cs")
     assert record["id"] not in reader(system, "coord.me").get("/mobilities/reports").text
     assert reader(system, "coord.me").get(review).status_code == 404  # another school's report
 
