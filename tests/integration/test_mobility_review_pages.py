@@ -142,6 +142,9 @@ def test_a_report_goes_back_once_then_through_the_school_and_the_icd_to_the_publ
     assert returned.status_code == 302 and returned.location.endswith("/mobilities/reports")
     assert _report_status(system, record) == "returned"
     assert "returned to the traveller" in coord.get("/mobilities/reports").text
+    being_corrected = coord.get(review).text
+    assert 'id="not-handed-in"' in being_corrected and "results: Visited" not in being_corrected
+    assert "Name the contacts you met." in being_corrected  # the comment it went back with
     _step(system, "prof.li", record, "/report/submit")
 
     officer = reader(system, "icd.officer")
