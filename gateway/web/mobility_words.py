@@ -12,13 +12,17 @@ import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as pgettext  # named so that pybabel extracts it
 
 from gateway.web import services
 from gateway.web.widgets import page_language
 
+# In the context of a trip: an application's "Returned" (for changes) and "Cancelled" read otherwise.
 STATUSES = {
-    "planned": _l("Planned"), "departed": _l("Departed"), "returned": _l("Returned"),
-    "reported": _l("Reported"), "closed": _l("Closed"), "cancelled": _l("Cancelled"), "no_show": _l("Did not go"),
+    "planned": pgettext("trip status", "Planned"), "departed": pgettext("trip status", "Departed"),
+    "returned": pgettext("trip status", "Returned"), "reported": pgettext("trip status", "Reported"),
+    "closed": pgettext("trip status", "Closed"), "cancelled": pgettext("trip status", "Cancelled"),
+    "no_show": pgettext("trip status", "Did not go"),
 }
 # Where a kind lives a status differently: an expert comes to China, an event is held, a student hands in a transcript.
 KIND_STATUSES = {
@@ -59,7 +63,7 @@ REPORT_STATUSES = {
 }
 EXTENSION_STATUSES = {"pending": _l("Waiting for approval"), "approved": _l("Approved"), "refused": _l("Not approved")}
 ROLES = {"leader": _l("Group leader"), "member": _l("Group member"), "student": _l("Student"),
-         "expert": _l("Foreign expert"), "event": _l("Event")}
+         "expert": _l("Foreign expert"), "event": pgettext("traveller", "Event")}
 OWED = {"report": _l("Trip report"), "summary": _l("Event summary"), "transcript": _l("Transcript of records"),
         "residence_permit": _l("Residence permit")}
 

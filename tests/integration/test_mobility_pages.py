@@ -222,7 +222,7 @@ def test_the_pages_speak_chinese(system: Embedded, trip: list[dict[str, Any]]) -
     zh = speaking(browser(system, "prof.li"), "zh")
     try:
         trips = zh.get("/mobilities").text
-        assert "我的出访" in trips and "团长" in trips
+        assert "我的出访" in trips and "团长" in trips and "已返回" in trips and "退回修改" not in trips
         leader = zh.get(f"/mobilities/{trip[0]['id']}").text
         assert "领取护照" in leader and "出访报告" in leader
         report = zh.get(f"/mobilities/{trip[0]['id']}/report").text
