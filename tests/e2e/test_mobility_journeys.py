@@ -156,6 +156,8 @@ def test_an_experts_entry_brings_the_residence_permit_reminder(gw: Gateway, mobi
     permitted = act(gw, "prof.li", record["id"], "/steps/residence_permit", {"date": str(entry)})
     assert permitted["steps"] == {"work_permit": str(entry), "residence_permit": str(entry)}
     assert permitted["due"] == []
+    left = act(gw, "prof.li", record["id"], "/return", {"date": str(entry)})  # the expert left China
+    assert (left["returned_on"], left["report"], left["due"]) == (str(entry), None, [])  # owes no report
 
 
 def test_a_hosted_events_summary_is_accepted(gw: Gateway) -> None:
