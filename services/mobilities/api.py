@@ -59,7 +59,7 @@ def load_for_action(session: Session, mobility_id: Any) -> Mobility:
 
 def _due(session: Session, record: Mobility, report: Any, on: date) -> list[dict[str, Any]]:
     items = []
-    if report is not None and report.status != "accepted" and record.status == "returned":
+    if report is not None and report.status in ("draft", "returned") and record.status == "returned":
         items.append({"what": journey(record.kind).owes, "due_on": report.due_on.isoformat(),
                       "overdue": on > report.due_on})
     permit = domain.permit_due(record)

@@ -21,6 +21,7 @@ from services.mobilities.kinds import JOURNEYS, REMIND_DAYS_BEFORE, journey
 from services.mobilities.models import Mobility, Reminder, Report
 
 log = structlog.get_logger(__name__)
+OWED = ("draft", "returned")  # with the traveller; a report handed in waits for its reviewers, not overdue
 
 
 def _locked(session: Session, query):  # type: ignore[no-untyped-def]
@@ -60,7 +61,7 @@ def check(session: Session, now: datetime, zone: str = "Asia/Shanghai") -> dict[
             totals[key] += value
 
     owed = _locked(session, select(Mobility, Report).join(Report, Report.mobility_id == Mobility.id).where(
-        Mobility.status == "returned", Report.status != "accepted"))
+        Mobility.status == "returned", Report.status.in_(OWED)))
     for record, report in session.execute(owed).all():
         add(_item(session, record, journey(record.kind).owes or "report", report.due_on, today, now))
     permits = [kind for kind, j in JOURNEYS.items() if j.permit_due_days is not None]

@@ -176,3 +176,16 @@ def test_bad_input_is_refused_and_changes_nothing(mob: Mobilities) -> None:
     after = mob.get("prof.li", record["id"]).json
     assert (after["status"], after["departed_on"]) == (before["status"], before["departed_on"]) == ("planned", None)
     assert mob.call("prof.li", "GET", "/00000000-0000-0000-0000-000000000000").status_code == 404
+
+
+@time_machine.travel("2027-03-20T03:00:00Z", tick=False)
+def test_a_report_handed_in_on_time_is_not_overdue_while_its_reviewers_take_their_time(mob: Mobilities) -> None:
+    record = mob.approve(travellers=[{"name": "Li Wei", "staff_number": "19990012", "role": "leader"}])[0]
+    travel(mob, record)
+    report_of(mob, record)
+    assert mob.post("prof.li", record["id"], "/report/submit").status_code == 200
+    assert mob.sweep("2027-04-10T03:00:00+00:00") == {"due_soon": 0, "overdue": 0, "holds": 0, "closed": 0}
+    assert mob.get("prof.li", record["id"]).json["due"] == []
+    # returned after its due date, it is the traveller's again, and late
+    mob.post("coord.cs", record["id"], "/report/decision", {"outcome": "return", "comment": "Add the contacts."})
+    assert mob.sweep("2027-04-11T03:00:00+00:00")["holds"] == 1
