@@ -31,6 +31,7 @@ from tests.support.journeys import (
     outbox,
     records,
     sweep,
+    sweep_until,
     today,
     travel,
     upload,
@@ -93,8 +94,8 @@ def test_a_group_of_three_goes_reports_is_published_and_closes(gw: Gateway, mobi
     assert shown[group[1]["id"]]["sections"] == TRIP_REPORT
 
     assert sweep(mobilities_db, later(day, 15))["closed"] == 0  # still published on its last day
-    assert sweep(mobilities_db, later(day, 16))["closed"] >= 3
-    assert [get(gw, "prof.li", r["id"])["status"] for r in group] == ["closed"] * 3
+    sweep_until(mobilities_db, later(day, 16), lambda: [get(gw, "prof.li", r["id"])["status"] for r in group] == [
+        "closed"] * 3, what="the group's records closed after their publication")
     assert all(len(outbox(mobilities_db, "mobility.closed", r["id"])) == 1 for r in group)
 
 
@@ -141,8 +142,8 @@ def test_an_experts_entry_brings_the_residence_permit_reminder(gw: Gateway, mobi
 
     sweep(mobilities_db, later(entry, 26))
     assert outbox(mobilities_db, "mobility.due_soon", record["id"]) == []  # not yet: 3 days before
-    sweep(mobilities_db, later(entry, 28))
-    (reminder,) = outbox(mobilities_db, "mobility.due_soon", record["id"])
+    (reminder,) = sweep_until(mobilities_db, later(entry, 28), lambda: outbox(
+        mobilities_db, "mobility.due_soon", record["id"]), what="the residence permit's reminder")
     assert reminder["due"] == {"what": "residence_permit", "due_on": str(later(entry, 30))}
     sweep(mobilities_db, later(entry, 29))
     assert len(outbox(mobilities_db, "mobility.due_soon", record["id"])) == 1  # once
@@ -204,8 +205,8 @@ def test_an_overdue_report_holds_the_next_submission_until_accepted(
     travel(gw, "prof.li", record, day)
     due = later(day, 15)
     assert sweep(mobilities_db, due)["holds"] == 0  # due today: not overdue yet
-    assert sweep(mobilities_db, later(due, 1))["holds"] >= 1
-    overdue = get(gw, "prof.li", record["id"])
+    overdue = sweep_until(mobilities_db, later(due, 1), lambda: (shown := get(gw, "prof.li", record["id"]))[
+        "holds"] and shown, what="the overdue report's hold")
     assert overdue["holds"] == [{"what": "report", "scope": "person", "due_on": str(due)}]
     wait.until(lambda: _holds(databases["applications"], "prof.li") == 1, what="the hold in applications")
 

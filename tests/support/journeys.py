@@ -5,8 +5,9 @@ mobilities deadline sweep run on its database with the clock the test chooses (a
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, text
@@ -19,6 +20,7 @@ from tests.support.api import PDF, Gateway
 from tests.support.mobilities import PNG
 
 ZONE = ZoneInfo("Asia/Shanghai")  # the services' day (settings.timezone)
+T = TypeVar("T")
 LONG = "Visited the partner laboratory and agreed a joint project on distributed systems. " * 6  # 498 chars
 
 
@@ -108,6 +110,12 @@ def sweep(engine: Engine, on: date) -> dict[str, int]:
     (the services' day)."""
     with make_sessionmaker(engine)() as session, session.begin():
         return deadlines.check(session, datetime.combine(on, time(12), ZONE).astimezone(UTC), "Asia/Shanghai")
+
+
+def sweep_until(engine: Engine, on: date, done: Callable[[], T], what: str) -> T:
+    """Sweep with the clock at `on` until `done()` holds: on PostgreSQL a sweep skips the records another sweep
+    (the worker's own, with the real clock) holds locked, and each notice goes once, so sweeping again is safe."""
+    return wait.until(lambda: (sweep(engine, on), done())[1], timeout=10, interval=0.2, what=what)
 
 
 def later(on: date, days: int) -> date:
