@@ -149,6 +149,8 @@ def _step(mobility_id: uuid.UUID, act: Any) -> dict[str, Any]:
         if event_type:
             extra = {"reason": record.ended_reason} if event_type == "mobility.no_show" else {}
             announce(session, event_type, record, correlation_id(), **extra)
+        if record.status == "returned" and journey(record.kind).owes is None:  # an expert left: nothing owed
+            announce(session, domain.close(record, today()), record, correlation_id())
         if record.status == "returned":
             reports.open_for(session, record, now)
         session.flush()

@@ -189,3 +189,21 @@ def test_a_report_handed_in_on_time_is_not_overdue_while_its_reviewers_take_thei
     # returned after its due date, it is the traveller's again, and late
     mob.post("coord.cs", record["id"], "/report/decision", {"outcome": "return", "comment": "Add the contacts."})
     assert mob.sweep("2027-04-11T03:00:00+00:00")["holds"] == 1
+
+
+@time_machine.travel("2027-03-20T03:00:00Z", tick=False)
+def test_an_expert_is_reminded_of_the_residence_permit_and_closes_on_leaving(mob: Mobilities) -> None:
+    expert = mob.approve(kind="foreign_expert", category=None, start="2027-02-01", end="2027-06-30",
+                         travellers=[{"name": "Anna Schmidt", "staff_number": None, "role": "expert"}])[0]
+    assert expert["journey"]["inbound"] is True and expert["checklist"] == []
+    entered = mob.post("prof.li", expert["id"], "/departure", {"date": "2027-03-01"})
+    assert entered.json["arrived_on"] == "2027-03-01"  # entering China is arriving
+    assert entered.json["due"] == [{"what": "residence_permit", "due_on": "2027-03-31", "overdue": False}]
+    assert mob.sweep("2027-03-28T03:00:00+00:00")["due_soon"] == 1
+    assert mob.sweep("2027-04-01T03:00:00+00:00") == {"due_soon": 0, "overdue": 1, "holds": 1, "closed": 0}
+    assert mob.events("mobility.hold_placed")[-1]["reason"] == "residence_permit_overdue"
+    with time_machine.travel("2027-04-02T03:00:00Z", tick=False):
+        mob.post("icd.officer", expert["id"], "/steps/residence_permit", {"date": "2027-04-02"})
+        assert mob.events("mobility.hold_cleared")[-1]["reason"] == "residence_permit_overdue"
+        left = mob.post("prof.li", expert["id"], "/return", {"date": "2027-04-02"})
+    assert left.json["status"] == "closed" and left.json["due"] == []
