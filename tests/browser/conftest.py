@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.conftest import CI
-from tests.e2e.conftest import distributed_gateway, embedded_gateway, stack  # noqa: F401 - fixtures
+from tests.e2e.conftest import distributed_gateway, embedded_gateway, embedded_system, stack  # noqa: F401 - fixtures
 
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 SCREENSHOTS = Path(os.environ.get("MOBILITY_SCREENSHOTS_DIR", "var/screenshots"))

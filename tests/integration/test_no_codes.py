@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 import requests
 
-from tests.e2e.conftest import embedded_gateway  # noqa: F401 - fixture
+from tests.e2e.conftest import embedded_gateway, embedded_system  # noqa: F401 - fixtures
 from tests.support import every_page
 from tests.support.api import Gateway
 

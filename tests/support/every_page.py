@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tests.e2e.test_review_chains import _decide, _task  # the chains' walk, one copy
+from tests.support import wait
 from tests.support.api import Gateway, example
 
 ROLES = ("alice", "prof.li", "coord.cs", "dean.cs", "icd.officer", "vp.fa", "admin")
@@ -18,6 +19,7 @@ class Seeded:
     draft: str  # alice's student exchange, not submitted
     submitted: dict[str, str]  # kind → application id
     tasks: dict[str, str]  # reviewer → the id of an open task of theirs
+    trip: str  # the mobility record of alice's approved student exchange
 
 
 # Student exchange at the ICD, faculty exchange at the coordinator, foreign expert at the vice president, hosted
@@ -32,7 +34,8 @@ WALKS = {  # kind: (applicant, reviewers who approve, the reviewer left holding 
 
 def seed_shape() -> Seeded:
     """What seed() makes, with names for ids: enough to list each role's pages before anything runs."""
-    return Seeded("draft", {kind: kind for kind in WALKS}, {holder: holder for _, _, holder in WALKS.values()})
+    return Seeded("draft", {kind: kind for kind in WALKS}, {holder: holder for _, _, holder in WALKS.values()},
+                  "trip")
 
 
 def seed(gw: Gateway) -> Seeded:
@@ -44,13 +47,21 @@ def seed(gw: Gateway) -> Seeded:
         for level, reviewer in enumerate(approvers, start=1):
             _decide(gw, reviewer, _task(gw, reviewer, application_id, level))
         tasks[holder] = _task(gw, holder, application_id, len(approvers) + 1)["id"]
-    return Seeded(gw.apply("alice")["id"], submitted, tasks)
+    approved = gw.apply_and_submit("alice", "student_exchange")["id"]
+    for level, reviewer in enumerate(("coord.cs", "dean.cs", "icd.officer"), start=1):
+        _decide(gw, reviewer, _task(gw, reviewer, approved, level))
+
+    def record() -> list[dict[str, str]]:
+        return gw.call("alice", "GET", f"/api/v1/mobilities?application_id={approved}").json()["items"]
+
+    trip = wait.until(record, what="the approved stay's record")[0]["id"]
+    return Seeded(gw.apply("alice")["id"], submitted, tasks, trip)
 
 
 def pages(role: str, seeded: Seeded) -> dict[str, str]:
     """Page name → path, for the pages `role` reaches from its menus."""
     own = {"alice": "student_exchange", "prof.li": "foreign_expert", "coord.cs": "hosted_event"}
-    common = {"home": "/", "inbox": "/inbox"}
+    common = {"home": "/", "inbox": "/inbox", "my-trips": "/mobilities"}
     if role in own:
         kind = own[role]
         program = example(kind).get("program_id")  # a student exchange is applied for under a program
@@ -59,16 +70,20 @@ def pages(role: str, seeded: Seeded) -> dict[str, str]:
                    "application": f"/applications/{seeded.submitted[kind]}"}
     if role == "alice":
         common |= {"edit": f"/applications/{seeded.draft}/edit", "draft": f"/applications/{seeded.draft}"}
+    if role in ("alice", "coord.cs", "icd.officer"):  # the traveller, the school's reviewer, the office
+        common |= {"trip": f"/mobilities/{seeded.trip}"}
     if role != "alice":  # staff: the running publicity notices (公示)
         common |= {"publicity": "/publicity"}
     if role not in ("alice", "prof.li"):
-        common |= {"queue": "/queue", "all-applications": "/all-applications"}
+        common |= {"queue": "/queue", "all-applications": "/all-applications", "trip-reports": "/mobilities/reports",
+                   "overdue": "/mobilities/overdue"}
     if role in seeded.tasks:
         common |= {"task": f"/tasks/{seeded.tasks[role]}"}
     if role in ("dean.cs", "icd.officer", "admin"):
         common |= {"stats": "/stats"}
     if role in ("icd.officer", "admin"):
-        common |= {"admin": "/admin", "admin-programs": "/admin/programs", "admin-trip-plans": "/admin/trip-plans"}
+        common |= {"admin": "/admin", "admin-programs": "/admin/programs", "admin-trip-plans": "/admin/trip-plans",
+                   "admin-after-approval": "/admin/after-approval"}
     if role == "admin":
         common |= {f"admin-{name}": f"/admin/{name}" for name in ("chains", "users", "clients", "subscriptions", "dlq",
                                                                    "mail", "trip-rules", "allowances", "calendar")}
