@@ -1,5 +1,5 @@
-"""Uploaded files (every service that takes them): type decided by content, stored under a generated id with its sha256, never under
-the uploader's file name (which is kept, cleaned, only for the download's Content-Disposition)."""
+"""Uploaded files, for every service that takes them: type decided by content, stored under a generated id with
+its sha256, never under the uploader's file name (kept, cleaned, only for the download's Content-Disposition)."""
 
 from __future__ import annotations
 

@@ -153,4 +153,5 @@ def test_a_type_is_private_unless_its_schema_says_public() -> None:
 
 def test_every_schema_names_its_producer() -> None:
     for event_type in catalog.event_types():
-        assert catalog.schema(event_type)["x-producer"] in {"gateway", "applications", "reviews", "mobilities"}, event_type
+        producer = catalog.schema(event_type)["x-producer"]
+        assert producer in {"gateway", "applications", "reviews", "mobilities"}, event_type
