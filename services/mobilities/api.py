@@ -60,8 +60,8 @@ def load_for_action(session: Session, mobility_id: Any) -> Mobility:
 def _due(session: Session, record: Mobility, report: Any, on: date) -> list[dict[str, Any]]:
     items = []
     if report is not None and report.status in ("draft", "returned") and record.status == "returned":
-        items.append({"what": journey(record.kind).owes, "due_on": report.due_on.isoformat(),
-                      "overdue": on > report.due_on})
+        owed = reports.due(report)
+        items.append({"what": journey(record.kind).owes, "due_on": owed.isoformat(), "overdue": on > owed})
     permit = domain.permit_due(record)
     if permit is not None:
         items.append({"what": "residence_permit", "due_on": permit.isoformat(), "overdue": on > permit})
@@ -151,6 +151,7 @@ def _step(mobility_id: uuid.UUID, act: Any) -> dict[str, Any]:
             announce(session, event_type, record, correlation_id(), **extra)
         if record.status == "returned" and journey(record.kind).owes is None:  # an expert left: nothing owed
             announce(session, domain.close(record, today()), record, correlation_id())
+            holds.clear_all(session, record, now, correlation_id())  # a permit overdue is moot once they left
         if record.status == "returned":
             reports.open_for(session, record, now)
         session.flush()
@@ -163,7 +164,7 @@ class Checklist(MethodView):
     @blp.response(200, MobilityOut)
     def post(self, body: dict[str, Any], mobility_id: uuid.UUID, item: str) -> dict[str, Any]:
         """Tick an item of the checklist before departure (insurance, visa, safety briefing, passport collected)."""
-        return _step(mobility_id, lambda s, r, d: domain.tick(r, item, body["on"] or d, current_identity().username))
+        return _step(mobility_id, lambda s, r, d: domain.tick(r, item, body["on"] or d, current_identity().username, d))
 
 
 @blp.route("/<uuid:mobility_id>/departure", parameters=[MOBILITY])

@@ -15,7 +15,7 @@ import structlog
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.mobilities import domain, holds
+from services.mobilities import domain, holds, reports
 from services.mobilities.events import announce
 from services.mobilities.kinds import JOURNEYS, REMIND_DAYS_BEFORE, journey
 from services.mobilities.models import Mobility, Reminder, Report
@@ -55,6 +55,7 @@ def check(session: Session, now: datetime, zone: str = "Asia/Shanghai") -> dict[
     """One sweep; returns what it did: reminders, overdue notices, holds placed, records closed."""
     today = now.astimezone(ZoneInfo(zone)).date()
     totals = {"due_soon": 0, "overdue": 0, "holds": 0, "closed": 0}
+    holds.release_switched_off(session, now)
 
     def add(done: dict[str, int]) -> None:
         for key, value in done.items():
@@ -63,7 +64,7 @@ def check(session: Session, now: datetime, zone: str = "Asia/Shanghai") -> dict[
     owed = _locked(session, select(Mobility, Report).join(Report, Report.mobility_id == Mobility.id).where(
         Mobility.status == "returned", Report.status.in_(OWED)))
     for record, report in session.execute(owed).all():
-        add(_item(session, record, journey(record.kind).owes or "report", report.due_on, today, now))
+        add(_item(session, record, journey(record.kind).owes or "report", reports.due(report), today, now))
     permits = [kind for kind, j in JOURNEYS.items() if j.permit_due_days is not None]
     for record in session.scalars(_locked(session, select(Mobility).where(
             Mobility.kind.in_(permits), Mobility.status == "departed"))).all():

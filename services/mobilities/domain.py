@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from services.mobilities.kinds import Journey, journey
+from services.mobilities.kinds import CORRECT_DAYS, Journey, journey
 from services.mobilities.models import Mobility, Report
 
 LIVE = ("planned", "departed", "returned", "reported")
@@ -59,10 +59,11 @@ def missing_checklist(record: Mobility) -> list[str]:
     return [item for item in journey(record.kind).checklist if item not in (record.checklist or {})]
 
 
-def tick(record: Mobility, item: str, on: date, by: str) -> None:
+def tick(record: Mobility, item: str, on: date, by: str, today: date) -> None:
     if item not in journey(record.kind).checklist:
         raise _invalid("item", f"Not on this kind's checklist: {', '.join(journey(record.kind).checklist) or 'none'}.")
     _need(record, "planned", doing="change its checklist")
+    _not_future("on", on, today)
     record.checklist = {**(record.checklist or {}), item: {"done_on": on.isoformat(), "by": by}}
 
 
@@ -201,6 +202,7 @@ def decide_report(report: Report, stage: str, outcome: str, by: str, comment: st
         if not (comment or "").strip():
             raise _invalid("comment", "Say what to change.")
         report.status, report.comment = "returned", comment
+        report.correct_by = max(report.due_on, today + timedelta(days=CORRECT_DAYS))
     elif stage == "school":
         report.status, report.comment = "school_accepted", comment
     else:

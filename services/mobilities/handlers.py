@@ -84,11 +84,14 @@ def on_application_changed(session: Session, data: dict[str, Any], event: CloudE
             continue  # older news than this record has applied
         record.application_revision = revision
         record.title = (data.get("title") or record.title)[:300]
-        if record.status not in ("planned", "departed") or (end == record.planned_end
+        if record.status not in ("planned", "departed") or (end == record.approved_end
                                                             and start == record.planned_start):
-            continue
+            continue  # the application's dates did not move (a traveller's own shortening stands)
         previous = record.planned_end
-        record.planned_start, record.planned_end, record.approved_end = start or record.planned_start, end, end
+        new_end = end if end != record.approved_end else record.planned_end
+        record.planned_start, record.planned_end, record.approved_end = start or record.planned_start, new_end, end
+        if new_end == previous:
+            continue
         record.updated_at = now
         change = "extended" if previous is None or (end is not None and end > previous) else "shortened"
         reason = extension.reason if extension is not None else (data.get("change") or {}).get("reason")
@@ -105,8 +108,10 @@ def on_application_change_rejected(session: Session, data: dict[str, Any], event
 
 
 def on_application_cancelled(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+    """Only an approved application is cancelled: its records are made first if its approval is still on its way
+    (a late approval then finds them, cancelled, and makes none)."""
     now = datetime.now(UTC)
-    for record in _records(session, data["application_id"]):
+    for record in _ensure_records(session, data, event, now):
         if domain.cancel(record, data.get("comment")):
             record.updated_at = now
             announce(session, "mobility.cancelled", record, event.get_extension("correlationid"))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.mobilities.events import hold_event
-from services.mobilities.models import Hold, Mobility
+from services.mobilities.models import Hold, Mobility, SchoolHold
 from services.mobilities.rules import school_holds_on
 
 
@@ -22,9 +22,9 @@ def place(session: Session, record: Mobility, what: str, due_on: date, now: date
     placed = 0
     for scope in scopes:
         exists = session.scalars(select(Hold.id).where(
-            Hold.mobility_id == record.id, Hold.what == what, Hold.scope == scope)).first()
+            Hold.mobility_id == record.id, Hold.what == what, Hold.scope == scope, Hold.cleared_at.is_(None))).first()
         if exists is not None:
-            continue  # one hold per item and scope, ever: a cleared one stays cleared
+            continue  # one open hold per item and scope; the sweep holds the record's row, so two never race
         hold = Hold(id=str(uuid.uuid4()), mobility_id=record.id, what=what, scope=scope, due_on=due_on, placed_at=now)
         session.add(hold)
         hold_event(session, "mobility.hold_placed", hold, record, due_on, None)
@@ -50,3 +50,21 @@ def open_holds(session: Session, record_ids: list[str]) -> list[Hold]:
     if not record_ids:
         return []
     return list(session.scalars(select(Hold).where(Hold.mobility_id.in_(record_ids), Hold.cleared_at.is_(None))))
+
+
+def release_switched_off(session: Session, now: datetime) -> int:
+    """School holds of schools whose switch is off now (a sweep that read "on" just before the office switched
+    it off may have placed one): cleared, so none outlives its switch."""
+    switched_on = select(SchoolHold.school).where(SchoolHold.on.is_(True))
+    stale = session.execute(select(Hold, Mobility).join(Mobility, Mobility.id == Hold.mobility_id).where(
+        Hold.scope == "school", Hold.cleared_at.is_(None), Mobility.school.not_in(switched_on))).all()
+    for hold, record in stale:
+        hold.cleared_at = now
+        hold_event(session, "mobility.hold_cleared", hold, record, hold.due_on, None)
+    return len(stale)
+
+
+def clear_all(session: Session, record: Mobility, now: datetime, correlationid: str | None) -> int:
+    """The record ended: whatever it still held for is moot."""
+    return sum(clear(session, record, what, now, correlationid)
+               for what in {h.what for h in open_holds(session, [record.id])})

@@ -39,7 +39,11 @@ DEFAULT_RULES: dict[str, tuple[int, int, int, int, bool]] = {
     "faculty_exchange": (2000, 2, 15, 15, False),
     "hosted_event": (3000, 2, 61, 15, True),
 }
+# A staff trip's categories (as the applications' faculty_exchange form names them), for rules per category.
+CATEGORIES = ("general", "teaching_research", "hk_macao", "taiwan")
+REPORTING = tuple(kind for kind, j in JOURNEYS.items() if j.owes in ("report", "summary"))
 REMIND_DAYS_BEFORE = 3
+CORRECT_DAYS = 7  # a report returned by a reviewer is due again this many days later (never before its due date)
 
 
 def journey(kind: str) -> Journey:

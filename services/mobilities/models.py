@@ -90,6 +90,8 @@ class Report(Base):
     sections: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     due_on: Mapped[date] = mapped_column(Date)
     submitted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    first_submitted_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # on time or late: the first
+    correct_by: Mapped[date | None] = mapped_column(Date, nullable=True)  # a returned report's own due date
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)  # the last reviewer's, on a return
     school_decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     icd_decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
@@ -162,7 +164,6 @@ class Hold(Base):
     """A hold placed on a person (or a school) for an overdue item of one record; cleared_at once done."""
 
     __tablename__ = "holds"
-    __table_args__ = (UniqueConstraint("mobility_id", "what", "scope", name="uq_hold_per_item"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     mobility_id: Mapped[str] = mapped_column(String(36), index=True)

@@ -31,6 +31,11 @@ def open_for(session: Session, record: Mobility, now: datetime) -> Report | None
     return report
 
 
+def due(report: Report) -> date:
+    """When the traveller owes it: its due date, or a returned report's own date to be corrected by."""
+    return report.correct_by if report.status == "returned" and report.correct_by else report.due_on
+
+
 def of(session: Session, record_id: str, lock: bool = False) -> Report | None:
     query = select(Report).where(Report.mobility_id == record_id)
     return session.scalars(query.with_for_update() if lock else query).first()
@@ -50,6 +55,7 @@ def submit(session: Session, record: Mobility, report: Report, today: date, corr
     if problems:
         raise domain.MobilityError("The report is not complete.", problems)
     report.status, report.submitted_on, report.comment = "submitted", today, None
+    report.first_submitted_on = report.first_submitted_on or today  # on time or late: the first hand-in
     announce(session, "mobility.report_submitted", record, correlationid, report={
         "id": report.id, "due_on": report.due_on.isoformat(), "submitted_on": today.isoformat()})
 
@@ -67,7 +73,7 @@ def decide(session: Session, record: Mobility, report: Report, stage: str, outco
         announce(session, "mobility.reported", record, correlationid, report={
             "id": report.id, "due_on": report.due_on.isoformat(),
             "submitted_on": report.submitted_on.isoformat() if report.submitted_on else None,
-            "on_time": report.submitted_on is not None and report.submitted_on <= report.due_on,
+            "on_time": report.first_submitted_on is not None and report.first_submitted_on <= report.due_on,
             "published_until": report.published_until.isoformat() if report.published_until else None})
         holds.clear(session, record, journey(record.kind).owes or "report", now, correlationid)
 

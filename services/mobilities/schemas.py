@@ -6,6 +6,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.mobilities.domain import ENDS, LIVE
+from services.mobilities.kinds import CATEGORIES, REPORTING
 
 TEXT = validate.Length(max=20000)
 
@@ -158,8 +159,8 @@ class MobilityQuery(Schema):
 
 
 class RuleIn(Schema):
-    kind = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    category = fields.String(load_default="*", validate=validate.Length(min=1, max=40))
+    kind = fields.String(required=True, validate=validate.OneOf(REPORTING))
+    category = fields.String(load_default="*", validate=validate.OneOf(("*", *CATEGORIES)))
     min_chars = fields.Integer(required=True, validate=validate.Range(min=0, max=100000))
     photos = fields.Integer(required=True, validate=validate.Range(min=0, max=50))
     due_days = fields.Integer(required=True, validate=validate.Range(min=1, max=365))

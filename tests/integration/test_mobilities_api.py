@@ -5,6 +5,7 @@ holds with the clock as an argument, a no-show, changes of dates, and bad input 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -207,3 +208,86 @@ def test_an_expert_is_reminded_of_the_residence_permit_and_closes_on_leaving(mob
         assert mob.events("mobility.hold_cleared")[-1]["reason"] == "residence_permit_overdue"
         left = mob.post("prof.li", expert["id"], "/return", {"date": "2027-04-02"})
     assert left.json["status"] == "closed" and left.json["due"] == []
+    # another expert leaves before the permit was recorded: the record closes and its hold ends with it
+    other = mob.approve(kind="foreign_expert", category=None, start="2027-02-01", end="2027-06-30",
+                        travellers=[{"name": "Jan Novak", "staff_number": None, "role": "expert"}])[0]
+    mob.post("prof.li", other["id"], "/departure", {"date": "2027-02-01"})
+    assert mob.sweep("2027-03-05T03:00:00+00:00")["holds"] == 1
+    with time_machine.travel("2027-04-02T03:00:00Z", tick=False):
+        assert mob.post("prof.li", other["id"], "/return", {"date": "2027-04-01"}).json["holds"] == []
+    assert mob.count("SELECT count(*) FROM holds WHERE cleared_at IS NULL") == 0
+
+
+@time_machine.travel("2027-03-20T03:00:00Z", tick=False)
+def test_school_holds_switched_off_and_on_again_hold_the_school_again(mob: Mobilities) -> None:
+    record = mob.approve(travellers=[{"name": "Li Wei", "staff_number": None, "role": "leader"}])[0]
+    travel(mob, record)
+    mob.call("icd.officer", "PUT", "/school-holds/cs", json={"on": True})
+    assert mob.sweep("2027-03-30T03:00:00+00:00")["holds"] == 2  # the person and the school
+    mob.call("icd.officer", "PUT", "/school-holds/cs", json={"on": False})
+    mob.call("icd.officer", "PUT", "/school-holds/cs", json={"on": True})
+    assert mob.sweep("2027-03-31T03:00:00+00:00")["holds"] == 1  # the school again, under a new hold
+    placed = mob.events("mobility.hold_placed")
+    assert [h["scope"] for h in placed] == ["person", "school", "school"]
+    assert placed[1]["hold_id"] != placed[2]["hold_id"]
+    # a hold placed by a sweep that read "on" just before the switch went off is cleared by the next sweep
+    mob.call("icd.officer", "PUT", "/school-holds/cs", json={"on": False})
+    assert mob.count("SELECT count(*) FROM holds WHERE scope = 'school' AND cleared_at IS NULL") == 0
+    with mob.sessions() as session, session.begin():
+        from services.mobilities import holds
+        from services.mobilities.models import Mobility, SchoolHold
+        session.get(SchoolHold, "cs").on = True
+        holds.place(session, session.get(Mobility, record["id"]), "report", date(2027, 3, 29), datetime.now(UTC))
+        session.get(SchoolHold, "cs").on = False
+    mob.sweep("2027-04-01T03:00:00+00:00")
+    assert mob.count("SELECT count(*) FROM holds WHERE scope = 'school' AND cleared_at IS NULL") == 0
+
+
+@time_machine.travel("2027-03-20T03:00:00Z", tick=False)
+def test_a_report_returned_late_gets_time_to_be_corrected_and_counts_as_handed_in_on_time(mob: Mobilities) -> None:
+    record = mob.approve(travellers=[{"name": "Li Wei", "staff_number": None, "role": "leader"}])[0]
+    travel(mob, record)
+    report_of(mob, record)
+    mob.post("prof.li", record["id"], "/report/submit")  # 20 March, due 29 March
+    with time_machine.travel("2027-04-05T03:00:00Z", tick=False):
+        mob.post("coord.cs", record["id"], "/report/decision", {"outcome": "return", "comment": "Add the contacts."})
+        assert mob.get("prof.li", record["id"]).json["due"] == [
+            {"what": "report", "due_on": "2027-04-12", "overdue": False}]
+    assert mob.sweep("2027-04-06T03:00:00+00:00") == {"due_soon": 0, "overdue": 0, "holds": 0, "closed": 0}
+    assert mob.sweep("2027-04-13T03:00:00+00:00")["holds"] == 1  # past its own date to be corrected by
+    with time_machine.travel("2027-04-14T03:00:00Z", tick=False):
+        mob.post("prof.li", record["id"], "/report/submit")
+        mob.post("coord.cs", record["id"], "/report/decision", {"outcome": "accept"})
+        mob.post("icd.officer", record["id"], "/report/decision", {"outcome": "accept"})
+    assert mob.events("mobility.reported")[-1]["report"]["on_time"] is True  # first handed in on 20 March
+
+
+@time_machine.travel("2027-03-20T03:00:00Z", tick=False)
+def test_news_out_of_order_leaves_the_records_as_the_application_is(mob: Mobilities) -> None:
+    # the cancellation overtakes the approval: cancelled records, and the late approval makes none
+    data = approval(start="2027-04-01", end="2027-04-10")
+    mob.deliver("application.cancelled", {**data, "status": "cancelled", "reason": "Funding withdrawn",
+                                          "cancelled_by": "prof.li", "cancelled_at": "2027-03-19T00:00:00+00:00",
+                                          "approval_number": None}, revision=9)
+    mob.deliver("application.approved", data, revision=7)
+    assert [r["status"] for r in mob.records("prof.li", data["application_id"])] == ["cancelled"] * 3
+    # a traveller's own shortening stands when the application changes something else
+    leader = mob.approve(start="2027-04-01", end="2027-04-10")[0]
+    mob.post("prof.li", leader["id"], "/dates", {"end_date": "2027-04-08", "reason": "Host closes early"})
+    other = {**_approved(leader), "version": 2, "decided_by": "icd.officer", "title": "Renamed",
+             "change": {"id": "c2", "number": 1, "reason": "New title"}}
+    mob.deliver("application.changed", other, revision=9)
+    after = mob.get("prof.li", leader["id"]).json
+    assert (after["planned_end"], after["title"]) == ("2027-04-08", "Renamed")
+    assert [e["change"]["change"] for e in mob.events("mobility.changed")] == ["shortened"]
+
+
+def test_the_office_sets_report_rules_only_for_kinds_and_categories_that_have_them(mob: Mobilities) -> None:
+    rule = {"kind": "faculty_exchange", "category": "taiwan", "min_chars": 3000, "photos": 3, "due_days": 10,
+            "publish_days": 30}
+    saved = mob.call("icd.officer", "PUT", "/report-rules", json={"rules": [rule]})
+    assert saved.status_code == 200 and {**rule, "attendee_list": False} in saved.json["rules"]
+    for bad in ({**rule, "kind": "student_exchange"}, {**rule, "category": "moon"}, {**rule, "due_days": 0}):
+        refused = mob.call("icd.officer", "PUT", "/report-rules", json={"rules": [bad]})
+        assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    assert mob.call("icd.officer", "GET", "/report-rules").json == saved.json

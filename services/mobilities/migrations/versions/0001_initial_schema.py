@@ -50,8 +50,7 @@ def upgrade() -> None:
     sa.Column('due_on', sa.Date(), nullable=False),
     sa.Column('placed_at', eventbus.columns.UTCDateTime(timezone=True), nullable=False),
     sa.Column('cleared_at', eventbus.columns.UTCDateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('mobility_id', 'what', 'scope', name='uq_hold_per_item')
+    sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('holds', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_holds_mobility_id'), ['mobility_id'], unique=False)
@@ -149,6 +148,8 @@ def upgrade() -> None:
     sa.Column('sections', sa.JSON(), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=False),
     sa.Column('submitted_on', sa.Date(), nullable=True),
+    sa.Column('first_submitted_on', sa.Date(), nullable=True),
+    sa.Column('correct_by', sa.Date(), nullable=True),
     sa.Column('comment', sa.Text(), nullable=True),
     sa.Column('school_decided_by', sa.String(length=80), nullable=True),
     sa.Column('icd_decided_by', sa.String(length=80), nullable=True),
