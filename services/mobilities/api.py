@@ -158,7 +158,7 @@ def _step(mobility_id: uuid.UUID, act: Any) -> dict[str, Any]:
         return shown(session, record)
 
 
-@blp.route("/<uuid:mobility_id>/checklist/<item>", parameters=[MOBILITY, "item"])
+@blp.route("/<uuid:mobility_id>/checklist/<item>", parameters=[MOBILITY])
 class Checklist(MethodView):
     @blp.arguments(TickIn)
     @blp.response(200, MobilityOut)
@@ -216,7 +216,7 @@ def _dated_step(session: Session, record: Mobility, step: str, on: date, today_:
     return None
 
 
-@blp.route("/<uuid:mobility_id>/steps/<step>", parameters=[MOBILITY, "step"])
+@blp.route("/<uuid:mobility_id>/steps/<step>", parameters=[MOBILITY])
 class Step(MethodView):
     @blp.arguments(DateIn)
     @blp.response(200, MobilityOut)

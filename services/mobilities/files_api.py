@@ -107,7 +107,7 @@ class Files(MethodView):
             return shown(session, record)
 
 
-@blp.route("/<uuid:mobility_id>/files/<uuid:file_id>", parameters=[MOBILITY, "file_id"])
+@blp.route("/<uuid:mobility_id>/files/<uuid:file_id>", parameters=[MOBILITY])
 class OneFile(MethodView):
     @blp.response(200, description="the file, as an attachment")
     def get(self, mobility_id: uuid.UUID, file_id: uuid.UUID) -> Any:

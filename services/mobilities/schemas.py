@@ -31,11 +31,10 @@ class DatesIn(Schema):
 
 class RecognitionIn(Schema):
     host_course = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    credits = fields.Decimal(required=True, places=2, as_string=False, validate=validate.Range(min=0, max=100))
+    credits = fields.Float(required=True, validate=validate.Range(min=0, max=100))
     grade = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     home_course = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    recognised_credits = fields.Decimal(required=True, places=2, as_string=False,
-                                        validate=validate.Range(min=0, max=100))
+    recognised_credits = fields.Float(required=True, validate=validate.Range(min=0, max=100))
 
 
 class RecognitionOut(Schema):

@@ -46,7 +46,7 @@ class ReportRules(MethodView):
             return {"rules": rules.all_rules(session)}
 
 
-@blp.route("/school-holds/<school>", parameters=["school"])
+@blp.route("/school-holds/<school>")
 class SchoolHolds(MethodView):
     @blp.response(200, SchoolHoldOut)
     def get(self, school: str) -> dict[str, Any]:
