@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from chassis.settings import Settings
+from chassis.settings import DATABASE_OWNERS, Settings
 from mobility import demo_history
 from mobility.cli import main
 from mobility.embedded import Embedded
@@ -110,7 +110,7 @@ def test_seed_demo_on_a_real_broker_leaves_the_past_out_unless_told_nothing_else
     would take real events in that past, so only `--alone` (what `mobility up` passes) allows it there."""
     monkeypatch.setenv("MOBILITY_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("MOBILITY_BROKER_URL", "amqp://guest:guest@127.0.0.1:1/none")  # never reached
-    for owner in ("gateway", "applications", "reviews", "notifications"):
+    for owner in DATABASE_OWNERS:
         monkeypatch.setenv(f"MOBILITY_{owner.upper()}_DATABASE_URL", f"sqlite:///{tmp_path}/{owner}.db")
     _cli("migrate")
     said = _cli("seed-demo")
