@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from chassis.owners import SERVICES
 from tests.conftest import CI, POSTGRES, RABBIT, need
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,3 +40,5 @@ def test_the_benchmark_harness_runs_in_smoke_mode(tmp_path: Path) -> None:
     assert not any("nan" in line for line in table), text  # every measure produced numbers
     assert not any("failed" in line for line in table), text  # no request of the runs failed
     assert "| 4 | Reviewer queue" in result.stdout  # and the table is printed
+    for owner in SERVICES:  # every worker, the newest service's too, is in the memory table
+        assert f"| worker {owner} |" in text, f"worker {owner} missing from the memory table:\n{text}"
