@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,8 +27,10 @@ class ServiceContext:
 
 
 def create_service_app(
-    name: str, settings: Settings, blueprints: list[Blueprint], engine: Engine | None = None
+    name: str, settings: Settings, blueprints: list[Blueprint], engine: Engine | None = None,
+    own_figures: Callable[[Engine], list[metrics.Collector]] | None = None,
 ) -> Flask:
+    """The service's Flask app; `own_figures(engine)` adds what its /metrics reads beyond the bus's figures."""
     app = Flask(__name__)
     app.config.update(
         API_TITLE=f"Mobility {name}",
@@ -41,7 +44,7 @@ def create_service_app(
     app.extensions["mobility"] = ServiceContext(name, settings, engine, make_sessionmaker(engine))
     errors.install(app)
     tracing.install(app)
-    metrics.install(app, name, figures(name, settings, engine))
+    metrics.install(app, name, figures(name, settings, engine) + (own_figures(engine) if own_figures else []))
     auth.install(app, Verifier(settings.jwt_public_key_file, settings.jwt_issuer), audience=name)
     health.install(
         app,

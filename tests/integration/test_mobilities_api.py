@@ -291,3 +291,13 @@ def test_the_office_sets_report_rules_only_for_kinds_and_categories_that_have_th
         refused = mob.call("icd.officer", "PUT", "/report-rules", json={"rules": [bad]})
         assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
     assert mob.call("icd.officer", "GET", "/report-rules").json == saved.json
+
+
+@time_machine.travel("2027-03-20T03:00:00Z", tick=False)
+def test_the_services_metrics_count_records_by_status_and_open_holds(mob: Mobilities) -> None:
+    record = mob.approve(travellers=[{"name": "Li Wei", "staff_number": None, "role": "leader"}])[0]
+    travel(mob, record)
+    mob.sweep("2027-03-30T03:00:00+00:00")
+    text = mob.client.get("/metrics").get_data(as_text=True)
+    assert 'mobility_records{kind="faculty_exchange",status="returned"} 1.0' in text
+    assert 'mobility_holds_open{scope="person",what="report"} 1.0' in text
