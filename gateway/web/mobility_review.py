@@ -65,7 +65,8 @@ def stage_of(report: dict[str, Any] | None) -> str | None:
 
 def helpers() -> dict[str, Any]:
     return {"report_status": mobility_words.report_status, "stage_name": lambda c: words_for(STAGES, c),
-            "section_name": mobility_words.section, "due_name": mobility_words.owed,
+            "section_name": mobility_words.section, "section_order": mobility_words.section_order,
+            "due_name": mobility_words.owed,
             "person_role": mobility_words.role, "file_type": mobility_words.file_type, "schools": school_names()}
 
 

@@ -93,6 +93,13 @@ def section(code: str) -> str:
     return _word(SECTIONS, code)
 
 
+def section_order(sections: dict[str, str]) -> list[str]:
+    """A report's written sections in the template's order (a JSON object keeps none), unknown ones last."""
+    order = list(SECTIONS)
+    return sorted((name for name, text in sections.items() if text),
+                  key=lambda name: order.index(name) if name in order else len(order))
+
+
 def section_hint(code: str) -> str:
     return _word(SECTION_HINTS, code) if code in SECTION_HINTS else ""
 

@@ -97,6 +97,8 @@ def come_back(record: Mobility, on: date, today: date) -> str:
     _not_future("date", on, today)
     if record.departed_on and on < record.departed_on:
         raise _invalid("date", "Must not be before the departure.")
+    if record.arrived_on and on < record.arrived_on:
+        raise _invalid("date", "Must not be before the arrival.")
     record.returned_on = on
     record.status = "returned"
     return "mobility.returned"

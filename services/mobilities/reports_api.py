@@ -5,13 +5,13 @@ and the overdue dashboard."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from chassis.app import ctx
 from chassis.auth import current_identity
@@ -19,7 +19,7 @@ from chassis.tracing import correlation_id
 from services.mobilities import access, domain, reports
 from services.mobilities.api import MOBILITY, load, load_for_action, scope_filter, shown, today
 from services.mobilities.kinds import journey
-from services.mobilities.models import Mobility, Report
+from services.mobilities.models import Hold, Mobility, Report
 from services.mobilities.schemas import (
     DecisionIn,
     DueList,
@@ -148,7 +148,8 @@ class Overdue(MethodView):
         if not (access.sees_all(identity) or access.schools_reviewed(identity)):
             abort(403, message="The overdue list is for reviewers and the office.")
         on = today()
-        statement = select(Mobility).where(Mobility.status.in_(("returned", "departed")))
+        held = select(Hold.mobility_id).where(Hold.cleared_at.is_(None))
+        statement = select(Mobility).where(or_(Mobility.status.in_(("returned", "departed")), Mobility.id.in_(held)))
         where = scope_filter(identity)
         if where is not None:
             statement = statement.where(where)
@@ -156,10 +157,12 @@ class Overdue(MethodView):
         with ctx().sessions() as session:
             for record in session.scalars(statement.order_by(Mobility.returned_on)):
                 view = shown(session, record)
-                for due in view["due"]:
-                    if due["overdue"]:
-                        due_on = datetime.fromisoformat(due["due_on"]).date()
-                        items.append({"mobility": view, "what": due["what"], "due_on": due_on,
-                                      "days_overdue": (on - due_on).days})
+                late: dict[str, date] = {}  # what → overdue since
+                # overdue now, or still on hold (handed in late, or returned and being corrected)
+                for what, due_on in [(d["what"], d["due_on"]) for d in view["due"] if d["overdue"]] + [
+                        (h["what"], h["due_on"]) for h in view["holds"] if h["scope"] == "person"]:
+                    late[what] = min(late.get(what, date.max), date.fromisoformat(due_on))
+                for what, due_on in late.items():
+                    items.append({"mobility": view, "what": what, "due_on": due_on, "days_overdue": (on - due_on).days})
             items.sort(key=lambda item: item["due_on"])
             return {"items": items}

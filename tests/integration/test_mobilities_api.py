@@ -102,7 +102,6 @@ def test_an_overdue_report_reminds_then_holds_the_person_and_acceptance_clears_i
     placed = mob.events("mobility.hold_placed")
     assert [(h["scope"], h["username"], h["staff_number"], h["reason"]) for h in placed] == [
         ("person", "prof.li", "19990012", "report_overdue")]
-    assert mob.call("coord.cs", "GET", "/overdue").json["items"] == []  # the API's day: 20 March
     with time_machine.travel("2027-03-30T03:00:00Z", tick=False):
         overdue = mob.call("coord.cs", "GET", "/overdue").json["items"]
         assert [(i["mobility"]["id"], i["what"], i["days_overdue"]) for i in overdue] == [(record["id"], "report", 1)]
@@ -301,3 +300,21 @@ def test_the_services_metrics_count_records_by_status_and_open_holds(mob: Mobili
     text = mob.client.get("/metrics").get_data(as_text=True)
     assert 'mobility_records{kind="faculty_exchange",status="returned"} 1.0' in text
     assert 'mobility_holds_open{scope="person",what="report"} 1.0' in text
+
+
+@time_machine.travel("2027-03-20T03:00:00Z", tick=False)
+def test_a_return_follows_the_arrival_and_the_held_stay_is_on_the_overdue_list(mob: Mobilities) -> None:
+    record = mob.approve(travellers=[{"name": "Li Wei", "staff_number": None, "role": "leader"}])[0]
+    mob.post("prof.li", record["id"], "/checklist/passport_collected", {"done": True})
+    assert mob.post("prof.li", record["id"], "/departure", {"date": "2027-03-09"}).status_code == 200
+    mob.post("prof.li", record["id"], "/arrival", {"date": "2027-03-10"})
+    before = mob.post("prof.li", record["id"], "/return", {"date": "2027-03-09"})
+    assert before.status_code == 422 and "arrival" in before.json["errors"]["date"][0]
+    mob.post("prof.li", record["id"], "/return", {"date": "2027-03-14"})
+    mob.sweep("2027-03-30T03:00:00+00:00")  # overdue since 29 March: held
+    with time_machine.travel("2027-04-01T03:00:00Z", tick=False):
+        report_of(mob, record)
+        mob.post("prof.li", record["id"], "/report/submit")  # late, and with the reviewers now
+        listed = mob.call("coord.cs", "GET", "/overdue").json["items"]
+        assert [(i["mobility"]["id"], i["what"], i["due_on"]) for i in listed] == [
+            (record["id"], "report", "2027-03-29")]
