@@ -168,9 +168,13 @@ def refused(reply: services.Reply, problem: Problem, fields: dict[str, str], anc
     """The service's refusal on the page: each 422 error at the input its field names (`fields`: API field →
     input id), anything else (a 409's reason) at `anchor`, every message in the reader's words."""
     errors = reply.field_errors()
-    for key, messages in errors.items():
-        for message in messages:
-            problem.add(fields.get(key, anchor), mobility_words.explain(message))
+    order = list(fields)  # the form's order: the service's JSON keeps none
+    for key in sorted(errors, key=lambda k: order.index(k) if k in order else len(order)):
+        for message in errors[key]:
+            text = mobility_words.explain(message)
+            if key in mobility_words.SECTIONS:  # "Write this section" says which
+                text = _("%(field)s: %(message)s", field=mobility_words.section(key), message=text)
+            problem.add(fields.get(key, anchor), text)
     if not errors:
         problem.add(anchor, mobility_words.explain(reply.message) or _("That could not be done; nothing changed."))
     return problem

@@ -154,6 +154,11 @@ def test_the_leader_goes_and_comes_back_and_hands_in_the_report(system: Embedded
     assert links["#section-schedule"].startswith("The report must be at least 2000 characters long; it has ")
     assert links["#file-photo"] == "Upload at least 2 photos; there are 0."
     assert _record(system, leader)["report"]["status"] == "draft"
+    # an empty section is named, in the form's order
+    empty = li.post(f"{path}/report", data={**short, "section-contacts": "", "action": "hand_in"})
+    said = [text for _, text in _summary(empty.text)]
+    assert "Contacts made: Write this section." in said
+    assert said.index("Contacts made: Write this section.") < said.index("Upload at least 2 photos; there are 0.")
 
     for n in range(2):
         uploaded = li.post(f"/mobilities/{leader}/files", data={
