@@ -10,8 +10,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import structlog
-from flask import request, send_file
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
@@ -24,7 +23,6 @@ from services.applications.api import count_documents, load_own, load_readable
 from services.applications.models import Document
 from services.applications.schemas import DocumentOut, DocumentUpload
 
-log = structlog.get_logger(__name__)
 blp = Blueprint("documents", __name__, url_prefix="/api/v1/applications", description="Application documents")
 
 # The upload as the server reads it: a multipart body with both parts required. DocumentUpload parses the
@@ -97,18 +95,8 @@ class DocumentFile(MethodView):
             document = session.get(Document, str(document_id))
             if document is None or document.application_id != str(application_id):
                 abort(404, message="No such document.")
-        path = documents.path_of(ctx().settings.documents_dir, document.id)
-        if not path.is_file():
-            log.error("documents.file_missing", document=document.id, path=str(path))
-            abort(404, message="The document's file is missing; the office has been told.")
-        response = send_file(
-            path, mimetype=document.content_type,
-            as_attachment=True, download_name=document.filename, max_age=0,
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Cache-Control"] = "private, no-store"
-        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
+        return documents.attachment(ctx().settings.documents_dir, document.id, document.content_type,
+                                    document.filename, "The document's file is missing; the office has been told.")
 
     @blp.response(204)
     def delete(self, application_id: str, document_id: str) -> None:

@@ -13,8 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import structlog
-from flask import request, send_file
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
@@ -30,7 +29,6 @@ from services.mobilities.kinds import journey
 from services.mobilities.models import MobilityFile
 from services.mobilities.schemas import MobilityOut
 
-log = structlog.get_logger(__name__)
 blp = Blueprint("mobility_files", __name__, url_prefix="/api/v1/mobilities", description="A mobility's files")
 MAX_FILES = 40
 # When each file type may be uploaded: the record's statuses.
@@ -116,13 +114,5 @@ class OneFile(MethodView):
             stored = session.get(MobilityFile, str(file_id))
             if stored is None or stored.mobility_id != record.id:
                 abort(404, message="No such file.")
-        path = uploads.path_of(directory(), stored.id)
-        if not path.is_file():
-            log.error("mobility_files.file_missing", file=stored.id, path=str(path))
-            abort(404, message="The file is missing; the office has been told.")
-        response = send_file(path, mimetype=stored.content_type, as_attachment=True, download_name=stored.filename,
-                             max_age=0)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Cache-Control"] = "private, no-store"
-        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
+        return uploads.attachment(directory(), stored.id, stored.content_type, stored.filename,
+                                  "The file is missing; the office has been told.")

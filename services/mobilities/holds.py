@@ -32,12 +32,9 @@ def place(session: Session, record: Mobility, what: str, due_on: date, now: date
     return placed
 
 
-def clear(session: Session, record: Mobility, what: str, now: datetime, correlationid: str | None,
-          scope: str | None = None) -> int:
-    """The item is done (or the school's switch went off): its open holds end."""
+def clear(session: Session, record: Mobility, what: str, now: datetime, correlationid: str | None) -> int:
+    """The item is done: its open holds end."""
     query = select(Hold).where(Hold.mobility_id == record.id, Hold.what == what, Hold.cleared_at.is_(None))
-    if scope is not None:
-        query = query.where(Hold.scope == scope)
     cleared = 0
     for hold in session.scalars(query):
         hold.cleared_at = now
@@ -52,15 +49,15 @@ def open_holds(session: Session, record_ids: list[str]) -> list[Hold]:
     return list(session.scalars(select(Hold).where(Hold.mobility_id.in_(record_ids), Hold.cleared_at.is_(None))))
 
 
-def release_switched_off(session: Session, now: datetime) -> int:
-    """School holds of schools whose switch is off now (a sweep that read "on" just before the office switched
-    it off may have placed one): cleared, so none outlives its switch."""
+def release_switched_off(session: Session, now: datetime, correlationid: str | None = None) -> int:
+    """School holds of schools whose switch is off now: cleared when the office switches it off, and again by
+    each sweep (one that read "on" just before the switch went off may have placed one), so none outlives it."""
     switched_on = select(SchoolHold.school).where(SchoolHold.on.is_(True))
     stale = session.execute(select(Hold, Mobility).join(Mobility, Mobility.id == Hold.mobility_id).where(
         Hold.scope == "school", Hold.cleared_at.is_(None), Mobility.school.not_in(switched_on))).all()
     for hold, record in stale:
         hold.cleared_at = now
-        hold_event(session, "mobility.hold_cleared", hold, record, hold.due_on, None)
+        hold_event(session, "mobility.hold_cleared", hold, record, hold.due_on, correlationid)
     return len(stale)
 
 

@@ -9,13 +9,12 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlalchemy import select
 
 from chassis.app import ctx
 from chassis.auth import current_identity
 from chassis.tracing import correlation_id
 from services.mobilities import access, holds, rules
-from services.mobilities.models import Hold, Mobility, SchoolHold
+from services.mobilities.models import SchoolHold
 from services.mobilities.schemas import RulesIn, RulesOut, SchoolHoldIn, SchoolHoldOut
 
 blp = Blueprint("mobility_settings", __name__, url_prefix="/api/v1/mobilities",
@@ -69,9 +68,6 @@ class SchoolHolds(MethodView):
                 session.add(row)
             row.on, row.updated_by, row.updated_at = body["on"], current_identity().username, now
             if not body["on"]:
-                held = session.execute(select(Hold.what, Mobility).join(Mobility, Mobility.id == Hold.mobility_id)
-                                       .where(Hold.scope == "school", Hold.cleared_at.is_(None),
-                                              Mobility.school == school)).all()
-                for what, record in held:
-                    holds.clear(session, record, what, now, correlation_id(), scope="school")
+                session.flush()
+                holds.release_switched_off(session, now, correlation_id())
             return {"school": school, "on": row.on}
