@@ -114,6 +114,7 @@ class Settings:
     heartbeat_seconds: int = 30
     log_level: str = "INFO"
     secret_key_file: Path = Path("var/session-secret")
+    passport_keys_file: Path = Path("var/passport-keys")  # the passports' keyring: `<key-id> <base64 key>` lines
     session_cookie_secure: bool = False
     session_ttl: int = 8 * 3600
     rate_limit_storage: str = field(default="memory://", repr=False)
@@ -196,6 +197,7 @@ class Settings:
             heartbeat_seconds=_int(env, "MOBILITY_HEARTBEAT_SECONDS", 30),
             log_level=env.get("MOBILITY_LOG_LEVEL", "INFO").upper(),
             secret_key_file=Path(env.get("MOBILITY_SECRET_KEY_FILE") or var_dir / "session-secret"),
+            passport_keys_file=Path(env.get("MOBILITY_PASSPORT_KEYS_FILE") or var_dir / "passport-keys"),
             # Secure cookies wherever the public address is https; plain http is only for local dev.
             session_cookie_secure=_choice(
                 env, "MOBILITY_SESSION_COOKIE_SECURE", ("auto", "true", "false"), "auto"

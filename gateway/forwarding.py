@@ -28,6 +28,8 @@ ROUTES = {
     "review-conditions": "reviews", "calendar": "reviews", "publicity": "reviews",
     "notifications": "notifications", "events": "notifications", "subscriptions": "notifications",
     "mobilities": "mobilities",
+    "passports": "passports", "passport-audit": "passports",
+    "passport-settings": "passports",
 }
 # /api/v1/applications/<id>/<sub>: sub-resources another service owns
 NESTED = {("applications", "reviews"): "reviews"}
@@ -40,6 +42,7 @@ RATE_LIMITED = [
     (re.compile(r"^applications/[^/]+/submit$"), "submit"),
     (re.compile(r"^applications/[^/]+/documents$"), "upload"),
     (re.compile(r"^mobilities/[^/]+/files$"), "upload"),
+    (re.compile(r"^passports/import$"), "upload"),
 ]
 HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",

@@ -1,0 +1,5 @@
+"""(placeholder: being written)"""
+
+from flask_smorest import Blueprint
+
+blp = Blueprint("settings_api", __name__, url_prefix="/api/v1")

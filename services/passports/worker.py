@@ -1,0 +1,23 @@
+"""The passports worker: its consumer of `passports.events` (the mobilities' trips, the applications'
+submissions), its outbox relay, and the deadline sweep (reminders, overdue notices, holds)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from chassis.settings import Settings
+from chassis.worker import Component, bus_components
+from eventbus.consumer import HandlerTable
+from services.passports.deadlines import Deadlines
+from services.passports.handlers import HANDLERS
+
+
+def handlers(settings: Settings) -> HandlerTable:
+    return dict(HANDLERS)
+
+
+def components(settings: Settings, engine: Engine) -> list[Component]:
+    return [
+        *bus_components("passports", settings, engine, handlers(settings)),
+        Deadlines(engine, settings.deadline_check_seconds, settings.timezone),
+    ]
