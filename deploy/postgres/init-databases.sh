@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # One database and one role per owner, each role the owner of its database and of nothing else:
-#   mobility_gateway, mobility_applications, mobility_reviews, mobility_notifications, mobility_mobilities
+#   mobility_gateway, mobility_applications, mobility_reviews, mobility_notifications, mobility_mobilities,
+#   mobility_passports
 # with the passwords MOBILITY_GATEWAY_DB_PASSWORD, MOBILITY_APPLICATIONS_DB_PASSWORD,
-# MOBILITY_REVIEWS_DB_PASSWORD, MOBILITY_NOTIFICATIONS_DB_PASSWORD and MOBILITY_MOBILITIES_DB_PASSWORD from
-# the environment (.env).
+# MOBILITY_REVIEWS_DB_PASSWORD, MOBILITY_NOTIFICATIONS_DB_PASSWORD, MOBILITY_MOBILITIES_DB_PASSWORD and
+# MOBILITY_PASSPORTS_DB_PASSWORD from the environment (.env). A data volume initialised before an owner
+# existed does not run this again: create that owner's role and database by hand with the same statements.
 #
 # The postgres image runs /docker-entrypoint-initdb.d/* once, when the data directory is empty; a changed
 # password in .env later needs `ALTER ROLE ... PASSWORD` by hand (or a fresh volume). The schema itself is
@@ -13,7 +15,7 @@
 (
   set -euo pipefail
 
-  for owner in gateway applications reviews notifications mobilities; do
+  for owner in gateway applications reviews notifications mobilities passports; do
     var="MOBILITY_${owner^^}_DB_PASSWORD"
     password="${!var:-}"
     if [ -z "$password" ]; then
