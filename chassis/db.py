@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, exc
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from eventbus.columns import UTCDateTime  # noqa: F401  (re-exported: every service's models use it)
 
@@ -68,6 +68,14 @@ def _check_on_checkout(engine: Engine) -> None:
             raise
         except Exception as error:  # the ping failed: the pool connects afresh
             raise exc.DisconnectionError(str(error)) from error
+
+
+def one_snapshot(session: Session) -> None:
+    """Make the session's reads that follow see one moment: a record and its parts, never the half of a write that
+    commits between two of its queries (PostgreSQL's READ COMMITTED reads each statement afresh). Call it before
+    the session's first query; SQLite's reads are not interleaved with a writer's commit this way."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

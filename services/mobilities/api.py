@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.db import one_snapshot
 from chassis.tracing import correlation_id
 from services.mobilities import access, domain, holds, reports
 from services.mobilities.events import announce
@@ -136,6 +137,7 @@ class OneMobility(MethodView):
     @blp.response(200, MobilityOut)
     def get(self, mobility_id: uuid.UUID) -> dict[str, Any]:
         with ctx().sessions() as session:
+            one_snapshot(session)  # the record and its extension, report, holds as of one moment
             return shown(session, load(session, mobility_id))
 
 
