@@ -27,6 +27,7 @@ ACCOUNTS = {
     "icd.officer": ("ICD Officer", None, "zh", [_r("icd_officer")]),
     "vp.fa": ("Vice President for Foreign Affairs", None, "zh", [_r("vice_president")]),
     "admin": ("Administrator", None, "en", [_r("admin")]),
+    "passport.clerk": ("Passport Clerk", None, "zh", [_r("passport_clerk")]),
 }
 
 

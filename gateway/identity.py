@@ -38,6 +38,7 @@ LOCALES = ("zh", "en")
 ROLES = {
     "student": True, "teacher": True, "staff": True, "school_coordinator": True, "school_dean": True,
     "icd_officer": False, "vice_president": False, "admin": False,
+    "passport_clerk": False,  # keeps the office's register of official passports (services/passports)
 }
 CLIENT_SCOPES = {
     "events:read": "read the event feed",

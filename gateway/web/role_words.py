@@ -11,6 +11,7 @@ ROLE_NAMES = {
     "student": _l("Student"), "teacher": _l("Teacher"), "staff": _l("Staff member"),
     "school_coordinator": _l("School coordinator"), "school_dean": _l("School dean"),
     "icd_officer": _l("ICD officer"), "vice_president": _l("Vice president"), "admin": _l("Administrator"),
+    "passport_clerk": _l("Passport clerk"),
 }
 REVIEW_ROLES = ("school_coordinator", "school_dean", "icd_officer", "vice_president")  # who a chain level names
 SCOPE_NAMES = {"school": _l("the applicant's school"), "university": _l("the whole university")}
