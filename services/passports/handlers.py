@@ -1,3 +1,105 @@
-"""(placeholder: being written)"""
+"""What the passports service does with the news it hears (one function per event type).
 
-HANDLERS: dict = {}
+mobility.* keeps the service's copy of each trip (`trips`), ordered by the record's version (the events'
+aggregateversion): older news than a trip has applied changes nothing. A loan still open moves its due date with
+its trip's news; a cancelled trip or a no-show makes it due the day that news came. application.submitted and
+resubmitted warn the applicant and the clerks of a traveller's passport that expires less than six months after
+the trip's end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cloudevents.core.v1.event import CloudEvent
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.passports import custody
+from services.passports.events import expiry_warning
+from services.passports.models import Loan, Passport, Trip
+
+Handler = Callable[[Session, dict[str, Any], CloudEvent], None]
+MOBILITY_NEWS = ("mobility.planned", "mobility.changed", "mobility.departed", "mobility.returned",
+                 "mobility.cancelled", "mobility.no_show", "mobility.closed")
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _revision(event: CloudEvent) -> int:
+    value = event.get_extension("aggregateversion")
+    return int(value) if value is not None else 0
+
+
+def news_day(event: CloudEvent, zone: str) -> date:
+    """The office's calendar day the news was written."""
+    when = event.get_time() or datetime.now(UTC)
+    return when.astimezone(ZoneInfo(zone)).date()
+
+
+def on_trip_news(zone: str) -> Handler:
+    def handle(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+        trip = session.get(Trip, data["mobility_id"], with_for_update=True)
+        revision = _revision(event)
+        if trip is None:
+            trip = Trip(mobility_id=data["mobility_id"], version=0)
+            session.add(trip)
+        elif revision and revision <= trip.version:
+            return  # older news than this trip has applied
+        person = data.get("person") or {}
+        trip.application_id, trip.kind, trip.school = data["application_id"], data["kind"], data["school"]
+        trip.owner, trip.person_name = data["owner"], person.get("name") or ""
+        trip.staff_number, trip.title = person.get("staff_number"), (data.get("title") or "")[:300]
+        trip.planned_start, trip.planned_end = _day(data.get("planned_start")), _day(data.get("planned_end"))
+        trip.returned_on, trip.version = _day(data.get("returned_on")), revision or trip.version
+        if data["status"] in custody.ENDED and (trip.status != data["status"] or trip.ended_on is None):
+            trip.ended_on = news_day(event, zone)
+        trip.status = data["status"]
+        session.flush()
+        rules = custody.rules(session)
+        due = custody.due_on(trip, rules)
+        if due is None:
+            return
+        for loan in session.scalars(select(Loan).where(Loan.mobility_id == trip.mobility_id,
+                                                       Loan.returned_on.is_(None)).with_for_update()):
+            loan.due_on = due  # the sweep reminds, notices and holds from the new date
+
+    return handle
+
+
+def on_application_submitted(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+    """One passport.expiry_warning per traveller's passport (the kind the trip travels on) that expires before the
+    trip's end plus six months. A traveller with no passport in the register: nothing."""
+    end = _day((data.get("mobility") or {}).get("end_date"))
+    if end is None:
+        return
+    travellers = data.get("travellers")
+    staff_numbers = {t["staff_number"] for t in travellers or [] if t.get("staff_number")}
+    query = select(Passport).where(Passport.type.in_(custody.types_for(data.get("category"))),
+                                   Passport.status.in_(custody.HOLDING))
+    if staff_numbers:
+        query = query.where(Passport.staff_number.in_(sorted(staff_numbers)))
+    elif travellers is None:  # news from before the form named its travellers: the applicant travels
+        query = query.where(Passport.holder_username == data["applicant"])
+    else:
+        return
+    revision = _revision(event) or int(data.get("version") or 0)
+    for passport in session.scalars(query.order_by(Passport.staff_number, Passport.expires_on)):
+        if custody.expires_too_soon(passport, end):
+            expiry_warning(session, passport, data, end, revision, event.get_extension("correlationid"))
+
+
+def table(zone: str = "Asia/Shanghai") -> dict[str, Handler]:
+    """The handlers, with the office's time zone (a cancellation's day is the office's calendar day)."""
+    trips = on_trip_news(zone)
+    return {**{event_type: trips for event_type in MOBILITY_NEWS},
+            "application.submitted": on_application_submitted,
+            "application.resubmitted": on_application_submitted}
+
+
+HANDLERS = table()

@@ -1,0 +1,62 @@
+"""Request and response schemas of the hand-out, the return and the slip. Unknown fields are refused; what the
+server decides (the due date, who handed it out) is never loaded."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+NAME = validate.Length(min=1, max=200)
+
+
+class HandoutIn(Schema):
+    mobility_id = fields.UUID(required=True, metadata={"description": "the holder's approved trip (its record)"})
+    handed_to = fields.String(load_default=None, validate=NAME,
+                              metadata={"description": "who received it (default: the holder)"})
+    on = fields.Date(load_default=None, metadata={"description": "the day it went out (default today; not later)"})
+
+
+class ReturnIn(Schema):
+    on = fields.Date(load_default=None, metadata={"description": "the day it came back (default today; not later)"})
+    received_from = fields.String(load_default=None, validate=NAME,
+                                  metadata={"description": "who handed it back (default: the holder)"})
+
+
+class SlipQuery(Schema):
+    lang = fields.String(load_default="zh", validate=validate.OneOf(["zh", "en"]))
+
+
+class LoanOut(Schema):
+    id = fields.String()
+    passport_id = fields.String()
+    mobility_id = fields.String()
+    title = fields.String(metadata={"description": "the trip's title"})
+    handed_out_on = fields.Date()
+    handed_out_at = fields.DateTime()
+    handed_out_by = fields.String()
+    handed_to = fields.String()
+    due_on = fields.Date()
+    returned_on = fields.Date(allow_none=True)
+    returned_at = fields.DateTime(allow_none=True)
+    returned_by = fields.String(allow_none=True)
+    received_from = fields.String(allow_none=True)
+    overdue_days = fields.Integer(metadata={"description": "days past the due date (0 while not overdue)"})
+    slip_url = fields.String(metadata={"description": "the hand-out slip (PDF; ?lang=zh|en)"})
+
+
+class TripOut(Schema):
+    """One of the holder's trips as the clerk chooses from it (GET /passports/{id}, `trips`)."""
+
+    mobility_id = fields.String()
+    application_id = fields.String()
+    kind = fields.String()
+    title = fields.String()
+    status = fields.String()
+    school = fields.String()
+    person_name = fields.String()
+    planned_start = fields.Date(allow_none=True)
+    planned_end = fields.Date(allow_none=True)
+    returned_on = fields.Date(allow_none=True)
+    can_hand_out = fields.Boolean()
+    why_not = fields.String(allow_none=True, metadata={"description": "why it may not go out for this trip today"})
+    handout_from = fields.Date(allow_none=True, metadata={"description": "the first day it may go out"})
+    due_on = fields.Date(allow_none=True, metadata={"description": "when it would be due back"})
