@@ -12,7 +12,7 @@ from marshmallow import fields
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
-from chassis import auth, errors, health, metrics, tracing
+from chassis import auth, errors, health, metrics, pdf, tracing
 from chassis.db import make_engine, make_sessionmaker
 from chassis.settings import Settings
 from chassis.tokens import Verifier
@@ -43,6 +43,7 @@ def create_service_app(
     engine = engine or make_engine(settings.database_url(name))
     app.extensions["mobility"] = ServiceContext(name, settings, engine, make_sessionmaker(engine))
     errors.install(app)
+    pdf.install(app)  # a PDF asked for without its font: 503 with the remedy
     tracing.install(app)
     metrics.install(app, name, figures(name, settings, engine) + (own_figures(engine) if own_figures else []))
     auth.install(app, Verifier(settings.jwt_public_key_file, settings.jwt_issuer), audience=name)

@@ -28,6 +28,5 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
                   programs_api.blp, stats_api.blp, submissions_api.blp, trip_rules_api.blp]
     app = create_service_app("applications", settings, blueprints, engine)
     api.register_domain_errors(app)
-    approvals_api.register_errors(app)
     openapi.document_kinds(app)
     return app

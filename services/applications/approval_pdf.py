@@ -8,7 +8,6 @@ Without the font file the document cannot be made: FontMissing says which packag
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -24,25 +23,11 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from chassis.pdf import FontMissing, register_font  # noqa: F401  (FontMissing: what render raises)
 from services.applications import kinds
 from services.applications.kinds import Field
-
-FONT_PACKAGE = "fonts-wqy-microhei"  # Debian/Ubuntu: /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
-
-
-class FontMissing(RuntimeError):
-    """The PDF font file is not there (HTTP 503: the operator installs it or points MOBILITY_PDF_FONT at one)."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(
-            f"The font for approval documents ({path}) is not installed: install the package {FONT_PACKAGE} "
-            "(apt-get install fonts-wqy-microhei), or set MOBILITY_PDF_FONT to a TrueType font with Chinese glyphs."
-        )
-
 
 WORDS: dict[str, dict[str, str]] = {
     "zh": {
@@ -78,14 +63,6 @@ ROLES = {
     "vice_president": {"zh": "分管外事校领导", "en": "Vice president for foreign affairs"},
     "admin": {"zh": "系统管理员", "en": "Administrator"},
 }
-def register_font(path: Path) -> str:
-    """Register the TrueType font at `path` once per process (a .ttc: its first face) and return its name."""
-    if not path.is_file():
-        raise FontMissing(path)
-    name = f"MobilityCJK-{hashlib.sha256(str(path).encode()).hexdigest()[:12]}"
-    if name not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=0))
-    return name
 
 
 class QrCode(Flowable):  # type: ignore[misc]  # reportlab has no type hints

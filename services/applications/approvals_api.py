@@ -12,13 +12,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from chassis.app import ctx
 from chassis.auth import current_identity
-from chassis.errors import problem
 from chassis.tracing import correlation_id
 from eventbus import outbox
 from services.applications import access, approval_pdf, approvals, change_requests, domain
@@ -38,10 +37,6 @@ from services.applications.schemas import ApplicationOut
 blp = Blueprint("approvals", __name__, url_prefix="/api/v1", description="Approval documents (任务批件)")
 PDF_RESPONSE = {"200": {"description": "the document as a PDF (its font embedded)",
                         "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
-
-
-def register_errors(app: Flask) -> None:
-    app.register_error_handler(approval_pdf.FontMissing, lambda exc: problem(503, "Service Unavailable", str(exc)))
 
 
 def verify_url(token: str) -> str:
