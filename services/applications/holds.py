@@ -1,8 +1,9 @@
 """Holds on submitting: mobilities places one when a report (or a residence permit, an event's summary) is overdue
-and clears it when the item is done (mobility.hold_placed, mobility.hold_cleared). Applications keeps its copy
-(the `holds` table) and refuses a submission or resubmission while a hold names the applicant (by username), any
-member of the group (by staff number) or, for a school-wide hold, the application's school: a 409 problem naming
-each hold and what clears it.
+and clears it when the item is done (mobility.hold_placed, mobility.hold_cleared); passports places one, with the
+same data, when a passport is not handed back in time (passport.hold_placed, passport.hold_cleared). Applications
+keeps its copy (the `holds` table) and refuses a submission or resubmission while a hold names the applicant (by
+username), any member of the group (by staff number) or, for a school-wide hold, the application's school: a 409
+problem naming each hold and what clears it.
 
 The news may come twice or out of order (the consumer's inbox drops the same event twice; two events may cross):
 a hold is kept by its id, placed once, and its clearing keeps the row with `cleared_at` set, so a placement that
@@ -101,4 +102,6 @@ def _words(table: dict[str, str], code: str) -> str:
     return table.get(code) or code.replace("_", " ")
 
 
-HANDLERS = {"mobility.hold_placed": on_hold_placed, "mobility.hold_cleared": on_hold_cleared}
+# Both producers' holds are one kind of thing here: a hold id, whom it holds, why and what clears it.
+HANDLERS = {"mobility.hold_placed": on_hold_placed, "mobility.hold_cleared": on_hold_cleared,
+            "passport.hold_placed": on_hold_placed, "passport.hold_cleared": on_hold_cleared}
