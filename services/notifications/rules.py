@@ -123,6 +123,33 @@ def _held(session: Session, data: dict[str, Any]) -> list[Recipient]:
     return _owner(session, {"owner": data["username"]}) if data.get("username") else []
 
 
+
+# Passports in the office's custody (passport.*): the holder is the register's holder_username, which a clerk may
+# leave empty or name before the account exists; then nobody is told as the holder (no retry: it may never come).
+
+
+def _holder(session: Session, data: dict[str, Any]) -> list[Recipient]:
+    """The passport's holder, where the register names an account we know."""
+    username = data.get("holder_username")
+    recipient = session.get(Recipient, username) if username else None
+    if username and recipient is None:
+        log.warning("notifications.holder_unknown", holder=username, passport=data.get("passport_id"))
+    return [recipient] if recipient else []
+
+
+def _holder_coordinators_and_icd(session: Session, data: dict[str, Any]) -> list[Recipient]:
+    """A passport not handed back: the holder, who must bring it; the school's coordinators and the ICD, who
+    follow it up (a passport of no school: the ICD alone)."""
+    school = data.get("school")
+    return _distinct(_holder(session, data), _coordinators(session, school) if school else [],
+                     with_role(session, "icd_officer"))
+
+
+def _applicant_and_clerks(session: Session, data: dict[str, Any]) -> list[Recipient]:
+    """A traveller's passport expires too soon for the trip: the applicant, who acts for the trip (someone we must
+    know: they applied), and the passport clerks, who hold the passport."""
+    return _distinct(_owner(session, {"owner": data["applicant"]}), with_role(session, "passport_clerk"))
+
 RULES = {
     "application.submitted": _applicant,
     "application.resubmitted": _applicant,
@@ -147,6 +174,11 @@ RULES = {
     "mobility.hold_placed": _held,
     "mobility.changed": _owner,
     "mobility.no_show": _owner_and_icd,
+    "passport.due_soon": _holder,
+    "passport.overdue": _holder_coordinators_and_icd,
+    "passport.handed_out": _holder,
+    "passport.returned": _holder,
+    "passport.expiry_warning": _applicant_and_clerks,
 }
 
 

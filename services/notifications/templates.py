@@ -189,10 +189,60 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                "or other paper is due.{reason_note} If this is a mistake, contact the International Cooperation "
                "Department."),
     },
+    # Passports in the office's custody. {type} is the document in words (PASSPORT_TYPES), {title} the trip's and
+    # the days as the reader writes them (passport_values); never a number: the events carry none.
+    "passport.due_soon": {
+        "zh": ("请按时交回{type}：{title}",
+               "{holder_name}为“{title}”领取的{type}应于 {due_on} 交回国际合作处，请按时交回。"),
+        "en": ("Hand back the {type} by {due_on}: {title}",
+               "The {type} of {holder_name}, handed out for \"{title}\", is due back at the International Cooperation "
+               "Department on {due_on}. Please bring it back in time."),
+    },
+    "passport.overdue": {
+        "zh": ("{type}逾期未交回：{holder_name}（{title}）",
+               "{holder_name}为“{title}”领取的{type}应于 {due_on} 交回国际合作处，现已逾期 {overdue_days} 天。"
+               "请尽快交回；交回前，持有人不能提交新的申请。"),
+        "en": ("Overdue: the {type} of {holder_name} ({title})",
+               "The {type} of {holder_name}, handed out for \"{title}\", was due back at the International "
+               "Cooperation Department on {due_on} and is {overdue_days} day(s) overdue. Please bring it back as soon "
+               "as possible; until then, its holder cannot submit a new application."),
+    },
+    "passport.handed_out": {
+        "zh": ("{type}已领取：{title}",
+               "国际合作处已于 {handed_out_on} 将{holder_name}的{type}交出，用于“{title}”。请于 {due_on} 前交回。"),
+        "en": ("{Type} handed out: {title}",
+               "The International Cooperation Department handed out the {type} of {holder_name} on {handed_out_on} "
+               "for \"{title}\". It is due back on {due_on}."),
+    },
+    "passport.returned": {
+        "zh": ("{type}已交回：{title}",
+               "{holder_name}为“{title}”领取的{type}已于 {returned_on} 交回国际合作处保管。"
+               "因其逾期而暂停的新申请（如有）已自动恢复。"),
+        "en": ("{Type} handed back: {title}",
+               "The {type} of {holder_name}, handed out for \"{title}\", was handed back to the International "
+               "Cooperation Department on {returned_on} and is in its custody again. Any hold it caused on new "
+               "applications is lifted."),
+    },
+    "passport.expiry_warning": {
+        "zh": ("证件有效期不足：{holder_name}（{title}）",
+               "申请“{title}”的出行人{holder_name}由国际合作处保管的{type}将于 {expires_on} 到期，"
+               "不足行程结束{trip_end_note}后六个月。请尽快办理换发手续。"),
+        "en": ("Travel document expires too soon: {holder_name} ({title})",
+               "The {type} of {holder_name}, a traveller of \"{title}\", kept by the International Cooperation "
+               "Department, expires on {expires_on}: less than six months after the trip ends{trip_end_note}. "
+               "Please have it renewed in good time."),
+    },
 }
 
 
 FOR_THE_APPLICANT = ("publicity.opened", "publicity.ended")
+
+PASSPORT_TYPES = {  # a passport's type (_defs/passport.json) in words
+    "official_passport": {"zh": "因公护照", "en": "official passport"},
+    "service_passport": {"zh": "公务护照", "en": "service passport"},
+    "hk_macao_permit": {"zh": "往来港澳通行证", "en": "Hong Kong and Macao travel permit"},
+    "taiwan_permit": {"zh": "大陆居民往来台湾通行证", "en": "Taiwan travel permit"},
+}
 
 # What a mobility notice speaks of (due.what, a hold's reason), and what to do about it, in words.
 WHAT = {
@@ -325,6 +375,26 @@ def mobility_values(data: dict[str, Any], locale: str) -> dict[str, Any]:
     return words
 
 
+def passport_values(data: dict[str, Any], locale: str) -> dict[str, Any]:
+    """The words a passport.* text is made of: the document's type, the trip's title and the loan's days (from the
+    event's `loan`, where it has one) as the reader writes them."""
+    language = "en" if locale == "en" else "zh"
+    loan = data.get("loan") or {}
+    kind = data.get("type") or ""
+    words: dict[str, Any] = {
+        "type": PASSPORT_TYPES.get(kind, {}).get(language) or ("证件" if language == "zh" else "travel document"),
+        "title": loan.get("title") or data.get("title") or "",
+        "overdue_days": loan.get("overdue_days", ""),
+        "trip_end_note": ("（{}）" if language == "zh" else " ({})").format(day(data["trip_end"], language))
+        if data.get("trip_end") else "",
+    }
+    for key in ("handed_out_on", "due_on", "returned_on"):
+        words[key] = day(loan.get(key), language)
+    words["expires_on"] = day(data.get("expires_on"), language)
+    words["Type"] = words["type"][:1].upper() + words["type"][1:]
+    return words
+
+
 def link_for(data: dict[str, Any], public_base_url: str) -> str:
     """Where the reader acts: a reviewer on the task's page, a traveller on the record's, an applicant on the
     application's. A task's link
@@ -334,6 +404,8 @@ def link_for(data: dict[str, Any], public_base_url: str) -> str:
         return f"{public_base_url}/tasks/{data['task_id']}?application={data['application_id']}"
     if data.get("task_id"):
         return f"{public_base_url}/tasks/{data['task_id']}"
+    if data.get("passport_id"):  # a passport in the office's custody: its page (the register's)
+        return f"{public_base_url}/passports/{data['passport_id']}"
     if data.get("mobility_id"):  # a trip or stay after approval (a hold names the record that placed it)
         return f"{public_base_url}/mobilities/{data['mobility_id']}"
     if data.get("application_id"):
@@ -350,6 +422,8 @@ def render(event_type: str, locale: str, data: dict[str, Any], public_base_url: 
     values["title"] = data.get("title") or data.get("application_id", "")
     if event_type.startswith("mobility."):
         values.update(mobility_values(data, locale))
+    if event_type.startswith("passport."):
+        values.update(passport_values(data, locale))
     for key in TIMES:
         if data.get(key):
             values[key] = when(data[key], locale, timezone)
