@@ -320,6 +320,52 @@ def dlq_replay(settings: Settings, queue: str, message_id: str | None) -> None:
 
 
 @main.group()
+def passports() -> None:
+    """The passports' keyring (MOBILITY_PASSPORT_KEYS_FILE): a new key, then every number sealed again under it."""
+
+
+@passports.command("new-key")
+@click.pass_obj
+def passports_new_key(settings: Settings) -> None:
+    """Put a fresh key first in the keyring: new numbers are sealed with it; older ones still read with theirs
+    until `mobility passports rotate`."""
+    from services.passports import crypto
+
+    crypto.load(settings.passport_keys_file)  # a keyring that did not exist keeps the key it is created with
+    key_id = crypto.add_key(settings.passport_keys_file)
+    count = len(crypto.load(settings.passport_keys_file).keys)
+    click.echo(f"new current key {key_id} in {settings.passport_keys_file} ({count} key(s)); "
+               "now run `mobility passports rotate`")
+
+
+@passports.command("rotate")
+@click.option("--batch", default=200, show_default=True, type=click.IntRange(1, 10000), help="rows per transaction")
+@click.pass_obj
+def passports_rotate(settings: Settings, batch: int) -> None:
+    """Seal every number still under an older key with the current one. Exits 3 when a row's key is missing
+    (those rows are listed: put their key's line back before removing anything)."""
+    from services.passports import crypto, rotation
+
+    ring = crypto.load(settings.passport_keys_file)
+    engine = make_engine(settings.database_url("passports"))
+    try:
+        done = rotation.rotate(make_sessionmaker(engine), ring, batch=batch)
+    finally:
+        engine.dispose()
+    click.echo(f"current key {done.key}: {done.rotated} re-encrypted, {done.current} under the current key, "
+               f"{len(done.unreadable)} unreadable")
+    for passport_id, key_id in done.unreadable:
+        click.echo(f"unreadable: passport {passport_id} is under key {key_id!r}, which the keyring does not have "
+                   "(or which does not open it)", err=True)
+    if not done.complete:
+        sys.exit(3)
+    others = [k for k in ring.keys if k != ring.current]
+    if others:
+        click.echo(f"every number is under {done.key}: the keyring's other line(s) ({', '.join(others)}) may be "
+                   "removed")
+
+
+@main.group()
 def outbox() -> None:
     """The outbox of each database."""
 
