@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
-from chassis.errors import problem
 from chassis.tracing import correlation_id
 from services.passports import access, audit, custody, slip
 from services.passports.custody_schemas import HandoutIn, LoanOut, ReturnIn, SlipQuery
@@ -34,11 +33,6 @@ blp = Blueprint("custody", __name__, url_prefix="/api/v1", description="Passport
 PASSPORT = {"in": "path", "name": "passport_id", "schema": {"type": "string", "format": "uuid"}}
 PDF_RESPONSE = {"200": {"description": "the hand-out slip as a PDF (its font embedded)",
                         "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
-
-
-@blp.app_errorhandler(slip.FontMissing)
-def font_missing(exc: slip.FontMissing) -> Any:
-    return problem(503, "Service Unavailable", str(exc))
 
 
 def today() -> date:
@@ -81,7 +75,7 @@ class Handouts(MethodView):
         with ctx().sessions() as session, session.begin():
             passport = load_for_clerk(session, passport_id)
             on = _on(body["on"], day)
-            trip = session.get(Trip, str(body["mobility_id"]))
+            trip = session.get(Trip, str(body["mobility_id"]), with_for_update=True)  # its news waits for this
             rules = custody.rules(session)
             refusal = custody.why_not(passport, trip, on, rules)
             if refusal is not None or trip is None:

@@ -2,14 +2,13 @@
 (never the whole one), the trip and its dates, who handed it out to whom and when, the due date, and once it is back
 who took it back from whom and when, with lines to sign.
 
-Built as the 任务批件 is (services/applications/approval_pdf.py; services are independent, so its few lines of font
-registration are repeated here): reportlab, every glyph in one embedded CJK TrueType font (settings.pdf_font), not
-even Helvetica referenced; without the font file FontMissing (HTTP 503) says which package to install.
+Built as the 任务批件 is (services/applications/approval_pdf.py): reportlab, every glyph in one embedded CJK
+TrueType font (settings.pdf_font, through chassis.pdf), not even Helvetica referenced; without the font file
+chassis.pdf.FontMissing (HTTP 503) says which package to install.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 from datetime import datetime
 from pathlib import Path
@@ -21,35 +20,11 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from chassis.pdf import register_font
 from services.passports.custody import masked, type_words
 from services.passports.models import Loan, Passport, Trip
-
-FONT_PACKAGE = "fonts-wqy-microhei"  # Debian/Ubuntu: /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
-
-
-class FontMissing(RuntimeError):
-    """The PDF font file is not there (HTTP 503: the operator installs it or points MOBILITY_PDF_FONT at one)."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(
-            f"The font for hand-out slips ({path}) is not installed: install the package {FONT_PACKAGE} "
-            "(apt-get install fonts-wqy-microhei), or set MOBILITY_PDF_FONT to a TrueType font with Chinese glyphs."
-        )
-
-
-def register_font(path: Path) -> str:
-    """Register the TrueType font at `path` once per process (a .ttc: its first face) and return its name."""
-    if not path.is_file():
-        raise FontMissing(path)
-    name = f"MobilityCJK-{hashlib.sha256(str(path).encode()).hexdigest()[:12]}"
-    if name not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=0))
-    return name
-
 
 WORDS: dict[str, dict[str, str]] = {
     "zh": {

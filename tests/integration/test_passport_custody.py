@@ -74,6 +74,15 @@ def pdf_text(body: bytes) -> str:
     return "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(body)).pages)
 
 
+def pdf_fonts_embedded(body: bytes) -> bool:
+    """Every font the slip uses travels inside it (no Helvetica merely referenced)."""
+    fonts = [font.get_object() for page in pypdf.PdfReader(io.BytesIO(body)).pages
+             for font in page["/Resources"]["/Font"].values()]
+    descriptors = [(f.get("/FontDescriptor") or f["/DescendantFonts"][0].get_object()["/FontDescriptor"]).get_object()
+                   for f in fonts]
+    return bool(fonts) and all(any(k in d for k in ("/FontFile", "/FontFile2", "/FontFile3")) for d in descriptors)
+
+
 @time_machine.travel("2027-03-02T03:00:00Z", tick=False)
 def test_a_hand_out_is_refused_before_the_window_and_without_an_approved_trip_of_the_holder(
         passports: Passports) -> None:
@@ -137,7 +146,7 @@ def test_a_hand_out_its_slip_and_a_return_are_recorded_and_announced(passports: 
         assert slip.data.startswith(b"%PDF")
         words = pdf_text(slip.data)
         assert "Li Wei" in words and "因公证照领用单" in words and "2027-03-21" in words and "5432" in words
-        assert NUMBER not in words
+        assert NUMBER not in words and pdf_fonts_embedded(slip.data)
         english = p.call("prof.li", "GET", f"/passports/{passport_id}/loans/{loan['id']}/slip?lang=en")
         assert english.status_code == 200 and "Passport Hand-out Slip" in pdf_text(english.data)
         assert p.call("coord.cs", "GET", f"/passports/{passport_id}/loans/{loan['id']}/slip").status_code == 403
