@@ -2,7 +2,8 @@
 with its open loan, changed by the clerk within the rules of its status; and the keyring the numbers are sealed
 with, loaded once per app.
 
-Only `number_of` ever opens a number; its callers are the clerk's number view, the duplicate check and rotation.
+Only `number_of` opens a number here; its callers are the clerk's number view, the duplicate check and the import
+(rotation.py opens and re-seals them with the keyring alone).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from cryptography.exceptions import InvalidTag
 from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -91,7 +93,7 @@ def numbers_of_type(session: Session, ring: crypto.Keyring, type_: str) -> dict[
     for passport in session.scalars(select(Passport).where(Passport.type == type_)):
         try:
             found[number_of(ring, passport)] = passport.id
-        except crypto.KeyMissing:
+        except (crypto.KeyMissing, InvalidTag):
             continue
     return found
 
