@@ -8,12 +8,12 @@ from sqlalchemy import Engine
 from chassis.settings import Settings
 from chassis.worker import Component, bus_components
 from eventbus.consumer import HandlerTable
+from services.passports import handlers as passport_handlers
 from services.passports.deadlines import Deadlines
-from services.passports.handlers import HANDLERS
 
 
 def handlers(settings: Settings) -> HandlerTable:
-    return dict(HANDLERS)
+    return passport_handlers.table(settings.timezone)
 
 
 def components(settings: Settings, engine: Engine) -> list[Component]:
