@@ -32,6 +32,7 @@ from gateway.web import (
     mobility_pages,
     mobility_review,
     oidc,
+    passport_pages,
     publicity,
     reviewer,
     security,
@@ -88,6 +89,7 @@ def install(app: Flask, settings: Settings) -> None:
     app.register_blueprint(mobility_pages.bp)  # the trip itself, after approval
     app.register_blueprint(mobility_review.bp)  # reviewers' pages after approval: reports, overdue, credits
     app.register_blueprint(mobility_admin.bp)  # the office's settings after approval
+    app.register_blueprint(passport_pages.bp)  # the register of official passports in the office's custody
     app.register_error_handler(HTTPException, _error_page)
     app.jinja_env.filters["t"] = services.translated  # messages from services: plain text, escaped as such
     app.jinja_env.globals["csrf_token"] = generate_csrf
