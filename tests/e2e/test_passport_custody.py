@@ -27,6 +27,7 @@ from sqlalchemy import Engine, inspect, text
 
 from chassis.db import make_sessionmaker
 from chassis.settings import Settings
+from mobility import demo_history, demo_passports
 from mobility.embedded import Embedded
 from services.passports import deadlines
 from tests.conftest import fresh_databases, fresh_vhost
@@ -143,6 +144,23 @@ def run_logs(request: pytest.FixtureRequest, topology: str, collected: list[str]
     return "\n".join(collected)
 
 
+def widest_window(gw: Gateway) -> dict[str, Any]:
+    """The clerk opens the hand-out window as wide as the settings allow (90 days before departure); the rules."""
+    settings = gw.call(CLERK, "GET", "/api/v1/passport-settings").json()
+    put = gw.call(CLERK, "PUT", "/api/v1/passport-settings", {**{k: settings[k] for k in (
+        "return_days", "remind_days_before", "school_hold_after_days", "school_hold")}, "handout_days_before": 90})
+    assert put.status_code == 200, put.text
+    return put.json()  # type: ignore[no-any-return]
+
+
+def trip_ahead(day: date) -> dict[str, Any]:
+    """The group staff trip (李伟 T20081 leads 王芳 T20112 and 陈晨 T20307), leaving LEAD days after `day`."""
+    body = group_trip.body()
+    body["form"] = group_trip.shifted(body["form"], (day + timedelta(days=LEAD) - date.fromisoformat(
+        body["form"]["start_date"])).days)
+    return body
+
+
 def passport_sweep(engine: Engine, on: date) -> dict[str, int]:
     """One deadline sweep of the passports database as its worker runs it, the clock at noon of `on`."""
     with make_sessionmaker(engine)() as session, session.begin():
@@ -206,15 +224,9 @@ def test_a_passport_goes_out_for_a_trip_comes_back_late_holds_and_leaves_no_trac
     subscribed = gw.call("admin", "POST", "/api/v1/subscriptions", {"url": webhooks.url, "patterns": ["*"]})
     assert subscribed.status_code == 201, subscribed.text
     day = today()
-    body = group_trip.body()
-    body["form"] = group_trip.shifted(body["form"], (day + timedelta(days=LEAD) - date.fromisoformat(
-        body["form"]["start_date"])).days)
+    body = trip_ahead(day)
     trip_end = date.fromisoformat(body["form"]["end_date"])
-    settings = gw.call(CLERK, "GET", "/api/v1/passport-settings").json()
-    put = gw.call(CLERK, "PUT", "/api/v1/passport-settings", {**{k: settings[k] for k in (
-        "return_days", "remind_days_before", "school_hold_after_days", "school_hold")}, "handout_days_before": 90})
-    assert put.status_code == 200, put.text
-    rules = put.json()
+    rules = widest_window(gw)
 
     # The clerk enters 李伟's passport (the group's leader, prof.li); it expires 2 months after the trip.
     created = gw.call(CLERK, "POST", "/api/v1/passports", {
@@ -330,3 +342,40 @@ def test_a_passport_goes_out_for_a_trip_comes_back_late_holds_and_leaves_no_trac
     output = run_logs(request, topology, logs)
     assert passport["id"] in output  # the logs were read: they name the passport (its id), never its number
     absent("the logs", output)
+
+
+def test_the_demo_enters_the_groups_passports_and_hands_one_out_for_a_trip_ahead(
+        embedded_system: Embedded, embedded_gateway: Gateway) -> None:
+    """mobility/demo_passports.py, as demo_history.record calls it: obviously fake numbers, one expiring soon, and a
+    passport out for a trip it may go out for today; entered once."""
+    gw = embedded_gateway
+    assert gw.call("admin", "PUT", "/api/v1/review-chains/faculty_exchange", {"levels": CHAIN}).status_code in (
+        200, 201)
+    widest_window(gw)
+    day = today()
+    body = trip_ahead(day)
+    application = approve(gw, "prof.li", STAFF_CHAIN, body)
+    member = records(gw, "prof.li", application["id"], 3)[1]
+    assert member["person"]["staff_number"] == "T20112"
+
+    def heard() -> bool:
+        with embedded_system.engines["passports"].connect() as c:
+            return bool(c.scalar(text("SELECT count(*) FROM trips WHERE mobility_id = :m"), {"m": member["id"]}))
+    wait.until(heard, what="the passports service to hear of the trip")
+
+    api = demo_history._Api(embedded_system.gateway)
+    assert demo_passports.seed(api, day) == len(demo_passports.PASSPORTS)
+    assert demo_passports.seed(api, day) == 0  # once
+    register = {p["number_masked"]: p for p in gw.call("icd.officer", "GET", "/api/v1/passports").json()["items"]
+                if p["staff_number"] in ("T20081", "T20112", "T20307")}
+    assert {"••••0081", "••••1081", "••••0112", "••••0307"} <= set(register)
+    assert all("number" not in p for p in register.values())
+    with embedded_system.engines["passports"].connect() as c:  # hers: this trip, or an earlier test's ahead too
+        planned = set(c.scalars(text("SELECT mobility_id FROM trips WHERE staff_number = 'T20112' AND status = "
+                                     "'planned'")))
+    assert member["id"] in planned
+    assert register["••••0112"]["status"] == "handed_out" and register["••••0112"]["loan"]["mobility_id"] in planned
+    soon = gw.call("icd.officer", "GET", "/api/v1/passports?expiring_within=90").json()["items"]
+    assert "••••0112" in {p["number_masked"] for p in soon}
+    clerk_view = gw.call(CLERK, "POST", f"/api/v1/passports/{register['••••0307']['id']}/number-views").json()
+    assert clerk_view["number"].startswith("DEMO")
