@@ -11,6 +11,9 @@ from services.passports.models import STATUSES, TYPES
 
 SCHOOL = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,39}$", error="Must be a school's code.")
 USERNAME = validate.Length(min=1, max=80)
+# what crypto.normalised makes 5 to 20 letters and digits: said in the schema, so the document states the rule
+NUMBER = validate.Regexp(r"^[\s-]*(?:[A-Za-z0-9][\s-]*){5,20}$",
+                         error="5 to 20 letters and digits (spaces and hyphens are ignored).")
 SETTABLE = ("in_custody", "lost", "expired", "cancelled")  # handed_out only through a hand-out
 
 
@@ -30,7 +33,7 @@ class PassportIn(Schema):
     holder_username = fields.String(load_default=None, allow_none=True, validate=USERNAME)
     school = fields.String(load_default=None, allow_none=True, validate=SCHOOL)
     type = fields.String(required=True, validate=validate.OneOf(TYPES))
-    number = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={
+    number = fields.String(required=True, validate=[validate.Length(min=5, max=40), NUMBER], metadata={
         "description": "5 to 20 letters and digits (spaces and hyphens are dropped, letters upper-cased)"})
     issued_on = fields.Date(load_default=None, allow_none=True)
     expires_on = fields.Date(required=True)

@@ -282,6 +282,10 @@ def test_the_audit_log_reads_newest_first_and_exports_as_csv(passports: Passport
     assert p.call("admin", "GET", "/passport-audit?format=csv").status_code == 200
     assert p.call("coord.cs", "GET", "/passport-audit?format=csv").status_code == 403
     assert p.scalar("SELECT count(*) FROM audit_log WHERE action = 'exported'") == 2
+    one = p.call("passport.clerk", "GET", f"/passport-audit?format=csv&passport_id={first['id']}")
+    assert [r[4] for r in list(csv.reader(io.StringIO(one.get_data().decode("utf-8-sig"))))[1:]] == [first["id"]] * 2
+    assert p.rows("SELECT detail FROM audit_log WHERE action = 'exported' ORDER BY id DESC LIMIT 1")[0][0] == {
+        "count": 2, "filters": {"passport_id": first["id"]}}
 
 
 def test_the_rules_are_read_by_the_office_and_set_by_the_clerk_and_admins(passports: Passports) -> None:
