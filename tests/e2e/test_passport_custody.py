@@ -33,7 +33,7 @@ from services.passports import deadlines
 from tests.conftest import fresh_databases, fresh_vhost
 from tests.support import group_trip, wait
 from tests.support.api import Gateway
-from tests.support.journeys import ZONE, approve, records, today, travel
+from tests.support.journeys import ZONE, approve, outbox, records, today, travel
 from tests.support.smtp import SmtpSink
 from tests.support.stack import Stack
 
@@ -167,6 +167,13 @@ def passport_sweep(engine: Engine, on: date) -> dict[str, int]:
         return deadlines.check(session, datetime.combine(on, time(12), ZONE).astimezone(UTC), "Asia/Shanghai")
 
 
+def holds_placed(passports_db: Engine) -> list[dict[str, Any]]:
+    """The data of the holds the passports service placed (the subject of each is the hold's id)."""
+    with passports_db.connect() as c:
+        rows = c.execute(text("SELECT body FROM outbox WHERE type = 'passport.hold_placed' ORDER BY id"))
+        return [json.loads(body)["data"] for (body,) in rows]
+
+
 def holds(applications_db: Engine, username: str) -> int:
     with applications_db.connect() as c:
         return int(c.scalar(text("SELECT count(*) FROM holds WHERE username = :u AND cleared_at IS NULL"),
@@ -284,12 +291,21 @@ def test_a_passport_goes_out_for_a_trip_comes_back_late_holds_and_leaves_no_trac
     assert gw.call(CLERK, "GET", path).json()["status"] == "handed_out"
 
     passports_db, applications_db = databases["passports"], databases["applications"]
-    assert holds(applications_db, "prof.li") == 0
-    passport_sweep(passports_db, due)  # due today: not overdue yet
-    assert holds(applications_db, "prof.li") == 0
+    # A reminder within the days before (once per due date); due today is not overdue yet; the day after is.
+    wait.until(lambda: (passport_sweep(passports_db, due - timedelta(days=rules["remind_days_before"])),
+                        outbox(passports_db, "passport.due_soon", passport["id"]))[1], timeout=15, interval=0.3,
+               what="the reminder before the due date")
+    passport_sweep(passports_db, due)
+    assert len(outbox(passports_db, "passport.due_soon", passport["id"])) == 1
+    assert outbox(passports_db, "passport.overdue", passport["id"]) == []
+    assert holds_placed(passports_db) == []
     wait.until(lambda: (passport_sweep(passports_db, due + timedelta(days=1)),
                         holds(applications_db, "prof.li") == 1)[1], timeout=15, interval=0.3,
                what="the overdue passport's hold in applications")
+    passport_sweep(passports_db, due + timedelta(days=2))
+    assert len(outbox(passports_db, "passport.overdue", passport["id"])) == 1  # once
+    (placed,) = holds_placed(passports_db)
+    assert (placed["scope"], placed["username"], placed["reason"]) == ("person", "prof.li", "passport_overdue")
 
     draft = gw.apply("prof.li", "faculty_exchange")
     gw.upload_required("prof.li", draft)
