@@ -205,8 +205,7 @@ def import_csv() -> Any:
             else:
                 refused(reply, problem, {"file": "file"}, "file")
     status = 422 if problem else 200
-    return render_template("passport_import.html", problem=problem, errors=problem.links, lines=lines,
-                           columns=list(passport_words.COLUMNS)[:10]), status
+    return render_template("passport_import.html", problem=problem, errors=problem.links, lines=lines), status
 
 
 # -- one passport ---------------------------------------------------------------------------------------------------

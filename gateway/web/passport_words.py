@@ -35,8 +35,9 @@ ACTIONS = {
 HANDOVERS = {"handed_out": pgettext("handover", "Handed out"), "returned": pgettext("handover", "Handed back")}
 COLUMNS = {
     "holder_name": _l("Holder's name"), "staff_number": _l("Staff number"), "username": _l("Account"),
-    "holder_username": _l("Account"), "school": _l("School"), "type": _l("Type"), "number": _l("Number"),
-    "issued_on": _l("Date of issue"), "expires_on": _l("Expiry date"), "kept_at": _l("Where it is kept"),
+    "holder_username": _l("Account"), "school": _l("School"), "type": _l("Type"),
+    "number": pgettext("passport", "Number"), "issued_on": _l("Date of issue"), "expires_on": _l("Expiry date"),
+    "kept_at": _l("Where it is kept"),
     "note": _l("Note"), "file": _l("File"), "header": _l("Header"), "line": _l("Line"), "on": _l("Date"),
 }
 # The audit detail's keys worth a reader's eye (never a number: the service keeps none there).

@@ -63,7 +63,7 @@ def test_the_clerk_hands_a_passport_out_with_its_slip_and_takes_it_back(
     page.fill("#holder_name", person["name"])
     page.fill("#staff_number", person["staff_number"])
     page.fill("#holder_username", "prof.li")
-    page.check("#type-official_passport")
+    page.select_option("#type", "official_passport")
     page.fill("#number", "PB 4433 2211")
     _fill_date(page, "expires_on", date.fromisoformat(leader["planned_end"]) + timedelta(days=3000))
     page.fill("#kept_at", "Safe 2, drawer 3")
@@ -86,7 +86,8 @@ def test_the_clerk_hands_a_passport_out_with_its_slip_and_takes_it_back(
     # the hand-out: the trip once the passports service has heard of it
     page.goto(passport_url)
     journey.reload_until(page, f"[data-trip='{leader['id']}'][data-can=yes]")
-    page.locator(f"[data-trip='{leader['id']}'] input[type=radio]").check()
+    shoot(page, "hand-out")
+    page.select_option("#handout-trip", leader["id"])
     page.fill("#handed_to", person["name"])
     page.click("#hand-out")
     expect(page.locator(".flash.success")).to_be_visible()
