@@ -7,7 +7,8 @@ holds the traveller's next submission; the clerk takes it back and the hold clea
 Then the grep: the planted number (in any case) is nowhere in the run's logs (the distributed processes' output
 files; the embedded system's log events and output), in any table of any service's database (outboxes, inboxes,
 notifications, the feed, webhook deliveries, the audit log), in any mail sent, in the event feed as a client reads it,
-nor in what a webhook receiver was sent. Its last 4 may show (the masked form): only the whole number is looked for.
+in what a webhook receiver was sent, nor on the register's pages. Its last 4 may show (the masked form): only the
+whole number is looked for.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from mobility import demo_history, demo_passports
 from mobility.embedded import Embedded
 from services.passports import deadlines
 from tests.conftest import fresh_databases, fresh_vhost
+from tests.e2e.test_statistics import _page_session
 from tests.support import group_trip, wait
 from tests.support.api import Gateway
 from tests.support.journeys import ZONE, approve, outbox, records, today, travel
@@ -343,6 +345,17 @@ def test_a_passport_goes_out_for_a_trip_comes_back_late_holds_and_leaves_no_trac
         absent("a webhook delivery", sent)
         assert not json.loads(sent)["type"].startswith("passport.")
     absent("the audit log's export", gw.call(CLERK, "GET", "/api/v1/passport-audit?format=csv").text)
+    # The pages show it masked (its last 4) to whoever may read it, the clerk too until they ask to see it.
+    for user, pages in ((CLERK, ("/passports", f"/passports/{passport['id']}", "/passports/audit")),
+                        ("prof.li", ("/passports", f"/passports/{passport['id']}")),
+                        ("coord.cs", (f"/passports/{passport['id']}",)), ("icd.officer", ("/passports",))):
+        web = _page_session(gw, user, "en")
+        for page in pages:
+            got = web.get(f"{gw.base_url}{page}")
+            assert got.status_code == 200, (user, page, got.status_code)
+            absent(f"the page {page} as {user}", got.text)
+            if page != "/passports/audit":
+                assert PLANTED[-4:] in got.text, (user, page)
     tables: dict[str, set[str]] = {}
     for owner, engine in databases.items():
         for table, content in every_row(engine):
