@@ -11,6 +11,7 @@ from services.passports.models import STATUSES, TYPES
 
 SCHOOL = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,39}$", error="Must be a school's code.")
 USERNAME = validate.Length(min=1, max=80)
+NOT_BLANK = validate.Regexp(r"^\s*\S", error="Must not be blank.")
 # what crypto.normalised makes 5 to 20 letters and digits: said in the schema, so the document states the rule
 NUMBER = validate.Regexp(r"^[\s-]*(?:[A-Za-z0-9][\s-]*){5,20}$",
                          error="5 to 20 letters and digits (spaces and hyphens are ignored).")
@@ -28,8 +29,8 @@ class PassportQuery(Schema):
 
 
 class PassportIn(Schema):
-    holder_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    staff_number = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    holder_name = fields.String(required=True, validate=[validate.Length(min=1, max=200), NOT_BLANK])
+    staff_number = fields.String(required=True, validate=[validate.Length(min=1, max=40), NOT_BLANK])
     holder_username = fields.String(load_default=None, allow_none=True, validate=USERNAME)
     school = fields.String(load_default=None, allow_none=True, validate=SCHOOL)
     type = fields.String(required=True, validate=validate.OneOf(TYPES))
