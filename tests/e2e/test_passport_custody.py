@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -118,32 +118,31 @@ class Keep(logging.Handler):
 
 
 @pytest.fixture
-def logs(topology: str, capfd: pytest.CaptureFixture[str]) -> Iterator[list[str]]:
-    """What the embedded system logged, filled in once the test is done with it: every log event (structlog's,
-    with all its fields, and the standard library's) and what reached stdout and stderr. The distributed processes'
-    output is in their files (run_logs)."""
-    collected: list[str] = []
-    if topology == "distributed":
-        yield collected
-        return
-    handler = Keep(collected)
-    logging.getLogger().addHandler(handler)
-    with structlog.testing.capture_logs() as events:
-        try:
-            yield collected
-        finally:
-            logging.getLogger().removeHandler(handler)
-            collected.extend(repr(e) for e in events)
-            collected.extend(capfd.readouterr())
-
-
-def run_logs(request: pytest.FixtureRequest, topology: str, collected: list[str]) -> str:
+def logs(request: pytest.FixtureRequest, topology: str, capfd: pytest.CaptureFixture[str]) -> Iterator[
+        Callable[[], str]]:
+    """What the run logged so far, as a function to call when the run is done: the distributed processes' output
+    files; in the embedded topology, every log event (structlog's, with all its fields, and the standard
+    library's) and whatever reached stdout and stderr."""
     if topology == "distributed":
         system: Stack = request.getfixturevalue("stack")
-        files = sorted(system.tmp.glob("*.log"))
-        assert {f.name for f in files} >= {"api-passports.log", "worker-passports.log", "api-gateway.log"}
-        return "\n".join(f.read_text(errors="replace") for f in files)
-    return "\n".join(collected)
+
+        def files() -> str:
+            found = sorted(system.tmp.glob("*.log"))
+            assert {f.name for f in found} >= {"api-passports.log", "worker-passports.log", "api-gateway.log"}
+            return "\n".join(f.read_text(errors="replace") for f in found)
+        yield files
+        return
+    records: list[str] = []
+    handler = Keep(records)
+    logging.getLogger().addHandler(handler)
+    with structlog.testing.capture_logs() as events:
+        def embedded() -> str:
+            assert any(e.get("queue") == "passports.events" for e in events), "no passports event captured"
+            return "\n".join([*records, *(repr(e) for e in events), *capfd.readouterr()])
+        try:
+            yield embedded
+        finally:
+            logging.getLogger().removeHandler(handler)
 
 
 def widest_window(gw: Gateway) -> dict[str, Any]:
@@ -228,8 +227,8 @@ def absent(where: str, content: str) -> None:
 
 
 def test_a_passport_goes_out_for_a_trip_comes_back_late_holds_and_leaves_no_trace(
-        request: pytest.FixtureRequest, topology: str, gw: Gateway, databases: dict[str, Engine], smtp: SmtpSink,
-        webhooks: WebhookSink, logs: list[str]) -> None:
+        gw: Gateway, databases: dict[str, Engine], smtp: SmtpSink,
+        webhooks: WebhookSink, logs: Callable[[], str]) -> None:
     subscribed = gw.call("admin", "POST", "/api/v1/subscriptions", {"url": webhooks.url, "patterns": ["*"]})
     assert subscribed.status_code == 201, subscribed.text
     day = today()
@@ -368,7 +367,7 @@ def test_a_passport_goes_out_for_a_trip_comes_back_late_holds_and_leaves_no_trac
     assert mails
     for _, message in mails:
         absent(f"the mail {message['Subject']!r}", mail_text(message))
-    output = run_logs(request, topology, logs)
+    output = logs()
     assert passport["id"] in output  # the logs were read: they name the passport (its id), never its number
     absent("the logs", output)
 
