@@ -43,7 +43,9 @@ COLUMNS = {
 # The audit detail's keys worth a reader's eye (never a number: the service keeps none there).
 DETAIL = {"fields": _l("Fields"), "count": _l("Count"), "on": _l("Date"), "due_on": _l("Due back"),
           "handed_to": _l("Handed to"), "received_from": _l("Received from"), "overdue_days": _l("Days overdue"),
-          "type": _l("Type"), "status": _l("Status"), "action": _l("Action")}
+          "type": _l("Type"), "status": _l("Status"), "action": _l("Action"), "filters": _l("Filters"),
+          "passport_id": _l("Passport"), "key": _l("Key"), "rotated": _l("Re-encrypted"),
+          "unreadable": _l("Unreadable (key missing)"), "under_current_key": _l("Under the current key")}
 
 
 def _word(table: dict[str, Any], code: Any) -> str:
@@ -78,7 +80,10 @@ def detail(values: dict[str, Any] | None) -> str:
     for key, value in (values or {}).items():
         if key in ("loan_id", "mobility_id", "passport_id"):
             continue
-        if key == "fields" and isinstance(value, list):
+        if key == "filters" and isinstance(value, dict):  # an export's filters: the action in words, not an id
+            value = ", ".join(f"{_word(DETAIL, k)}: {action(str(v)) if k == 'action' else '…'}"
+                              for k, v in value.items())
+        elif key == "fields" and isinstance(value, list):
             value = ", ".join(column(v) for v in value)
         elif key == "status" and isinstance(value, dict):
             value = f"{status(value.get('from', ''))} → {status(value.get('to', ''))}"

@@ -170,6 +170,9 @@ def test_the_clerk_looks_at_the_whole_number_once_and_the_look_is_audited(
     assert "attachment" in csv.headers["Content-Disposition"] and NUMBER not in csv.get_data(as_text=True)
     assert officer.get("/passports/audit").status_code == 403
     assert "Audit log exported" in clerk.get("/passports/audit").text
+    assert clerk.get("/passports/audit.csv?action=viewed_number").status_code == 200
+    exported = _text(clerk.get("/passports/audit?action=exported").text)
+    assert "Filters: Action: Whole number viewed" in exported
 
 
 def test_a_hand_out_for_the_holders_trip_with_its_slip_and_the_return(
