@@ -36,6 +36,7 @@ from gateway.web.mobility_pages import Problem, posted_date
 from gateway.web.mobility_review import school_names
 from gateway.web.security import csrf
 from gateway.web.sessions import has_any_role, login_required, roles_required
+from gateway.web.widgets import page_language
 
 bp = Blueprint("web_passports", __name__)
 bp.before_request(csrf.protect)
@@ -311,8 +312,6 @@ def slip(passport_id: Any, loan_id: Any) -> Response:
     """The hand-out slip (PDF), in the language asked for (the reader's by default)."""
     lang = request.args.get("lang", "")
     if lang not in ("zh", "en"):
-        from gateway.web.widgets import page_language
-
         lang = page_language()
     reply = services.get(f"passports/{passport_id}/loans/{loan_id}/slip", lang=lang)
     return services.file_response(reply, FILE_HEADERS)

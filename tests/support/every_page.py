@@ -11,7 +11,8 @@ from tests.e2e.test_review_chains import _decide, _task  # the chains' walk, one
 from tests.support import wait
 from tests.support.api import Gateway, example
 
-ROLES = ("alice", "prof.li", "coord.cs", "dean.cs", "icd.officer", "vp.fa", "admin")
+ROLES = ("alice", "prof.li", "coord.cs", "dean.cs", "icd.officer", "vp.fa", "admin", "passport.clerk")
+REVIEWERS = ("coord.cs", "dean.cs", "icd.officer", "vp.fa", "admin")
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Seeded:
     submitted: dict[str, str]  # kind → application id
     tasks: dict[str, str]  # reviewer → the id of an open task of theirs
     trip: str  # the mobility record of alice's approved student exchange
+    passport: str  # prof.li's official passport in the office's custody (school cs)
 
 
 # Student exchange at the ICD, faculty exchange at the coordinator, foreign expert at the vice president, hosted
@@ -35,7 +37,7 @@ WALKS = {  # kind: (applicant, reviewers who approve, the reviewer left holding 
 def seed_shape() -> Seeded:
     """What seed() makes, with names for ids: enough to list each role's pages before anything runs."""
     return Seeded("draft", {kind: kind for kind in WALKS}, {holder: holder for _, _, holder in WALKS.values()},
-                  "trip")
+                  "trip", "passport")
 
 
 def seed(gw: Gateway) -> Seeded:
@@ -55,7 +57,11 @@ def seed(gw: Gateway) -> Seeded:
         return gw.call("alice", "GET", f"/api/v1/mobilities?application_id={approved}").json()["items"]
 
     trip = wait.until(record, what="the approved stay's record")[0]["id"]
-    return Seeded(gw.apply("alice")["id"], submitted, tasks, trip)
+    passport = gw.call("passport.clerk", "POST", "/api/v1/passports", json={
+        "holder_name": "Li Wei", "staff_number": "T20081", "holder_username": "prof.li", "school": "cs",
+        "type": "official_passport", "number": "EP0012345", "expires_on": "2034-06-30", "kept_at": "Safe 1, drawer 1"})
+    assert passport.status_code == 201, passport.text
+    return Seeded(gw.apply("alice")["id"], submitted, tasks, trip, passport.json()["id"])
 
 
 def pages(role: str, seeded: Seeded) -> dict[str, str]:
@@ -74,7 +80,13 @@ def pages(role: str, seeded: Seeded) -> dict[str, str]:
         common |= {"trip": f"/mobilities/{seeded.trip}"}
     if role != "alice":  # staff: the running publicity notices (公示)
         common |= {"publicity": "/publicity"}
-    if role not in ("alice", "prof.li"):
+    if role != "alice":  # the register: its readers, and prof.li's own passport under "My passports"
+        common |= {"passports": "/passports", "passport": f"/passports/{seeded.passport}"}
+    if role in ("passport.clerk", "admin"):
+        common |= {"passport-audit": "/passports/audit", "passport-settings": "/passports/settings"}
+    if role == "passport.clerk":
+        common |= {"passport-new": "/passports/new", "passport-import": "/passports/import"}
+    if role in REVIEWERS:
         common |= {"queue": "/queue", "all-applications": "/all-applications", "trip-reports": "/mobilities/reports",
                    "overdue": "/mobilities/overdue"}
     if role in seeded.tasks:
