@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import structlog
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from chassis.settings import Settings
 from eventbus.consumer import Consumer, HandlerTable
@@ -40,6 +42,29 @@ def _guarded(component: Component, stop: threading.Event) -> None:
         except Exception:
             log.exception("worker.component_crashed", component=type(component).__name__)
             stop.wait(1.0)
+
+
+class Sweep:
+    """A component that runs `check(session, now)` in one transaction every `interval` seconds: a service's deadline
+    sweep (reminders, overdue notices, escalations, holds). `check` returns what it did, counted by name; a sweep
+    that did something is logged as `<name>.deadlines`. A database outage does not end the worker: the next sweep
+    tries again."""
+
+    def __init__(self, name: str, engine: Engine, interval: float,
+                 check: Callable[[Session, datetime], Mapping[str, int]]) -> None:
+        self.name, self.interval, self.check = name, interval, check
+        self.sessions = sessionmaker(bind=engine)
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                with self.sessions() as session, session.begin():
+                    done = self.check(session, datetime.now(UTC))
+                if any(done.values()):
+                    log.info(f"{self.name}.deadlines", **done)
+            except Exception:
+                log.exception(f"{self.name}.deadlines_failed")
+            stop.wait(self.interval)
 
 
 def run_forever(components: list[Component], name: str) -> None:

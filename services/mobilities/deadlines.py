@@ -7,13 +7,12 @@ Items: an owed report or summary (from the record's return), an expert's residen
 
 from __future__ import annotations
 
-import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from services.mobilities import domain, holds, reports
 from services.mobilities.events import announce
@@ -80,21 +79,3 @@ def check(session: Session, now: datetime, zone: str = "Asia/Shanghai") -> dict[
         totals["closed"] += 1
     return totals
 
-
-class Deadlines:
-    """The worker component: sweeps every `interval` seconds."""
-
-    def __init__(self, engine: Engine, interval: float, zone: str) -> None:
-        self.sessions = sessionmaker(bind=engine)
-        self.interval, self.zone = interval, zone
-
-    def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                with self.sessions() as session, session.begin():
-                    done = check(session, datetime.now(UTC), self.zone)
-                if any(done.values()):
-                    log.info("mobilities.deadlines", **done)
-            except Exception:  # a database outage must not end the worker: the next sweep tries again
-                log.exception("mobilities.deadlines_failed")
-            stop.wait(self.interval)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from chassis.settings import Settings
-from chassis.worker import Component, bus_components
+from chassis.worker import Component, Sweep, bus_components
 from eventbus.consumer import HandlerTable
-from services.mobilities.deadlines import Deadlines
+from services.mobilities import deadlines
 from services.mobilities.handlers import HANDLERS
 
 
@@ -19,5 +19,6 @@ def handlers(settings: Settings) -> HandlerTable:
 def components(settings: Settings, engine: Engine) -> list[Component]:
     return [
         *bus_components("mobilities", settings, engine, handlers(settings)),
-        Deadlines(engine, settings.deadline_check_seconds, settings.timezone),
+        Sweep("mobilities", engine, settings.deadline_check_seconds,
+              lambda session, now: deadlines.check(session, now, settings.timezone)),
     ]

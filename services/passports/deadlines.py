@@ -8,14 +8,13 @@ here when the due date moved back into the future, the school switch went off, o
 
 from __future__ import annotations
 
-import threading
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from services.passports import custody
 from services.passports.events import announce, hold_event, hold_school
@@ -94,21 +93,3 @@ def check(session: Session, now: datetime, zone: str = "Asia/Shanghai") -> dict[
             totals[key] += value
     return totals
 
-
-class Deadlines:
-    """The worker component: sweeps every `interval` seconds."""
-
-    def __init__(self, engine: Engine, interval: float, zone: str) -> None:
-        self.sessions = sessionmaker(bind=engine)
-        self.interval, self.zone = interval, zone
-
-    def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                with self.sessions() as session, session.begin():
-                    done = check(session, datetime.now(UTC), self.zone)
-                if any(done.values()):
-                    log.info("passports.deadlines", **done)
-            except Exception:  # a database outage must not end the worker: the next sweep tries again
-                log.exception("passports.deadlines_failed")
-            stop.wait(self.interval)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from chassis.settings import Settings
-from chassis.worker import Component, bus_components
+from chassis.worker import Component, Sweep, bus_components
 from eventbus.consumer import HandlerTable
+from services.passports import deadlines
 from services.passports import handlers as passport_handlers
-from services.passports.deadlines import Deadlines
 
 
 def handlers(settings: Settings) -> HandlerTable:
@@ -19,5 +19,6 @@ def handlers(settings: Settings) -> HandlerTable:
 def components(settings: Settings, engine: Engine) -> list[Component]:
     return [
         *bus_components("passports", settings, engine, handlers(settings)),
-        Deadlines(engine, settings.deadline_check_seconds, settings.timezone),
+        Sweep("passports", engine, settings.deadline_check_seconds,
+              lambda session, now: deadlines.check(session, now, settings.timezone)),
     ]

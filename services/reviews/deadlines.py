@@ -7,12 +7,11 @@ as after any approval (progression.record). A waiting publicity task is never ov
 
 from __future__ import annotations
 
-import threading
-from datetime import UTC, datetime
+from datetime import datetime
 
 import structlog
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from services.reviews import domain, progression, publicity
 from services.reviews.events import task_event
@@ -61,24 +60,3 @@ def end_publicity(session: Session, now: datetime, zone: str) -> int:
         log.info("publicity.ended", count=ended)
     return ended
 
-
-class Deadlines:
-    """The worker component: checks deadlines every `interval` seconds."""
-
-    def __init__(self, engine: Engine, escalate_after_days: int, interval: float,
-                 zone: str = publicity.OFFICE_ZONE) -> None:
-        self.sessions = sessionmaker(bind=engine)
-        self.zone = zone
-        self.escalate_after_days = escalate_after_days
-        self.interval = interval
-
-    def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                with self.sessions() as session, session.begin():
-                    notices, escalations = check(session, datetime.now(UTC), self.escalate_after_days, self.zone)
-                if notices or escalations:
-                    log.info("deadlines.checked", overdue=notices, escalated=escalations)
-            except Exception as exc:  # database down: next round
-                log.warning("deadlines.error", error=repr(exc))
-            stop.wait(self.interval)

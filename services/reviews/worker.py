@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from chassis.settings import Settings
-from chassis.worker import Component, bus_components
+from chassis.worker import Component, Sweep, bus_components
 from eventbus.consumer import HandlerTable
-from services.reviews.deadlines import Deadlines
+from services.reviews import deadlines
 from services.reviews.handlers import table
 
 
@@ -18,5 +18,7 @@ def handlers(settings: Settings) -> HandlerTable:
 def components(settings: Settings, engine: Engine) -> list[Component]:
     return [
         *bus_components("reviews", settings, engine, handlers(settings)),
-        Deadlines(engine, settings.escalate_after_days, settings.deadline_check_seconds, settings.timezone),
+        Sweep("reviews", engine, settings.deadline_check_seconds, lambda session, now: dict(zip(
+            ("overdue", "escalated"), deadlines.check(session, now, settings.escalate_after_days, settings.timezone),
+            strict=True))),
     ]
