@@ -2,10 +2,10 @@
 back, why a hand-out is refused (in words the clerk reads), how late a loan is, and when a passport expires too
 soon for a trip.
 
-A passport goes out only for a live trip (planned or departed) of its holder (matched by staff number), not
-before `handout_days_before` days ahead of departure, and not when it expires before the trip ends. It is due back
-`return_days` after the return (the planned end while no return is recorded); a trip cancelled or not taken makes
-it due the day that news came.
+A passport goes out only for a live trip (planned or departed) of its holder (matched by staff number, or by account
+for a trip naming none), not before `handout_days_before` days ahead of departure, and not when it expires before
+the trip ends. It is due back `return_days` after the return (the planned end while no return is recorded); a trip
+cancelled or not taken makes it due the day that news came.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import calendar
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from services.passports.models import TYPES, Loan, Passport, PassportSettings, Trip
@@ -60,6 +60,23 @@ def window_opens(trip: Trip, settings: PassportSettings) -> date | None:
     return trip.planned_start - timedelta(days=settings.handout_days_before) if trip.planned_start else None
 
 
+def is_holders(passport: Passport, trip: Trip) -> bool:
+    """The trip is the holder's: it names the passport's staff number, or it names none (a staff trip's applicant
+    travelling alone, known only by account) and its owner is the passport's holder."""
+    if trip.staff_number:
+        return trip.staff_number == passport.staff_number
+    return passport.holder_username is not None and trip.owner == passport.holder_username
+
+
+def holders_trips(passport: Passport) -> Any:
+    """`is_holders` as a WHERE clause over the trips."""
+    mine = Trip.staff_number == passport.staff_number
+    if passport.holder_username is None:
+        return mine
+    return or_(mine, and_(or_(Trip.staff_number.is_(None), Trip.staff_number == ""),
+                          Trip.owner == passport.holder_username))
+
+
 def why_not(passport: Passport, trip: Trip | None, on: date, settings: PassportSettings) -> str | None:
     """Why `passport` may not be handed out for `trip` on `on`, in words; None when it may."""
     if passport.status != "in_custody":
@@ -67,7 +84,7 @@ def why_not(passport: Passport, trip: Trip | None, on: date, settings: PassportS
                "office's custody can be handed out."
     if trip is None:
         return "No approved trip with this id is known here: a passport goes out only for an approved trip."
-    if not trip.staff_number or trip.staff_number != passport.staff_number:
+    if not is_holders(passport, trip):
         return f"This trip is not one of {passport.holder_name}'s (staff number {passport.staff_number}): a " \
                "passport goes out only for its holder's own approved trip."
     if trip.status not in LIVE:
@@ -135,10 +152,10 @@ def trip_shown(trip: Trip) -> dict[str, Any]:
 
 def eligible_trips(session: Session, passport: Passport, today: date,
                    settings_row: PassportSettings | None = None) -> list[dict[str, Any]]:
-    """The holder's trips (by staff number), newest first, each with whether the passport may go out for it today
+    """The holder's trips (`is_holders`), newest first, each with whether the passport may go out for it today
     and, if not, why: what the clerk chooses from on the passport's page."""
     settings = settings_row if settings_row is not None else rules(session)
-    trips = session.scalars(select(Trip).where(Trip.staff_number == passport.staff_number)
+    trips = session.scalars(select(Trip).where(holders_trips(passport))
                             .order_by(Trip.planned_start.desc().nulls_last(), Trip.mobility_id).limit(100))
     shown = []
     for trip in trips:

@@ -125,7 +125,8 @@ class PassportDetail(PassportOut):
     handovers = fields.List(fields.Nested(HandoverOut), metadata={"description": "oldest first"})
     loans = fields.List(fields.Nested(LoanShown), metadata={"description": "oldest first"})
     trips = fields.List(fields.Nested(TripChoice), metadata={
-        "description": "the clerk only: the holder's trips (by staff number) and whether it may go out for each"})
+        "description": "the clerk only: the holder's trips (by staff number, or by account for a trip naming none) "
+                       "and whether it may go out for each"})
 
 
 class PassportList(Schema):

@@ -88,8 +88,16 @@ def test_a_hand_out_is_refused_before_the_window_and_without_an_approved_trip_of
         passports: Passports) -> None:
     p = passports
     passport_id = add_passport(p)
-    own, cancelled, others = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    own, cancelled, others, alone = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     news(p, "mobility.planned", trip_data(own), 1)
+    # prof.li's shorthand staff trip, travelling alone: it names no staff number, only its owner's account
+    news(p, "mobility.planned", trip_data(alone, person={"name": "Li Wei", "staff_number": None, "role": "leader"},
+                                          start="2027-03-20", end="2027-03-24"), 1)
+    with p.engine.begin() as c:  # someone else's trip naming no staff number is not his
+        c.execute(text("INSERT INTO trips (mobility_id, application_id, kind, school, owner, person_name, title, "
+                       "status, planned_start, planned_end, version) VALUES (:m, :a, 'faculty_exchange', 'cs', "
+                       "'prof.wang', 'Wang Fang', 'A visit', 'planned', '2027-03-06', '2027-03-08', 1)"),
+                  {"m": str(uuid.uuid4()), "a": str(uuid.uuid4())})
     news(p, "mobility.planned", trip_data(cancelled), 1)
     news(p, "mobility.cancelled", trip_data(cancelled, "cancelled"), 2)
     news(p, "mobility.planned", trip_data(others, person={"name": "Zhao Min", "staff_number": "20100345",
@@ -121,9 +129,28 @@ def test_a_hand_out_is_refused_before_the_window_and_without_an_approved_trip_of
     with p.sessions() as session:
         trips = {t["mobility_id"]: t for t in custody.eligible_trips(session, session.get(Passport, passport_id),
                                                                      date(2027, 3, 5))}
-    assert set(trips) == {own, cancelled}
+    assert set(trips) == {own, cancelled, alone}
     assert trips[own]["can_hand_out"] and trips[own]["due_on"] == date(2027, 3, 21)
+    assert "Too early" in trips[alone]["why_not"] and trips[alone]["handout_from"] == date(2027, 3, 15)
     assert not trips[cancelled]["can_hand_out"] and "was cancelled" in trips[cancelled]["why_not"]
+
+
+@time_machine.travel("2027-03-16T03:00:00Z", tick=False)
+def test_a_passport_goes_out_for_its_holders_trip_that_names_no_staff_number(passports: Passports) -> None:
+    """The shorthand staff trip of an applicant travelling alone names no staff number: it is the holder's when
+    its owner is the passport's holder (the design), and only then."""
+    p = passports
+    passport_id = add_passport(p)
+    stranger = add_passport(p, "E11223344", holder_name="Wang Fang", staff_number="20200001",
+                            holder_username="prof.wang")
+    alone = str(uuid.uuid4())
+    news(p, "mobility.planned", trip_data(alone, person={"name": "Li Wei", "staff_number": None, "role": "leader"},
+                                          start="2027-03-20", end="2027-03-24"), 1)
+    refused = hand_out(p, stranger, alone)
+    assert refused.status_code == 409 and "not one of Wang Fang's" in refused.json["detail"]
+    out = hand_out(p, passport_id, alone)
+    assert out.status_code == 201, out.json
+    assert out.json["due_on"] == "2027-03-31"
 
 
 def test_a_hand_out_its_slip_and_a_return_are_recorded_and_announced(passports: Passports) -> None:

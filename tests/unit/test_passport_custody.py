@@ -66,7 +66,8 @@ def test_each_refusal_is_in_words() -> None:
     assert "No approved trip" in refused(passport(), None, on, RULES)
     other = refused(passport(), trip(staff_number="20100345", person_name="Zhao Min"), on, RULES)
     assert "not one of Li Wei's" in other
-    assert "not one of" in refused(passport(), trip(staff_number=None), on, RULES)
+    assert "not one of" in refused(passport(), trip(staff_number=None, owner="prof.wang"), on, RULES)
+    assert "not one of" in refused(passport(), trip(staff_number=None), on, RULES)  # a passport of no known account
     assert "was cancelled" in refused(passport(), trip(status="cancelled"), on, RULES)
     assert "did not take place" in refused(passport(), trip(status="no_show"), on, RULES)
     assert "already over" in refused(passport(), trip(status="returned"), on, RULES)
@@ -75,6 +76,17 @@ def test_each_refusal_is_in_words() -> None:
     expiring = refused(passport(expires_on=date(2027, 3, 12)), trip(), on, RULES)
     assert expiring == ("This passport expires on 2027-03-12, before the trip ends on 2027-03-14: it cannot be used "
                         "for this trip.")
+
+
+def test_a_trip_naming_no_staff_number_is_its_owners() -> None:
+    """The shorthand staff trip of an applicant travelling alone names no staff number: its owner's passport may go
+    out for it (the design: the holder's account is the trip's owner)."""
+    on = date(2027, 3, 8)
+    assert custody.why_not(passport(holder_username="prof.li"), trip(staff_number=None), on, RULES) is None
+    assert custody.why_not(passport(holder_username="prof.li"), trip(staff_number=""), on, RULES) is None
+    # a trip that names a staff number is its traveller's, whoever filed it
+    other = trip(staff_number="20100345", person_name="Zhao Min")
+    assert "not one of" in refused(passport(holder_username="prof.li"), other, on, RULES)
 
 
 def test_a_return_needs_an_open_loan_and_a_day_not_before_the_hand_out_nor_to_come() -> None:
