@@ -245,6 +245,69 @@ def show_number(passport_id: Any) -> Response:
     return _page(_passport(passport_id), number=str(reply.data["number"]))
 
 
+SETTABLE = ("in_custody", "lost", "expired", "cancelled")  # handed_out only through a hand-out (the service's rule)
+EDITED = ("kept_at", "status", "expires_on", "issued_on", "holder_username", "school", "note")
+
+
+def _edit_page(passport: dict[str, Any], problem: Problem, status: int = 200) -> tuple[str, int]:
+    return render_template("passport_edit.html", p=passport, problem=problem, errors=problem.links,
+                           schools=school_names(), settable=SETTABLE), status
+
+
+def _as_typed(passport: dict[str, Any]) -> dict[str, str]:
+    """The stored values as the form shows them (dates as day, month and year)."""
+    values = {name: str(passport.get(name) or "") for name in ("kept_at", "status", "holder_username", "school",
+                                                               "note")}
+    for name in ("expires_on", "issued_on"):
+        if passport.get(name):
+            on = date.fromisoformat(passport[name])
+            values |= {f"{name}-day": str(on.day), f"{name}-month": str(on.month), f"{name}-year": str(on.year)}
+    return values
+
+
+@bp.route("/passports/<uuid:passport_id>/edit", methods=["GET", "POST"])
+@roles_required(CLERK)
+def edit(passport_id: Any) -> Any:
+    """Where it is kept, its status (lost, expired, cancelled; back in the office), its dates, account, school and
+    note, as of the version the clerk saw (a change in between is refused, nothing saved)."""
+    passport = _passport(passport_id)
+    problem = Problem(form="edit")
+    if request.method == "GET":
+        problem.values = _as_typed(passport)
+        return _edit_page(passport, problem)
+    form = request.form
+    for name in ("kept_at", "status", "holder_username", "school", "note", "version"):
+        problem.values[name] = form.get(name, "")
+    body: dict[str, Any] = {"version": int(form["version"]) if form.get("version", "").isdecimal() else None,
+                            "kept_at": form.get("kept_at", "").strip()}
+    for name in ("holder_username", "school", "note"):
+        body[name] = form.get(name, "").strip() or None
+    status = form.get("status", "")
+    if status != passport["status"]:
+        if status not in SETTABLE:
+            problem.add("status", _("Choose the status."))
+        body["status"] = status
+    expires = posted_date("expires_on", problem)
+    if expires is not None:
+        body["expires_on"] = expires
+    issued = _dated(problem, "issued_on")
+    body["issued_on"] = issued or None
+    if problem:
+        return _edit_page(passport, problem, 422)
+    reply = services.request("PATCH", f"passports/{passport_id}", json_body=body)
+    if reply.status == 404:
+        abort(404)
+    if reply.ok:
+        flash(_("The passport's details are saved."), "success")
+        return redirect(url_for("web_passports.passport", passport_id=passport_id))
+    fields = {name: name for name in EDITED} | {"expires_on": "expires_on-day", "issued_on": "issued_on-day"}
+    refused(reply, problem, fields, "status")
+    if reply.status == 409:  # changed meanwhile, or a rule of its loan: what was typed stays, against what is now
+        passport = _passport(passport_id)
+        problem.values["version"] = str(passport["version"])
+    return _edit_page(passport, problem, 409 if reply.status == 409 else 422)
+
+
 def _dated(problem: Problem, prefix: str) -> str | None:
     """A date typed as day, month and year, or None for "today" when all three are empty."""
     if not any(request.form.get(f"{prefix}-{part}", "").strip() for part in ("day", "month", "year")):

@@ -147,6 +147,9 @@ PATTERNS = [(re.compile(pattern + r"\Z"), text) for pattern, text in [
     (r"An? (?P<type>[a-z ]+) with this number is already in the register\.",
      _l("There is already a “%(type)s” with this number in the register.")),
     (r"Must be one of: official_passport, .*\.", _l("Choose one of the four types.")),
+    (r"The passport changed since you saw it \(you saw version \d+, it is now version \d+\); reload it and try "
+     r"again\.", _l("Someone changed this passport meanwhile; nothing was saved. Check your changes against it as it "
+                    "is now and save again.")),
     (r"The same type and number as line (?P<n>\d+)\.", _l("The same type and number as line %(n)s.")),
     (r"At most (?P<n>\d+) passports in one file: split the list\.",
      _l("At most %(n)s passports in one file: split the list.")),

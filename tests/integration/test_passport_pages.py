@@ -138,6 +138,20 @@ def test_the_clerk_enters_a_passport_refused_field_by_field_then_sees_it_in_the_
     assert "Qin Shu" in soon and "Zhao Min" not in soon
     assert "Zhao Min" not in _text(clerk.get("/passports?overdue=1").text)
 
+    # the clerk changes where it is kept and declares it lost; a change made meanwhile by someone else is refused
+    edit = clerk.get(f"/passports/{passport_id}/edit")
+    assert edit.status_code == 200 and 'value="Safe 2, drawer 3"' in edit.text
+    typed = {"csrf_token": csrf_of(edit.text), "version": re.search(r'name="version" value="(\d+)"', edit.text)[1],
+             "kept_at": "Safe 4", "status": "lost", **_date(expires, "expires_on")}
+    saved = clerk.post(f"/passports/{passport_id}/edit", data=typed, follow_redirects=True)
+    assert "The passport's details are saved." in _text(saved.text) and 'data-status="lost"' in saved.text
+    assert "Safe 4" in saved.text
+    stale = clerk.post(f"/passports/{passport_id}/edit", data={**typed, "kept_at": "Safe 5"})
+    assert stale.status_code == 409 and _summary(stale.text)[0][1].startswith("Someone changed this passport")
+    assert 'value="Safe 5"' in stale.text  # what was typed stays
+    assert "Safe 5" not in clerk.get(f"/passports/{passport_id}").text
+    assert browser(system, "icd.officer").get(f"/passports/{passport_id}/edit").status_code == 403
+
     # Chinese: the type and status in words
     zh = speaking(browser(system, "passport.clerk"), "zh")
     assert "因公护照" in zh.get(f"/passports/{passport_id}").text

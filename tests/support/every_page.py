@@ -85,7 +85,8 @@ def pages(role: str, seeded: Seeded) -> dict[str, str]:
     if role in ("passport.clerk", "admin"):
         common |= {"passport-audit": "/passports/audit", "passport-settings": "/passports/settings"}
     if role == "passport.clerk":
-        common |= {"passport-new": "/passports/new", "passport-import": "/passports/import"}
+        common |= {"passport-new": "/passports/new", "passport-import": "/passports/import",
+                   "passport-edit": f"/passports/{seeded.passport}/edit"}
     if role in REVIEWERS:
         common |= {"queue": "/queue", "all-applications": "/all-applications", "trip-reports": "/mobilities/reports",
                    "overdue": "/mobilities/overdue"}
