@@ -129,12 +129,14 @@ def _parse(text: str, existing: set[tuple[str, str]], found: Parsed) -> None:
     header = next(reader, None)
     names = [name.strip().lower() for name in header or ()]
     missing = [c for c in COLUMNS if c not in names]
-    unknown = [n for n in names if n not in COLUMNS]
+    # unknown columns by position, never by what they say: a file without its header has a passport on line 1
+    unknown = [str(i) for i, n in enumerate(names, 1) if n not in COLUMNS]
     if header is None or missing or unknown or len(set(names)) != len(names):
         found.errors.append({"line": 1, "field": "header", "message": (
             "Line 1 must be the header " + ",".join(COLUMNS) + " (each column once"
             + (f"; missing: {', '.join(missing)}" if missing else "")
-            + (f"; unknown: {', '.join(unknown)}" if unknown else "") + ").")})
+            + (f"; unknown: column{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}" if unknown else "")
+            + ").")})
         return
     seen: dict[tuple[str, str], int] = {}
     line = reader.line_num  # where the next row starts, less one (a quoted value may span lines)

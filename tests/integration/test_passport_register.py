@@ -237,6 +237,12 @@ def test_a_bad_csv_saves_nothing_and_names_each_bad_line_a_good_one_saves_all(pa
 
     header = p.upload("passport.clerk", "name,number\nLi,E1")
     assert header.status_code == 422 and header.json["errors"][0]["field"] == "header"
+    assert "unknown: column 1)" in header.json["errors"][0]["message"]
+    # a file without its header: line 1 is a passport, and its number is not said back
+    headless = p.upload("passport.clerk", "Zhao Min,20100345,,cs,official_passport,E20000001,2021-01-01,2031-01-01,"
+                                          "Safe 1\n")
+    assert headless.status_code == 422 and headless.json["errors"][0]["field"] == "header"
+    assert "20000001" not in headless.get_data(as_text=True).upper()
     binary = p.upload("passport.clerk", b"\xff\xfe\x00x")
     assert binary.status_code == 422 and binary.json["errors"][0]["field"] == "file"
 
