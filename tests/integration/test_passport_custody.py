@@ -328,3 +328,23 @@ def test_a_submission_warns_of_a_passport_that_expires_within_six_months_of_the_
               revision=2, source="/services/applications")
     assert len(p.events("passport.expiry_warning")) == 2
     assert all(n not in body for body in outbox_bodies(p) for n in (NUMBER, "E55554444", "C11112222"))
+
+
+def test_two_sweeps_at_once_notify_and_hold_once(passports: Passports) -> None:
+    """Two workers sweep at the same moment: the loan the first holds is skipped by the second (SKIP LOCKED), not
+    waited for and swept twice; once the first commits, the second finds it done."""
+    p = passports
+    passport_id = add_passport(p)
+    trip = str(uuid.uuid4())
+    news(p, "mobility.planned", trip_data(trip), 1)
+    with time_machine.travel("2027-03-06T03:00:00Z", tick=False):
+        assert hand_out(p, passport_id, trip).status_code == 201
+    when = datetime.fromisoformat("2027-03-23T02:00:00+00:00")  # a day past the due date, 2027-03-21
+    with p.sessions() as first, first.begin():
+        assert deadlines.check(first, when, "Asia/Shanghai")["overdue"] == 1
+        with p.sessions() as second, second.begin():
+            second.execute(text("SET LOCAL lock_timeout = '5s'"))  # waiting would fail the test, not hang it
+            assert deadlines.check(second, when, "Asia/Shanghai") == {"due_soon": 0, "overdue": 0, "holds": 0,
+                                                                      "cleared": 0}
+    assert sweep(p, "2027-03-23T03:00:00+00:00") == {"due_soon": 0, "overdue": 0, "holds": 0, "cleared": 0}
+    assert len(p.events("passport.overdue")) == 1 and len(p.events("passport.hold_placed")) == 1
