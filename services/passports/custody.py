@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from services.passports.models import TYPES, Loan, Passport, PassportSettings, Trip
 
 LIVE = ("planned", "departed")  # a trip a passport may go out for
+MASK = "••••"
 ENDED = ("cancelled", "no_show")  # a trip that will not take place: the passport is due at once
 HOLDING = ("in_custody", "handed_out")  # a passport the register still counts on (expiry warnings)
 EXPIRY_MARGIN_MONTHS = 6
@@ -32,12 +33,15 @@ STATUS_WORDS = {"handed_out": "is already handed out", "lost": "is recorded as l
                 "cancelled": "is cancelled"}
 
 
-def rules(session: Session) -> PassportSettings:
-    """The office's rules (the migration writes the one row; the defaults stand in should it be missing)."""
-    row = session.get(PassportSettings, 1)
-    return row if row is not None else PassportSettings(
-        id=1, handout_days_before=5, return_days=7, remind_days_before=3, school_hold_after_days=30,
-        school_hold=False)
+def rules(session: Session, lock: bool = False) -> PassportSettings:
+    """The office's rules (one row, written by the migration); `lock` holds it until the transaction ends."""
+    row = session.get(PassportSettings, 1, with_for_update=lock or None)
+    if row is None:  # a database the migration did not seed: the issue's defaults
+        row = PassportSettings(id=1, handout_days_before=5, return_days=7, remind_days_before=3,
+                               school_hold_after_days=30, school_hold=False)
+        session.add(row)
+        session.flush()
+    return row
 
 
 def due_on(trip: Trip, settings: PassportSettings) -> date | None:
@@ -141,7 +145,8 @@ def type_words(kind: str, lang: str) -> str:
 
 
 def masked(passport: Passport) -> str:
-    return "••••" + passport.number_last4
+    """The number as everyone but the clerk sees it: its last 4 characters."""
+    return MASK + passport.number_last4
 
 
 def trip_shown(trip: Trip) -> dict[str, Any]:
@@ -165,10 +170,10 @@ def eligible_trips(session: Session, passport: Passport, today: date,
     return shown
 
 
-def loan_shown(loan: Loan, trip: Trip | None, today: date) -> dict[str, Any]:
-    """A loan as the API shows it (never a number)."""
+def loan_shown(loan: Loan, title: str, today: date) -> dict[str, Any]:
+    """A loan as the API shows it (never a number), `title` its trip's; each response schema takes its fields."""
     return {**{c: getattr(loan, c) for c in (
         "id", "passport_id", "mobility_id", "handed_out_on", "handed_out_at", "handed_out_by", "handed_to", "due_on",
         "returned_on", "returned_at", "returned_by", "received_from")},
-        "title": trip.title if trip is not None else "", "overdue_days": overdue_days(loan, today),
+        "title": title, "overdue_days": overdue_days(loan, today),
         "slip_url": f"/api/v1/passports/{loan.passport_id}/loans/{loan.id}/slip"}

@@ -11,18 +11,16 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
 from chassis.tracing import correlation_id
-from services.passports import access, audit, custody, slip
+from services.passports import access, audit, custody, register, register_api, slip
 from services.passports.custody_schemas import HandoutIn, LoanOut, ReturnIn, SlipQuery
 from services.passports.deadlines import clear_holds
 from services.passports.errors import PassportError
@@ -35,27 +33,10 @@ PDF_RESPONSE = {"200": {"description": "the hand-out slip as a PDF (its font emb
                         "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
 
 
-def today() -> date:
-    return datetime.now(UTC).astimezone(ZoneInfo(ctx().settings.timezone)).date()
-
-
-def load(session: Session, passport_id: Any, lock: bool = False) -> Passport:
-    passport = session.get(Passport, str(passport_id), with_for_update=lock or None)
-    if passport is None or not access.can_read(current_identity(), passport):
-        abort(404, message="No such passport.")
-    return passport
-
-
 def load_for_clerk(session: Session, passport_id: Any) -> Passport:
-    passport = load(session, passport_id, lock=True)
-    if not access.is_clerk(current_identity()):
-        abort(403, message="Only the passport clerk hands passports out and takes them back.")
-    return passport
-
-
-def open_loan(session: Session, passport_id: str) -> Loan | None:
-    return session.scalars(select(Loan).where(Loan.passport_id == passport_id, Loan.returned_on.is_(None))
-                           .with_for_update()).first()
+    """The passport, locked, for the clerk's hand-out or return (404 / 403 as register_api.load_for_clerk)."""
+    return register_api.load_for_clerk(
+        session, passport_id, refusal="Only the passport clerk hands passports out and takes them back.")
 
 
 def _on(requested: date | None, now: date) -> date:
@@ -71,7 +52,7 @@ class Handouts(MethodView):
     @blp.response(201, LoanOut)
     def post(self, body: dict[str, Any], passport_id: uuid.UUID) -> dict[str, Any]:
         """Hand the passport out for one of its holder's approved trips (409 in words when it may not go out)."""
-        clerk, now, day = current_identity().username, datetime.now(UTC), today()
+        clerk, now, day = current_identity().username, datetime.now(UTC), register.today()
         with ctx().sessions() as session, session.begin():
             passport = load_for_clerk(session, passport_id)
             on = _on(body["on"], day)
@@ -93,7 +74,7 @@ class Handouts(MethodView):
                          on=on.isoformat(), due_on=due.isoformat(), handed_to=person)
             session.flush()
             announce(session, "passport.handed_out", passport, loan, trip, day, correlation_id())
-            return custody.loan_shown(loan, trip, day)
+            return custody.loan_shown(loan, trip.title, day)
 
 
 @blp.route("/passports/<uuid:passport_id>/returns", parameters=[PASSPORT])
@@ -102,11 +83,11 @@ class Returns(MethodView):
     @blp.response(200, LoanOut)
     def post(self, body: dict[str, Any], passport_id: uuid.UUID) -> dict[str, Any]:
         """Take the passport back: its open loan closes and any hold it caused is cleared."""
-        clerk, now, day = current_identity().username, datetime.now(UTC), today()
+        clerk, now, day = current_identity().username, datetime.now(UTC), register.today()
         with ctx().sessions() as session, session.begin():
             passport = load_for_clerk(session, passport_id)
             on = _on(body["on"], day)
-            loan = open_loan(session, passport.id)
+            loan = register.open_loan(session, passport.id, lock=True)
             refusal = custody.return_refusal(loan, on, day)
             if refusal is not None or loan is None:
                 raise PassportError(refusal or "This passport is not out on loan.")
@@ -121,7 +102,7 @@ class Returns(MethodView):
             clear_holds(session, loan, passport, trip, correlation_id())
             session.flush()
             announce(session, "passport.returned", passport, loan, trip, day, correlation_id())
-            return custody.loan_shown(loan, trip, day)
+            return custody.loan_shown(loan, trip.title if trip is not None else "", day)
 
 
 @blp.route("/passports/<uuid:passport_id>/loans/<uuid:loan_id>/slip",
@@ -133,7 +114,7 @@ class Slip(MethodView):
         """The hand-out slip of one loan, in Chinese (the default) or English (`lang=en`): masked number only."""
         settings = ctx().settings
         with ctx().sessions() as session:
-            passport = load(session, passport_id)
+            passport = register_api.load(session, passport_id)
             if not access.can_read_slip(current_identity(), passport):
                 abort(403, message="Only the passport clerk, an administrator and the holder read hand-out slips.")
             loan = session.get(Loan, str(loan_id))

@@ -42,21 +42,3 @@ class LoanOut(Schema):
     overdue_days = fields.Integer(metadata={"description": "days past the due date (0 while not overdue)"})
     slip_url = fields.String(metadata={"description": "the hand-out slip (PDF; ?lang=zh|en)"})
 
-
-class TripOut(Schema):
-    """One of the holder's trips as the clerk chooses from it (GET /passports/{id}, `trips`)."""
-
-    mobility_id = fields.String()
-    application_id = fields.String()
-    kind = fields.String()
-    title = fields.String()
-    status = fields.String()
-    school = fields.String()
-    person_name = fields.String()
-    planned_start = fields.Date(allow_none=True)
-    planned_end = fields.Date(allow_none=True)
-    returned_on = fields.Date(allow_none=True)
-    can_hand_out = fields.Boolean()
-    why_not = fields.String(allow_none=True, metadata={"description": "why it may not go out for this trip today"})
-    handout_from = fields.Date(allow_none=True, metadata={"description": "the first day it may go out"})
-    due_on = fields.Date(allow_none=True, metadata={"description": "when it would be due back"})

@@ -12,15 +12,12 @@ import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.passports import custody
 from services.passports.events import announce, hold_event, hold_school
 from services.passports.models import Loan, Passport, PassportSettings, Trip
-
-log = structlog.get_logger(__name__)
 
 
 def _locked(session: Session, query):  # type: ignore[no-untyped-def]

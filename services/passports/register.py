@@ -23,11 +23,10 @@ from sqlalchemy.orm import Session
 from chassis.app import ctx
 from chassis.settings import Settings
 from chassis.tokens import Identity
-from services.passports import access, audit, crypto
+from services.passports import access, audit, crypto, custody
 from services.passports.errors import PassportError
-from services.passports.models import TYPES, Handover, Loan, Passport, PassportSettings, Trip
+from services.passports.models import TYPES, Handover, Loan, Passport, Trip
 
-MASK = "••••"
 _KEYRING = "passport_keyring"
 
 
@@ -60,30 +59,15 @@ def today() -> date:
     return datetime.now(UTC).astimezone(ZoneInfo(ctx().settings.timezone)).date()
 
 
-def masked(last4: str) -> str:
-    return MASK + last4
-
-
 def number_of(ring: crypto.Keyring, passport: Passport) -> str:
     """The whole number (crypto.KeyMissing when its key is gone from the keyring)."""
     return ring.decrypt(passport.number_key, passport.number_cipher, passport.id)
 
 
-def rules(session: Session, lock: bool = False) -> PassportSettings:
-    """The office's rules (one row, created by the migration)."""
-    row = session.get(PassportSettings, 1, with_for_update=lock or None)
-    if row is None:  # a database the migration did not seed: the issue's defaults
-        row = PassportSettings(id=1, handout_days_before=5, return_days=7, remind_days_before=3,
-                               school_hold_after_days=30, school_hold=False)
-        session.add(row)
-        session.flush()
-    return row
-
-
 def lock_register(session: Session) -> None:
     """Serialise entries into the register (two clerks typing the same number at once would both pass the
     duplicate check): the settings row is the register's lock."""
-    rules(session, lock=True)
+    custody.rules(session, lock=True)
 
 
 def numbers_of_type(session: Session, ring: crypto.Keyring, type_: str) -> dict[str, str]:
@@ -137,23 +121,10 @@ def create(session: Session, ring: crypto.Keyring, actor: str, values: dict[str,
     return passport
 
 
-def open_loan(session: Session, passport_id: str) -> Loan | None:
-    return session.scalars(select(Loan).where(Loan.passport_id == passport_id, Loan.returned_on.is_(None))).first()
-
-
-def _overdue_days(loan: Loan, on: date) -> int:
-    end = loan.returned_on or on
-    return max(0, (end - loan.due_on).days)
-
-
-def _loan(loan: Loan, title: str, on: date, whole: bool = False) -> dict[str, Any]:
-    shown = {"id": loan.id, "mobility_id": loan.mobility_id, "title": title, "handed_out_on": loan.handed_out_on,
-             "due_on": loan.due_on, "overdue_days": _overdue_days(loan, on)}
-    if whole:
-        shown.update(handed_out_by=loan.handed_out_by, handed_to=loan.handed_to, returned_on=loan.returned_on,
-                     returned_by=loan.returned_by, received_from=loan.received_from,
-                     slip_url=f"/api/v1/passports/{loan.passport_id}/loans/{loan.id}/slip")
-    return shown
+def open_loan(session: Session, passport_id: str, lock: bool = False) -> Loan | None:
+    """The passport's loan until its return (at most one); `lock` holds it (a return, a sweep wait for each other)."""
+    query = select(Loan).where(Loan.passport_id == passport_id, Loan.returned_on.is_(None))
+    return session.scalars(query.with_for_update() if lock else query).first()
 
 
 def _titles(session: Session, mobility_ids: Iterable[str]) -> dict[str, str]:
@@ -168,7 +139,7 @@ def _item(passport: Passport, loan: dict[str, Any] | None) -> dict[str, Any]:
         **{c: getattr(passport, c) for c in (
             "id", "holder_name", "staff_number", "holder_username", "school", "type", "number_last4", "issued_on",
             "expires_on", "kept_at", "status", "version")},
-        "number_masked": masked(passport.number_last4), "loan": loan}
+        "number_masked": custody.masked(passport), "loan": loan}
 
 
 def items(session: Session, passports: list[Passport], on: date) -> list[dict[str, Any]]:
@@ -177,8 +148,8 @@ def items(session: Session, passports: list[Passport], on: date) -> list[dict[st
     loans = {loan.passport_id: loan for loan in session.scalars(
         select(Loan).where(Loan.passport_id.in_(ids), Loan.returned_on.is_(None)))} if ids else {}
     titles = _titles(session, (loan.mobility_id for loan in loans.values()))
-    return [_item(p, _loan(loans[p.id], titles.get(loans[p.id].mobility_id, ""), on) if p.id in loans else None)
-            for p in passports]
+    return [_item(p, custody.loan_shown(loans[p.id], titles.get(loans[p.id].mobility_id, ""), on)
+                  if p.id in loans else None) for p in passports]
 
 
 def detail(session: Session, passport: Passport, on: date, trips: list[dict[str, Any]]) -> dict[str, Any]:
@@ -191,10 +162,11 @@ def detail(session: Session, passport: Passport, on: date, trips: list[dict[str,
     handovers = session.scalars(select(Handover).where(Handover.passport_id == passport.id)
                                 .order_by(Handover.at, Handover.id))
     return {
-        **_item(passport, None if current is None else _loan(current, titles.get(current.mobility_id, ""), on)),
+        **_item(passport, None if current is None else custody.loan_shown(current, titles.get(current.mobility_id, ""),
+                                                                           on)),
         "note": passport.note, "created_at": passport.created_at, "updated_at": passport.updated_at,
         "handovers": list(handovers),
-        "loans": [_loan(loan, titles.get(loan.mobility_id, ""), on, whole=True) for loan in loans],
+        "loans": [custody.loan_shown(loan, titles.get(loan.mobility_id, ""), on) for loan in loans],
         "trips": trips,
     }
 

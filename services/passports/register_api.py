@@ -37,10 +37,12 @@ def load(session: Session, passport_id: Any, lock: bool = False) -> Passport:
     return passport
 
 
-def load_for_clerk(session: Session, passport_id: Any, lock: bool = True) -> Passport:
+def load_for_clerk(session: Session, passport_id: Any, lock: bool = True,
+                   refusal: str = "Only the passport clerk does this.") -> Passport:
+    """The passport for the clerk's act on it: "not found" to who may not read it, `refusal` (403) to who may."""
     passport = load(session, passport_id, lock=lock)
     if not access.is_clerk(current_identity()):
-        abort(403, message="Only the passport clerk does this.")
+        abort(403, message=refusal)
     return passport
 
 
@@ -54,7 +56,7 @@ def shown(session: Session, passport: Passport) -> dict[str, Any]:
     on = register.today()
     trips: list[dict[str, Any]] = []
     if access.is_clerk(current_identity()):
-        trips = custody.eligible_trips(session, passport, on, register.rules(session))
+        trips = custody.eligible_trips(session, passport, on)
     return register.detail(session, passport, on, trips)
 
 

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint, abort
 
 from chassis.app import ctx
 from chassis.auth import current_identity
-from services.passports import access, register
+from services.passports import access, custody
 from services.passports.models import PassportSettings
 from services.passports.schemas import SettingsIn, SettingsOut
 
@@ -29,7 +29,7 @@ class PassportSettingsResource(MethodView):
         if not access.can_read_rules(current_identity()):
             abort(403, message="Only the passport clerk, the ICD and admins read the custody rules.")
         with ctx().sessions() as session, session.begin():
-            return _shown(register.rules(session))
+            return _shown(custody.rules(session))
 
     @blp.arguments(SettingsIn)
     @blp.response(200, SettingsOut)
@@ -40,7 +40,7 @@ class PassportSettingsResource(MethodView):
         if not access.can_set_rules(identity):
             abort(403, message="Only the passport clerk and admins change the custody rules.")
         with ctx().sessions() as session, session.begin():
-            row = register.rules(session, lock=True)
+            row = custody.rules(session, lock=True)
             for name, value in body.items():
                 setattr(row, name, value)
             row.updated_by, row.updated_at = identity.username, datetime.now(UTC)

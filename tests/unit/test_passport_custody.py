@@ -122,7 +122,7 @@ def test_a_loan_as_shown_names_its_trip_and_never_a_number() -> None:
     loan = Loan(id="l1", passport_id="p1", mobility_id="m1", handed_out_on=date(2027, 3, 6),
                 handed_out_at=datetime(2027, 3, 6, 2, tzinfo=UTC), handed_out_by="passport.clerk", handed_to="Li Wei",
                 due_on=date(2027, 3, 21), returned_on=None)
-    shown = custody.loan_shown(loan, trip(), date(2027, 3, 25))
+    shown = custody.loan_shown(loan, trip().title, date(2027, 3, 25))
     assert shown["title"] == "Visit to Milan" and shown["overdue_days"] == 4
     assert shown["slip_url"] == "/api/v1/passports/p1/loans/l1/slip"
     assert custody.masked(passport()) == "••••4567"
