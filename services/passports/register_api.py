@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
@@ -142,5 +143,7 @@ class NumberViews(MethodView):
                 number = register.number_of(register.keyring(), passport)
             except crypto.KeyMissing:
                 raise PassportError("This number's key is no longer in the keyring: it cannot be read.") from None
+            except InvalidTag:  # its key does not open it: a changed row, or a key line replaced under its id
+                raise PassportError("This number cannot be opened with its key: it cannot be read.") from None
             audit.record(session, current_identity().username, "viewed_number", passport.id)
         return {"number": number}, {"Cache-Control": "no-store", "Pragma": "no-cache"}

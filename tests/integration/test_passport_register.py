@@ -64,6 +64,10 @@ def test_a_passport_is_entered_once_and_its_number_is_not_in_the_row(passports: 
                                                                                      "id": other["id"]})
     with pytest.raises(InvalidTag):
         crypto.load(p.keys_file).decrypt(key, bytes(cipher), other["id"])
+    # and the clerk is told it cannot be read (a refusal in words, not a server error)
+    unopened = p.call("passport.clerk", "POST", f"/passports/{other['id']}/number-views")
+    assert unopened.status_code == 409 and "cannot be opened" in unopened.json["detail"]
+    assert p.scalar("SELECT count(*) FROM audit_log WHERE action = 'viewed_number'") == 0
 
 
 def test_only_the_clerk_sees_a_number_and_each_look_is_audited(passports: Passports) -> None:
