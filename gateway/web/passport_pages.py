@@ -59,6 +59,13 @@ NEW_FIELDS = ("holder_name", "staff_number", "holder_username", "school", "type"
               "expires_on", "kept_at", "note")
 
 
+DATE_LABELS = {
+    "expires_on": _l("Expiry date"), "issued_on": _l("Date of issue"), "handout_on": _l("Handed out on"),
+    "return_on": _l("Back in the office on"),
+}
+OFFICE = ("icd_officer", "vice_president", "admin")  # they read every trip record (services/mobilities/access.py)
+
+
 def is_clerk() -> bool:
     return has_any_role(g.user, CLERK)
 
@@ -74,6 +81,21 @@ def _menu() -> dict[str, Any]:
     if has_any_role(user, *READERS):
         return {"passports_menu": "register"}
     return {"passports_menu": "mine" if has_any_role(user, *HOLDERS) else None}
+
+
+def labelled_date(prefix: str, problem: Problem) -> str | None:
+    """posted_date's check, its message naming the date ("Expiry date: enter a real date."): the new passport's
+    and the edit's forms have two dates, and the summary alone must say which one is wrong."""
+    found = Problem()
+    on = posted_date(prefix, found)
+    problem.values.update(found.values)
+    label = DATE_LABELS[prefix]
+    parts = [request.form.get(f"{prefix}-{part}", "").strip() for part in ("day", "month", "year")]
+    for input_id, messages in found.fields.items():
+        for message in messages:
+            problem.add(input_id, _("Enter the expiry date.") if prefix == "expires_on" and not any(parts)
+                        else _("%(field)s: %(message)s", field=label, message=message))
+    return on
 
 
 def _errors(reply: services.Reply) -> list[tuple[str, str]]:
@@ -160,8 +182,8 @@ def new() -> Any:
     if not body["number"]:
         problem.add("number", _("Enter the number."))
     if any(form.get(f"issued_on-{part}", "").strip() for part in ("day", "month", "year")):
-        body["issued_on"] = posted_date("issued_on", problem)
-    expires = posted_date("expires_on", problem)
+        body["issued_on"] = labelled_date("issued_on", problem)
+    expires = labelled_date("expires_on", problem)
     if expires is not None:
         body["expires_on"] = expires
     if problem:
@@ -206,7 +228,34 @@ def import_csv() -> Any:
             else:
                 refused(reply, problem, {"file": "file"}, "file")
     status = 422 if problem else 200
-    return render_template("passport_import.html", problem=problem, errors=problem.links, lines=lines), status
+    return render_template("passport_import.html", problem=problem, errors=problem.links, lines=lines,
+                           columns=IMPORT_COLUMNS, schools=school_names()), status
+
+
+IMPORT_HEADER = "holder_name,staff_number,username,school,type,number,issued_on,expires_on,kept_at"
+IMPORT_COLUMNS = [  # the import page's help: each column of the header (passports' import_csv.py) in words
+    ("holder_name", _l("As in the passport.")),
+    ("staff_number", _l("Trips are matched to the passport by it: copy it exactly.")),
+    ("username", _l("Optional: the holder's sign-in name, so that they see it under “My passports”.")),
+    ("school", _l("Optional: the school's code, one of: %(codes)s.")),
+    ("type", _l("因公护照, 公务护照, 往来港澳通行证 or 大陆居民往来台湾通行证 (or official_passport, service_passport, "
+                "hk_macao_permit, taiwan_permit).")),
+    ("number", _l("5 to 20 letters and digits; spaces and hyphens are ignored.")),
+    ("issued_on", _l("Optional: as 2023-12-08.")),
+    ("expires_on", _l("As 2033-12-07.")),
+    ("kept_at", _l("Optional: for example, Safe 2, drawer 3.")),
+]
+
+
+@bp.get("/passports/import/template.csv")
+@roles_required(CLERK)
+def import_template() -> Response:
+    """The import's header alone, as a file to fill in: with a byte order mark, so that Excel opens it as UTF-8
+    (Chinese names stay readable) and saves it back as "CSV UTF-8"."""
+    response = make_response("\ufeff" + IMPORT_HEADER + "\r\n")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="passports-import.csv"'
+    return response
 
 
 # -- one passport ---------------------------------------------------------------------------------------------------
@@ -216,7 +265,7 @@ def _page(passport: dict[str, Any], problem: Problem | None = None, status: int 
     problem = problem or Problem()
     on = today()
     body = render_template("passport.html", p=passport, problem=problem, errors=problem.links, number=number,
-                           clerk=is_clerk(), schools=school_names(), today=on,
+                           clerk=is_clerk(), schools=school_names(), today=on, trip_link=_trip_link(passport),
                            slips=has_any_role(g.user, CLERK, "admin") or passport.get("holder_username")
                            == g.user.username)
     response = make_response(body, status)
@@ -224,6 +273,17 @@ def _page(passport: dict[str, Any], problem: Problem | None = None, status: int 
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     return response
+
+
+def _trip_link(passport: dict[str, Any]) -> Any:
+    """Where a loan's trip opens for this reader: its record for the office (who read every one), the holder's
+    own trips for the holder; None for the clerk and a school's reviewers, whom the trip's record may not show
+    (a link to "not found" would be worse than none)."""
+    if has_any_role(g.user, *OFFICE):
+        return lambda mobility_id: url_for("web_mobilities.record", mobility_id=mobility_id) if mobility_id else None
+    if passport.get("holder_username") == g.user.username:
+        return lambda mobility_id: url_for("web_mobilities.my_trips")
+    return lambda mobility_id: None
 
 
 @bp.get("/passports/<uuid:passport_id>")
@@ -287,7 +347,7 @@ def edit(passport_id: Any) -> Any:
         if status not in SETTABLE:
             problem.add("status", _("Choose the status."))
         body["status"] = status
-    expires = posted_date("expires_on", problem)
+    expires = labelled_date("expires_on", problem)
     if expires is not None:
         body["expires_on"] = expires
     issued = _dated(problem, "issued_on")
@@ -312,7 +372,7 @@ def _dated(problem: Problem, prefix: str) -> str | None:
     """A date typed as day, month and year, or None for "today" when all three are empty."""
     if not any(request.form.get(f"{prefix}-{part}", "").strip() for part in ("day", "month", "year")):
         return None
-    return posted_date(prefix, problem) or ""
+    return labelled_date(prefix, problem) or ""
 
 
 @bp.post("/passports/<uuid:passport_id>/handout")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as pgettext  # named so that pybabel extracts it
 
@@ -78,13 +79,14 @@ def detail(values: dict[str, Any] | None) -> str:
 
     shown = []
     for key, value in (values or {}).items():
-        if key in ("loan_id", "mobility_id", "passport_id"):
-            continue
+        if key in ("loan_id", "mobility_id", "passport_id") or (key == "overdue_days" and not value):
+            continue  # ids say nothing to a reader; "days overdue: 0" on every return is noise
         if key == "filters" and isinstance(value, dict):  # an export's filters: the action in words, not an id
-            value = ", ".join(f"{_word(DETAIL, k)}: {action(str(v)) if k == 'action' else '…'}"
-                              for k, v in value.items())
+            value = str(pgettext("between the parts of a list", "; ")).join(
+                _("%(field)s: %(message)s", field=_word(DETAIL, k), message=action(str(v)) if k == "action" else "…")
+                for k, v in value.items())
         elif key == "fields" and isinstance(value, list):
-            value = ", ".join(column(v) for v in value)
+            value = str(pgettext("between the words of a list", ", ")).join(column(v) for v in value)
         elif key == "status" and isinstance(value, dict):
             value = f"{status(value.get('from', ''))} → {status(value.get('to', ''))}"
         elif key == "type":
@@ -93,8 +95,8 @@ def detail(values: dict[str, Any] | None) -> str:
             value = action(str(value))
         elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", value):
             value = i18n.day(value)
-        shown.append(f"{_word(DETAIL, key)}: {value}")
-    return "; ".join(shown)
+        shown.append(_("%(field)s: %(message)s", field=_word(DETAIL, key), message=value))
+    return str(pgettext("between the parts of a list", "; ")).join(shown)  # Chinese has its own punctuation
 
 
 def _day(value: str) -> str:

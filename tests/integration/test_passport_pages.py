@@ -103,7 +103,12 @@ def test_the_clerk_enters_a_passport_refused_field_by_field_then_sees_it_in_the_
     assert blank.status_code == 422
     assert [href for href, _ in _summary(blank.text)] == [
         "#holder_name", "#staff_number", "#type", "#number", "#expires_on-day"]
+    assert _summary(blank.text)[-1] == ("#expires_on-day", "Enter the expiry date.")  # which of the two dates
     assert 'aria-invalid="true"' in blank.text
+    unreal = _new(clerk, holder_name="Zhao Min", staff_number="T9001", type="official_passport", number="E1234567",
+                  **{"expires_on-day": "31", "expires_on-month": "2", "expires_on-year": "2031", "issued_on-day": "1"})
+    assert [text for _, text in _summary(unreal.text)] == [
+        "Date of issue: The date must include a month.", "Expiry date: Enter a real date."]
 
     # the service's own check: the number (422), what was typed shown again
     expires = _today(system) + timedelta(days=3650)
@@ -205,6 +210,8 @@ def test_a_hand_out_for_the_holders_trip_with_its_slip_and_the_return(
     # two months ahead: too early, said in words, and nothing to choose
     assert f'data-trip="{leader["id"]}" data-can="no"' in page
     assert "Too early: this passport may be handed out from" in _text(page)
+    # no trip to choose: the page says so and where the window is set, instead of a form that can only fail
+    assert 'id="none-eligible"' in page and 'id="hand-out"' not in page and 'href="/passports/settings"' in page
     token = csrf_of(page)
     early = clerk.post(f"{path}/handout", data={"csrf_token": token, "trip": leader["id"]})
     assert early.status_code == 409 and _summary(early.text)[0][0] == "#handout-trip"
@@ -227,6 +234,7 @@ def test_a_hand_out_for_the_holders_trip_with_its_slip_and_the_return(
 
     page = clerk.get(path).text
     assert f'data-trip="{leader["id"]}" data-can="yes"' in page
+    assert 'id="none-eligible"' not in page and 'id="hand-out"' in page
     future = clerk.post(f"{path}/handout", data={"csrf_token": token, "trip": leader["id"],
                                                   **_date(_today(system) + timedelta(days=3), "handout_on")})
     assert future.status_code in (409, 422) and _summary(future.text)[0][0] in ("#handout_on-day", "#handout-trip")
@@ -240,6 +248,9 @@ def test_a_hand_out_for_the_holders_trip_with_its_slip_and_the_return(
     assert "Handed out" in text and "Li Wei's assistant" in text and 'id="take-back"' in out.text
     slip_links = re.findall(r'href="([^"]+/slip\?lang=(?:zh|en))"', out.text)
     assert len(slip_links) == 2
+    assert "data-trip-link" not in out.text  # the clerk may not open a trip's record: no link to "not found"
+    officer = browser(system, "icd.officer").get(path).text
+    assert f'href="/mobilities/{leader["id"]}" data-trip-link' in officer  # the office opens the trip from the loan
     slip = clerk.get(html.unescape(slip_links[0]))
     assert slip.status_code == 200 and slip.mimetype == "application/pdf" and slip.data.startswith(b"%PDF")
 
@@ -250,6 +261,7 @@ def test_a_hand_out_for_the_holders_trip_with_its_slip_and_the_return(
     assert "Enter a passport" not in mine.text and 'id="register-filters"' not in mine.text
     own = li.get(path)
     assert own.status_code == 200 and 'id="show-number"' not in own.text and 'id="hand-out"' not in own.text
+    assert 'href="/mobilities" data-trip-link' in own.text  # the holder: to their own trips
     assert li.get(html.unescape(slip_links[1])).mimetype == "application/pdf"
     alice = browser(system, "alice")
     assert alice.get(path).status_code == 404
@@ -267,6 +279,14 @@ def test_a_hand_out_for_the_holders_trip_with_its_slip_and_the_return(
     assert 'data-handover="handed_out"' in back.text and 'data-handover="returned"' in back.text
     assert 'data-returned="yes"' in back.text and "In the office" in _text(back.text)
 
+    # the audit log in Chinese: its details with Chinese punctuation, no "days overdue: 0" on a timely return
+    zh = speaking(browser(system, "passport.clerk"), "zh")
+    audit = _text(zh.get("/passports/audit?action=handed_out").text)
+    assert "应交回日期：" in audit and "；领取人：" in audit and "Li Wei's assistant" in audit
+    assert "逾期天数" not in _text(zh.get("/passports/audit?action=returned").text)
+    assert "经办人 passport.clerk，" in _text(zh.get(path).text)  # a handover's "recorded by …, <when>"
+    speaking(zh, "en")
+
 
 def test_an_import_with_bad_lines_lists_each_and_saves_nothing(system: Embedded, clerk: FlaskClient) -> None:  # noqa: F811
     header = "holder_name,staff_number,username,school,type,number,issued_on,expires_on,kept_at\n"
@@ -275,6 +295,11 @@ def test_an_import_with_bad_lines_lists_each_and_saves_nothing(system: Embedded,
            "Zheng He,T9302,,cs,no_such_type,E30000003,2024-01-01,2034-01-01,Safe 1\n")
     page = clerk.get("/passports/import")
     assert page.status_code == 200 and 'id="csv-header"' in page.text
+    assert 'id="csv-columns"' in page.text and "cs School of Computer Science" in _text(page.text)
+    blank_list = clerk.get("/passports/import/template.csv")
+    assert blank_list.status_code == 200 and "attachment" in blank_list.headers["Content-Disposition"]
+    assert blank_list.get_data(as_text=True) == "\ufeff" + header.replace("\n", "\r\n")  # Excel reads it as UTF-8
+    assert browser(system, "icd.officer").get("/passports/import/template.csv").status_code == 403
     token = csrf_of(page.text)
     empty = clerk.post("/passports/import", data={"csrf_token": token})
     assert empty.status_code == 422 and _summary(empty.text) == [("#file", "Choose the CSV file to import.")]
@@ -287,6 +312,12 @@ def test_an_import_with_bad_lines_lists_each_and_saves_nothing(system: Embedded,
     assert lines == ["Line 3: Number — 5 to 20 letters and digits (spaces and hyphens are ignored).",
                      "Line 4: Type — Choose one of the four types."]
     assert len(_register(system)) == before
+    zh = speaking(browser(system, "passport.clerk"), "zh")
+    in_chinese = zh.post("/passports/import", content_type="multipart/form-data",
+                         data={"csrf_token": csrf_of(zh.get("/passports/import").text),
+                               "file": (io.BytesIO(bad.encode()), "list.csv")})
+    assert "第 3 行：证件号码 — " in _text(in_chinese.text)  # Chinese punctuation, the column in words
+    speaking(zh, "en")
 
     good = header + "Qian Yu,T9300,,cs,official_passport,E30000001,2024-01-01,2034-01-01,Safe 1\n" \
                     "Wu Fang,T9301,,cs,因公护照,E30000002,,2034-01-01,\n"
