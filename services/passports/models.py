@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, Date, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.db import UTCDateTime
@@ -80,11 +80,19 @@ class Trip(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 
+OPEN = "returned_on IS NULL"
+
+
 class Loan(Base):
     """One hand-out of a passport until its return; at most one open (returned_on null) per passport."""
 
     __tablename__ = "loans"
-    __table_args__ = (Index("ix_loans_passport", "passport_id"), Index("ix_loans_open", "returned_on", "due_on"))
+    __table_args__ = (
+        Index("ix_loans_passport", "passport_id"), Index("ix_loans_open", "returned_on", "due_on"),
+        # the database keeps "one open loan per passport" too, not only the hand-out's lock on the passport
+        Index("uq_loans_open_passport", "passport_id", unique=True, postgresql_where=text(OPEN),
+              sqlite_where=text(OPEN)),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     passport_id: Mapped[str] = mapped_column(String(36))

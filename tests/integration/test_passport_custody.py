@@ -16,7 +16,7 @@ import pypdf
 import pytest
 import time_machine
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from eventbus import catalog
 from services.passports import crypto, custody, deadlines
@@ -207,7 +207,25 @@ def test_a_hand_out_its_slip_and_a_return_are_recorded_and_announced(passports: 
     assert not p.events("passport.hold_cleared")  # it came back in time: no hold to clear
     with pytest.raises(DBAPIError), p.engine.begin() as c:  # a handover is never changed afterwards
         c.execute(text("UPDATE handovers SET person = 'someone else'"))
+    assert_one_open_loan_per_passport(p, passport_id, trip)
     assert all(NUMBER not in body for body in outbox_bodies(p))
+
+
+def assert_one_open_loan_per_passport(p: Passports, passport_id: str, trip: str) -> None:
+    """The database refuses a second open loan of a passport (the hand-out's lock is not the only guard); closed
+    loans are as many as its history."""
+    def loan(returned: bool) -> None:
+        with p.engine.begin() as c:
+            c.execute(text("INSERT INTO loans (id, passport_id, mobility_id, handed_out_on, handed_out_at, "
+                           "handed_out_by, handed_to, due_on, returned_on) VALUES (:id, :p, :m, '2027-01-01', now(), "
+                           "'passport.clerk', 'Li Wei', '2027-01-10', :r)"),
+                      {"id": str(uuid.uuid4()), "p": passport_id, "m": trip,
+                       "r": date(2027, 1, 9) if returned else None})
+
+    loan(returned=True)
+    loan(returned=False)  # the one open loan
+    with pytest.raises(IntegrityError):
+        loan(returned=False)
 
 
 def test_an_overdue_passport_holds_its_holder_then_past_the_threshold_the_school(passports: Passports) -> None:
