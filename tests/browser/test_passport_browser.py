@@ -1,7 +1,7 @@
 """Must show (issue 19): the clerk's register in the browser, a hand-out with its slip, and a return. The passport
 clerk enters prof.li's passport through the form, finds it in the register by a search, hands it out for his
 approved trip (the custody rules let it go out 90 days ahead), downloads the slip (a PDF through the gateway) and
-takes the passport back; the register, on a phone, passes axe in both languages.
+takes the passport back; the register, a passport and the import page, on a phone, pass axe in both languages.
 """
 
 from __future__ import annotations
@@ -83,6 +83,14 @@ def test_the_clerk_hands_a_passport_out_with_its_slip_and_takes_it_back(
     journey.fits(page)
     shoot(page, "register")
 
+    # from the register to the import: its columns explained and an empty list to fill in, within a phone's width
+    page.click("#import-link")
+    page.locator("#csv-columns summary").click()
+    expect(page.locator("#csv-columns dl")).to_be_visible()
+    expect(page.locator("#csv-template")).to_have_attribute("href", "/passports/import/template.csv")
+    journey.fits(page)
+    shoot(page, "import")
+
     # the hand-out: the trip once the passports service has heard of it
     page.goto(passport_url)
     journey.reload_until(page, f"[data-trip='{leader['id']}'][data-can=yes]")
@@ -115,6 +123,6 @@ def test_the_clerk_hands_a_passport_out_with_its_slip_and_takes_it_back(
 
     # the passport's page and the register pass axe on a phone, in both languages
     path = passport_url.removeprefix(base)
-    problems = [p for lang in ("zh", "en") for target in (path, "/passports")
+    problems = [p for lang in ("zh", "en") for target in (path, "/passports", "/passports/import")
                 for p in journey.axe_on_phone(browser, base, "passport.clerk", lang, target)]
     assert not problems, "\n".join(problems)
