@@ -212,6 +212,9 @@ def test_a_hand_out_for_the_holders_trip_with_its_slip_and_the_return(
     assert "Too early: this passport may be handed out from" in _text(page)
     # no trip to choose: the page says so and where the window is set, instead of a form that can only fail
     assert 'id="none-eligible"' in page and 'id="hand-out"' not in page and 'href="/passports/settings"' in page
+    # a trip still to come is listed first (trips over or cancelled, none here, would be folded below it)
+    assert f'id="trips"><li data-trip="{leader["id"]}"' in re.sub(r">\s+<", "><", page)
+    assert '<details id="trips-over">' not in page
     token = csrf_of(page)
     early = clerk.post(f"{path}/handout", data={"csrf_token": token, "trip": leader["id"]})
     assert early.status_code == 409 and _summary(early.text)[0][0] == "#handout-trip"
