@@ -178,6 +178,7 @@ MESSAGES = [  # the service's fixed messages, listed so that the catalog transla
     _l("Only the passport clerk and admins read the audit log."),
     _l("This passport is out on loan: record its return first (or declare it lost)."),
     _l("This number's key is no longer in the keyring: it cannot be read."),
+    _l("This number cannot be opened with its key: it cannot be read."),
     _l("Must be a school's code."), _l("Length must be between 1 and 200."), _l("Length must be between 1 and 40."),
     _l("Length must be between 5 and 40."),
     _l("Must be greater than or equal to 0 and less than or equal to 90."),
