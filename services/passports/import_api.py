@@ -70,7 +70,9 @@ class PassportsImport(MethodView):
                 lines = len({e["line"] for e in parsed.errors})
                 raise PassportError(f"{lines} line(s) of the file have errors; nothing was imported.", 422,
                                     parsed.errors)
-            for row in parsed.rows:
-                session.add(register.new_passport(ring, row, row["number"], now))
-            audit.record(session, actor, "imported", None, count=len(parsed.rows))
-        return {"created": len(parsed.rows)}
+            on = register.today()
+            entered = [register.new_passport(ring, row, row["number"], now, on) for row in parsed.rows]
+            session.add_all(entered)
+            audit.record(session, actor, "imported", None, count=len(entered))
+        # a passport already past its expiry date is entered `expired` (kept on the register, never lent out)
+        return {"created": len(entered), "expired": sum(p.status == "expired" for p in entered)}

@@ -80,25 +80,30 @@ def _messages(messages: Any) -> list[str]:
 
 def _check(line: int, cells: dict[str, str], existing: set[tuple[str, str]],
            seen: dict[tuple[str, str], int]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """A line's row, or ALL its errors: each check runs on the values that loaded, whatever else is wrong, so the
+    office does not fix a line only to be told its next fault."""
     errors: list[dict[str, Any]] = []
     values = _values(cells)
     if not values["number"]:
         values.pop("number")
     try:
-        loaded = PassportIn().load(values)
+        loaded: dict[str, Any] = PassportIn().load(values)
+        bad = False
     except ValidationError as exc:
         for name, messages in sorted(exc.normalized_messages().items()):
             for message in _messages(messages):
                 errors.append({"line": line, "field": COLUMN_OF.get(name, name), "message": message})
-        loaded = None
+        loaded, bad = dict(exc.valid_data or {}), True  # type: ignore[arg-type]
     number = crypto.normalised(cells["number"])
     if cells["number"].strip() and not crypto.valid(number):
         errors = [e for e in errors if e["field"] != "number"]  # one message says it
         errors.append({"line": line, "field": "number",
                        "message": "5 to 20 letters and digits (spaces and hyphens are ignored)."})
-    elif loaded is not None:
-        if loaded["issued_on"] is not None and loaded["expires_on"] <= loaded["issued_on"]:
-            errors.append({"line": line, "field": "expires_on", "message": "Must be after the date of issue."})
+        number = ""
+    if loaded.get("issued_on") is not None and loaded.get("expires_on") is not None \
+            and loaded["expires_on"] <= loaded["issued_on"]:
+        errors.append({"line": line, "field": "expires_on", "message": "Must be after the date of issue."})
+    if number and loaded.get("type") is not None and not any(e["field"] == "number" for e in errors):
         key = (loaded["type"], number)
         if key in existing:
             errors.append({"line": line, "field": "number",
@@ -108,7 +113,8 @@ def _check(line: int, cells: dict[str, str], existing: set[tuple[str, str]],
                            "message": f"The same type and number as line {seen[key]}."})
         else:
             seen[key] = line
-    if errors or loaded is None:
+    errors.sort(key=lambda e: e["field"])
+    if errors or bad:
         return None, errors
     return {**loaded, "number": number}, errors
 

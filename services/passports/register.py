@@ -96,8 +96,10 @@ def check_dates(issued_on: date | None, expires_on: date) -> None:
         raise PassportError("The dates are not valid.", 422, {"expires_on": ["Must be after the date of issue."]})
 
 
-def new_passport(ring: crypto.Keyring, values: dict[str, Any], number: str, now: datetime) -> Passport:
-    """A register row for checked values (number normalised and valid), its number sealed to its id."""
+def new_passport(ring: crypto.Keyring, values: dict[str, Any], number: str, now: datetime, on: date) -> Passport:
+    """A register row for checked values (number normalised and valid), its number sealed to its id. A passport
+    whose expiry date is before `on` (the office's day) is entered `expired`: the office's list keeps its old
+    passports too, and the register must know them (a duplicate, a holder's history) without lending them out."""
     passport_id = str(uuid.uuid4())
     key_id, cipher = ring.encrypt(number, passport_id)
     return Passport(
@@ -105,17 +107,20 @@ def new_passport(ring: crypto.Keyring, values: dict[str, Any], number: str, now:
         holder_username=values.get("holder_username") or None, school=values.get("school") or None,
         type=values["type"], number_cipher=cipher, number_key=key_id, number_last4=number[-4:],
         issued_on=values.get("issued_on"), expires_on=values["expires_on"], kept_at=values.get("kept_at") or "",
-        status="in_custody", note=values.get("note"), version=1, created_at=now, updated_at=now)
+        status="expired" if values["expires_on"] < on else "in_custody", note=values.get("note"), version=1,
+        created_at=now, updated_at=now)
 
 
-def create(session: Session, ring: crypto.Keyring, actor: str, values: dict[str, Any], now: datetime) -> Passport:
-    """Enter one passport (the clerk): 422 for a bad number or dates, 409 when the type's number is there."""
+def create(session: Session, ring: crypto.Keyring, actor: str, values: dict[str, Any], now: datetime,
+           on: date) -> Passport:
+    """Enter one passport (the clerk): 422 for a bad number or dates, 409 when the type's number is there; one
+    already past its expiry date is entered `expired`, as the import does."""
     number = check_number(values["number"])
     check_dates(values.get("issued_on"), values["expires_on"])
     lock_register(session)
     if number in numbers_of_type(session, ring, values["type"]):
         raise PassportError(f"A {TYPES[values['type']][0].lower()} with this number is already in the register.")
-    passport = new_passport(ring, values, number, now)
+    passport = new_passport(ring, values, number, now, on)
     session.add(passport)
     audit.record(session, actor, "created", passport.id, type=passport.type)
     return passport

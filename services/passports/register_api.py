@@ -98,7 +98,8 @@ class Passports(MethodView):
         clerk_only()
         now = datetime.now(UTC)
         with ctx().sessions() as session, session.begin():
-            passport = register.create(session, register.keyring(), current_identity().username, body, now)
+            passport = register.create(session, register.keyring(), current_identity().username, body, now,
+                                       register.today())
             session.flush()
             return shown(session, passport), etag(passport)
 

@@ -139,6 +139,8 @@ class NumberOut(Schema):
 
 class ImportOut(Schema):
     created = fields.Integer()
+    expired = fields.Integer(metadata={"description": "of those created, how many were already past their expiry "
+                                                      "date: entered with the status `expired`"})
 
 
 class AuditQuery(Schema):

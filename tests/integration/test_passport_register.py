@@ -257,7 +257,7 @@ def test_a_bad_csv_saves_nothing_and_names_each_bad_line_a_good_one_saves_all(pa
         "Chen Jing,20200001,chen,me,E20000003,official_passport,2020-01-01,2030-01-01,",
     ]) + "\r\n"
     saved = p.upload("passport.clerk", good.encode("utf-8"))
-    assert saved.status_code == 201 and saved.json == {"created": 3}
+    assert saved.status_code == 201 and saved.json == {"created": 3, "expired": 0}
     rows = p.rows("SELECT holder_name, type, number_last4, issued_on, kept_at, holder_username FROM passports "
                   "WHERE holder_name <> 'Li Wei' ORDER BY holder_name")
     assert [tuple(r) for r in rows] == [
@@ -269,6 +269,38 @@ def test_a_bad_csv_saves_nothing_and_names_each_bad_line_a_good_one_saves_all(pa
     (entry,) = p.rows("SELECT actor, passport_id, detail FROM audit_log WHERE action = 'imported'")
     assert tuple(entry) == ("passport.clerk", None, {"count": 3})
     assert p.upload("passport.clerk", good).status_code == 422  # the same file twice: every line a duplicate
+
+
+def test_an_import_names_every_fault_of_a_line_and_enters_an_expired_passport_as_expired(passports: Passports) -> None:
+    p = passports
+    p.create(NUMBER)
+    bad = "\n".join([
+        CSV_HEADER,
+        # 2: a school that is no school's code, a date of issue after the expiry, a number in the register
+        "Li Wei,19990012,prof.li,Computer Science,official_passport,E12345678,2033-01-01,2032-04-30,Safe 2",
+        # 3: an unknown type and no expiry date, a bad number and a bad school: all four said
+        "Sun Hao,20150678,,CS!,diplomatic,AB1,,,Safe 1",
+    ])
+    refused = p.upload("passport.clerk", bad)
+    assert refused.status_code == 422
+    assert [(e["line"], e["field"]) for e in refused.json["errors"]] == [
+        (2, "expires_on"), (2, "number"), (2, "school"), (3, "expires_on"), (3, "number"), (3, "school"), (3, "type")]
+    assert p.scalar("SELECT count(*) FROM passports") == 1
+
+    # a passport already past its expiry date is entered, as `expired`: the answer says how many
+    today = date.today()
+    old = "\n".join([CSV_HEADER, f"Zhao Min,20100345,,cs,official_passport,E20000001,2015-01-01,"
+                                  f"{today - timedelta(days=1)},Safe 1",
+                      f"Sun Hao,20150678,,cs,official_passport,E20000002,2020-01-01,{today + timedelta(days=1)},"])
+    saved = p.upload("passport.clerk", old)
+    assert saved.status_code == 201 and saved.json == {"created": 2, "expired": 1}
+    assert dict(p.rows("SELECT holder_name, status FROM passports WHERE holder_name <> 'Li Wei'")) == {
+        "Zhao Min": "expired", "Sun Hao": "in_custody"}
+    # entered one by one, the same
+    one = p.call("passport.clerk", "POST", "/passports", json=passport(
+        "E20000003", holder_name="Chen Jing", staff_number="20200001", issued_on="2014-01-01",
+        expires_on=str(today - timedelta(days=30))))
+    assert one.status_code == 201 and one.json["status"] == "expired"
 
 
 def test_the_audit_log_reads_newest_first_and_exports_as_csv(passports: Passports) -> None:
