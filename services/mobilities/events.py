@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from eventbus import envelope, outbox
+from services.mobilities.kinds import journey
 from services.mobilities.models import Hold, Mobility
 
 SOURCE = "/services/mobilities"
@@ -27,6 +28,9 @@ def record_data(record: Mobility) -> dict[str, Any]:
         "planned_start": _day(record.planned_start), "planned_end": _day(record.planned_end),
         "departed_on": _day(record.departed_on), "arrived_on": _day(record.arrived_on),
         "returned_on": _day(record.returned_on),
+        # travel abroad or a visit to the university (a foreign expert, a hosted event): custody lends a passport
+        # only for the first
+        "direction": "inbound" if journey(record.kind).inbound else "outbound",
     }
 
 

@@ -1,10 +1,12 @@
 """What the passports service does with the news it hears (one function per event type).
 
-mobility.* keeps the service's copy of each trip (`trips`), ordered by the record's version (the events'
-aggregateversion): older news than a trip has applied changes nothing. A loan still open moves its due date with
-its trip's news; a cancelled trip or a no-show makes it due the day that news came. application.submitted and
-resubmitted warn the applicant and the clerks of a traveller's passport that expires less than six months after
-the trip's end.
+mobility.* keeps the service's copy of each trip abroad (`trips`), ordered by the record's version (the events'
+aggregateversion): older news than a trip has applied changes nothing. A visit to the university (`direction`
+inbound: a foreign expert, a hosted event) takes no passport of the office's: it is not kept, and one kept from news
+that did not yet say its direction (read as outbound) is dropped, unless a loan names it. A loan still open moves
+its due date with its trip's news; a cancelled trip or a no-show makes it due the day that news came.
+application.submitted and resubmitted warn the applicant and the clerks of a traveller's passport that expires less
+than six months after the trip's end.
 """
 
 from __future__ import annotations
@@ -46,6 +48,12 @@ def on_trip_news(zone: str) -> Handler:
     def handle(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
         trip = session.get(Trip, data["mobility_id"], with_for_update=True)
         revision = _revision(event)
+        if data.get("direction", "outbound") != "outbound":
+            lent = session.scalar(select(Loan.id).where(Loan.mobility_id == data["mobility_id"]).limit(1))
+            if trip is None or lent is None:
+                if trip is not None:
+                    session.delete(trip)
+                return
         if trip is None:
             trip = Trip(mobility_id=data["mobility_id"], version=0)
             session.add(trip)

@@ -153,6 +153,30 @@ def test_a_passport_goes_out_for_its_holders_trip_that_names_no_staff_number(pas
     assert out.json["due_on"] == "2027-03-31"
 
 
+@time_machine.travel("2027-03-08T03:00:00Z", tick=False)
+def test_a_visit_to_the_university_is_no_trip_to_hand_a_passport_out_for(passports: Passports) -> None:
+    """A foreign expert's stay or a hosted event (`direction` inbound) takes no passport: it is not among the
+    holder's trips; news from before events named a direction counts as travel abroad, and is dropped once a later
+    event says the visit is inbound."""
+    p = passports
+    passport_id = add_passport(p)
+    abroad, expert, older = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    news(p, "mobility.planned", {**trip_data(abroad), "direction": "outbound"}, 1)
+    news(p, "mobility.planned", {**trip_data(expert), "kind": "foreign_expert", "category": None,
+                                 "direction": "inbound"}, 1)
+    news(p, "mobility.planned", {**trip_data(older), "kind": "hosted_event", "category": None}, 1)  # no direction
+    offered = p.call(CLERK, "GET", f"/passports/{passport_id}").json["trips"]
+    assert sorted(t["mobility_id"] for t in offered) == sorted([abroad, older])
+    refused = hand_out(p, passport_id, expert)
+    assert refused.status_code == 409 and "No approved trip" in refused.json["detail"]
+
+    news(p, "mobility.changed", {**trip_data(older), "kind": "hosted_event", "category": None,
+                                 "direction": "inbound"}, 2)
+    assert [t["mobility_id"] for t in p.call(CLERK, "GET", f"/passports/{passport_id}").json["trips"]] == [abroad]
+    assert p.scalar("SELECT count(*) FROM trips WHERE mobility_id IN (:a, :b)", a=expert, b=older) == 0
+    assert hand_out(p, passport_id, abroad).status_code == 201
+
+
 def test_a_hand_out_its_slip_and_a_return_are_recorded_and_announced(passports: Passports) -> None:
     p = passports
     passport_id = add_passport(p)

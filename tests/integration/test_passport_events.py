@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -261,3 +262,22 @@ def test_a_passport_event_without_its_common_fields_is_refused() -> None:
             catalog.validate("passport.overdue", data)
     with pytest.raises(catalog.SchemaError, match="type"):
         catalog.validate("passport.handed_out", passport() | {"type": "diplomatic_passport"})
+
+
+@pytest.mark.parametrize(("kind", "direction"), [("faculty_exchange", "outbound"), ("student_exchange", "outbound"),
+                                                 ("foreign_expert", "inbound"), ("hosted_event", "inbound")])
+def test_a_mobility_event_says_whether_its_trip_goes_abroad_and_its_schema_takes_it(kind: str, direction: str) -> None:
+    """Custody lends passports for travel abroad only: mobilities says which way a record goes (its kind's journey);
+    the property is optional, as news from before it was named lacks it, and takes only the two words."""
+    from services.mobilities.events import record_data
+    from services.mobilities.models import Mobility
+
+    record = Mobility(id=str(uuid.uuid4()), application_id=str(uuid.uuid4()), kind=kind, category=None, school="cs",
+                      owner="prof.li", person_name="Li Wei", staff_number="19990012", role="leader", title="A stay",
+                      status="planned", planned_start=date(2027, 3, 10), planned_end=date(2027, 3, 14))
+    data = record_data(record)
+    assert data["direction"] == direction
+    catalog.validate("mobility.planned", data)
+    catalog.validate("mobility.planned", {k: v for k, v in data.items() if k != "direction"})
+    with pytest.raises(catalog.SchemaError, match="direction"):
+        catalog.validate("mobility.planned", data | {"direction": "sideways"})
