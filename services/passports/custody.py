@@ -175,5 +175,7 @@ def loan_shown(loan: Loan, title: str, today: date) -> dict[str, Any]:
     return {**{c: getattr(loan, c) for c in (
         "id", "passport_id", "mobility_id", "handed_out_on", "handed_out_at", "handed_out_by", "handed_to", "due_on",
         "returned_on", "returned_at", "returned_by", "received_from")},
+        "handed_out_by_name": loan.handed_out_by_name or loan.handed_out_by,
+        "returned_by_name": loan.returned_by_name or loan.returned_by,
         "title": title, "overdue_days": overdue_days(loan, today),
         "slip_url": f"/api/v1/passports/{loan.passport_id}/loans/{loan.id}/slip"}

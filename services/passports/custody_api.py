@@ -53,6 +53,7 @@ class Handouts(MethodView):
     def post(self, body: dict[str, Any], passport_id: uuid.UUID) -> dict[str, Any]:
         """Hand the passport out for one of its holder's approved trips (409 in words when it may not go out)."""
         clerk, now, day = current_identity().username, datetime.now(UTC), register.today()
+        clerk_name = audit.name_of(clerk)
         with ctx().sessions() as session, session.begin():
             passport = load_for_clerk(session, passport_id)
             on = _on(body["on"], day)
@@ -65,10 +66,12 @@ class Handouts(MethodView):
             assert due is not None  # why_not refuses a trip without dates
             person = body["handed_to"] or passport.holder_name
             loan = Loan(id=str(uuid.uuid4()), passport_id=passport.id, mobility_id=trip.mobility_id,
-                        handed_out_on=on, handed_out_at=now, handed_out_by=clerk, handed_to=person, due_on=due)
+                        handed_out_on=on, handed_out_at=now, handed_out_by=clerk, handed_out_by_name=clerk_name,
+                        handed_to=person, due_on=due)
             session.add(loan)
             session.add(Handover(id=str(uuid.uuid4()), passport_id=passport.id, loan_id=loan.id, action="handed_out",
-                                 at=now, on=on, by=clerk, person=person, mobility_id=trip.mobility_id))
+                                 at=now, on=on, by=clerk, by_name=clerk_name, person=person,
+                                 mobility_id=trip.mobility_id))
             passport.status, passport.version, passport.updated_at = "handed_out", passport.version + 1, now
             audit.record(session, clerk, "handed_out", passport.id, loan_id=loan.id, mobility_id=trip.mobility_id,
                          on=on.isoformat(), due_on=due.isoformat(), handed_to=person)
@@ -84,6 +87,7 @@ class Returns(MethodView):
     def post(self, body: dict[str, Any], passport_id: uuid.UUID) -> dict[str, Any]:
         """Take the passport back: its open loan closes and any hold it caused is cleared."""
         clerk, now, day = current_identity().username, datetime.now(UTC), register.today()
+        clerk_name = audit.name_of(clerk)
         with ctx().sessions() as session, session.begin():
             passport = load_for_clerk(session, passport_id)
             on = _on(body["on"], day)
@@ -94,8 +98,10 @@ class Returns(MethodView):
             trip = session.get(Trip, loan.mobility_id)
             person = body["received_from"] or passport.holder_name
             loan.returned_on, loan.returned_at, loan.returned_by, loan.received_from = on, now, clerk, person
+            loan.returned_by_name = clerk_name
             session.add(Handover(id=str(uuid.uuid4()), passport_id=passport.id, loan_id=loan.id, action="returned",
-                                 at=now, on=on, by=clerk, person=person, mobility_id=loan.mobility_id))
+                                 at=now, on=on, by=clerk, by_name=clerk_name, person=person,
+                                 mobility_id=loan.mobility_id))
             passport.status, passport.version, passport.updated_at = "in_custody", passport.version + 1, now
             audit.record(session, clerk, "returned", passport.id, loan_id=loan.id, mobility_id=loan.mobility_id,
                          on=on.isoformat(), received_from=person, overdue_days=custody.overdue_days(loan, day))

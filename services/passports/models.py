@@ -100,11 +100,13 @@ class Loan(Base):
     handed_out_on: Mapped[date] = mapped_column(Date)
     handed_out_at: Mapped[datetime] = mapped_column(UTCDateTime())
     handed_out_by: Mapped[str] = mapped_column(String(80))
+    handed_out_by_name: Mapped[str | None] = mapped_column(String(200), nullable=True)  # the clerk's display name
     handed_to: Mapped[str] = mapped_column(String(200))
     due_on: Mapped[date] = mapped_column(Date)
     returned_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     returned_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    returned_by_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     received_from: Mapped[str | None] = mapped_column(String(200), nullable=True)
     reminded_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # the due date a reminder went for
     overdue_notified_on: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -126,6 +128,7 @@ class Handover(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     on: Mapped[date] = mapped_column(Date)
     by: Mapped[str] = mapped_column(String(80))  # the clerk
+    by_name: Mapped[str | None] = mapped_column(String(200), nullable=True)  # their display name (kept since 0003)
     person: Mapped[str] = mapped_column(String(200))  # who received it, or handed it back
     mobility_id: Mapped[str] = mapped_column(String(36))
 
@@ -139,6 +142,7 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(80))
+    actor_name: Mapped[str | None] = mapped_column(String(200), nullable=True)  # their display name (since 0003)
     action: Mapped[str] = mapped_column(String(20))
     passport_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -66,9 +66,12 @@ class OpenLoanShown(Schema):
 
 class LoanShown(OpenLoanShown):
     handed_out_by = fields.String()
+    handed_out_by_name = fields.String(metadata={
+        "description": "the clerk's display name (their username for loans from before names were kept)"})
     handed_to = fields.String()
     returned_on = fields.Date(allow_none=True)
     returned_by = fields.String(allow_none=True)
+    returned_by_name = fields.String(allow_none=True)
     received_from = fields.String(allow_none=True)
     slip_url = fields.String(metadata={"description": "the hand-out slip (PDF)"})
 
@@ -80,6 +83,8 @@ class HandoverOut(Schema):
     at = fields.DateTime()
     on = fields.Date()
     by = fields.String()
+    by_name = fields.Function(lambda h: h.by_name or h.by, metadata={
+        "type": "string", "description": "the clerk's display name (their username for older handovers)"})
     person = fields.String()
     mobility_id = fields.String()
 
@@ -155,6 +160,8 @@ class AuditEntryOut(Schema):
     id = fields.Integer()
     at = fields.DateTime()
     actor = fields.String()
+    actor_name = fields.Function(lambda e: e.actor_name or e.actor, metadata={
+        "type": "string", "description": "the actor's display name (their username for older entries, commands)"})
     action = fields.String()
     passport_id = fields.String(allow_none=True)
     detail = fields.Dict()

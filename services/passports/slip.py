@@ -33,7 +33,7 @@ WORDS: dict[str, dict[str, str]] = {
         "handed_out_on": "领用日期", "handed_out_by": "经办人", "handed_to": "领用人", "due_on": "应交回日期",
         "returned_on": "交回日期", "returned_by": "接收人", "received_from": "交回人", "not_returned": "尚未交回",
         "rule": "证照须于回国（境）后按期交回国际合作与交流处保管，逾期未交回者暂停受理其新的出访申请。",
-        "sign_clerk": "经办人签字", "sign_holder": "领用人签字", "printed": "打印时间",
+        "sign_clerk": "经办人签字", "sign_holder": "领用人签字", "printed": "打印时间：{when}",
     },
     "en": {
         "heading": "Passport Hand-out Slip", "type": "Document", "holder": "Holder", "staff_number": "Staff number",
@@ -43,9 +43,13 @@ WORDS: dict[str, dict[str, str]] = {
         "received_from": "Handed back by", "not_returned": "Not yet returned",
         "rule": "The document must be handed back to the International Cooperation Department by its due date; "
                 "while it is overdue, no new application of its holder is accepted.",
-        "sign_clerk": "Clerk's signature", "sign_holder": "Holder's signature", "printed": "Printed",
+        "sign_clerk": "Clerk's signature", "sign_holder": "Holder's signature", "printed": "Printed: {when}",
     },
 }
+
+
+# wide enough for "Holder's signature" on one line at 10 pt with the cell's padding (30 mm broke it mid-word)
+SIGN_LABEL = 40 * mm
 
 
 def render(passport: Passport, loan: Loan, trip: Trip | None, *, language: str, font: Path, timezone: str) -> bytes:
@@ -74,12 +78,13 @@ def render(passport: Passport, loan: Loan, trip: Trip | None, *, language: str, 
         (words["dates"], words["dates_value"].format(start=day(trip.planned_start), end=day(trip.planned_end))
          if trip is not None and trip.planned_start else None),
         (words["handed_out_on"], day(loan.handed_out_on)),
-        (words["handed_out_by"], loan.handed_out_by),
+        (words["handed_out_by"], loan.handed_out_by_name or loan.handed_out_by),  # a name, once kept (0003)
         (words["handed_to"], loan.handed_to),
         (words["due_on"], day(loan.due_on)),
     ]
     if loan.returned_on is not None:
-        facts += [(words["returned_on"], day(loan.returned_on)), (words["returned_by"], loan.returned_by),
+        facts += [(words["returned_on"], day(loan.returned_on)),
+                  (words["returned_by"], loan.returned_by_name or loan.returned_by),
                   (words["received_from"], loan.received_from)]
     else:
         facts.append((words["returned_on"], words["not_returned"]))
@@ -89,8 +94,8 @@ def render(passport: Passport, loan: Loan, trip: Trip | None, *, language: str, 
         _table([[p(k), p(v)] for k, v in facts if v not in (None, "")], [40 * mm, None], font_name),
         Spacer(1, 5 * mm), p(words["rule"], "small"), Spacer(1, 12 * mm),
         _table([[p(words["sign_clerk"]), p(""), p(words["sign_holder"]), p("")]],
-               [30 * mm, None, 30 * mm, None], font_name, grid=False),
-        Spacer(1, 8 * mm), p(f"{words['printed']}：{printed}", "small"),
+               [SIGN_LABEL, None, SIGN_LABEL, None], font_name, grid=False),
+        Spacer(1, 8 * mm), p(words["printed"].format(when=printed), "small"),
     ]
     buffer = io.BytesIO()
     pdf = SimpleDocTemplate(buffer, pagesize=A4, title=words["heading"], author="", initialFontName=font_name,

@@ -235,6 +235,43 @@ def test_a_hand_out_its_slip_and_a_return_are_recorded_and_announced(passports: 
     assert all(NUMBER not in body for body in outbox_bodies(p))
 
 
+def test_the_slip_the_handovers_and_the_audit_name_the_clerk_and_the_english_slip_reads_whole(
+        passports: Passports) -> None:
+    """The clerk is named as a person (their display name, kept at hand-out and return), the username standing in
+    for rows from before names were kept; the English slip's signature labels are whole words and its colon is
+    not the Chinese one."""
+    p = passports
+    passport_id = add_passport(p)
+    trip = str(uuid.uuid4())
+    news(p, "mobility.planned", trip_data(trip), 1)
+    with time_machine.travel("2027-03-06T03:00:00Z", tick=False):
+        loan = hand_out(p, passport_id, trip).json
+        assert (loan["handed_out_by"], loan["handed_out_by_name"]) == (CLERK, "Passport Clerk")
+        english = pdf_text(p.call(CLERK, "GET", f"/passports/{passport_id}/loans/{loan['id']}/slip?lang=en").data)
+        assert "Handed out by Passport Clerk" in " ".join(english.split())
+        assert "Clerk's signature" in english and "Holder's signature" in english, english
+        assert "Printed: 2027-03-06" in english and "：" not in english
+        chinese = pdf_text(p.call(CLERK, "GET", f"/passports/{passport_id}/loans/{loan['id']}/slip").data)
+        assert "经办人 Passport Clerk" in " ".join(chinese.split()) and "打印时间：2027-03-06" in chinese
+    with time_machine.travel("2027-03-16T03:00:00Z", tick=False):
+        back = p.call(CLERK, "POST", f"/passports/{passport_id}/returns", json={}).json
+        assert (back["returned_by"], back["returned_by_name"]) == (CLERK, "Passport Clerk")
+        detail = p.call(CLERK, "GET", f"/passports/{passport_id}").json
+    assert [(h["by"], h["by_name"]) for h in detail["handovers"]] == [(CLERK, "Passport Clerk")] * 2
+    assert [r[0] for r in p.rows("SELECT by_name FROM handovers")] == ["Passport Clerk"] * 2
+    audit = p.call(CLERK, "GET", f"/passport-audit?passport_id={passport_id}").json["items"]
+    assert [(e["action"], e["actor_name"]) for e in audit] == [("returned", "Passport Clerk"),
+                                                               ("handed_out", "Passport Clerk")]
+    # a loan from before names were kept: its username is shown
+    with p.engine.begin() as c:
+        c.execute(text("INSERT INTO loans (id, passport_id, mobility_id, handed_out_on, handed_out_at, handed_out_by, "
+                       "handed_to, due_on, returned_on, returned_by) VALUES (:id, :p, :m, '2027-01-01', now(), "
+                       "'old.clerk', 'Li Wei', '2027-01-10', '2027-01-09', 'old.clerk')"),
+                  {"id": str(uuid.uuid4()), "p": passport_id, "m": trip})
+    old = p.call(CLERK, "GET", f"/passports/{passport_id}").json["loans"][0]
+    assert (old["handed_out_by_name"], old["returned_by_name"]) == ("old.clerk", "old.clerk")
+
+
 def assert_one_open_loan_per_passport(p: Passports, passport_id: str, trip: str) -> None:
     """The database refuses a second open loan of a passport (the hand-out's lock is not the only guard); closed
     loans are as many as its history."""
