@@ -318,8 +318,9 @@ def test_the_audit_log_reads_newest_first_and_exports_as_csv(passports: Passport
     assert export.status_code == 200 and export.mimetype == "text/csv"
     assert export.headers["Content-Disposition"].startswith("attachment; filename=\"passport-audit-")
     table = list(csv.reader(io.StringIO(export.get_data().decode("utf-8-sig"))))
-    assert table[0] == ["id", "at", "actor", "action", "passport_id", "detail"]
-    assert [r[3] for r in table[1:]] == ["viewed_number", "created", "created"]
+    assert table[0] == ["id", "time (Asia/Shanghai)", "actor", "actor name", "action", "action in words",
+                        "passport_id", "detail"]
+    assert [r[4] for r in table[1:]] == ["viewed_number", "created", "created"]
     assert NUMBER not in export.get_data(as_text=True)
     exported = p.rows("SELECT actor, detail FROM audit_log WHERE action = 'exported'")
     assert [tuple(e) for e in exported] == [("passport.clerk", {"count": 3})]
@@ -327,9 +328,30 @@ def test_the_audit_log_reads_newest_first_and_exports_as_csv(passports: Passport
     assert p.call("coord.cs", "GET", "/passport-audit?format=csv").status_code == 403
     assert p.scalar("SELECT count(*) FROM audit_log WHERE action = 'exported'") == 2
     one = p.call("passport.clerk", "GET", f"/passport-audit?format=csv&passport_id={first['id']}")
-    assert [r[4] for r in list(csv.reader(io.StringIO(one.get_data().decode("utf-8-sig"))))[1:]] == [first["id"]] * 2
+    assert [r[6] for r in list(csv.reader(io.StringIO(one.get_data().decode("utf-8-sig"))))[1:]] == [first["id"]] * 2
     assert p.rows("SELECT detail FROM audit_log WHERE action = 'exported' ORDER BY id DESC LIMIT 1")[0][0] == {
         "count": 2, "filters": {"passport_id": first["id"]}}
+
+
+def test_the_audit_export_reads_as_words_in_the_offices_time(passports: Passports) -> None:
+    """A spreadsheet reader's file: times in the office's zone (named in the header), actions in words beside their
+    codes, the actor's name, the detail as text and not JSON."""
+    p = passports
+    assert p.settings.timezone == "Asia/Shanghai"
+    with time_machine.travel("2027-03-06T17:30:00Z", tick=False):  # already the 7th in Shanghai
+        made = p.create(NUMBER)
+        p.call("passport.clerk", "POST", f"/passports/{made['id']}/number-views")
+        p.call("passport.clerk", "PATCH", f"/passports/{made['id']}",
+               json={"status": "lost", "kept_at": "Safe 9", "version": made["version"]})
+        export = p.call("passport.clerk", "GET", "/passport-audit?format=csv")
+    header, *rows = list(csv.reader(io.StringIO(export.get_data().decode("utf-8-sig"))))
+    assert header[1] == "time (Asia/Shanghai)"
+    assert [(r[1], r[2], r[3], r[4], r[5], r[7]) for r in rows] == [
+        ("2027-03-07 01:30:00", "passport.clerk", "Passport Clerk", "updated", "changed",
+         "changed: kept at, status; status: in custody → lost"),
+        ("2027-03-07 01:30:00", "passport.clerk", "Passport Clerk", "viewed_number", "viewed whole number", ""),
+        ("2027-03-07 01:30:00", "passport.clerk", "Passport Clerk", "created", "entered", "type: Official passport")]
+    assert "{" not in export.get_data(as_text=True)
 
 
 def test_the_rules_are_read_by_the_office_and_set_by_the_clerk_and_admins(passports: Passports) -> None:
