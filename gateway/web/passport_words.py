@@ -162,6 +162,10 @@ PATTERNS = [(re.compile(pattern + r"\Z"), text) for pattern, text in [
      _l("Line 1 must be the header %(columns)s (each column once%(rest)s).")),
 ]]
 MESSAGES = [  # the service's fixed messages, listed so that the catalog translates them
+    _l('Name the version you saw: an If-Match header or a "version" field.'), _l("No file."),
+    _l("No such loan of this passport."),
+    _l("Only the passport clerk, an administrator and the holder read hand-out slips."),
+    _l("Only the passport clerk, the ICD and admins read the custody rules."),
     _l("No approved trip with this id is known here: a passport goes out only for an approved trip."),
     _l("This passport is not out on loan: there is nothing to take back."),
     _l("A return cannot be recorded for a day still to come."), _l("The day cannot be one still to come."),

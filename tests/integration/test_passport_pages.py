@@ -249,6 +249,7 @@ def test_a_hand_out_for_the_holders_trip_with_its_slip_and_the_return(
     assert out.status_code == 200 and "The passport is handed out." in out.text
     text = _text(out.text)
     assert "Handed out" in text and "Li Wei's assistant" in text and 'id="take-back"' in out.text
+    assert "by Passport Clerk" in text and "by passport.clerk" not in text  # the clerk by name, not username
     slip_links = re.findall(r'href="([^"]+/slip\?lang=(?:zh|en))"', out.text)
     assert len(slip_links) == 2
     assert "data-trip-link" not in out.text  # the clerk may not open a trip's record: no link to "not found"
@@ -287,7 +288,7 @@ def test_a_hand_out_for_the_holders_trip_with_its_slip_and_the_return(
     audit = _text(zh.get("/passports/audit?action=handed_out").text)
     assert "应交回日期：" in audit and "；领取人：" in audit and "Li Wei's assistant" in audit
     assert "逾期天数" not in _text(zh.get("/passports/audit?action=returned").text)
-    assert "经办人 passport.clerk，" in _text(zh.get(path).text)  # a handover's "recorded by …, <when>"
+    assert "经办人 Passport Clerk，" in _text(zh.get(path).text)  # a handover's "recorded by …, <when>"
     speaking(zh, "en")
 
 
