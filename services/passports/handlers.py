@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cloudevents.core.v1.event import CloudEvent
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from services.passports import custody
@@ -83,19 +83,21 @@ def on_trip_news(zone: str) -> Handler:
 def on_application_submitted(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
     """One passport.expiry_warning per traveller's passport (the kind the trip travels on) that expires before the
     trip's end plus six months. A traveller with no passport in the register: nothing."""
-    end = _day((data.get("mobility") or {}).get("end_date"))
-    if end is None:
+    facts = data.get("mobility") or {}
+    end = _day(facts.get("end_date"))
+    if end is None or facts.get("direction", "outbound") != "outbound":  # a visit to the university: no passport
         return
     travellers = data.get("travellers")
     staff_numbers = {t["staff_number"] for t in travellers or [] if t.get("staff_number")}
-    query = select(Passport).where(Passport.type.in_(custody.types_for(data.get("category"))),
-                                   Passport.status.in_(custody.HOLDING))
-    if staff_numbers:
-        query = query.where(Passport.staff_number.in_(sorted(staff_numbers)))
-    elif travellers is None:  # news from before the form named its travellers: the applicant travels
-        query = query.where(Passport.holder_username == data["applicant"])
-    else:
+    whose = [Passport.staff_number.in_(sorted(staff_numbers))] if staff_numbers else []
+    if travellers is None or any(not t.get("staff_number") for t in travellers):
+        # a traveller the form names without a staff number (the shorthand trip's applicant travelling alone), or
+        # news from before the form named its travellers: the applicant's own passports
+        whose.append(Passport.holder_username == data["applicant"])
+    if not whose:
         return
+    query = select(Passport).where(Passport.type.in_(custody.types_for(data.get("category"))),
+                                   Passport.status.in_(custody.HOLDING), or_(*whose))
     revision = _revision(event) or int(data.get("version") or 0)
     for passport in session.scalars(query.order_by(Passport.staff_number, Passport.expires_on)):
         if custody.expires_too_soon(passport, end):

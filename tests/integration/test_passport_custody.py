@@ -406,6 +406,16 @@ def test_a_submission_warns_of_a_passport_that_expires_within_six_months_of_the_
                                                                  "role": "leader"}]),
               revision=2, source="/services/applications")
     assert len(p.events("passport.expiry_warning")) == 2
+    # the shorthand trip names its applicant without a staff number: the applicant's own passport is the one
+    p.deliver("application.submitted", submitted(travellers=[{"name": "Li Wei", "staff_number": None,
+                                                                 "role": "leader"}]),
+              revision=2, source="/services/applications")
+    assert [w["holder_name"] for w in p.events("passport.expiry_warning")] == ["Li Wei", "Sun Hao", "Li Wei"]
+    # a visit to the university (inbound) takes no passport of the office's, whoever is named
+    inbound = submitted()
+    inbound["mobility"] = {**inbound["mobility"], "direction": "inbound"}
+    p.deliver("application.submitted", inbound, revision=2, source="/services/applications")
+    assert len(p.events("passport.expiry_warning")) == 3
     assert all(n not in body for body in outbox_bodies(p) for n in (NUMBER, "E55554444", "C11112222"))
 
 
