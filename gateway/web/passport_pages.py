@@ -218,6 +218,9 @@ def import_csv() -> Any:
             if reply.ok:
                 count = int((reply.data or {}).get("created", 0))
                 flash(_("%(n)d passports imported into the register.", n=count), "success")
+                expired = int((reply.data or {}).get("expired", 0))
+                if expired:  # entered, but not to be handed out: the clerk should know which to replace
+                    flash(_("%(n)d of them had expired already and are entered as expired.", n=expired), "success")
                 return redirect(url_for("web_passports.register"))
             found = reply.data.get("errors") if isinstance(reply.data, dict) else None
             if isinstance(found, list) and found:

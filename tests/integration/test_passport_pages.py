@@ -324,11 +324,13 @@ def test_an_import_with_bad_lines_lists_each_and_saves_nothing(system: Embedded,
     speaking(zh, "en")
 
     good = header + "Qian Yu,T9300,,cs,official_passport,E30000001,2024-01-01,2034-01-01,Safe 1\n" \
-                    "Wu Fang,T9301,,cs,因公护照,E30000002,,2034-01-01,\n"
+                    "Wu Fang,T9301,,cs,因公护照,E30000002,,2034-01-01,\n" \
+                    "Zheng Lu,T9302,,cs,official_passport,E30000003,2014-01-01,2024-01-01,\n"
     done = clerk.post("/passports/import", data={"csrf_token": token, "file": (io.BytesIO(good.encode()), "list.csv")},
                       content_type="multipart/form-data", follow_redirects=True)
-    assert done.status_code == 200 and "2 passports imported into the register." in done.text
-    assert len(_register(system)) == before + 2
+    assert done.status_code == 200 and "3 passports imported into the register." in done.text
+    assert "1 of them had expired already and are entered as expired." in done.text
+    assert len(_register(system)) == before + 3
 
     # a school's reviewer reads their school's (masked); the vice president all; no one else may import
     coord = browser(system, "coord.cs")
