@@ -219,9 +219,18 @@ def translated(message: str) -> str:
     format, so a stored '%' is harmless."""
     if not message:
         return ""
-    for pattern, text in PATTERNS:
-        found = pattern.match(message)
+    found = matched(message, PATTERNS, WORDS)
+    return found if found is not None else str(gettext(message))
+
+
+def matched(message: str, patterns: Any, words: dict[str, Callable[[str], Any]]) -> str | None:
+    """The text of the first of `patterns` ((compiled pattern, text) pairs) that `message` matches, its named
+    values put in words by `words` (name → function; as they came otherwise); None when none matches. A service's
+    word module (mobility_words, passport_words) calls it with its own patterns."""
+    for pattern, text in patterns:
+        found = pattern.match(message or "")
         if found:
-            values = {name: WORDS.get(name, str)(value) for name, value in found.groupdict().items()}
+            values = {name: words.get(name, str)(value) for name, value in found.groupdict().items()
+                      if value is not None}
             return str(text) % values
-    return str(gettext(message))
+    return None

@@ -14,7 +14,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as pgettext  # named so that pybabel extracts it
 
-from gateway.web import services
+from gateway.web import messages, services
 from gateway.web.widgets import page_language
 
 # In the context of a trip: an application's "Returned" (for changes) and "Cancelled" read otherwise.
@@ -172,13 +172,8 @@ MESSAGES = [  # the service's fixed messages, listed so that the catalog transla
 def explain(message: str) -> str:
     """The mobilities service's English message in the reader's language (its codes in words); any other
     service message as web/messages.py says it."""
-    for pattern, text in PATTERNS:
-        found = pattern.match(message or "")
-        if found:
-            values = {name: WORDS.get(name, str)(value) for name, value in found.groupdict().items()
-                      if value is not None}
-            return str(text) % values
-    return services.translated(message)
+    found = messages.matched(message, PATTERNS, WORDS)
+    return found if found is not None else services.translated(message)
 
 
 NAMES = {"mobility_status": status, "checklist_item": checklist_item, "mobility_step": step,

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as pgettext  # named so that pybabel extracts it
 
-from gateway.web import mobility_words, services
+from gateway.web import messages, mobility_words, services
 
 TYPES = {
     "official_passport": _l("Official passport"), "service_passport": _l("Service passport"),
@@ -194,13 +194,8 @@ MESSAGES = [  # the service's fixed messages, listed so that the catalog transla
 def explain(message: str) -> str:
     """The passports service's English message in the reader's language (its codes and days in words); any other
     service message as web/messages.py says it."""
-    for pattern, text in PATTERNS:
-        found = pattern.match(message or "")
-        if found:
-            values = {name: WORDS.get(name, str)(value) for name, value in found.groupdict().items()
-                      if value is not None}
-            return str(text) % values
-    return services.translated(message)
+    found = messages.matched(message, PATTERNS, WORDS)
+    return found if found is not None else services.translated(message)
 
 
 NAMES = {"passport_type": type_name, "passport_status": status, "passport_action": action,
