@@ -29,6 +29,7 @@ OWNERS: dict[str, Owner] = {o.name: o for o in (
     Owner("notifications", "services.notifications", 8003, consumes=True),
     Owner("mobilities", "services.mobilities", 8004, consumes=True),
     Owner("passports", "services.passports", 8005, consumes=True),
+    Owner("placements", "services.placements", 8006, consumes=True),
 )}
 SERVICES = tuple(name for name in OWNERS if name != "gateway")  # the services behind the gateway
 DATABASE_OWNERS = tuple(OWNERS)  # every owner has its own database

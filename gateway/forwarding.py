@@ -30,6 +30,8 @@ ROUTES = {
     "mobilities": "mobilities",
     "passports": "passports", "passport-audit": "passports",
     "passport-settings": "passports",
+    "agreements": "placements", "places": "placements", "selection-rounds": "placements",
+    "offers": "placements", "nominations": "placements",
 }
 # /api/v1/applications/<id>/<sub>: sub-resources another service owns
 NESTED = {("applications", "reviews"): "reviews"}
