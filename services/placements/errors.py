@@ -1,4 +1,5 @@
-"""The placements service's refusals in words: a conflict (409) or bad input (422), rendered as problem+json by app.py."""
+"""The placements service's refusals in words: a conflict (409) or bad input (422), rendered as problem+json
+by app.py."""
 
 from __future__ import annotations
 
