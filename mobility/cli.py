@@ -27,7 +27,7 @@ class _Commands(click.Group):
     """The account commands are loaded only when one of them runs: every API and worker process starts
     through this CLI, and importing the gateway's identity and web modules cost each of them megabytes."""
 
-    LAZY = ("users", "schools", "clients", "calendar")
+    LAZY = ("users", "schools", "clients", "calendar", "programs")
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})
@@ -38,6 +38,10 @@ class _Commands(click.Group):
                 from mobility import calendar_cli
 
                 return calendar_cli.calendar
+            if name == "programs":
+                from mobility import programs_cli
+
+                return programs_cli.programs
             from mobility import accounts_cli
 
             return getattr(accounts_cli, name)  # type: ignore[no-any-return]

@@ -1,6 +1,7 @@
 """Demo partners and programs, created only by `mobility run` and `mobility seed-demo`.
 
-Ids are derived from the codes, so docs/examples/*.json can name them and stay valid.
+Ids are derived from the codes, so docs/examples/*.json can name them and stay valid. A program created here is
+announced (program.saved) as one created through the API is.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from services.applications import program_events
 from services.applications.models import Partner, Program
 
 NAMESPACE = uuid.UUID("6f1d7c3e-2b0a-4c55-9d0e-6a1b2c3d4e5f")
@@ -50,8 +52,10 @@ def seed(session: Session) -> int:
         partners[code] = partner
     for code, (name, seats, partner_codes, (opens, closes)) in PROGRAMS.items():
         if session.get(Program, demo_id("program", code)) is None:
-            session.add(Program(id=demo_id("program", code), code=code, name=name, kind="student_exchange",
-                                seats=seats, opens_at=opens, closes_at=closes,
-                                partners=[partners[c] for c in partner_codes]))
+            program = Program(id=demo_id("program", code), code=code, name=name, kind="student_exchange",
+                              seats=seats, opens_at=opens, closes_at=closes, revision=1,
+                              partners=[partners[c] for c in partner_codes])
+            session.add(program)
+            program_events.announce(session, program)
             created += 1
     return created

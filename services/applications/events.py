@@ -40,9 +40,11 @@ def review_facts(application: Application, mobility: dict[str, Any]) -> dict[str
 
 def application_data(application: Application, program: Program | None) -> dict[str, Any]:
     """What every application.* event says about the application, as it is now: with who travels and the staff
-    trip's category, from which mobilities opens a record per traveller on approval."""
+    trip's category, from which mobilities opens a record per traveller on approval, and a competing kind's
+    `selection` (its choices, GPA, language and term: placements ranks on them)."""
     form = application.form or {}
-    return {
+    kind = kinds.get(application.kind)
+    data = {
         "application_id": application.id,
         "kind": application.kind,
         "applicant": application.applicant,
@@ -60,6 +62,9 @@ def application_data(application: Application, program: Program | None) -> dict[
         "travellers": travellers(application.kind, form, application.applicant_name or application.applicant),
         "category": form.get("category"),  # a staff trip's (only that kind's form has one); null for the others
     }
+    if kind.selection is not None:  # a kind that competes for places: what placements ranks it on
+        data["selection"] = kind.selection(form, program)
+    return data
 
 
 def travellers(kind: str, form: dict[str, Any], applicant_name: str) -> list[dict[str, Any]]:

@@ -49,6 +49,8 @@ class Program(Base):
     seats: Mapped[int] = mapped_column(Integer)
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # +1 on every change, its partners' renames included: program.saved's aggregateversion, so a copy skips older news
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     partners: Mapped[list[Partner]] = relationship(secondary=program_partners, lazy="selectin", order_by=Partner.name)
 
 

@@ -1,6 +1,8 @@
 """HTTP resources for partners and programs with their application windows (/api/v1/partners, /programs).
 
 Everyone signed in can read them; the ICD and admins manage them: create, and edit (PATCH) with the same checks.
+Every change to a program (a partner's rename too: the program names it) is announced as program.saved in the
+same transaction (program_events.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
-from services.applications import access
+from chassis.tracing import correlation_id
+from services.applications import access, program_events
 from services.applications.models import Partner, Program
 from services.applications.programs_schemas import PartnerPatch
 from services.applications.schemas import PartnerIn, PartnerOut, ProgramIn, ProgramOut, ProgramPatch, ProgramQuery
@@ -85,6 +88,11 @@ class PartnerItem(MethodView):
                 for name, value in body.items():
                     setattr(partner, name, value)
                 session.flush()
+                # The programs that name the partner carry its name, country and region in their copies
+                naming = session.scalars(select(Program).where(Program.partners.contains(partner))
+                                         .with_for_update(of=Program))
+                for program in naming:
+                    program_events.changed(session, program, correlationid=correlation_id())
                 return partner
         except IntegrityError:
             abort(409, message=f"A partner named '{body.get('name')}' exists already.")
@@ -112,9 +120,10 @@ class Programs(MethodView):
         try:
             with ctx().sessions() as session, session.begin():
                 partners = _partners(session, body.pop("partner_ids"))
-                program = Program(id=str(uuid.uuid4()), partners=partners, **body)
+                program = Program(id=str(uuid.uuid4()), partners=partners, revision=1, **body)
                 session.add(program)
                 session.flush()
+                program_events.announce(session, program, correlationid=correlation_id())
                 return _out(program, datetime.now(UTC))
         except IntegrityError:
             abort(409, message=f"A program with code '{body['code']}' exists already.")
@@ -144,4 +153,5 @@ class ProgramItem(MethodView):
             for name, value in body.items():
                 setattr(program, name, value)
             _window(program.opens_at, program.closes_at)
+            program_events.changed(session, program, correlationid=correlation_id())
             return _out(program, datetime.now(UTC))

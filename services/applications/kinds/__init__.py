@@ -2,10 +2,11 @@
 
 A kind module holds all of its concept: its name and labels, its form (marshmallow) and the fields' metadata in
 form order, its rules beyond single fields, its documents, its titles, its facts for statistics, who files it,
-whether it needs a program, its longest period (the registry checks the period of a kind with dates), its default
-review chain and the summary indicators it counts toward. It exposes it as `KIND`; the modules here are found
-with pkgutil on first use, and a test (or a plugin) may `register()` another at run time. A kind's name matches
-the event catalog's kind pattern. Adding a kind is adding a module: nothing else names kinds.
+whether it needs a program, what a selection for places reads of it, its longest period (the registry checks the
+period of a kind with dates), its default review chain and the summary indicators it counts toward. It exposes
+it as `KIND`; the modules here are found with pkgutil on first use, and a test (or a plugin) may `register()`
+another at run time. A kind's name matches the event catalog's kind pattern. Adding a kind is adding a module:
+nothing else names kinds.
 """
 
 from __future__ import annotations
@@ -139,6 +140,11 @@ class Kind:
     # leader, member, student, expert, event; sent as `travellers` on the application's events (events.py).
     # None: the applicant alone, as a student if students file the kind, else as the one who leads.
     travellers: Callable[[dict[str, Any], str], list[dict[str, Any]]] | None = None
+    # (stored form, program) → what a selection for places ranks and allocates on: {"choices": [{"partner_id",
+    # "name", "country"}] first choice first, "gpa", "language": {"type", "score"}, "term"} (decimals as strings,
+    # null where the form has none yet); sent as `selection` on the application's events (events.py), which
+    # placements copies. None: the kind competes for no places.
+    selection: Callable[[dict[str, Any], Program | None], dict[str, Any]] | None = None
 
     @property
     def has_period(self) -> bool:

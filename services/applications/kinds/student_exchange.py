@@ -95,6 +95,24 @@ def facts(form: dict[str, Any], program: Program | None) -> dict[str, Any]:
             "region": partner.region if partner else None, "start_date": start, "end_date": end}
 
 
+def selection(form: dict[str, Any], program: Program | None) -> dict[str, Any]:
+    """What placements ranks and allocates on: the choices in order with the partners' names and countries as the
+    program has them (a partner since removed from the program keeps its id, with no name), the GPA, the
+    language certificate and the term."""
+    partners = {p.id: p for p in (program.partners if program else [])}
+    choices = []
+    for partner_id in form.get("partner_choices") or []:
+        partner = partners.get(partner_id)
+        choices.append({"partner_id": partner_id, "name": partner.name if partner else None,
+                        "country": partner.country if partner else None})
+    certificate = form.get("language_certificate") or {}
+    language = ({"type": certificate["type"], "score": str(certificate["score"])}
+                if certificate.get("type") and certificate.get("score") is not None else None)
+    gpa = form.get("gpa")
+    return {"choices": choices, "gpa": str(gpa) if gpa is not None else None, "language": language,
+            "term": form.get("term")}
+
+
 KIND = Kind(
     name="student_exchange",
     labels=labels("Student exchange", "学生交流项目"),
@@ -113,4 +131,5 @@ KIND = Kind(
         {"role": "icd_officer", "scope": "university", "days": 7},
     ),
     counts={"outbound_students": "applications"},
+    selection=selection,
 )
