@@ -3,7 +3,7 @@
 # so that each password is the same in the operator's Secret and in the URL the app reads:
 #
 #   mobility-secrets          MOBILITY_BROKER_URL, MOBILITY_<OWNER>_DATABASE_URL (gateway, applications,
-#                             reviews, notifications, mobilities, passports)
+#                             reviews, notifications, mobilities, passports, placements)
 #   mobility-jwt              jwt-ed25519.pem, jwt-ed25519.pub.pem
 #   mobility-session          session-secret
 #   mobility-passport-keys    passport-keys: the passports service's keyring (AES-256-GCM keys of the passport
@@ -15,7 +15,7 @@
 # Usage: deploy/k8s/create-secrets.sh [namespace]      (default: mobility; needs kubectl and openssl)
 #
 # It refuses to run when any of them exists: a new set would not match the running databases and broker.
-# An installation made before an owner existed (e.g. passports) gets that owner's by hand, made as below:
+# An installation made before an owner existed (e.g. passports, placements) gets that owner's by hand, made as below:
 # mobility-db-<owner>, its URL added to mobility-secrets, and for passports mobility-passport-keys.
 # To change one password later, change it in both places (e.g. mobility-db-reviews and
 # MOBILITY_REVIEWS_DATABASE_URL) and restart the pods. Optional keys of mobility-secrets
@@ -24,7 +24,7 @@
 set -euo pipefail
 
 NS="${1:-mobility}"
-OWNERS=(gateway applications reviews notifications mobilities passports)
+OWNERS=(gateway applications reviews notifications mobilities passports placements)
 PG_HOST=mobility-postgres-rw
 RABBIT_HOST=mobility-rabbitmq
 RABBIT_USER=mobility

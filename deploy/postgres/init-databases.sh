@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # One database and one role per owner, each role the owner of its database and of nothing else:
 #   mobility_gateway, mobility_applications, mobility_reviews, mobility_notifications, mobility_mobilities,
-#   mobility_passports
+#   mobility_passports, mobility_placements
 # with the passwords MOBILITY_GATEWAY_DB_PASSWORD, MOBILITY_APPLICATIONS_DB_PASSWORD,
-# MOBILITY_REVIEWS_DB_PASSWORD, MOBILITY_NOTIFICATIONS_DB_PASSWORD, MOBILITY_MOBILITIES_DB_PASSWORD and
-# MOBILITY_PASSPORTS_DB_PASSWORD from the environment (.env). A data volume initialised before an owner
+# MOBILITY_REVIEWS_DB_PASSWORD, MOBILITY_NOTIFICATIONS_DB_PASSWORD, MOBILITY_MOBILITIES_DB_PASSWORD,
+# MOBILITY_PASSPORTS_DB_PASSWORD and MOBILITY_PLACEMENTS_DB_PASSWORD from the environment (.env). A data volume initialised before an owner
 # existed does not run this again: create that owner's role and database by hand with the same statements.
 #
 # The postgres image runs /docker-entrypoint-initdb.d/* once, when the data directory is empty; a changed
@@ -15,7 +15,7 @@
 (
   set -euo pipefail
 
-  for owner in gateway applications reviews notifications mobilities passports; do
+  for owner in gateway applications reviews notifications mobilities passports placements; do
     var="MOBILITY_${owner^^}_DB_PASSWORD"
     password="${!var:-}"
     if [ -z "$password" ]; then
