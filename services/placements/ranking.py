@@ -29,6 +29,7 @@ BONUS_MAX = Decimal(10)
 GPA_MAX = Decimal(4)
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")  # a part not entered, written like the others
 
 # The language certificates the application form offers and the maximum of each scale; "other" is a 0–100 score.
 LANGUAGE_MAX: dict[str, Decimal] = {
@@ -163,12 +164,12 @@ def _parts(candidate: Candidate, entered: Mapping[str, Decimal], formula: Formul
     parts: dict[str, Decimal] = {}
     missing: list[str] = []
     if candidate.gpa is None:
-        parts["gpa"] = Decimal(0)
+        parts["gpa"] = ZERO
         missing.append("gpa")
     else:
         parts["gpa"] = _round(Decimal(candidate.gpa) / GPA_MAX * HUNDRED)
     if candidate.language_type is None or candidate.language_score is None:
-        parts["language"] = Decimal(0)
+        parts["language"] = ZERO
         missing.append("language")
     else:
         # A certificate the formula does not know is read on the 0–100 "other" scale rather than dropped.
@@ -178,9 +179,9 @@ def _parts(candidate: Candidate, entered: Mapping[str, Decimal], formula: Formul
     if "interview" in entered:
         parts["interview"] = _round(Decimal(entered["interview"]))
     else:
-        parts["interview"] = Decimal(0)
+        parts["interview"] = ZERO
         missing.append("interview")
-    parts["bonus"] = _round(Decimal(entered.get("bonus", 0))) if formula.bonus else Decimal(0)
+    parts["bonus"] = _round(Decimal(entered.get("bonus", 0))) if formula.bonus else ZERO
     # A criterion weighted 0 is not waited for: its absence changes nothing.
     missing = [name for name in missing if formula.weights[name] > 0]
     return parts, missing
