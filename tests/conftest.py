@@ -1,5 +1,5 @@
-"""Shared fixtures: real RabbitMQ (a fresh vhost per test), real PostgreSQL (fresh databases per test),
-a real SMTP server (aiosmtpd). Unreachable infrastructure skips with a reason, except under CI=true."""
+"""Shared fixtures: real RabbitMQ (a fresh vhost per test), real PostgreSQL (empty databases per test, from
+a pool), a real SMTP server (aiosmtpd). Unreachable infrastructure skips with a reason, except under CI=true."""
 
 from __future__ import annotations
 
@@ -10,17 +10,16 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import psycopg
 import pytest
 
 from chassis.settings import DATABASE_OWNERS
+from tests.support import pg_pool
 from tests.support.smtp import SmtpSink
 
 CI = os.environ.get("CI", "").lower() == "true"
 RABBIT = ("127.0.0.1", int(os.environ.get("TEST_RABBITMQ_PORT", "5672")))
 POSTGRES = ("127.0.0.1", int(os.environ.get("TEST_POSTGRES_PORT", "5432")))
 REDIS = ("127.0.0.1", int(os.environ.get("TEST_REDIS_PORT", "6379")))
-PG_ADMIN = f"postgresql://postgres@{POSTGRES[0]}:{POSTGRES[1]}/postgres"
 
 
 def _reachable(address: tuple[str, int]) -> bool:
@@ -59,19 +58,24 @@ def fresh_vhost() -> Iterator[str]:
 
 @contextmanager
 def fresh_databases() -> Iterator[dict[str, str]]:
-    """One fresh PostgreSQL database per owner (gateway and each service), dropped afterwards."""
+    """One empty PostgreSQL database per owner (gateway and each service), emptied afterwards for the next test.
+
+    The sets come from the session's pool (tests/support/pg_pool.py): emptying a database is much cheaper than
+    dropping it, which forces a checkpoint. Every connection to the set is cut on release, as dropping did."""
     need("PostgreSQL", POSTGRES)
-    prefix = f"t_{uuid.uuid4().hex[:10]}"
-    names = {owner: f"{prefix}_{owner}" for owner in DATABASE_OWNERS}
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        for name in names.values():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    yield {
-        owner: f"postgresql+psycopg://postgres@{POSTGRES[0]}:{POSTGRES[1]}/{name}" for owner, name in names.items()
-    }
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        for name in names.values():
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    pool = pg_pool.shared(*POSTGRES)
+    names = pool.acquire(DATABASE_OWNERS)
+    try:
+        yield {
+            owner: f"postgresql+psycopg://postgres@{POSTGRES[0]}:{POSTGRES[1]}/{name}" for owner, name in names.items()
+        }
+    finally:
+        pool.release(names)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The pooled databases live for the session; drop them at its end."""
+    pg_pool.close_shared()
 
 
 @pytest.fixture
