@@ -1,0 +1,234 @@
+"""Nominations of students to partners (EWP OMobility-like: nominated, then approved or rejected by the partner,
+or cancelled by the office): the rules and the service logic, in the caller's transaction, the clock an argument.
+
+- The ICD nominates a student whose offer of the round is accepted, to that offer's partner; one live nomination
+  (nominated or approved) per student. The nomination carries a signed single-use link (partner_links.py) for the
+  partner's contact, the first contact with an e-mail address on the partner's signed agreements.
+- The answer comes from the office (`via` office, naming the version seen) or from the link (`via` link, once).
+- A rejection gives the place back: the student's accepted offer is withdrawn (they leave the automatic
+  allocation and return to the ICD's choices, unplaced), the (student, partner) pair is excluded, and the round's
+  allocation re-runs with reason "rejection" (selection.run_allocation) so the head of the waiting list gets it.
+
+Events: nomination.nominated / approved / rejected / cancelled are public and never carry the link;
+nomination.link_issued (private) carries it to notifications, which e-mails the partner's contact.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.placements import partner_links, selection
+from services.placements.errors import PlacementError
+from services.placements.events import announce
+from services.placements.models import Agreement, Candidate, Nomination, Offer, Program, Round
+
+LIVE = ("nominated", "approved")
+RERUNNABLE = ("open", "allocated", "publicised")  # the rounds selection.run_allocation still runs
+
+
+@dataclass(frozen=True)
+class LinkConfig:
+    """What a new link needs: the keyring's secrets, its lifetime and the public address of the pages."""
+
+    keyring: list[str]
+    days: int
+    public_base_url: str
+
+
+@dataclass(frozen=True)
+class Letter:
+    file_id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def get(session: Session, nomination_id: str, lock: bool = False) -> Nomination:
+    nomination = session.get(Nomination, nomination_id, with_for_update=lock)
+    if nomination is None:
+        raise PlacementError("No such nomination.", status=404)
+    return nomination
+
+
+def contact(session: Session, partner_id: str) -> dict[str, Any] | None:
+    """The partner's contact for nominations: on its signed agreements (the latest ending first), the first
+    contact with an e-mail address whose role names nominations, else the first with an address at all."""
+    agreements = session.scalars(select(Agreement).where(Agreement.partner_id == partner_id,
+                                                         Agreement.status == "signed")
+                                 .order_by(Agreement.valid_to.desc().nulls_first(), Agreement.id))
+    people = [c for a in agreements for c in (a.contacts or []) if isinstance(c, dict) and c.get("email")]
+    named = [c for c in people if "nominat" in str(c.get("role") or "").lower()]
+    return (named or people or [None])[0]
+
+
+def link_url(config: LinkConfig, nomination: Nomination) -> str:
+    token = partner_links.sign(config.keyring, nomination.id, nomination.link_nonce or "")
+    return f"{config.public_base_url.rstrip('/')}/partner/nominations/{token}"
+
+
+def data(session: Session, nomination: Nomination) -> dict[str, Any]:
+    """The nomination as the office and the public events show it (never the link)."""
+    candidate = session.get(Candidate, nomination.application_id)
+    program = session.get(Program, candidate.program_id) if candidate else None
+    return {"id": nomination.id, "nomination_id": nomination.id, "round_id": nomination.round_id,
+            "application_id": nomination.application_id,
+            "program_id": program.program_id if program else (candidate.program_id if candidate else None),
+            "program_name": program.name if program else "",
+            "applicant": candidate.applicant if candidate else "",
+            "applicant_name": candidate.applicant_name if candidate else "",
+            "applicant_email": candidate.applicant_email if candidate else None,
+            "locale": candidate.locale if candidate else None, "school": candidate.school if candidate else None,
+            "term": candidate.term if candidate else None,
+            "partner_id": nomination.partner_id, "partner_name": nomination.partner_name,
+            "status": nomination.status, "nominated_by": nomination.nominated_by,
+            "nominated_at": _iso(nomination.nominated_at), "answered_at": _iso(nomination.answered_at),
+            "answered_by": nomination.answered_by, "answered_via": nomination.answered_via,
+            "comment": nomination.comment, "letter": nomination.letter,
+            "link_expires_at": _iso(nomination.link_expires_at), "link_used_at": _iso(nomination.link_used_at),
+            "version": nomination.version}
+
+
+def partner_summary(session: Session, nomination: Nomination) -> dict[str, Any]:
+    """What the partner's link shows: this one student, the program, the partner, the term; nothing else (no
+    grades, no other student, no e-mail address)."""
+    candidate = session.get(Candidate, nomination.application_id)
+    program = session.get(Program, candidate.program_id) if candidate else None
+    return {"student_name": candidate.applicant_name if candidate else "",
+            "program_name": program.name if program else "", "partner_name": nomination.partner_name,
+            "term": candidate.term if candidate else None, "status": nomination.status,
+            "link_expires_at": _iso(nomination.link_expires_at)}
+
+
+def _public(session: Session, nomination: Nomination) -> dict[str, Any]:
+    shown = data(session, nomination)
+    for private in ("applicant_email", "link_expires_at", "link_used_at"):
+        shown.pop(private)
+    return shown
+
+
+def nominate(session: Session, round_id: str, application_id: str, who: str, now: datetime,
+             config: LinkConfig) -> Nomination:
+    """Nominate the student of `application_id` to the partner of their accepted offer in the round."""
+    round_ = session.get(Round, round_id)
+    if round_ is None:
+        raise PlacementError("No such selection round.", status=404)
+    if round_.status == "closed":
+        raise PlacementError("The round is closed: nobody is nominated from it any more.")
+    offer = session.scalars(select(Offer).where(Offer.round_id == round_id, Offer.application_id == application_id,
+                                                Offer.status == "accepted").with_for_update()).first()
+    if offer is None:
+        raise PlacementError("Only a student who accepted their offer in this round can be nominated.")
+    candidate = session.get(Candidate, application_id, with_for_update=True)  # one nomination at a time
+    if candidate is None or candidate.status != "eligible":
+        raise PlacementError("This student no longer competes for a place (the application was withdrawn).")
+    live = session.scalars(select(Nomination).where(Nomination.application_id == application_id,
+                                                    Nomination.status.in_(LIVE))).first()
+    if live is not None:
+        raise PlacementError(f"This student is already nominated (to {live.partner_name}, {live.status}).")
+    person = contact(session, offer.partner_id)
+    if person is None:
+        raise PlacementError(f"No contact with an e-mail address is on record for {offer.partner_name}: add one "
+                             "to its signed agreement first (the partner's link is sent there).", status=422)
+    nomination = Nomination(id=str(uuid.uuid4()), round_id=round_id, application_id=application_id,
+                            partner_id=offer.partner_id, partner_name=offer.partner_name, status="nominated",
+                            nominated_by=who, nominated_at=now, link_nonce=partner_links.new_nonce(),
+                            link_expires_at=partner_links.expiry(now, config.days), version=1)
+    session.add(nomination)
+    session.flush()
+    announce(session, "nomination.nominated", nomination.id, _public(session, nomination), nomination.version)
+    announce(session, "nomination.link_issued", nomination.id, {
+        **_public(session, nomination), "contact_name": person.get("name") or "", "contact_email": person["email"],
+        "link_url": link_url(config, nomination), "link_expires_at": _iso(nomination.link_expires_at)},
+        nomination.version)
+    return nomination
+
+
+def _letter_json(letter: Letter | None) -> dict[str, Any] | None:
+    return vars(letter).copy() if letter else None
+
+
+def answer(session: Session, nomination: Nomination, approve: bool, comment: str | None, who: str, via: str,
+           now: datetime, letter: Letter | None = None) -> Nomination:
+    """Record the partner's answer (the row locked by the caller, its version or link already checked)."""
+    if nomination.status != "nominated":
+        raise PlacementError(f"This nomination is {nomination.status}: it takes no answer now.")
+    nomination.status = "approved" if approve else "rejected"
+    nomination.answered_at, nomination.answered_by, nomination.answered_via = now, who, via
+    nomination.comment = (comment or "").strip() or None
+    nomination.letter = _letter_json(letter)
+    if via == "link":
+        nomination.link_used_at = now
+    nomination.version += 1
+    session.flush()
+    announce(session, f"nomination.{nomination.status}", nomination.id, _public(session, nomination),
+             nomination.version)
+    if not approve:
+        _give_the_place_back(session, nomination, who, now)
+    return nomination
+
+
+def _give_the_place_back(session: Session, nomination: Nomination, who: str, now: datetime) -> None:
+    """A rejection: the student's accepted offer is withdrawn (they return to the ICD's choices, unplaced, and
+    the allocation does not place them elsewhere on its own) and the round re-runs so the place moves on."""
+    for offer in session.scalars(select(Offer).where(Offer.round_id == nomination.round_id,
+                                                     Offer.application_id == nomination.application_id,
+                                                     Offer.status == "accepted").with_for_update()):
+        offer.status, offer.version = "withdrawn", offer.version + 1
+    session.flush()
+    round_ = session.get(Round, nomination.round_id)
+    if round_ is not None and round_.status in RERUNNABLE:
+        selection.run_allocation(session, round_.id, who if not who.startswith("partner:") else selection.SYSTEM,
+                                 "rejection", now)
+
+
+def answer_by_office(session: Session, nomination_id: str, approve: bool, comment: str | None, who: str,
+                     version: int, now: datetime) -> Nomination:
+    nomination = get(session, nomination_id, lock=True)
+    if version != nomination.version:
+        raise PlacementError("This nomination changed since you read it: reload it and try again.")
+    return answer(session, nomination, approve, comment, who, "office", now)
+
+
+def by_link(session: Session, keyring: list[str], token: str, now: datetime, lock: bool = False,
+            max_age_seconds: int | None = None) -> Nomination:
+    """The nomination a partner's link opens, if the link may still answer it (partner_links' refusals else)."""
+    claim = partner_links.read(keyring, token, max_age_seconds)
+    nomination = session.get(Nomination, claim.nomination_id, with_for_update=lock)
+    if nomination is None:
+        raise partner_links.Tampered("This link is not valid.")
+    partner_links.check(claim, nomination.link_nonce, nomination.link_expires_at, nomination.link_used_at,
+                        nomination.status, now)
+    return nomination
+
+
+def answer_by_link(session: Session, keyring: list[str], token: str, approve: bool, comment: str | None,
+                   now: datetime, letter: Letter | None = None) -> Nomination:
+    nomination = by_link(session, keyring, token, now, lock=True)
+    person = contact(session, nomination.partner_id)
+    who = f"partner:{person['email']}" if person else "partner"
+    return answer(session, nomination, approve, comment, who, "link", now, letter)
+
+
+def cancel(session: Session, nomination_id: str, who: str, version: int | None, now: datetime) -> Nomination:
+    """The office withdraws a nomination still waiting for an answer (its link stops working)."""
+    nomination = get(session, nomination_id, lock=True)
+    if version is not None and version != nomination.version:
+        raise PlacementError("This nomination changed since you read it: reload it and try again.")
+    if nomination.status != "nominated":
+        raise PlacementError(f"This nomination is {nomination.status}: it can no longer be cancelled.")
+    nomination.status, nomination.answered_at, nomination.answered_by = "cancelled", now, who
+    nomination.answered_via, nomination.version = "office", nomination.version + 1
+    session.flush()
+    announce(session, "nomination.cancelled", nomination.id, _public(session, nomination), nomination.version)
+    return nomination
