@@ -162,6 +162,35 @@ class MobilityFact(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A student exchange's partner is the one allocated (placements: an accepted offer, an approved nomination)
+    # once there is one; until then, and again after a rejected or cancelled nomination, the first choice the
+    # application's facts name (kept in choice_*). partner_* above is always the one counted.
+    choice_partner_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    choice_partner_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    choice_country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    choice_region: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    allocated_partner_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    allocated_partner_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    allocated_country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    allocated_region: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    selection_round_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    allocation_news_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)  # newest news applied
+
+
+class PlaceFact(Base):
+    """The read model's row per selection round and partner: the places the round's latest allocation run had
+    at that partner (placements' allocation.completed). Taken and unused places are counted against it from the
+    allocations in stats_mobilities; fed by events only, like the rest."""
+
+    __tablename__ = "stats_places"
+
+    round_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    program_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    partner_name: Mapped[str] = mapped_column(String(200), default="")
+    academic_year: Mapped[int | None] = mapped_column(Integer, nullable=True)  # null: its students' year
+    places: Mapped[int] = mapped_column(Integer)
+    run_number: Mapped[int] = mapped_column(Integer)  # the run these places are from: older runs change nothing
 
 
 class ReviewStep(Base):

@@ -13,6 +13,13 @@ record's own version (the events' `aggregateversion`). What a single event alone
 shortened, a report on time or late) is history rather than state: it is kept whichever news arrives first,
 as submitted_at is above, since no later news repeats it; a repeat sets what is already set.
 
+The placements service tells where a student exchange really goes: offer.accepted and nomination.approved make
+the partner the allocated one (the statistics counted the first choice before), a rejected or cancelled
+nomination of that partner makes it the first choice again. These come from several offers and nominations, each
+with its own version, so they are ordered by the events' time: a row keeps the time of the newest it applied.
+allocation.completed gives the places each partner had in a round's run; the round's latest run (by number)
+stands. offer.made tells which round a student is in (an academic year for the round's places).
+
 Nothing here reads the applications' own tables, except `backfill` (`mobility backfill-statistics`), which
 fills the model once from them for applications decided before the model existed.
 """
@@ -28,26 +35,35 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from services.applications.models import Application, HistoryEntry, MobilityFact, MobilityRecordFact, ReviewStep
+from services.applications.models import (
+    Application,
+    HistoryEntry,
+    MobilityFact,
+    MobilityRecordFact,
+    PlaceFact,
+    ReviewStep,
+)
+from services.applications.regions import region_of
 
 APPLICATION_EVENTS = (
     "application.submitted", "application.resubmitted", "application.changes_requested",
     "application.approved", "application.rejected", "application.withdrawn", "application.cancelled",
     "application.changed",  # an approved change: the trip's facts as they are now
 )
-_FACTS = ("direction", "people", "partner_id", "partner_name", "country", "region", "duration_days",
-          "duration_band", "academic_year")
+_FACTS = ("direction", "people", "duration_days", "duration_band", "academic_year")
+_PARTNER = ("partner_id", "partner_name", "country", "region")  # the first choice's, or the allocated one's
 # mobility.planned makes every record known, so a group with a member still away is not over yet
 MOBILITY_EVENTS = ("mobility.planned", "mobility.returned", "mobility.no_show", "mobility.changed",
                    "mobility.reported", "mobility.cancelled")
-Row = TypeVar("Row", MobilityFact, ReviewStep, MobilityRecordFact)
+ALLOCATION_EVENTS = ("offer.accepted", "nomination.approved", "nomination.rejected", "nomination.cancelled")
+Row = TypeVar("Row", MobilityFact, ReviewStep, MobilityRecordFact, PlaceFact)
 
 
 def _instant(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _locked(session: Session, model: type[Row], key: str, **first: Any) -> Row:
+def _locked(session: Session, model: type[Row], key: Any, **first: Any) -> Row:
     """The row for `key`, created with `first` when missing, locked for this transaction."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -70,6 +86,9 @@ def apply_application(session: Session, data: dict[str, Any], revision: int) -> 
     row.version, row.kind, row.school, row.status = revision, data["kind"], data["school"], data["status"]
     for name in _FACTS:
         setattr(row, name, facts.get(name))
+    row.choice_partner_id, row.choice_partner_name = facts.get("partner_id"), facts.get("partner_name")
+    row.choice_country, row.choice_region = facts.get("country"), facts.get("region")
+    _counted_partner(row)
     row.people = facts.get("people", 1)
     row.direction = facts.get("direction", "")
     for name in ("start_date", "end_date"):
@@ -80,6 +99,14 @@ def apply_application(session: Session, data: dict[str, Any], revision: int) -> 
     elif data["status"] != "cancelled":  # a cancelled trip was decided all the same
         row.decided_at = None
     row.withdrawn_at = _instant(data.get("withdrawn_at")) if data["status"] == "withdrawn" else None
+
+
+def _counted_partner(row: MobilityFact) -> None:
+    """partner_* is what the statistics count: the allocated partner when there is one, else the first choice."""
+    source = "allocated" if row.allocated_partner_id is not None else "choice"
+    row.partner_id = getattr(row, f"{source}_partner_id")
+    row.partner_name = getattr(row, f"{source}_partner_name")
+    row.country, row.region = getattr(row, f"{source}_country"), getattr(row, f"{source}_region")
 
 
 def on_application_event(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
@@ -120,8 +147,55 @@ def on_mobility_event(session: Session, data: dict[str, Any], event: CloudEvent)
     row.returned_on = date.fromisoformat(data["returned_on"]) if data.get("returned_on") else None
 
 
+def _application_row(session: Session, data: dict[str, Any]) -> MobilityFact:
+    """The application's row; placements' news may come before the application's own (it is filled then)."""
+    return _locked(session, MobilityFact, data["application_id"], application_id=data["application_id"],
+                   version=0, kind="student_exchange", school=data.get("school") or "", status="approved",
+                   direction="outbound", people=1)
+
+
+def on_allocation_news(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+    """offer.accepted or nomination.approved: the partner is the allocated one; nomination.rejected or
+    .cancelled: not any more, if it was that partner. Newer news (by the events' time) than the row's only."""
+    row = _application_row(session, data)
+    at = event.get_time()
+    row.selection_round_id = data.get("round_id") or row.selection_round_id
+    if row.allocation_news_at is not None and at is not None and at <= row.allocation_news_at:
+        return
+    row.allocation_news_at = at
+    if event.get_type() in ("offer.accepted", "nomination.approved"):
+        country = data.get("partner_country")
+        row.allocated_partner_id, row.allocated_partner_name = data["partner_id"], data.get("partner_name")
+        row.allocated_country = country
+        row.allocated_region = data.get("partner_region") or (region_of(country) if country else None)
+    elif row.allocated_partner_id == data["partner_id"]:
+        row.allocated_partner_id = row.allocated_partner_name = row.allocated_country = row.allocated_region = None
+    _counted_partner(row)
+
+
+def on_offer_made(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+    """The student is in this selection round: its places count in the year of its students' mobilities."""
+    _application_row(session, data).selection_round_id = data["round_id"]
+
+
+def on_allocation_completed(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+    """The places each partner had in this run of the round; a run older than the rows' changes nothing."""
+    for place in data.get("places") or []:
+        row = _locked(session, PlaceFact, (data["round_id"], place["partner_id"]), round_id=data["round_id"],
+                      partner_id=place["partner_id"], program_id=data.get("program_id"),
+                      partner_name=place.get("partner_name") or "", places=0, run_number=0)
+        if row.run_number > data["number"]:
+            continue
+        row.run_number, row.places = data["number"], int(place["places"])
+        row.partner_name = place.get("partner_name") or row.partner_name
+        row.academic_year = data.get("academic_year", row.academic_year)
+
+
 HANDLERS = {
     **{event_type: on_application_event for event_type in APPLICATION_EVENTS},
+    **{event_type: on_allocation_news for event_type in ALLOCATION_EVENTS},
+    "offer.made": on_offer_made,
+    "allocation.completed": on_allocation_completed,
     **{event_type: on_mobility_event for event_type in MOBILITY_EVENTS},
     "review.task_created": on_review_task_created,
     "review.decision_recorded": on_review_decision_recorded,

@@ -4,6 +4,11 @@ application.approved creates one record per traveller (each member of a group); 
 live records' dates (an approved extension among them); application.change_rejected refuses a pending extension;
 application.cancelled ends the records not yet under way. The application's revision (the events'
 aggregateversion) orders its news: older news than a record has applied changes nothing.
+
+nomination.approved (from the placements service) gives a student exchange's records their host; a rejected or
+cancelled nomination takes it away again. One nomination's news is ordered by its version (aggregateversion);
+news of another nomination of the same application by the events' time, so a late word on an earlier nomination
+does not undo a later one.
 """
 
 from __future__ import annotations
@@ -120,9 +125,49 @@ def on_application_cancelled(session: Session, data: dict[str, Any], event: Clou
         extension.status, extension.decided_at = "refused", now
 
 
+class RecordsNotYetKnown(RuntimeError):
+    """A nomination's news came before the application's approval made its records: the consumer retries later
+    (the approval is always sent first, long before, so this only bridges a reordering on the way)."""
+
+
+def _newer(record: Mobility, nomination_id: str, revision: int, at: datetime) -> bool:
+    if record.host_nomination_id == nomination_id:
+        return revision > record.host_revision
+    return record.host_news_at is None or at > record.host_news_at
+
+
+def _host_news(session: Session, data: dict[str, Any], event: CloudEvent, approved: bool) -> None:
+    records = _records(session, data["application_id"])
+    if not records:
+        raise RecordsNotYetKnown(f"no mobility record yet for application {data['application_id']}")
+    nomination_id, revision, at = data["nomination_id"], _revision(event), event.get_time() or datetime.now(UTC)
+    for record in records:
+        if not _newer(record, nomination_id, revision, at):
+            continue
+        if not approved and record.host_nomination_id not in (None, nomination_id):
+            continue  # another nomination's host stands: this one's end says nothing about it
+        record.host_nomination_id, record.host_revision, record.host_news_at = nomination_id, revision, at
+        record.host_partner_id = data["partner_id"] if approved else None
+        record.host_name = data.get("partner_name") if approved else None
+        record.host_country = data.get("partner_country") if approved else None
+        record.updated_at = datetime.now(UTC)
+
+
+def on_nomination_approved(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+    _host_news(session, data, event, approved=True)
+
+
+def on_nomination_ended(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+    """nomination.rejected or nomination.cancelled: the partner is not (or no longer) the host."""
+    _host_news(session, data, event, approved=False)
+
+
 HANDLERS = {
     "application.approved": on_application_approved,
     "application.changed": on_application_changed,
     "application.change_rejected": on_application_change_rejected,
     "application.cancelled": on_application_cancelled,
+    "nomination.approved": on_nomination_approved,
+    "nomination.rejected": on_nomination_ended,
+    "nomination.cancelled": on_nomination_ended,
 }

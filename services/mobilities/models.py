@@ -54,9 +54,25 @@ class Mobility(Base):
     steps: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ended_reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # a no-show's or cancellation's
     application_revision: Mapped[int] = mapped_column(Integer, default=0)  # the newest application news applied
+    # The host institution, from the placements service's nomination.* news (a student exchange's partner that
+    # approved the nomination); null until one does, and again once it is rejected or cancelled. The nomination
+    # and its version and time are kept with it (also when cleared) so older or repeated news changes nothing.
+    host_partner_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    host_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    host_country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    host_nomination_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    host_revision: Mapped[int] = mapped_column(Integer, default=0)
+    host_news_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    @property
+    def host(self) -> dict[str, Any] | None:
+        """The host as the API shows it: {partner_id, name, country}, or None while no nomination is approved."""
+        if self.host_partner_id is None:
+            return None
+        return {"partner_id": self.host_partner_id, "name": self.host_name, "country": self.host_country}
 
 
 class MobilityFile(Base):

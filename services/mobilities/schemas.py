@@ -104,6 +104,12 @@ class PersonOut(Schema):
     role = fields.String()
 
 
+class HostOut(Schema):
+    partner_id = fields.String()
+    name = fields.String(allow_none=True)
+    country = fields.String(allow_none=True, metadata={"description": "ISO 3166-1 alpha-2"})
+
+
 class ChecklistItemOut(Schema):
     item = fields.String()
     done = fields.Boolean()
@@ -122,6 +128,8 @@ class MobilityOut(Schema):
     owner_name = fields.String()
     person = fields.Nested(PersonOut)
     title = fields.String()
+    host = fields.Nested(HostOut, allow_none=True, metadata={
+        "description": "the partner that approved the student's nomination (placements); null until one does"})
     status = fields.String(metadata={"description": " | ".join(LIVE + ENDS)})
     planned_start = fields.Date(allow_none=True)
     planned_end = fields.Date(allow_none=True)
