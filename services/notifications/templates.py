@@ -232,6 +232,15 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                "Department, expires on {expires_on}: less than six months after the trip ends{trip_end_note}. "
                "Please have it renewed in good time."),
     },
+    # Agreements with partners (placements' sweep): {valid_to} as the reader writes dates (render).
+    "agreement.expiring": {
+        "zh": ("合作协议即将到期：{partner_name}",
+               "与{partner_name}的合作协议将于 {valid_to} 到期（还有 {days_left} 天）。"
+               "请在到期前办理续签，或确认到期后不再续签。"),
+        "en": ("Agreement ends soon: {partner_name}",
+               "The agreement with {partner_name} ends on {valid_to} ({days_left} day(s) from now). Please renew "
+               "it before then, or confirm that it is to end."),
+    },
 }
 
 
@@ -424,6 +433,8 @@ def render(event_type: str, locale: str, data: dict[str, Any], public_base_url: 
         values.update(mobility_values(data, locale))
     if event_type.startswith("passport."):
         values.update(passport_values(data, locale))
+    if event_type.startswith("agreement."):
+        values["valid_to"] = day(data.get("valid_to"), locale)
     for key in TIMES:
         if data.get(key):
             values[key] = when(data[key], locale, timezone)

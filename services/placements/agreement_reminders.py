@@ -1,0 +1,58 @@
+"""The sweep over agreements: a reminder (agreement.expiring, for the ICD) once per end date when a signed agreement
+is within N days of its `valid_to`, and the end itself: a signed agreement past its last valid day becomes
+`expired` (agreement.saved). N is MOBILITY_AGREEMENT_REMINDER_DAYS (default 90).
+
+`check(session, now, zone)` takes the clock as an argument (tests move it); deadlines.check calls it.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.placements import agreements
+from services.placements.events import announce
+from services.placements.models import Agreement, AgreementTerm
+
+DEFAULT_DAYS = 90
+
+
+def reminder_days() -> int:
+    """How many days before an agreement's end the ICD is reminded (the environment's, else 90)."""
+    raw = os.environ.get("MOBILITY_AGREEMENT_REMINDER_DAYS", "").strip()
+    return int(raw) if raw.isdigit() else DEFAULT_DAYS
+
+
+def _due(session: Session, last: date):  # type: ignore[no-untyped-def]
+    """Signed agreements ending by `last`: those to remind and those already ended."""
+    query = (select(Agreement).where(Agreement.status == "signed", Agreement.valid_to <= last)
+             .order_by(Agreement.valid_to, Agreement.id))
+    if session.get_bind().dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True)  # two workers never remind twice nor expire twice
+    return query
+
+
+def check(session: Session, now: datetime, zone: str = "Asia/Shanghai", days: int | None = None) -> dict[str, int]:
+    """One sweep; returns what it did: reminders sent, agreements expired."""
+    today = now.astimezone(ZoneInfo(zone)).date()
+    ahead = reminder_days() if days is None else days
+    done = {"agreements_expiring": 0, "agreements_expired": 0}
+    for agreement in session.scalars(_due(session, today + timedelta(days=ahead))).all():
+        if agreements.ended(agreement, today):
+            agreement.status, agreement.version = "expired", agreement.version + 1
+            agreement.updated_at = now.astimezone(UTC)
+            terms = session.scalars(select(AgreementTerm).where(AgreementTerm.agreement_id == agreement.id)
+                                    .order_by(AgreementTerm.id)).all()
+            announce(session, "agreement.saved", agreement.id, agreements.event_data(agreement, terms, "expired"),
+                     agreement.version)
+            done["agreements_expired"] += 1
+        elif agreements.expiring(agreement, today, ahead):
+            agreement.reminder_sent_for = agreement.valid_to  # once per end date: a renewal's new end reminds again
+            announce(session, "agreement.expiring", agreement.id, agreements.expiring_data(agreement, today),
+                     agreement.version)
+            done["agreements_expiring"] += 1
+    return done
