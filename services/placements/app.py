@@ -8,12 +8,21 @@ from sqlalchemy import Engine
 from chassis.app import create_service_app
 from chassis.errors import problem
 from chassis.settings import Settings
-from services.placements import agreements_api, figures, nominations_api, offers_api, places_api, rounds_api
+from services.placements import (
+    agreements_api,
+    figures,
+    nominations_api,
+    offers_api,
+    partner_api,
+    places_api,
+    rounds_api,
+)
 from services.placements.errors import PlacementError
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
-    blueprints = [agreements_api.blp, places_api.blp, rounds_api.blp, offers_api.blp, nominations_api.blp]
+    blueprints = [agreements_api.blp, places_api.blp, rounds_api.blp, offers_api.blp, nominations_api.blp,
+                  partner_api.blp]
     app = create_service_app("placements", settings, blueprints, engine, own_figures=figures.collectors)
 
     def render(exc: PlacementError):  # type: ignore[no-untyped-def]

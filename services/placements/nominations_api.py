@@ -1,8 +1,128 @@
-"""/api/v1/nominations and /api/v1/partner-answers/{token}: the nomination of students to partners and the
-partners' answers. Filled by a later helper; a stub until then so app.py registers every blueprint from the start."""
+"""/api/v1/nominations: the ICD nominates students who accepted their offer to the partner of that offer, records
+a partner's answer given to the office, or cancels a nomination; staff read a round's nominations, a student
+their own. The rules are in nominations.py; the partner's own way in, the signed link, is partner_api.py."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+import uuid
+from datetime import UTC, datetime
+from typing import Any
 
-blp = Blueprint("nominations_api", __name__, url_prefix="/api/v1", description="Nominations to partners")
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from sqlalchemy import select
+
+from chassis.app import ctx
+from chassis.auth import current_identity
+from services.placements import access, nominations, partner_links
+from services.placements.errors import PlacementError
+from services.placements.models import Candidate, Nomination
+from services.placements.nominations_schemas import (
+    AnswerIn,
+    CancelIn,
+    NominationIn,
+    NominationList,
+    NominationOut,
+    NominationQuery,
+)
+
+blp = Blueprint("nominations_api", __name__, url_prefix="/api/v1/nominations", description="Nominations to partners")
+NOMINATION = {"in": "path", "name": "nomination_id", "schema": {"type": "string", "format": "uuid"}}
+
+
+def _may_nominate() -> None:
+    if not access.is_office(current_identity()):
+        abort(403, message="Only the ICD and admins nominate students and record partners' answers.")
+
+
+def link_config() -> nominations.LinkConfig:
+    settings = ctx().settings
+    return nominations.LinkConfig(partner_links.load_secrets(partner_links.keys_file(settings)),
+                                  partner_links.link_days(settings), settings.public_base_url)
+
+
+def _seen_version(body: dict[str, Any]) -> int | None:
+    header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+    return int(header) if header.isdigit() else body.get("version")
+
+
+def _etag(shown: dict[str, Any]) -> dict[str, str]:
+    return {"ETag": f'"{shown["version"]}"'}
+
+
+@blp.route("")
+class Nominations(MethodView):
+    @blp.arguments(NominationQuery, location="query")
+    @blp.response(200, NominationList)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """A round's nominations (staff)."""
+        if not access.is_staff(current_identity()):
+            abort(403, message="Only staff read a round's nominations.")
+        with ctx().sessions() as session:
+            rows = session.scalars(select(Nomination).where(Nomination.round_id == str(query["round_id"]))
+                                   .order_by(Nomination.nominated_at, Nomination.id))
+            return {"items": [nominations.data(session, n) for n in rows]}
+
+    @blp.arguments(NominationIn)
+    @blp.response(201, NominationOut)
+    @blp.alt_response(409, description="no accepted offer, or already nominated")
+    def post(self, body: dict[str, Any]) -> Any:
+        """Nominate a student who accepted their offer to that offer's partner; the partner's contact is sent a
+        signed link to answer (nomination.link_issued, to notifications)."""
+        _may_nominate()
+        config = link_config()
+        with ctx().sessions() as session, session.begin():
+            nomination = nominations.nominate(session, str(body["round_id"]), str(body["application_id"]),
+                                              current_identity().username, datetime.now(UTC), config)
+            shown = nominations.data(session, nomination)
+            return shown, _etag(shown)
+
+
+@blp.route("/<uuid:nomination_id>", parameters=[NOMINATION])
+class OneNomination(MethodView):
+    @blp.response(200, NominationOut)
+    def get(self, nomination_id: uuid.UUID) -> Any:
+        """One nomination: staff, or the student it names (anyone else: 404, nothing to learn)."""
+        identity = current_identity()
+        with ctx().sessions() as session:
+            nomination = session.get(Nomination, str(nomination_id))
+            candidate = session.get(Candidate, nomination.application_id) if nomination else None
+            if nomination is None or not (access.is_staff(identity) or (
+                    candidate is not None and candidate.applicant == identity.username)):
+                raise PlacementError("No such nomination.", status=404)
+            shown = nominations.data(session, nomination)
+            return shown, _etag(shown)
+
+
+@blp.route("/<uuid:nomination_id>/answer", parameters=[NOMINATION])
+class Answer(MethodView):
+    @blp.arguments(AnswerIn)
+    @blp.response(200, NominationOut)
+    def post(self, body: dict[str, Any], nomination_id: uuid.UUID) -> Any:
+        """The ICD records the partner's answer given to the office (approve or reject), naming the version seen.
+        A rejection gives the place back and re-runs the allocation."""
+        _may_nominate()
+        seen = _seen_version(body)
+        if seen is None:
+            raise PlacementError("Name the version you saw: an If-Match header or a \"version\" field.")
+        with ctx().sessions() as session, session.begin():
+            nomination = nominations.answer_by_office(session, str(nomination_id), body["decision"] == "approve",
+                                                      body.get("comment"), current_identity().username, seen,
+                                                      datetime.now(UTC))
+            shown = nominations.data(session, nomination)
+            return shown, _etag(shown)
+
+
+@blp.route("/<uuid:nomination_id>/cancel", parameters=[NOMINATION])
+class Cancel(MethodView):
+    @blp.arguments(CancelIn)
+    @blp.response(200, NominationOut)
+    def post(self, body: dict[str, Any], nomination_id: uuid.UUID) -> Any:
+        """The ICD cancels a nomination still waiting for the partner (its link stops working)."""
+        _may_nominate()
+        with ctx().sessions() as session, session.begin():
+            nomination = nominations.cancel(session, str(nomination_id), current_identity().username,
+                                            _seen_version(body), datetime.now(UTC))
+            shown = nominations.data(session, nomination)
+            return shown, _etag(shown)
