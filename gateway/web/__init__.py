@@ -18,6 +18,7 @@ from chassis import errors
 from chassis.settings import Settings
 from gateway.web import (
     admin,
+    agreement_pages,
     applicant,
     auth_pages,
     back,
@@ -90,6 +91,7 @@ def install(app: Flask, settings: Settings) -> None:
     app.register_blueprint(mobility_review.bp)  # reviewers' pages after approval: reports, overdue, credits
     app.register_blueprint(mobility_admin.bp)  # the office's settings after approval
     app.register_blueprint(passport_pages.bp)  # the register of official passports in the office's custody
+    app.register_blueprint(agreement_pages.bp)  # the agreements with partners and the places they give
     app.register_error_handler(HTTPException, _error_page)
     app.jinja_env.filters["t"] = services.translated  # messages from services: plain text, escaped as such
     app.jinja_env.globals["csrf_token"] = generate_csrf
