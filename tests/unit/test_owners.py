@@ -27,7 +27,7 @@ def test_every_owner_has_its_package_and_migrations(name: str) -> None:
 
 def test_parked_queues_are_those_of_the_consuming_owners() -> None:
     assert consuming_queues() == ["applications.events", "reviews.events", "notifications.events", "mobilities.events",
-                                   "passports.events"]
+                                   "passports.events", "placements.events"]
 
 
 def test_every_event_type_is_bound_by_some_owner_so_none_waits_unroutable_in_an_outbox() -> None:
