@@ -3,24 +3,28 @@
 The ICD and admins see the whole university; a school's dean sees that school only; anyone else gets 403.
 Every table takes the same filters (academic year, school, kind, region) and counts as indicators.py says;
 an unknown filter is a 422, not ignored: a misspelt one would otherwise give the whole university's numbers.
+
+/places counts the selection rounds' places per partner and academic year (offered, taken, left unused): places
+are the university's, not a school's, so only the ICD and admins see them.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from marshmallow import RAISE
-from sqlalchemy import select
+from marshmallow import RAISE, Schema, fields, validate
+from sqlalchemy import func, select
 
 from chassis.app import ctx
 from chassis.auth import current_identity
 from chassis.tokens import Identity
 from services.applications import indicators
-from services.applications.models import MobilityFact
+from services.applications.models import MobilityFact, PlaceFact
 from services.applications.schemas import (
     DefinitionsOut,
     StatsQuery,
@@ -138,3 +142,68 @@ class Definitions(MethodView):
         """How each indicator and each table column is counted (the same words as docs/indicators.md)."""
         visible_schools(current_identity())
         return {"indicators": indicators.DEFINITIONS, "tables": indicators.TABLE_DEFINITIONS}
+
+
+class PlacesQuery(Schema):
+    academic_year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+
+
+class PlacesRow(Schema):
+    partner_id = fields.String()
+    partner_name = fields.String()
+    academic_year = fields.Integer(allow_none=True)
+    offered = fields.Integer(metadata={"description": "places the rounds' latest allocation runs had"})
+    taken = fields.Integer(metadata={"description": "approved student exchanges allocated there (accepted offer or "
+                                                    "approved nomination)"})
+    unused = fields.Integer(metadata={"description": "offered minus taken, never below 0"})
+
+
+class PlacesOut(Schema):
+    academic_year = fields.Integer(allow_none=True)
+    rows = fields.List(fields.Nested(PlacesRow))
+
+
+def places_by_partner(session: Any, academic_year: int | None) -> list[dict[str, Any]]:
+    """Per partner and academic year: places offered in the selection rounds (their latest runs), taken by
+    approved student exchanges allocated there, and left unused. A round's year is the one its allocation run
+    named, else its students' (the earliest academic year of the mobilities in it)."""
+    round_years = dict(session.execute(
+        select(MobilityFact.selection_round_id, func.min(MobilityFact.academic_year))
+        .where(MobilityFact.selection_round_id.is_not(None)).group_by(MobilityFact.selection_round_id)).all())
+    rows: dict[tuple[str, int | None], dict[str, Any]] = defaultdict(
+        lambda: {"partner_name": "", "offered": 0, "taken": 0})
+    named_years: dict[str, int] = {}
+    for place in session.scalars(select(PlaceFact)):
+        if place.academic_year is not None:
+            named_years[place.round_id] = place.academic_year
+        year = place.academic_year if place.academic_year is not None else round_years.get(place.round_id)
+        row = rows[(place.partner_id, year)]
+        row["offered"] += place.places
+        row["partner_name"] = place.partner_name or row["partner_name"]
+    taken = session.execute(
+        select(MobilityFact.allocated_partner_id, MobilityFact.allocated_partner_name, MobilityFact.academic_year,
+               MobilityFact.selection_round_id, func.count())
+        .where(MobilityFact.allocated_partner_id.is_not(None), MobilityFact.status == "approved")
+        .group_by(MobilityFact.allocated_partner_id, MobilityFact.allocated_partner_name,
+                  MobilityFact.academic_year, MobilityFact.selection_round_id))
+    for partner_id, name, year, round_id, count in taken:
+        row = rows[(partner_id, named_years.get(round_id, round_years.get(round_id, year)))]
+        row["taken"] += count
+        row["partner_name"] = row["partner_name"] or name or ""
+    out = [{"partner_id": partner_id, "academic_year": year, **row,
+            "unused": max(row["offered"] - row["taken"], 0)}
+           for (partner_id, year), row in rows.items() if academic_year is None or year == academic_year]
+    return sorted(out, key=lambda r: (-(r["academic_year"] or 0), r["partner_name"], r["partner_id"]))
+
+
+@blp.route("/places")
+class Places(MethodView):
+    @blp.arguments(PlacesQuery, location="query", unknown=RAISE)
+    @blp.response(200, PlacesOut)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Places by partner and academic year: offered, taken and left unused (the ICD's and admins')."""
+        if visible_schools(current_identity()) is not None:
+            abort(403, message="The places at partners are the university's: the ICD sees them.")
+        with ctx().sessions() as session:
+            return {"academic_year": args.get("academic_year"),
+                    "rows": places_by_partner(session, args.get("academic_year"))}
