@@ -19,8 +19,8 @@ from services.placements import access, nominations, partner_links
 from services.placements.errors import PlacementError
 from services.placements.models import Candidate, Nomination
 from services.placements.nominations_schemas import (
-    AnswerIn,
     CancelIn,
+    NominationAnswerIn,
     NominationIn,
     NominationList,
     NominationOut,
@@ -97,7 +97,7 @@ class OneNomination(MethodView):
 
 @blp.route("/<uuid:nomination_id>/answer", parameters=[NOMINATION])
 class Answer(MethodView):
-    @blp.arguments(AnswerIn)
+    @blp.arguments(NominationAnswerIn)
     @blp.response(200, NominationOut)
     def post(self, body: dict[str, Any], nomination_id: uuid.UUID) -> Any:
         """The ICD records the partner's answer given to the office (approve or reject), naming the version seen.

@@ -19,7 +19,7 @@ class NominationQuery(Schema):
     round_id = fields.UUID(required=True, metadata={"description": "the round whose nominations to list"})
 
 
-class AnswerIn(Schema):
+class NominationAnswerIn(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     version = fields.Integer(metadata={"description": "the version you saw (or an If-Match header)"})

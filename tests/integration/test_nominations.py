@@ -1,0 +1,184 @@
+"""Nomination to the partner on PostgreSQL (issue 20 item 6): the ICD nominates a student who accepted their
+offer; the partner's contact gets a signed link (in the private nomination.link_issued only); the link shows that
+one student and answers once, with a PDF acceptance letter; a used, an expired and a tampered link are each refused
+for their own reason; the ICD may record the answer instead; a rejection gives the place to the next on the
+waiting list and leaves the student unplaced; students neither nominate nor answer."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from services.placements import nominations, partner_links, selection
+from tests.support.placements import NUS, TUM, Placements, placements_fixture  # noqa: F401
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+CONTACT = {"name": "Dr. Anna Berg", "email": "incoming@tum.example", "phone": "", "role": "nominations"}
+
+
+def _setup(p: Placements) -> dict[str, Any]:
+    """One TUM place, alice ranked above bob (both chose TUM first), alice offered TUM and accepting it; TUM's
+    signed agreement names its contact."""
+    program = p.add_program()
+    alice = p.add_candidate(program["program_id"], applicant="alice", gpa="3.9", choices=[TUM])
+    bob = p.add_candidate(program["program_id"], applicant="bob", gpa="3.1", choices=[TUM, NUS])
+    p.execute("INSERT INTO places (program_id, partner_id, partner_name, places, source, set_by, updated_at) VALUES "
+              "(:p, :t, 'TU Munich', 1, 'office', 'icd.officer', now()), (:p, :n, 'NUS', 0, 'office', "
+              "'icd.officer', now())", p=program["program_id"], t=TUM["partner_id"], n=NUS["partner_id"])
+    p.execute("INSERT INTO agreements (id, partner_id, partner_name, partner_country, type, status, valid_from, "
+              "valid_to, contacts, created_by, created_at, updated_at, version) VALUES (:id, :partner, 'TU Munich', "
+              "'DE', 'student_exchange', 'signed', '2030-01-01', '2034-12-31', :contacts, 'icd.officer', now(), "
+              "now(), 1)", id=str(uuid.uuid4()), partner=TUM["partner_id"], contacts=json.dumps([CONTACT]))
+    now = datetime(2031, 4, 10, 2, 0, tzinfo=UTC)  # the program's window closed on 2031-03-31
+    with p.sessions() as session, session.begin():
+        round_ = selection.open_round(session, program["program_id"], "icd.officer", now)
+        selection.run_allocation(session, round_.id, "icd.officer", "manual", now)
+        offer = next(o for o in selection.offers_of(session, round_.id) if o.application_id == alice["application_id"])
+        selection.answer(session, offer.id, "alice", offer.version, True, now)
+        round_id = round_.id
+    return {"program": program, "alice": alice, "bob": bob, "round_id": round_id}
+
+
+def _nominate(p: Placements, s: dict[str, Any], user: str = "icd.officer") -> Any:
+    return p.call(user, "POST", "/nominations", json={"round_id": s["round_id"],
+                                                      "application_id": s["alice"]["application_id"]})
+
+
+def _token(p: Placements) -> str:
+    url = p.events("nomination.link_issued")[-1]["link_url"]
+    assert url.startswith(p.settings.public_base_url + "/partner/nominations/")
+    return str(url.rsplit("/", 1)[1])
+
+
+def _answer(p: Placements, token: str, decision: str = "approve", letter: bytes | None = PDF) -> Any:
+    form: dict[str, Any] = {"decision": decision, "comment": "Welcome!"}
+    if letter is not None:
+        form["letter"] = (io.BytesIO(letter), "acceptance.pdf")
+    return p.call("gateway:partner", "POST", f"/partner-answers/{token}", roles=[], data=form,
+                  content_type="multipart/form-data")
+
+
+def test_the_partner_answers_once_by_its_link_with_a_letter(placements: Placements) -> None:
+    s = _setup(placements)
+    nominated = _nominate(placements, s)
+    assert nominated.status_code == 201, nominated.json
+    assert (nominated.json["status"], nominated.json["partner_id"]) == ("nominated", TUM["partner_id"])
+    public = placements.events("nomination.nominated")
+    assert len(public) == 1 and "link_url" not in public[0] and "incoming@tum.example" not in json.dumps(public)
+    issued = placements.events("nomination.link_issued")[-1]
+    assert issued["contact_email"] == "incoming@tum.example" and issued["applicant_name"]
+    token = _token(placements)
+
+    shown = placements.call("gateway:partner", "GET", f"/partner-answers/{token}", roles=[])
+    assert shown.status_code == 200, shown.json
+    assert shown.json["student_name"] == s["alice"]["applicant_name"] and shown.json["partner_name"] == "TU Munich"
+    assert shown.json["term"] == "2031-fall" and shown.json["program_name"] == "Exchange 2031 fall"
+    text = json.dumps(shown.json)
+    for private in (s["bob"]["applicant_name"], "bob", "3.9", "alice@", "incoming@tum.example"):
+        assert private not in text, private
+
+    answered = _answer(placements, token)
+    assert answered.status_code == 200, answered.json
+    row = placements.rows("SELECT status, answered_by, answered_via, letter, link_used_at FROM nominations")[0]
+    assert (row.status, row.answered_by, row.answered_via) == ("approved", "partner:incoming@tum.example", "link")
+    assert row.letter["content_type"] == "application/pdf" and row.letter["size"] == len(PDF)
+    assert row.link_used_at is not None
+    assert [e["status"] for e in placements.events("nomination.approved")] == ["approved"]
+
+    again = _answer(placements, token, "reject")
+    assert again.status_code == 409 and again.json["reason"] == "used"
+    assert placements.call("x", "GET", f"/partner-answers/{token}", roles=[]).json["reason"] == "used"
+    assert placements.scalar("SELECT status FROM nominations") == "approved"
+    assert _nominate(placements, s).status_code == 409  # one live nomination per student
+
+
+def test_an_expired_and_a_tampered_link_are_refused_each_for_its_reason(placements: Placements) -> None:
+    s = _setup(placements)
+    assert _nominate(placements, s).status_code == 201
+    token = _token(placements)
+    keyring = partner_links.load_secrets(partner_links.keys_file(placements.settings))
+    later = datetime.now(UTC) + timedelta(days=partner_links.link_days(placements.settings), seconds=1)
+    with placements.sessions() as session:
+        try:
+            nominations.by_link(session, keyring, token, later)
+            raise AssertionError("an expired link was accepted")
+        except partner_links.Expired:
+            pass
+        assert nominations.by_link(session, keyring, token, datetime.now(UTC)).status == "nominated"
+    forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    other = partner_links.sign(["not our secret"], placements.scalar("SELECT id FROM nominations"), "x")
+    for bad in (forged, other, "garbage"):
+        refused = placements.call("x", "GET", f"/partner-answers/{bad}", roles=[])
+        assert refused.status_code == 404 and refused.json["reason"] == "tampered", bad
+        assert refused.content_type == "application/problem+json"
+
+    placements.execute("UPDATE nominations SET link_expires_at = now() - interval '1 minute'")
+    expired = _answer(placements, token)
+    assert expired.status_code == 410 and expired.json["reason"] == "expired"
+    assert placements.scalar("SELECT status FROM nominations") == "nominated"
+
+
+def test_a_letter_that_is_not_a_pdf_is_refused_and_the_link_stays_usable(placements: Placements) -> None:
+    s = _setup(placements)
+    assert _nominate(placements, s).status_code == 201
+    token = _token(placements)
+    refused = _answer(placements, token, letter=b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    assert refused.status_code == 415
+    assert _answer(placements, token, letter=b"<html>not a letter</html>").status_code == 415
+    assert placements.scalar("SELECT link_used_at FROM nominations") is None
+    assert _answer(placements, token, letter=None).status_code == 200
+
+
+def test_a_rejection_frees_the_place_for_the_next_and_leaves_the_student_unplaced(placements: Placements) -> None:
+    s = _setup(placements)
+    assert _nominate(placements, s).status_code == 201
+    assert _answer(placements, _token(placements), "reject").status_code == 200
+    assert placements.scalar("SELECT status FROM nominations") == "rejected"
+    run = placements.rows("SELECT reason, result FROM allocation_runs ORDER BY number DESC LIMIT 1")[0]
+    assert run.reason == "rejection"
+    assert run.result["assignment"].get(s["bob"]["application_id"]) == TUM["partner_id"]
+    assert not run.result["assignment"].get(s["alice"]["application_id"])
+    offers = dict(placements.rows("SELECT application_id, status FROM offers WHERE status IN ('offered', 'accepted')"))
+    assert offers == {s["bob"]["application_id"]: "offered"}
+    assert [e["status"] for e in placements.events("nomination.rejected")] == ["rejected"]
+
+
+def test_the_icd_records_an_answer_and_cancels_and_students_cannot(placements: Placements) -> None:
+    s = _setup(placements)
+    assert _nominate(placements, s, "alice").status_code == 403
+    assert _nominate(placements, s, "coord.cs").status_code == 403
+    nominated = _nominate(placements, s).json
+    path = f"/nominations/{nominated['id']}"
+    assert placements.call("alice", "GET", path).status_code == 200  # her own
+    assert placements.call("bob", "GET", path).status_code == 404
+    assert placements.call("alice", "POST", f"{path}/answer", json={"decision": "approve", "version": 1}
+                           ).status_code == 403
+    stale = placements.call("icd.officer", "POST", f"{path}/answer", json={"decision": "approve", "version": 9})
+    assert stale.status_code == 409 and stale.content_type == "application/problem+json"
+    recorded = placements.call("icd.officer", "POST", f"{path}/answer",
+                               json={"decision": "approve", "comment": "By e-mail", "version": 1})
+    assert recorded.status_code == 200, recorded.json
+    assert (recorded.json["status"], recorded.json["answered_via"], recorded.json["answered_by"]) == (
+        "approved", "office", "icd.officer")
+    token = _token(placements)
+    closed = placements.call("x", "GET", f"/partner-answers/{token}", roles=[])
+    assert closed.status_code == 409 and closed.json["reason"] == "closed"
+    listed = placements.call("coord.cs", "GET", f"/nominations?round_id={s['round_id']}")
+    assert listed.status_code == 200 and [n["id"] for n in listed.json["items"]] == [nominated["id"]]
+    assert placements.call("alice", "GET", f"/nominations?round_id={s['round_id']}").status_code == 403
+    cancel = placements.call("icd.officer", "POST", f"{path}/cancel", json={})
+    assert cancel.status_code == 409  # approved already: nothing to cancel
+
+
+def test_the_icd_cancels_a_waiting_nomination_and_its_link_stops(placements: Placements) -> None:
+    s = _setup(placements)
+    nominated = _nominate(placements, s).json
+    token = _token(placements)
+    assert placements.call("alice", "POST", f"/nominations/{nominated['id']}/cancel", json={}).status_code == 403
+    cancelled = placements.call("icd.officer", "POST", f"/nominations/{nominated['id']}/cancel", json={"version": 1})
+    assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
+    assert _answer(placements, token).json["reason"] == "closed"
+    assert [e["status"] for e in placements.events("nomination.cancelled")] == ["cancelled"]
