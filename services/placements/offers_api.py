@@ -19,7 +19,7 @@ from chassis.auth import current_identity
 from services.placements import access, selection
 from services.placements.errors import PlacementError
 from services.placements.models import Candidate, Offer, Program
-from services.placements.rounds_schemas import AnswerIn, OfferList, OfferOut, OffersQuery
+from services.placements.rounds_schemas import OfferAnswerIn, OfferList, OfferOut, OffersQuery
 
 blp = Blueprint("offers_api", __name__, url_prefix="/api/v1/offers", description="Offers of places")
 OFFER = {"in": "path", "name": "offer_id", "schema": {"type": "string", "format": "uuid"}}
@@ -86,7 +86,7 @@ def _answer(offer_id: uuid.UUID, body: dict[str, Any], accept: bool) -> dict[str
 
 @blp.route("/<uuid:offer_id>/accept", parameters=[OFFER])
 class Accept(MethodView):
-    @blp.arguments(AnswerIn)
+    @blp.arguments(OfferAnswerIn)
     @blp.response(200, OfferOut)
     def post(self, body: dict[str, Any], offer_id: uuid.UUID) -> dict[str, Any]:
         """Accept the place (the offer's student only, before its deadline): it is theirs in every later run."""
@@ -95,7 +95,7 @@ class Accept(MethodView):
 
 @blp.route("/<uuid:offer_id>/decline", parameters=[OFFER])
 class Decline(MethodView):
-    @blp.arguments(AnswerIn)
+    @blp.arguments(OfferAnswerIn)
     @blp.response(200, OfferOut)
     def post(self, body: dict[str, Any], offer_id: uuid.UUID) -> dict[str, Any]:
         """Decline the place (the offer's student only, before its deadline): the student leaves the round and

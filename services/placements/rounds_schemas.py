@@ -93,7 +93,7 @@ class OffersQuery(Schema):
     round_id = fields.UUID(load_default=None, metadata={"description": "staff: a round's offers"})
 
 
-class AnswerIn(Schema):
+class OfferAnswerIn(Schema):
     version = fields.Integer(required=True, strict=True, metadata={"description": "the offer's version as read"})
 
 
