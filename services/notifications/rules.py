@@ -179,6 +179,8 @@ RULES = {
     "passport.handed_out": _holder,
     "passport.returned": _holder,
     "passport.expiry_warning": _applicant_and_clerks,
+    "offer.made": _applicant,  # the student, with the deadline
+    "offer.lapsed": _applicant,
     # Agreements with partners (placements): the ICD keeps the register, so it renews or lets an agreement end.
     "agreement.expiring": _icd_officers,
 }

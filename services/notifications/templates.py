@@ -223,6 +223,25 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                "Cooperation Department on {returned_on} and is in its custody again. Any hold it caused on new "
                "applications is lifted."),
     },
+    # Selection for a student exchange (placements): an offer of a place, answered before its deadline.
+    "offer.made": {
+        "zh": ("交换名额录取：{partner_name}（{program_name}）",
+               "您在“{program_name}”的选拔中获得 {partner_name} 的交换名额。请在 {deadline} 前在系统中接受或放弃；"
+               "逾期未答复视为放弃，名额将依次递补给候补同学。"),
+        "en": ("A place offered: {partner_name} ({program_name})",
+               "The selection of \"{program_name}\" offers you a place at {partner_name}. Please accept or decline it "
+               "in Mobility before {deadline}; an offer not answered by then lapses and the place goes to the next "
+               "student on the waiting list."),
+    },
+    "offer.lapsed": {
+        "zh": ("交换名额已失效：{partner_name}（{program_name}）",
+               "您在“{program_name}”中获得的 {partner_name} 交换名额未在 {deadline} 前答复，已失效，名额已递补给"
+               "候补同学。如有疑问，请联系国际合作处。"),
+        "en": ("Offer lapsed: {partner_name} ({program_name})",
+               "The place at {partner_name} offered to you in \"{program_name}\" was not answered before {deadline} "
+               "and has lapsed; it goes to the next student on the waiting list. Please contact the International "
+               "Cooperation Department with any question."),
+    },
     "passport.expiry_warning": {
         "zh": ("证件有效期不足：{holder_name}（{title}）",
                "申请“{title}”的出行人{holder_name}由国际合作处保管的{type}将于 {expires_on} 到期，"
@@ -313,7 +332,8 @@ OFFICE_ZONE = "Asia/Shanghai"
 # What the office calls its own zone in Chinese (CLDR says 中国时间): the name people write on a deadline.
 ZONE_NAMES = {("Asia/Shanghai", "zh"): "北京时间"}
 TIME_FORMATS = {"zh": ("y年M月d日 HH:mm", "{time}（{zone}）"), "en": ("d MMM y, HH:mm", "{time} ({zone})")}
-TIMES = ("due_at",)  # the instants the texts show: in the office's time zone, named, as the reader writes dates
+TIMES = ("due_at", "deadline")  # the instants the texts show: in the office's time zone, named, as the reader
+# writes dates (`deadline`: an offer of a place, answered before it)
 
 
 def when(value: str, locale: str, timezone: str = OFFICE_ZONE) -> str:
