@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from chassis.tokens import Identity
+from eventbus import catalog
 from services.placements import offer_lapses, selection
 from services.placements.models import Round
 from tests.support.placements import TUM, Placements, placements_fixture  # noqa: F401
@@ -294,3 +295,22 @@ def test_the_sweep_lapses_an_offer_and_the_place_moves_on(placements: Placements
     (lapsed,) = p.events("offer.lapsed")
     assert lapsed["applicant"] == "alice" and lapsed["status"] == "lapsed"
     assert [r for (r,) in p.rows("SELECT reason FROM allocation_runs ORDER BY number")] == ["manual", "lapse"]
+
+
+def test_a_withdrawn_candidate_frees_the_place_for_the_next(placements: Placements) -> None:
+    """handlers.on_application_ended marks the candidate; selection.candidate_withdrawn (which the handler is to
+    call) withdraws their offers and re-runs the round (reason "withdrawal")."""
+    p = placements
+    _, round_id = setup_example(p)
+    score_all(p, round_id)
+    run(p, round_id)
+    assert answer(p, "S03", "accept").status_code == 200
+    news = catalog.schema("application.withdrawn")["x-asyncapi"]["examples"][0]["data"]
+    p.deliver("application.withdrawn", {**news, "application_id": APP["S03"]}, revision=2)
+    with p.sessions() as session, session.begin():
+        selection.candidate_withdrawn(session, APP["S03"], datetime.now(UTC))
+    (reason, assignment), = [(r, a) for r, a in p.rows(
+        "SELECT reason, result FROM allocation_runs WHERE number = 2")]
+    assert reason == "withdrawal"
+    assert to_names(assignment["assignment"])["S01"] == "P1" and "S03" not in to_names(assignment["assignment"])
+    assert p.scalar("SELECT status FROM offers WHERE application_id = :a", a=APP["S03"]) == "withdrawn"
