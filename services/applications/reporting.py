@@ -164,10 +164,13 @@ def on_allocation_news(session: Session, data: dict[str, Any], event: CloudEvent
         return
     row.allocation_news_at = at
     if event.get_type() in ("offer.accepted", "nomination.approved"):
-        country = data.get("partner_country")
+        first_choice = data["partner_id"] == row.choice_partner_id
+        # The events may not name the partner's country: the first choice's facts do, when it is that partner.
+        country = data.get("partner_country") or (row.choice_country if first_choice else None)
         row.allocated_partner_id, row.allocated_partner_name = data["partner_id"], data.get("partner_name")
         row.allocated_country = country
-        row.allocated_region = data.get("partner_region") or (region_of(country) if country else None)
+        row.allocated_region = data.get("partner_region") or (row.choice_region if first_choice else None) or (
+            region_of(country) if country else None)
     elif row.allocated_partner_id == data["partner_id"]:
         row.allocated_partner_id = row.allocated_partner_name = row.allocated_country = row.allocated_region = None
     _counted_partner(row)

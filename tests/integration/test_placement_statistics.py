@@ -1,0 +1,161 @@
+"""The statistics learn from the placements service, on PostgreSQL through the stats API: a student exchange
+counts at the partner allocated to it (an accepted offer, an approved nomination) instead of its first choice,
+and back at the first choice when the nomination is rejected; places offered, taken and left unused per partner
+and academic year come from the rounds' latest allocation runs; late, repeated or reordered news changes
+nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cloudevents.core.v1.event import CloudEvent
+from sqlalchemy.orm import Session
+
+from eventbus import envelope
+from eventbus.consumer import apply
+from services.applications import reporting
+from tests.support.service_api import Api
+
+T0 = datetime(2031, 4, 1, 8, 0, tzinfo=UTC)
+MIT = {"partner_id": str(uuid.uuid4()), "partner_name": "MIT", "country": "US", "region": "americas"}
+TOKYO = {"partner_id": str(uuid.uuid4()), "partner_name": "University of Tokyo", "country": "JP", "region": "other"}
+MILAN = {"partner_id": str(uuid.uuid4()), "partner_name": "Politecnico di Milano", "country": "IT",
+         "region": "europe"}
+ROUND, PROGRAM = str(uuid.uuid4()), str(uuid.uuid4())
+
+
+def _at(event_type: str, subject: str, data: dict[str, Any], version: int, minutes: int,
+        source: str = "/services/placements") -> CloudEvent:
+    """The event as its producer sends it, sent `minutes` after T0 (the order of the news)."""
+    event = envelope.new_event(event_type, source, subject, data, aggregateversion=version)
+    return CloudEvent({**event.get_attributes(), "time": T0 + timedelta(minutes=minutes)}, data)
+
+
+def _deliver(api: Api, *events: CloudEvent) -> None:
+    for event in events:
+        with Session(api.engine) as session, session.begin():
+            apply(reporting.HANDLERS, session, event)
+
+
+def _application(first_choice: dict[str, str], status: str = "approved", **more: Any) -> dict[str, Any]:
+    app = str(uuid.uuid4())
+    return {"application_id": app, "kind": "student_exchange", "school": "cs", "status": status, "version": 1,
+            "mobility": {"direction": "outbound", "people": 1, "start_date": "2031-09-01",
+                         "end_date": "2032-01-31", "duration_days": 153, "duration_band": "up_to_six_months",
+                         "academic_year": 2031, **{k: first_choice[k] for k in ("partner_id", "partner_name",
+                                                                               "country", "region")}},
+            "applicant": "alice", "applicant_name": "Alice Wang", "applicant_email": "alice@example.edu",
+            "locale": "en", "program_id": PROGRAM, "title": "Exchange", "decided_by": "icd.officer",
+            "submitted_at": "2031-02-01T08:00:00+00:00", "decided_at": "2031-03-01T09:00:00+00:00", **more}
+
+
+def _approved(api: Api, first_choice: dict[str, str]) -> str:
+    data = _application(first_choice)
+    _deliver(api, _at("application.approved", data["application_id"], data, 4, -100, "/services/applications"))
+    return str(data["application_id"])
+
+
+class Offer:
+    def __init__(self, application_id: str, partner: dict[str, str]) -> None:
+        self.id, self.application_id, self.partner = str(uuid.uuid4()), application_id, partner
+
+    def news(self, status: str, version: int, minutes: int) -> CloudEvent:
+        data = {"offer_id": self.id, "round_id": ROUND, "run_id": str(uuid.uuid4()), "program_id": PROGRAM,
+                "program_name": "Exchange 2031", "application_id": self.application_id, "applicant": "alice",
+                "applicant_name": "Alice Wang", "school": "cs", "partner_id": self.partner["partner_id"],
+                "partner_name": self.partner["partner_name"], "status": status,
+                "deadline": "2031-04-20T00:00:00+00:00", "made_at": "2031-04-01T08:00:00+00:00"}
+        return _at(f"offer.{status if status != 'offered' else 'made'}", self.id, data, version, minutes)
+
+
+def _nomination(application_id: str, partner: dict[str, str], status: str, version: int,
+                minutes: int) -> CloudEvent:
+    nomination = str(uuid.uuid5(uuid.NAMESPACE_URL, application_id + partner["partner_id"]))
+    data = {"nomination_id": nomination, "round_id": ROUND, "application_id": application_id,
+            "partner_id": partner["partner_id"], "partner_name": partner["partner_name"], "status": status,
+            "version": version}
+    return _at(f"nomination.{status}", nomination, data, version, minutes)
+
+
+def _run(number: int, places: dict[str, int], minutes: int) -> CloudEvent:
+    """allocation.completed with the places of the run (`places`: asked of placements, see docs/indicators.md)."""
+    partners = {p["partner_name"]: p for p in (MIT, TOKYO, MILAN)}
+    data = {"round_id": ROUND, "program_id": PROGRAM, "program_name": "Exchange 2031", "run_id": str(uuid.uuid4()),
+            "number": number, "reason": "manual", "run_by": "icd.officer", "run_at": T0.isoformat(), "placed": 3,
+            "unplaced": 0, "changes": [],
+            "places": [{"partner_id": partners[name]["partner_id"], "partner_name": name, "places": n}
+                       for name, n in places.items()]}
+    return _at("allocation.completed", ROUND, data, number, minutes)
+
+
+def _places(api: Api, user: str = "icd.officer", **query: Any) -> Any:
+    return api.call(user, "GET", "/api/v1/stats/places", query_string=query)
+
+
+def _by_partner(api: Api) -> dict[str, int]:
+    r = api.call("icd.officer", "GET", "/api/v1/stats/mobilities", query_string={"group_by": "partner"})
+    assert r.status_code == 200, r.json
+    return {row["key"]: row["approved"] for row in r.json["rows"]}
+
+
+def _table(api: Api, **query: Any) -> list[tuple[str, int, int, int, int]]:
+    r = _places(api, **query)
+    assert r.status_code == 200, r.json
+    return [(row["partner_name"], row["academic_year"], row["offered"], row["taken"], row["unused"])
+            for row in r.json["rows"]]
+
+
+def test_the_allocated_partner_replaces_the_first_choice_and_places_are_counted(api: Api) -> None:
+    a, b, c = _approved(api, MIT), _approved(api, MIT), _approved(api, TOKYO)
+    assert _by_partner(api) == {"MIT": 2, "University of Tokyo": 1}  # first choices, before any allocation
+
+    offer_a, offer_b, offer_c = Offer(a, MIT), Offer(b, TOKYO), Offer(c, MILAN)
+    _deliver(api, _run(1, {"MIT": 2, "University of Tokyo": 2, "Politecnico di Milano": 1}, 0),
+             offer_a.news("offered", 1, 1), offer_b.news("offered", 1, 1), offer_c.news("offered", 1, 1))
+    assert _by_partner(api) == {"MIT": 2, "University of Tokyo": 1}  # an offer alone moves nobody
+    _deliver(api, offer_a.news("accepted", 2, 2), offer_b.news("accepted", 2, 3), offer_c.news("accepted", 2, 4))
+    assert _by_partner(api) == {"MIT": 1, "University of Tokyo": 1, "Politecnico di Milano": 1}
+
+    # the ICD changed MIT's places and ran again; run 1 delivered again afterwards changes nothing
+    _deliver(api, _run(2, {"MIT": 1, "University of Tokyo": 2, "Politecnico di Milano": 1}, 5),
+             _run(1, {"MIT": 2, "University of Tokyo": 2, "Politecnico di Milano": 1}, 0))
+    assert _table(api) == [("MIT", 2031, 1, 1, 0), ("Politecnico di Milano", 2031, 1, 1, 0),
+                           ("University of Tokyo", 2031, 2, 1, 1)]
+
+    # Tokyo rejects B: B counts at its first choice again, Tokyo's place is unused; Milan approves C
+    _deliver(api, _nomination(b, TOKYO, "rejected", 2, 10), _nomination(c, MILAN, "approved", 2, 11))
+    assert _by_partner(api) == {"MIT": 2, "Politecnico di Milano": 1}
+    # B's acceptance delivered again, late: older than the rejection, it changes nothing
+    _deliver(api, offer_b.news("accepted", 2, 3))
+    assert _table(api, academic_year=2031) == [("MIT", 2031, 1, 1, 0), ("Politecnico di Milano", 2031, 1, 1, 0),
+                                               ("University of Tokyo", 2031, 2, 0, 2)]
+    assert _table(api, academic_year=2030) == []
+
+    # C's later approved change of its application keeps the allocated partner
+    changed = _application(TOKYO, change={"id": str(uuid.uuid4()), "number": 1, "reason": "dates"})
+    changed["application_id"] = c
+    _deliver(api, _at("application.changed", c, changed, 7, 20, "/services/applications"))
+    assert _by_partner(api) == {"MIT": 2, "Politecnico di Milano": 1}
+    # and the first choice's facts give the country when the allocation names none
+    summary = api.call("icd.officer", "GET", "/api/v1/stats/mobilities", query_string={"group_by": "country"})
+    assert {row["key"]: row["approved"] for row in summary.json["rows"]} == {"US": 2, None: 1}
+
+
+def test_a_cancelled_exchange_frees_the_place(api: Api) -> None:
+    a = _approved(api, MIT)
+    offer = Offer(a, MIT)
+    _deliver(api, _run(1, {"MIT": 1}, 0), offer.news("offered", 1, 1), offer.news("accepted", 2, 2))
+    assert _table(api) == [("MIT", 2031, 1, 1, 0)]
+    cancelled = _application(MIT, status="cancelled", cancelled_at="2031-05-01T08:00:00+00:00",
+                             cancelled_by="icd.officer", reason="The student left the university.")
+    cancelled["application_id"] = a
+    _deliver(api, _at("application.cancelled", a, cancelled, 6, 30, "/services/applications"))
+    assert _table(api) == [("MIT", 2031, 1, 0, 1)]
+
+
+def test_places_are_the_icds_and_filters_are_checked(api: Api) -> None:
+    assert _places(api, "dean.cs").status_code == 403
+    assert _places(api, school="cs").status_code == 422
+    assert _table(api) == []
