@@ -19,7 +19,6 @@ from flask_babel import gettext as _
 
 from gateway.web import agreement_words, services
 from gateway.web.mobility_pages import Problem, posted_date
-from gateway.web.passport_pages import refused
 from gateway.web.security import csrf
 from gateway.web.sessions import has_any_role, roles_required
 
@@ -45,6 +44,18 @@ def is_office() -> bool:
 def _menu() -> dict[str, Any]:
     """The menu's link to the register for the staff who read it."""
     return {"agreements_menu": has_any_role(g.get("user"), *READERS)}
+
+
+def refused(reply: services.Reply, problem: Problem, fields: dict[str, str], anchor: str) -> Problem:
+    """A refusal on the page: each 422 error at the input its field names (`fields`: API field → input id), anything
+    else (a 409's or 415's reason) at `anchor`; every message in the reader's words."""
+    found = reply.field_errors()
+    for name, messages in found.items():
+        for message in messages:
+            problem.add(fields.get(name, anchor), agreement_words.explain(message))
+    if not found:
+        problem.add(anchor, agreement_words.explain(reply.message) or _("That could not be done; nothing changed."))
+    return problem
 
 
 def _agreement(agreement_id: Any) -> dict[str, Any]:
@@ -211,8 +222,9 @@ def _contact(n: int, problem: Problem) -> dict[str, Any] | None:
     return {"name": typed["name"], **{k: typed[k] or None for k in ("email", "phone", "role")}}
 
 
-def _posted(problem: Problem, partners: list[dict[str, Any]]) -> dict[str, Any]:
-    """The form as the API's body, the page's own checks noted in `problem`."""
+def _posted(problem: Problem, partners: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, list[int]]]:
+    """The form as the API's body and the form's row of each term and contact sent; the page's own checks
+    noted in `problem`."""
     form = request.form
     for name in ("partner", "partner_name", "partner_country", "type", "status", "version", "term_rows",
                  "contact_rows"):
@@ -242,11 +254,15 @@ def _posted(problem: Problem, partners: list[dict[str, Any]]) -> dict[str, Any]:
             for part in ("day", "month", "year"):
                 problem.values[f"{name}-{part}"] = ""
     rows = min(int(form.get("term_rows", "0") or 0) if form.get("term_rows", "").isdecimal() else TERM_ROWS, 50)
-    body["terms"] = [t for t in (_term(n, problem) for n in range(rows)) if t is not None]
+    terms = [(n, _term(n, problem)) for n in range(rows)]
+    body["terms"] = [t for _n, t in terms if t is not None]
     rows = min(int(form.get("contact_rows", "0") or 0) if form.get("contact_rows", "").isdecimal()
                else CONTACT_ROWS, 20)
-    body["contacts"] = [c for c in (_contact(n, problem) for n in range(rows)) if c is not None]
-    return body
+    contacts = [(n, _contact(n, problem)) for n in range(rows)]
+    body["contacts"] = [c for _n, c in contacts if c is not None]
+    # the n-th term or contact sent is the form's row shown here (blank rows are skipped): a refusal finds its row
+    filled = {"terms": [n for n, t in terms if t is not None], "contacts": [n for n, c in contacts if c is not None]}
+    return body, filled
 
 
 def _dated(name: str, problem: Problem) -> str | None:
@@ -260,54 +276,30 @@ def _dated(name: str, problem: Problem) -> str | None:
     return on
 
 
-def _fields(body: dict[str, Any]) -> dict[str, str]:
-    """API field → input id, in the form's order, for the service's refusal."""
-    fields = {"partner_id": "partner", "partner_name": "partner_name", "partner_country": "partner_country",
-              "type": "type", "status": "status"} | {name: f"{name}-day" for name in DATES}
-    for n in range(len(body.get("terms") or ())):
-        for name in ("direction", "mobility_type", *TERM_TEXT, "degree_levels"):
-            fields[f"terms.{n}.{name}"] = f"terms-{n}-{name}" if name != "degree_levels" else f"terms-{n}-direction"
-    for n in range(len(body.get("contacts") or ())):
-        for name in CONTACT_FIELDS:
-            fields[f"contacts.{n}.{name}"] = f"contacts-{n}-{name}"
-    return fields
+FIELDS = {"partner_id": "partner", "partner_name": "partner_name", "partner_country": "partner_country",
+          "type": "type", "status": "status"} | {name: f"{name}-day" for name in DATES}
 
 
-def _refused(reply: services.Reply, problem: Problem, body: dict[str, Any]) -> None:
-    """The service's 422 keys name nested fields either dotted ("terms.0.places_per_year") or nested maps; both
-    reach the row's input. A term or contact posted is the n-th non-blank row: the ids shift back to the rows."""
-    flat: dict[str, list[str]] = {}
-
-    def walk(prefix: str, value: Any) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                walk(f"{prefix}.{key}" if prefix else str(key), inner)
-        elif isinstance(value, list):
-            if all(isinstance(v, str) for v in value):
-                flat.setdefault(prefix, []).extend(value)
-            else:
-                for v in value:
-                    walk(prefix, v)
-        else:
-            flat.setdefault(prefix, []).append(str(value))
-
-    errors = reply.data.get("errors") if isinstance(reply.data, dict) else None
-    walk("", errors if isinstance(errors, dict) else {})
-    fields = _fields(body)
-    for key, messages in flat.items():
+def _refused(reply: services.Reply, problem: Problem, filled: dict[str, list[int]]) -> None:
+    """The service's refusal at the form's inputs: "terms.0.places_per_year" (dotted or nested) reaches the row the
+    first term sent came from, with the row named in the message; the agreement's own fields their inputs."""
+    found = reply.field_errors()
+    for key, messages in found.items():
         parts = key.split(".")
-        target = fields.get(".".join(parts[:3])) or fields.get(parts[0]) or "partner"
-        if parts[0] in ("terms", "contacts") and len(parts) >= 2 and parts[1].isdecimal():
-            label = _("Terms, row %(n)d", n=int(parts[1]) + 1) if parts[0] == "terms" else _(
-                "Contacts, row %(n)d", n=int(parts[1]) + 1)
-            target = fields.get(".".join(parts[:3]), f"{parts[0]}-{parts[1]}-" + (
-                "direction" if parts[0] == "terms" else "name"))
-            for message in messages:
-                problem.add(target, _("%(field)s: %(message)s", field=label, message=agreement_words.explain(message)))
-            continue
+        target, label = FIELDS.get(parts[0], "partner"), None
+        if parts[0] in filled and len(parts) >= 2 and parts[1].isdecimal() and int(parts[1]) < len(filled[parts[0]]):
+            row = filled[parts[0]][int(parts[1])]
+            name = parts[2] if len(parts) > 2 else ""
+            if parts[0] == "terms":
+                label = _("Terms, row %(n)d", n=row + 1)
+                target = f"terms-{row}-{name if name in ('mobility_type', *TERM_TEXT) else 'direction'}"
+            else:
+                label = _("Contacts, row %(n)d", n=row + 1)
+                target = f"contacts-{row}-{name if name in CONTACT_FIELDS else 'name'}"
         for message in messages:
-            problem.add(target, agreement_words.explain(message))
-    if not flat:
+            words = agreement_words.explain(message)
+            problem.add(target, _("%(field)s: %(message)s", field=label, message=words) if label else words)
+    if not found:
         refused(reply, problem, {}, "partner")
 
 
@@ -318,7 +310,7 @@ def new() -> Any:
     problem = Problem(form="agreement")
     if request.method == "GET":
         return _form_page(None, problem)
-    body = _posted(problem, _partners())
+    body, filled = _posted(problem, _partners())
     if body["status"] not in ("draft", "signed"):
         problem.add("status", _("Choose the status."))
     if problem:
@@ -329,7 +321,7 @@ def new() -> Any:
     if reply.ok:
         flash(_("The agreement is entered in the register."), "success")
         return redirect(url_for("web_agreements.agreement", agreement_id=reply.data["id"]))
-    _refused(reply, problem, body)
+    _refused(reply, problem, filled)
     return _form_page(None, problem, 409 if reply.status == 409 else 422)
 
 
@@ -342,7 +334,7 @@ def edit(agreement_id: Any) -> Any:
     if request.method == "GET":
         problem.values = _as_typed(agreement)
         return _form_page(agreement, problem)
-    body = _posted(problem, _partners())
+    body, filled = _posted(problem, _partners())
     if body["status"] not in _statuses(agreement["status"]):
         problem.add("status", _("Choose the status."))
     if problem:
@@ -357,7 +349,7 @@ def edit(agreement_id: Any) -> Any:
     if reply.ok:
         flash(_("The agreement is saved."), "success")
         return redirect(url_for("web_agreements.agreement", agreement_id=agreement_id))
-    _refused(reply, problem, body)
+    _refused(reply, problem, filled)
     if reply.status in (409, 412):  # changed meanwhile: what was typed stays, against what is now
         agreement = _agreement(agreement_id)
         problem.values["version"] = str(agreement["version"])
