@@ -1,10 +1,9 @@
 """The publicity period (公示) of a case, on the official working-day calendar: opening it when its level is
 reached, pausing it for an objection, resuming or ending it on the ICD's decision, and ending it by itself.
 
-Dates are days in the office's time zone. A period of n working days opened on day D ends on the n-th working
-day after D (calendar.add_working_days) and has passed once that day is over. An objection lodged on day P
-pauses it with the working days after P still to run; a dismissal on day R resumes it, counting them again from
-the working day after R (so a same-day dismissal changes nothing). A year the official calendar does not know is
+Dates are days in the office's time zone. The period's arithmetic (its end, a pause's remaining days, a
+resumption's new end, whether it passed) is chassis/publicity_period.py's, shared with placements' 差额公示: a
+dismissal resumes it with the days left when it paused. A year the official calendar does not know is
 never guessed: the period stays unopened ("blocked", with the reason), its task stays open in the role's queue,
 and the deadline sweep opens it as soon as an administrator has entered the year.
 
@@ -14,13 +13,13 @@ The level type itself (outcomes, who decides) is levels/publicity.py; this modul
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chassis import publicity_period as period
 from chassis.settings import Settings
 from chassis.workdays import Calendar, UnknownYear
 from eventbus import envelope, outbox
@@ -35,13 +34,7 @@ OFFICE_ZONE = Settings.timezone  # the default office zone (the settings' MOBILI
 RUNNING = ("open", "paused")  # the periods a staff member may read in the list
 
 
-def today(now: datetime, zone: str) -> date:
-    return now.astimezone(ZoneInfo(zone)).date()
-
-
-def end_of(day: date, zone: str) -> datetime:
-    """The instant a day ends in the office's zone (the next day's midnight there), in UTC."""
-    return datetime.combine(day + timedelta(days=1), time(), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+today, end_of = period.today, period.end_of  # kept under their old names for this module's callers
 
 
 def official(session: Session) -> Calendar:
@@ -66,7 +59,7 @@ def start(session: Session, notice: PublicityNotice, task: ReviewTask, now: date
     """Date the period from today; False (blocked, with the reason, its task open) if the year is unknown."""
     opened_on = today(now, zone)
     try:
-        ends_on = official(session).add_working_days(opened_on, notice.working_days)
+        ends_on = period.ends_on(official(session), opened_on, notice.working_days)
     except UnknownYear as exc:
         notice.status, notice.reason, notice.updated_at = "blocked", str(exc), now
         if task.status == WAITING:
@@ -118,13 +111,14 @@ def lodge(session: Session, case: ReviewCase, notice: PublicityNotice, *, object
     """An objection on a running period (the case and the period locked: see locked()): the period pauses and
     the level's task opens in the role's queue."""
     day = today(now, zone)
-    if notice.status != "open" or notice.ends_on is None or day > notice.ends_on:
+    if notice.status != "open" or not period.runs_on(notice.ends_on, day):
         shown = "ended" if notice.status == "open" else notice.status
         raise Conflict(f"The publicity period is {shown}; objections are taken only while it runs.",
                        notice_status=shown)
     task = session.get(ReviewTask, notice.task_id, with_for_update=True)
     assert task is not None
-    notice.remaining = official(session).working_days_between(day, notice.ends_on)
+    assert notice.ends_on is not None  # runs_on() holds only for a dated period
+    notice.remaining = period.remaining(official(session), day, notice.ends_on)
     notice.status, notice.updated_at = "paused", now
     objection = Objection(id=str(uuid.uuid4()), notice_id=notice.id, application_id=notice.application_id,
                           objector=objector, objector_name=objector_name[:120], text=text, lodged_at=now,
@@ -171,7 +165,7 @@ def decided(session: Session, case: ReviewCase, task: ReviewTask, verb: str, *, 
 def resume(session: Session, notice: PublicityNotice, task: ReviewTask, now: datetime, zone: str) -> None:
     """The working days left when it paused, counted again from the next working day."""
     try:
-        ends_on = official(session).add_working_days(today(now, zone), notice.remaining or 0)
+        ends_on = period.resumed_end(official(session), today(now, zone), notice.remaining or 0)
     except UnknownYear as exc:
         raise Conflict(f"The period cannot resume: {exc}") from None
     notice.ends_on, notice.status, notice.remaining, notice.updated_at = ends_on, "open", None, now
@@ -194,8 +188,8 @@ def end(session: Session, notice_id: int, application_id: str, now: datetime, zo
     """The period passed: the notice ends, and the level's approval (by "publicity") is returned for the chain
     to move on as after any approval; None when another sweep ended it first, or its case moved on (withdrawn)."""
     case, notice = locked(session, application_id, notice_id)
-    if case is None or notice is None or notice.status != "open" or notice.ends_on is None \
-            or notice.ends_on >= today(now, zone):
+    if case is None or notice is None or notice.status != "open" or not period.has_passed(notice.ends_on,
+                                                                                           today(now, zone)):
         return None
     task = session.get(ReviewTask, notice.task_id, with_for_update=True)
     notice.status, notice.ended_at, notice.updated_at = "ended", now, now
