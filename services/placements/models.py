@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, String, Text, text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.db import UTCDateTime
@@ -238,3 +238,74 @@ class Nomination(Base):
     link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     link_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+# -- the 差额公示 of a round's candidate list (migration 0005) -----------------------------------------------------
+
+LIST_NOTICE_STATUSES = ("blocked", "open", "paused", "ended")
+LIST_OBJECTION_STATUSES = ("open", "upheld", "dismissed")
+
+
+class CalendarYear(Base):
+    """A year of the official working-day calendar as reviews entered it (calendar.changed): placements' copy,
+    replaced whole by each event (version: its aggregateversion, so older news is ignored)."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CalendarDay(Base):
+    """One day of a copied year that differs from Monday to Friday (a weekday holiday or a 调休 make-up day)."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column("date", Date, primary_key=True)
+    workday: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+
+
+class ListNotice(Base):
+    """The 差额公示 of a round: its candidate list as published (`content`: position, name, school, score, the
+    allocated partner or "waiting"), for `working_days` official working days from `opened_on` to `ends_on`;
+    paused by an objection with `remaining` days to run; blocked (with the reason) while the calendar does not
+    know the year. One per round: an upheld objection republishes the list in the same notice."""
+
+    __tablename__ = "list_notices"
+    __table_args__ = (Index("ix_list_notices_status", "status", "ends_on"),)
+
+    round_id: Mapped[str] = mapped_column(String(36), ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
+    working_days: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="blocked")
+    opened_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    remaining: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    content: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    published_by: Mapped[str] = mapped_column(String(80))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ListObjection(Base):
+    """An objection to a round's published list, optionally about one candidate (`application_id`); decided by
+    the ICD: upheld (that candidate leaves the round) or dismissed (the period resumes)."""
+
+    __tablename__ = "list_objections"
+    __table_args__ = (Index("ix_list_objections_round", "round_id", "status"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    round_id: Mapped[str] = mapped_column(String(36), ForeignKey("list_notices.round_id", ondelete="CASCADE"))
+    objector: Mapped[str] = mapped_column(String(80))
+    objector_name: Mapped[str] = mapped_column(String(120), default="")
+    text: Mapped[str] = mapped_column(Text)
+    application_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    lodged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
