@@ -1,5 +1,5 @@
-"""The placements sweep: what falls due with time (offers that lapse, agreements about to end, the end of a
-candidate list's publicity). A stub until the helpers who own those deadlines fill it.
+"""The placements sweep: what falls due with time — offers that lapse (offer_lapses), agreements about to end
+(agreement_reminders), the end of a candidate list's publicity (list_publicity).
 
 `check(session, now, zone)` takes the clock as an argument (tests move it); the worker runs it periodically.
 """
@@ -10,7 +10,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from services.placements import offer_lapses
+
 
 def check(session: Session, now: datetime, zone: str = "Asia/Shanghai") -> dict[str, int]:
-    """One sweep; returns what it did (nothing yet)."""
-    return {}
+    """One sweep; returns what it did, by kind."""
+    done: dict[str, int] = {}
+    done.update(offer_lapses.check(session, now, zone))
+    return done

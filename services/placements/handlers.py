@@ -17,6 +17,7 @@ from typing import Any
 from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy.orm import Session
 
+from services.placements import selection
 from services.placements.models import Candidate, Program
 
 Handler = Callable[[Session, dict[str, Any], CloudEvent], None]
@@ -89,13 +90,14 @@ def on_application_approved(session: Session, data: dict[str, Any], event: Cloud
 
 
 def on_application_ended(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
-    """application.withdrawn or application.cancelled: the candidate (if any) no longer competes. Later helpers
-    react to the status (a re-run of the allocation) through the candidate's row."""
+    """application.withdrawn or application.cancelled: the candidate (if any) no longer competes; their offers
+    are withdrawn and the live round re-runs, so their place moves on."""
     candidate = session.get(Candidate, data["application_id"], with_for_update=True)
     revision = _revision(event)
     if candidate is None or (revision and revision <= candidate.revision):
         return
     candidate.status, candidate.revision = "withdrawn", revision or candidate.revision
+    selection.candidate_withdrawn(session, candidate.application_id, datetime.now(UTC))
 
 
 def table() -> dict[str, Handler]:
