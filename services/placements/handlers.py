@@ -3,8 +3,9 @@
 
 program.saved keeps the copy of each program (`programs`), application.approved of a student exchange keeps its
 candidate (`candidates`, from the event's `selection` block), application.withdrawn and application.cancelled mark
-that candidate withdrawn. Each copy is ordered by its aggregate's version (the events' aggregateversion): news older
-than what a row has applied changes nothing, so redelivered or reordered messages leave the latest state.
+that candidate withdrawn, calendar.changed keeps the copy of the official working-day calendar the 差额公示 is
+counted on (calendar_copy.py). Each copy is ordered by its aggregate's version (the events' aggregateversion): news
+older than what a row has applied changes nothing, so redelivered or reordered messages leave the latest state.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy.orm import Session
 
-from services.placements import selection
+from services.placements import calendar_copy, selection
 from services.placements.models import Candidate, Program
 
 Handler = Callable[[Session, dict[str, Any], CloudEvent], None]
@@ -104,7 +105,8 @@ def table() -> dict[str, Handler]:
     return {"program.saved": on_program_saved,
             "application.approved": on_application_approved,
             "application.withdrawn": on_application_ended,
-            "application.cancelled": on_application_ended}
+            "application.cancelled": on_application_ended,
+            "calendar.changed": calendar_copy.on_calendar_changed}
 
 
 HANDLERS = table()
