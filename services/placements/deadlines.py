@@ -10,11 +10,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from services.placements import offer_lapses
+from services.placements import agreement_reminders, offer_lapses
 
 
 def check(session: Session, now: datetime, zone: str = "Asia/Shanghai") -> dict[str, int]:
     """One sweep; returns what it did, by kind."""
     done: dict[str, int] = {}
     done.update(offer_lapses.check(session, now, zone))
+    done.update(agreement_reminders.check(session, now, zone))
     return done
