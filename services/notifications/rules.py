@@ -75,6 +75,13 @@ def _icd_officers(session: Session, data: dict[str, Any]) -> list[Recipient]:
     return with_role(session, "icd_officer")
 
 
+def _partner_contact(session: Session, data: dict[str, Any]) -> list[Recipient]:
+    """A nomination's link: the partner's contact, an address and not a user of ours (no account, no inbox of
+    their own; the address comes with the event). English unless the event says otherwise: partners are abroad."""
+    return [Recipient(username=f"partner:{data['contact_email']}", contacts={email.CHANNEL.name: data["contact_email"]},
+                      locale=data.get("contact_locale") or "en", roles=[])]
+
+
 # After approval (mobility.*): the record's owner is the applicant, who acts for every person of the trip.
 
 
@@ -183,6 +190,11 @@ RULES = {
     "offer.lapsed": _applicant,
     # Agreements with partners (placements): the ICD keeps the register, so it renews or lets an agreement end.
     "agreement.expiring": _icd_officers,
+    # Nominations to partners (placements): the partner's contact gets the signed link to answer; the student is
+    # told the partner's answer.
+    "nomination.link_issued": _partner_contact,
+    "nomination.approved": _applicant,
+    "nomination.rejected": _applicant,
 }
 
 

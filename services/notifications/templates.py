@@ -242,6 +242,33 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                "and has lapsed; it goes to the next student on the waiting list. Please contact the International "
                "Cooperation Department with any question."),
     },
+    # Nomination to a partner (placements): the partner's contact answers by the signed link; the student hears.
+    "nomination.link_issued": {
+        "zh": ("交换学生提名：{applicant_name}（{program_name}）",
+               "{contact_name}您好：我校国际合作处提名 {applicant_name} 于 {term} 赴 {partner_name} 交换学习"
+               "（{program_name}）。请通过以下链接答复是否接受，并可上传接收函（PDF）。链接无需登录，仅可使用一次，"
+               "有效期至 {link_expires_at}。"),
+        "en": ("Nomination of an exchange student: {applicant_name} ({program_name})",
+               "Dear {contact_name},\n\nour International Cooperation Department nominates {applicant_name} for an "
+               "exchange at {partner_name} in {term} ({program_name}). Please tell us whether you accept the "
+               "nomination through the link below, where you may also upload an acceptance letter (PDF). The link "
+               "needs no account, can be used once and works until {link_expires_at}."),
+    },
+    "nomination.approved": {
+        "zh": ("{partner_name} 已接受您的提名", "{partner_name} 已接受国际合作处对您的提名（{program_name}）。"),
+        "en": ("{partner_name} accepted your nomination",
+               "{partner_name} accepted the International Cooperation Department's nomination of you "
+               "({program_name})."),
+    },
+    "nomination.rejected": {
+        "zh": ("{partner_name} 未接受您的提名",
+               "{partner_name} 未接受国际合作处对您的提名（{program_name}），该名额已递补给候补同学。"
+               "国际合作处将与您联系后续安排。"),
+        "en": ("{partner_name} did not accept your nomination",
+               "{partner_name} did not accept the International Cooperation Department's nomination of you "
+               "({program_name}); the place goes to the next student on the waiting list. The department will "
+               "contact you about what comes next."),
+    },
     "passport.expiry_warning": {
         "zh": ("证件有效期不足：{holder_name}（{title}）",
                "申请“{title}”的出行人{holder_name}由国际合作处保管的{type}将于 {expires_on} 到期，"
@@ -332,8 +359,9 @@ OFFICE_ZONE = "Asia/Shanghai"
 # What the office calls its own zone in Chinese (CLDR says 中国时间): the name people write on a deadline.
 ZONE_NAMES = {("Asia/Shanghai", "zh"): "北京时间"}
 TIME_FORMATS = {"zh": ("y年M月d日 HH:mm", "{time}（{zone}）"), "en": ("d MMM y, HH:mm", "{time} ({zone})")}
-TIMES = ("due_at", "deadline")  # the instants the texts show: in the office's time zone, named, as the reader
-# writes dates (`deadline`: an offer of a place, answered before it)
+# the instants the texts show: in the office's time zone, named, as the reader writes dates (`deadline`: an offer
+# of a place, answered before it; `link_expires_at`: a partner's link to answer a nomination)
+TIMES = ("due_at", "deadline", "link_expires_at")
 
 
 def when(value: str, locale: str, timezone: str = OFFICE_ZONE) -> str:
@@ -429,6 +457,8 @@ def link_for(data: dict[str, Any], public_base_url: str) -> str:
     application's. A task's link
     still ends with its application's id (a query the page ignores), so whoever matched a notice to its
     application by its link still can."""
+    if str(data.get("link_url") or "").startswith(f"{public_base_url}/partner/"):  # a partner's signed link
+        return str(data["link_url"])
     if data.get("task_id") and data.get("application_id"):
         return f"{public_base_url}/tasks/{data['task_id']}?application={data['application_id']}"
     if data.get("task_id"):

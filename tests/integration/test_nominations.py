@@ -182,3 +182,22 @@ def test_the_icd_cancels_a_waiting_nomination_and_its_link_stops(placements: Pla
     assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
     assert _answer(placements, token).json["reason"] == "closed"
     assert [e["status"] for e in placements.events("nomination.cancelled")] == ["cancelled"]
+
+
+def test_the_link_is_mailed_to_the_partner_contact_and_the_student_hears_the_answer(placements: Placements) -> None:
+    from services.notifications import rules, templates
+
+    s = _setup(placements)
+    assert _nominate(placements, s).status_code == 201
+    issued = placements.events("nomination.link_issued")[-1]
+    base = placements.settings.public_base_url
+    people = rules.recipients(None, "nomination.link_issued", issued)  # type: ignore[arg-type]
+    assert [(p.username, p.contacts, p.locale) for p in people] == [
+        ("partner:incoming@tum.example", {"email": "incoming@tum.example"}, "en")]
+    english = templates.render("nomination.link_issued", "en", issued, base)
+    assert english.link == issued["link_url"] and issued["link_url"] in english.body
+    assert "Dr. Anna Berg" in english.body and s["alice"]["applicant_name"] in english.body
+    assert "TU Munich" in templates.render("nomination.link_issued", "zh", issued, base).body
+    assert _answer(placements, _token(placements), "reject").status_code == 200
+    told = templates.render("nomination.rejected", "zh", placements.events("nomination.rejected")[-1], base)
+    assert "未接受" in told.subject and "/partner/" not in told.body
