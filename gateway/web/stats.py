@@ -1,5 +1,6 @@
 """The statistics dashboard for the ICD (and deans, for their school): filters, SVG charts, tables, and every
-table as CSV and XLSX, plus a printable PDF report of one academic year.
+table as CSV and XLSX, plus a printable PDF report of one academic year. For the ICD and admins also the
+selection's places by partner (offered, taken, left unused per academic year); deans do not see them.
 
 The numbers come from the applications service's /api/v1/stats (which decides who sees what); this module
 only names things in the reader's language and lays them out.
@@ -24,7 +25,7 @@ bp = Blueprint("web_stats", __name__, url_prefix="/stats")
 VIEWERS = ("icd_officer", "admin", "school_dean")
 FILTERS = ("academic_year", "school", "kind", "region", "as_of")
 GROUPS = ("region", "kind", "school", "academic_year", "duration", "country", "partner")
-TABLES = ("summary", *GROUPS, "reviews")
+TABLES = ("summary", *GROUPS, "reviews", "places")
 CHARTS = ("region", "kind", "school", "academic_year", "duration")
 
 REGIONS = {"belt_and_road": _l("Belt and Road"), "asean": _l("ASEAN"), "europe": _l("Europe"),
@@ -143,8 +144,31 @@ def _reviews_table(filters: dict[str, str]) -> Table:
          _hours(r["median_hours"]), _hours(r["mean_hours"])] for r in _get("reviews", **filters)["rows"]])
 
 
+def _places_table(filters: dict[str, str]) -> Table | None:
+    """Places by partner and academic year; None for a reader the service does not show them to (a dean).
+    The places are the university's: only the academic year filters them."""
+    year = {"academic_year": filters["academic_year"]} if filters.get("academic_year") else {}
+    reply = services.get("stats/places", **year)
+    if reply.status == 403:
+        return None
+    if reply.status == 422:
+        raise _BadFilters()
+    if not reply.ok:
+        abort(502)
+    return Table("places", _("Places by partner"), [
+        _("Partner institution"), _("Academic year"), _("Places offered"), _("Places taken"),
+        _("Places left unused")], [
+        [r["partner_name"], _year(r["academic_year"]), r["offered"], r["taken"], r["unused"]]
+        for r in reply.data["rows"]])
+
+
 def _table(key: str, filters: dict[str, str], schools: dict[str, str]) -> Table:
     """One table alone (what an export needs), named in the reader's language."""
+    if key == "places":
+        places = _places_table(filters)
+        if places is None:
+            abort(403)
+        return places
     if key == "summary":
         return _summary_table(_get("summary", **filters), _get("definitions"))
     if key == "reviews":
@@ -159,6 +183,9 @@ def _data(filters: dict[str, str]) -> dict[str, Any]:
     for group in GROUPS:
         tables[group], groups[group] = _group_table(group, filters, schools)
     tables["reviews"] = _reviews_table(filters)
+    places = _places_table(filters)
+    if places is not None:
+        tables["places"] = places
     return {"summary": summary, "definitions": definitions, "tables": tables, "groups": groups,
             "schools": schools}
 
@@ -223,7 +250,7 @@ def report() -> Response:
         title=_("International mobility statistics"), author=author,
         subtitle=_("%(scope)s. As of %(day)s; made by %(user)s.", scope=scope,
                    day=format_date(date.fromisoformat(data["summary"]["as_of"]), "long"), user=author),
-        tables=[data["tables"][t] for t in TABLES], notes_title=_("How each number is counted"),
+        tables=[data["tables"][t] for t in TABLES if t in data["tables"]], notes_title=_("How each number is counted"),
         notes=[(services.translated(d["title"]), services.translated(d["definition"])) for d in definitions],
         empty=_("Nothing to count yet."),
     ), chinese=str(get_locale()) == "zh")

@@ -2,7 +2,7 @@
 counts at the partner allocated to it (an accepted offer, an approved nomination) instead of its first choice,
 and back at the first choice when the nomination is rejected; places offered, taken and left unused per partner
 and academic year come from the rounds' latest allocation runs; late, repeated or reordered news changes
-nothing."""
+nothing. The statistics page and its CSV show the places to the ICD, not to a dean."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from eventbus import envelope
 from eventbus.consumer import apply
+from mobility.embedded import Embedded
 from services.applications import reporting
+from tests.integration.test_web_pages import browser, system  # noqa: F401
 from tests.support.service_api import Api
 
 T0 = datetime(2031, 4, 1, 8, 0, tzinfo=UTC)
@@ -159,3 +161,22 @@ def test_places_are_the_icds_and_filters_are_checked(api: Api) -> None:
     assert _places(api, "dean.cs").status_code == 403
     assert _places(api, school="cs").status_code == 422
     assert _table(api) == []
+
+
+def test_the_statistics_page_shows_places_by_partner_to_the_icd_only(system: Embedded) -> None:  # noqa: F811
+    engine = system.engines["applications"]
+    a = _application(MIT)
+    with Session(engine) as session, session.begin():
+        for event in (_at("application.approved", a["application_id"], a, 4, -100, "/services/applications"),
+                      _run(1, {"MIT": 2}, 0), Offer(a["application_id"], MIT).news("accepted", 2, 1)):
+            apply(reporting.HANDLERS, session, event)
+    for language, title in (("en", "Places by partner"), ("zh", 'data-table="places"')):
+        page = browser(system, "icd.officer", language).get("/stats")
+        assert page.status_code == 200 and title in page.text
+        assert '<th scope="row">MIT</th>' in page.text
+    exported = browser(system, "icd.officer").get("/stats/export/places.csv")
+    assert exported.status_code == 200
+    assert "MIT,2031–2032,2,1,1" in exported.data.decode("utf-8-sig").replace("\r", "")
+    dean = browser(system, "dean.cs")
+    assert 'data-table="places"' not in dean.get("/stats").text
+    assert dean.get("/stats/export/places.csv").status_code == 403
