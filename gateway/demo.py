@@ -19,6 +19,11 @@ ACCOUNTS = {
     "alice": ("Alice Wang", "cs", "en", [_r("student", "cs")]),
     "bob": ("Bob Zhang", "cs", "zh", [_r("student", "cs")]),
     "chen": ("Chen Jing", "me", "zh", [_r("student", "me")]),
+    # Four more students for the demo's selection round (mobility/demo_placements.py): seven compete for five places.
+    "diana": ("Diana Sun", "cs", "en", [_r("student", "cs")]),
+    "feng": ("Feng Lei", "cs", "zh", [_r("student", "cs")]),
+    "gu": ("Gu Yue", "me", "zh", [_r("student", "me")]),
+    "hana": ("Hana Xu", "me", "en", [_r("student", "me")]),
     "prof.li": ("Li Wei", "cs", "zh", [_r("teacher", "cs")]),
     "coord.cs": ("CS Foreign Affairs Coordinator", "cs", "zh", [_r("school_coordinator", "cs")]),
     "dean.cs": ("CS Dean for Foreign Affairs", "cs", "zh", [_r("school_dean", "cs")]),

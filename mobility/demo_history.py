@@ -32,7 +32,7 @@ import time_machine
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from mobility import demo_after, demo_passports
+from mobility import demo_after, demo_passports, demo_placements
 from services.applications import kinds
 from services.applications.demo import demo_id
 from services.applications.facts import academic_year
@@ -235,6 +235,7 @@ def record(gateway: Flask, zone: str, today: date | None = None) -> int:
         _settled(api, year, len(filed))
     _after_approval(_Api(gateway), filed, today)  # today: what followed each approval, as far as it is past
     demo_passports.seed(_Api(gateway), today)  # the group's passports in the office's custody
+    demo_placements.seed(gateway, today, zone)  # this year's agreements, places and student selection
     prepare_this_year(_Api(gateway))  # today, after the past year was played under last year's chain
     log.info("demo.history_recorded", academic_year=year, applications=len(filed),
              seconds=round(time.monotonic() - started, 1))
