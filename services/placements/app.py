@@ -11,6 +11,7 @@ from chassis.settings import Settings
 from services.placements import (
     agreements_api,
     figures,
+    list_publicity_api,
     nominations_api,
     offers_api,
     partner_api,
@@ -22,7 +23,7 @@ from services.placements.errors import PlacementError
 
 def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     blueprints = [agreements_api.blp, places_api.blp, rounds_api.blp, offers_api.blp, nominations_api.blp,
-                  partner_api.blp]
+                  partner_api.blp, list_publicity_api.blp]
     app = create_service_app("placements", settings, blueprints, engine, own_figures=figures.collectors)
 
     def render(exc: PlacementError):  # type: ignore[no-untyped-def]

@@ -1,0 +1,167 @@
+"""The 差额公示 of a round's candidate list on PostgreSQL (issue 20 item 5), with the clock as an argument: the worked
+example's round (12 candidates, 7 places) is allocated and its list published on the official calendar of 2031 as
+reviews announces it (calendar.changed: a Friday holiday and a Saturday 调休 make-up day); an objection pauses it,
+a dismissal resumes it with the right new end, an upheld one takes its candidate out of the round, re-runs the
+allocation (the place goes to the head of the waiting list) and republishes the list for the rest of the period;
+the sweep ends it and the round is final. A student can neither publish nor decide, and reads no objection's
+text; a year the calendar does not know blocks the list until it is entered.
+
+Dates (2031, Asia/Shanghai): published Mon 14 Apr for 5 working days: Tue 15, Wed 16, Thu 17, (Fri 18 holiday),
+Sat 19 (make-up), Mon 21 → ends Mon 21. Objection Wed 16 → 3 days left (17, 19, 21). Dismissed Tue 22 → 23, 24,
+25 → ends Fri 25. Objection Wed 23 → 2 left (24, 25). Upheld Thu 24 → 25, (26, 27 weekend) 28 → ends Mon 28.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from services.placements import list_publicity
+from tests.integration.test_selection_rounds import ICD, run, score_all, setup_example
+from tests.support.placements import Placements, placements_fixture  # noqa: F401
+
+ZONE = "Asia/Shanghai"
+REVIEWS = "/services/reviews"
+CALENDAR_2031 = {"year": 2031, "demo": False, "days": [
+    {"date": "2031-04-18", "workday": False, "name": "Qingming (test)"},
+    {"date": "2031-04-19", "workday": True, "name": "Qingming (test)"}]}
+
+
+def at(day: int, hour: int = 2) -> datetime:
+    """An instant of April 2031 in UTC (02:00 UTC is 10:00 in Shanghai, the same day)."""
+    return datetime(2031, 4, day, hour, tzinfo=UTC)
+
+
+def allocated_round(p: Placements) -> str:
+    _, round_id = setup_example(p)
+    score_all(p, round_id)
+    run(p, round_id)
+    return round_id
+
+
+def publish(p: Placements, round_id: str, now: datetime) -> dict[str, Any]:
+    with p.sessions() as session, session.begin():
+        notice = list_publicity.publish(session, round_id, ICD, now, ZONE)
+        return {"status": notice.status, "opened_on": notice.opened_on, "ends_on": notice.ends_on,
+                "reason": notice.reason, "content": notice.content}
+
+
+def lodge(p: Placements, round_id: str, now: datetime, about: str | None = None, who: str = "alice") -> str:
+    with p.sessions() as session, session.begin():
+        return list_publicity.lodge(session, round_id, who, who.title(), "The scores look wrong.", about,
+                                    now, ZONE).id
+
+
+def decide(p: Placements, round_id: str, objection_id: str, outcome: str, now: datetime) -> None:
+    with p.sessions() as session, session.begin():
+        list_publicity.decide(session, round_id, objection_id, ICD, outcome,
+                              "Checked against the files." if outcome == "uphold" else None, None, now, ZONE)
+
+
+def notice(p: Placements, round_id: str) -> Any:
+    return p.rows("SELECT status, opened_on, ends_on, remaining FROM list_notices WHERE round_id = :r",
+                  r=round_id)[0]
+
+
+def sweep(p: Placements, now: datetime) -> dict[str, int]:
+    with p.sessions() as session, session.begin():
+        return list_publicity.check(session, now, ZONE)
+
+
+def test_publish_object_dismiss_uphold_and_end(placements: Placements) -> None:
+    p = placements
+    p.deliver("calendar.changed", CALENDAR_2031, subject="2031", source=REVIEWS)
+    round_id = allocated_round(p)
+
+    published = publish(p, round_id, at(14))
+    assert (published["status"], published["opened_on"], published["ends_on"]) == \
+        ("open", date(2031, 4, 14), date(2031, 4, 21))
+    rows = published["content"]
+    assert [r["position"] for r in rows] == list(range(1, 13))  # every ranked candidate: 12 for 7 places (差额)
+    assert sum(1 for r in rows if r["allocated"] != list_publicity.WAITING) == 7
+    assert p.scalar("SELECT status FROM rounds WHERE id = :r", r=round_id) == "publicised"
+    assert p.events("selection.list_opened")[-1]["ends_on"] == "2031-04-21"
+
+    first = lodge(p, round_id, at(16))
+    assert tuple(notice(p, round_id)) == ("paused", date(2031, 4, 14), date(2031, 4, 21), 3)
+    assert p.events("selection.list_objection_lodged")[-1]["remaining_working_days"] == 3
+    assert "The scores look wrong." not in str(p.events("selection.list_objection_lodged"))
+
+    decide(p, round_id, first, "dismiss", at(22))
+    assert tuple(notice(p, round_id)) == ("open", date(2031, 4, 14), date(2031, 4, 25), None)
+
+    # the objection is about the top candidate: upheld, they leave and their place goes down the waiting list
+    top = rows[0]
+    before = p.rows("SELECT result FROM allocation_runs WHERE round_id = :r ORDER BY number DESC LIMIT 1",
+                    r=round_id)[0][0]
+    partner = top["partner_id"]
+    head = before["waiting"][partner][0]
+    second = lodge(p, round_id, at(23), about=top["application_id"], who="bob")
+    assert notice(p, round_id).remaining == 2
+    decide(p, round_id, second, "uphold", at(24))
+    assert tuple(notice(p, round_id)) == ("open", date(2031, 4, 14), date(2031, 4, 28), None)
+    reason, inputs, result = p.rows("SELECT reason, inputs, result FROM allocation_runs WHERE round_id = :r "
+                                    "ORDER BY number DESC LIMIT 1", r=round_id)[0]
+    assert reason == list_publicity.RERUN_REASON
+    assert top["application_id"] in inputs["excluded"]
+    assert top["application_id"] not in result["assignment"] or result["assignment"][top["application_id"]] is None
+    assert result["assignment"][head] == partner
+    listed = p.scalar("SELECT content FROM list_notices WHERE round_id = :r", r=round_id)
+    assert len(listed) == 11 and top["application_id"] not in {r["application_id"] for r in listed}
+    assert p.scalar("SELECT status FROM offers WHERE application_id = :a AND status <> 'superseded' "
+                    "ORDER BY made_at DESC LIMIT 1", a=top["application_id"]) == "withdrawn"
+    decided = p.events("selection.list_objection_decided")
+    assert [(d["outcome"], d["ends_on"]) for d in decided] == [("dismissed", "2031-04-25"), ("upheld", "2031-04-28")]
+
+    # the ICD reads the texts; a student reads the list and only their own objection
+    icd_view = p.call(ICD, "GET", f"/selection-rounds/{round_id}/publicity").get_json()
+    assert [o["text"] for o in icd_view["objections"]] == ["The scores look wrong."] * 2
+    alice_view = p.call("alice", "GET", f"/selection-rounds/{round_id}/publicity")
+    assert alice_view.status_code == 200
+    assert [o["objector"] for o in alice_view.get_json()["objections"]] == ["alice"]
+    assert len(alice_view.get_json()["candidates"]) == 11
+
+    assert sweep(p, at(28, 15)) == {"lists_opened": 0, "lists_ended": 0}  # 23:00 in Shanghai: its last day
+    assert sweep(p, at(28, 16)) == {"lists_opened": 0, "lists_ended": 1}  # midnight there: over
+    assert notice(p, round_id).status == "ended"
+    assert p.scalar("SELECT status FROM rounds WHERE id = :r", r=round_id) == "final"
+    assert p.events("selection.list_ended")[-1]["ends_on"] == "2031-04-28"
+    late = p.call("bob", "POST", f"/selection-rounds/{round_id}/publicity/objections", json={"text": "Too late?"})
+    assert late.status_code == 409 and "ended" in late.get_json()["detail"]
+
+
+def test_a_student_cannot_publish_or_decide_and_an_objection_needs_text(placements: Placements) -> None:
+    p = placements
+    p.deliver("calendar.changed", CALENDAR_2031, subject="2031", source=REVIEWS)
+    round_id = allocated_round(p)
+    assert p.call("alice", "POST", f"/selection-rounds/{round_id}/publicity").status_code == 403
+    publish(p, round_id, at(14))
+    objection = lodge(p, round_id, at(15))
+    refused = p.call("alice", "POST", f"/selection-rounds/{round_id}/publicity/objections/{objection}/decision",
+                     json={"outcome": "dismiss"})
+    assert refused.status_code == 403
+    assert refused.headers["Content-Type"].startswith("application/problem+json")
+    assert p.scalar("SELECT status FROM list_objections WHERE id = :o", o=objection) == "open"
+    empty = p.call("bob", "POST", f"/selection-rounds/{round_id}/publicity/objections", json={"text": ""})
+    assert empty.status_code == 422
+    unsaid = p.call(ICD, "POST", f"/selection-rounds/{round_id}/publicity/objections/{objection}/decision",
+                    json={"outcome": "uphold"})
+    assert unsaid.status_code == 422  # no comment, and the objection names no candidate
+    assert p.call(ICD, "POST", f"/selection-rounds/{round_id}/publicity").status_code == 409  # published once
+
+
+def test_an_unknown_calendar_year_blocks_the_list_until_it_is_entered(placements: Placements) -> None:
+    p = placements
+    round_id = allocated_round(p)
+    blocked = publish(p, round_id, at(14))
+    assert blocked["status"] == "blocked" and "2031" in blocked["reason"] and blocked["ends_on"] is None
+    assert p.scalar("SELECT status FROM rounds WHERE id = :r", r=round_id) == "allocated"
+    assert p.events("selection.list_opened") == []
+    assert sweep(p, at(15)) == {"lists_opened": 0, "lists_ended": 0}
+    shown = p.call("alice", "GET", f"/selection-rounds/{round_id}/publicity").get_json()
+    assert shown["status"] == "blocked" and "2031" in shown["reason"]
+
+    p.deliver("calendar.changed", CALENDAR_2031, subject="2031", source=REVIEWS)
+    assert sweep(p, at(16)) == {"lists_opened": 1, "lists_ended": 0}
+    assert tuple(notice(p, round_id)) == ("open", date(2031, 4, 16), date(2031, 4, 23), None)  # 17,19,21,22,23
+    assert p.scalar("SELECT status FROM rounds WHERE id = :r", r=round_id) == "publicised"
