@@ -195,6 +195,8 @@ RULES = {
     "nomination.link_issued": _partner_contact,
     "nomination.approved": _applicant,
     "nomination.rejected": _applicant,
+    # The 差额公示 of a round's candidate list (placements): an objection pauses it until the ICD decides it.
+    "selection.list_objection_lodged": _icd_officers,
 }
 
 

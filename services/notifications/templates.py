@@ -287,6 +287,16 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                "The agreement with {partner_name} ends on {valid_to} ({days_left} day(s) from now). Please renew "
                "it before then, or confirm that it is to end."),
     },
+    # The 差额公示 of a round's candidate list (placements): the ICD decides each objection.
+    "selection.list_objection_lodged": {
+        "zh": ("候选名单公示收到异议：{program_name}",
+               "“{program_name}”选拔候选名单公示期间收到一条异议，公示已暂停（剩余 {remaining_working_days} 个"
+               "工作日）。请在系统中查看异议内容并作出处理决定。"),
+        "en": ("Objection to a candidate list: {program_name}",
+               "Someone objected to the published candidate list of \"{program_name}\". Its publicity period is "
+               "paused ({remaining_working_days} working day(s) left). Please read the objection in Mobility and "
+               "decide it."),
+    },
 }
 
 
