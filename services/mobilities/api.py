@@ -82,6 +82,8 @@ def shown(session: Session, record: Mobility) -> dict[str, Any]:
             "planned_start", "planned_end", "approved_end", "departed_on", "arrived_on", "returned_on", "closed_on",
             "ended_reason", "steps", "version", "created_at", "updated_at")},
         "group_id": record.application_id,
+        # where a student exchange goes: learnt from placements' nomination.approved (None until then)
+        "host": record.host,
         "person": {"name": record.person_name, "staff_number": record.staff_number, "role": record.role},
         "checklist": [{"item": item, "done": item in ticked, "done_on": (ticked.get(item) or {}).get("done_on"),
                        "by": (ticked.get(item) or {}).get("by")} for item in j.checklist],

@@ -40,8 +40,7 @@ class Nomination:
         self.id, self.version, self.application_id, self.partner = str(uuid.uuid4()), 1, application_id, partner
 
     def news(self, status: str, version: int, minutes: int) -> Any:
-        """partner_country: not in the schema's properties yet (extra fields are allowed); placements is asked
-        to send it, mobilities shows no country without it."""
+        """nomination.* data as placements sends it (partner_country included: mobilities shows it)."""
         data = {"nomination_id": self.id, "round_id": str(uuid.uuid4()), "program_id": str(uuid.uuid4()),
                 "application_id": self.application_id, **self.partner, "status": status, "version": version}
         event = envelope.new_event(f"nomination.{status}", "/services/placements", self.id, data,
@@ -56,9 +55,15 @@ def deliver(mob: Mobilities, event: Any) -> None:
 
 
 def host(mob: Mobilities, application_id: str) -> dict[str, Any] | None:
+    """The host as the record knows it, checked against what the API shows its owner (list and detail)."""
     with mob.sessions() as session:
         record = session.scalars(select(Mobility).where(Mobility.application_id == application_id)).one()
-        return record.host
+        known, owner, record_id = record.host, record.owner, record.id
+    [listed] = mob.records(owner, application_id)
+    detail = mob.get(owner, record_id)
+    assert detail.status_code == 200, detail.json
+    assert listed["host"] == detail.json["host"] == known
+    return known
 
 
 def student(mob: Mobilities) -> str:
