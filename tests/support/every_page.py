@@ -22,6 +22,7 @@ class Seeded:
     tasks: dict[str, str]  # reviewer → the id of an open task of theirs
     trip: str  # the mobility record of alice's approved student exchange
     passport: str  # prof.li's official passport in the office's custody (school cs)
+    agreement: str = "agreement"  # a signed agreement with a row of terms, entered by the ICD
 
 
 # Student exchange at the ICD, faculty exchange at the coordinator, foreign expert at the vice president, hosted
@@ -61,7 +62,15 @@ def seed(gw: Gateway) -> Seeded:
         "holder_name": "Li Wei", "staff_number": "T20081", "holder_username": "prof.li", "school": "cs",
         "type": "official_passport", "number": "EP0012345", "expires_on": "2034-06-30", "kept_at": "Safe 1, drawer 1"})
     assert passport.status_code == 201, passport.text
-    return Seeded(gw.apply("alice")["id"], submitted, tasks, trip, passport.json()["id"])
+    agreement = gw.call("icd.officer", "POST", "/api/v1/agreements", json={
+        "partner_name": "TU Munich", "partner_country": "DE", "type": "student_exchange", "status": "signed",
+        "signed_on": "2024-03-01", "valid_from": "2024-09-01", "valid_to": "2034-08-31",
+        "contacts": [{"name": "Anna Schmidt", "email": "anna@partner.example", "role": "signer"}],
+        "terms": [{"direction": "outgoing", "mobility_type": "student_studies", "places_per_year": 3,
+                   "total_months": 15, "subject_codes": ["0613"], "degree_levels": ["bachelor"],
+                   "languages": [{"language": "de", "cefr": "B2"}]}]})
+    assert agreement.status_code == 201, agreement.text
+    return Seeded(gw.apply("alice")["id"], submitted, tasks, trip, passport.json()["id"], agreement.json()["id"])
 
 
 def pages(role: str, seeded: Seeded) -> dict[str, str]:
@@ -87,6 +96,12 @@ def pages(role: str, seeded: Seeded) -> dict[str, str]:
     if role == "passport.clerk":
         common |= {"passport-new": "/passports/new", "passport-import": "/passports/import",
                    "passport-edit": f"/passports/{seeded.passport}/edit"}
+    if role in ("coord.cs", "dean.cs", "icd.officer", "vp.fa", "admin"):  # staff read agreements and places
+        exchange = example("student_exchange")["program_id"]  # a demo program with partners: its places table
+        common |= {"agreements": "/agreements", "agreement": f"/agreements/{seeded.agreement}",
+                   "places": f"/places?program_id={exchange}"}
+    if role in ("icd.officer", "admin"):
+        common |= {"agreement-new": "/agreements/new", "agreement-edit": f"/agreements/{seeded.agreement}/edit"}
     if role in REVIEWERS:
         common |= {"queue": "/queue", "all-applications": "/all-applications", "trip-reports": "/mobilities/reports",
                    "overdue": "/mobilities/overdue"}
