@@ -477,6 +477,8 @@ def link_for(data: dict[str, Any], public_base_url: str) -> str:
         return f"{public_base_url}/passports/{data['passport_id']}"
     if data.get("agreement_id"):  # an agreement with a partner: its page in the register (placements)
         return f"{public_base_url}/agreements/{data['agreement_id']}"
+    if data.get("round_id") and data.get("objection_id"):  # an objection to a round's published list
+        return f"{public_base_url}/selection/rounds/{data['round_id']}/publicity"
     if data.get("mobility_id"):  # a trip or stay after approval (a hold names the record that placed it)
         return f"{public_base_url}/mobilities/{data['mobility_id']}"
     if data.get("application_id"):
