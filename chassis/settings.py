@@ -29,6 +29,14 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _positive(env: dict[str, str], name: str, default: int) -> int:
+    """A count of days that must be at least 1: 0 would make a link dead on arrival or a reminder never come."""
+    value = _int(env, name, default)
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value}")
+    return value
+
+
 def _float(env: dict[str, str], name: str, default: float) -> float:
     raw = env.get(name)
     if raw in (None, ""):
@@ -115,6 +123,11 @@ class Settings:
     log_level: str = "INFO"
     secret_key_file: Path = Path("var/session-secret")
     passport_keys_file: Path = Path("var/passport-keys")  # the passports' keyring: `<key-id> <base64 key>` lines
+    # The placements' keyring for the partner's answer link: one secret a line, the first the current one.
+    partner_link_keys_file: Path = Path("var/partner-link-keys")
+    partner_link_days: int = 30  # how long a partner's answer link is good for
+    agreement_reminder_days: int = 90  # the ICD is reminded this many days before an agreement ends
+    ewp_hei_id: str = "university.example.edu.cn"  # our institution's EWP HEI id (the IIA export's hei-id)
     session_cookie_secure: bool = False
     session_ttl: int = 8 * 3600
     rate_limit_storage: str = field(default="memory://", repr=False)
@@ -198,6 +211,10 @@ class Settings:
             log_level=env.get("MOBILITY_LOG_LEVEL", "INFO").upper(),
             secret_key_file=Path(env.get("MOBILITY_SECRET_KEY_FILE") or var_dir / "session-secret"),
             passport_keys_file=Path(env.get("MOBILITY_PASSPORT_KEYS_FILE") or var_dir / "passport-keys"),
+            partner_link_keys_file=Path(env.get("MOBILITY_PARTNER_LINK_KEYS_FILE") or var_dir / "partner-link-keys"),
+            partner_link_days=_positive(env, "MOBILITY_PARTNER_LINK_DAYS", 30),
+            agreement_reminder_days=_positive(env, "MOBILITY_AGREEMENT_REMINDER_DAYS", 90),
+            ewp_hei_id=env.get("MOBILITY_EWP_HEI_ID", "").strip() or "university.example.edu.cn",
             # Secure cookies wherever the public address is https; plain http is only for local dev.
             session_cookie_secure=_choice(
                 env, "MOBILITY_SESSION_COOKIE_SECURE", ("auto", "true", "false"), "auto"

@@ -1,30 +1,27 @@
 """The sweep over agreements: a reminder (agreement.expiring, for the ICD) once per end date when a signed agreement
 is within N days of its `valid_to`, and the end itself: a signed agreement past its last valid day becomes
-`expired` (agreement.saved). N is MOBILITY_AGREEMENT_REMINDER_DAYS (default 90).
+`expired` (agreement.saved). N is settings `agreement_reminder_days` (MOBILITY_AGREEMENT_REMINDER_DAYS, default 90).
 
 `check(session, now, zone)` takes the clock as an argument (tests move it); deadlines.check calls it.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chassis.settings import Settings
 from services.placements import agreements
 from services.placements.events import announce
 from services.placements.models import Agreement, AgreementTerm
 
-DEFAULT_DAYS = 90
-
-
-def reminder_days() -> int:
-    """How many days before an agreement's end the ICD is reminded (the environment's, else 90)."""
-    raw = os.environ.get("MOBILITY_AGREEMENT_REMINDER_DAYS", "").strip()
-    return int(raw) if raw.isdigit() else DEFAULT_DAYS
+def reminder_days(settings: Settings | None = None) -> int:
+    """How many days before an agreement's end the ICD is reminded: the worker's settings'. Until the sweep
+    (deadlines.check) is handed them, the process's own settings, read the one way Settings reads them."""
+    return (settings or Settings.from_env()).agreement_reminder_days
 
 
 def _due(session: Session, last: date):  # type: ignore[no-untyped-def]

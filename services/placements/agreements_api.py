@@ -7,7 +7,6 @@ valid agreement and of its status are agreements.py's; each change is announced 
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -44,8 +43,6 @@ UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"], "additionalProperties": False,
     "properties": {"file": {"type": "string", "format": "binary",
                             "description": "the signed agreement: a PDF, recognised by its content; size-capped"}}}}}}
-# Our institution's id in the EWP export (its SCHAC code once registered with the network).
-DEFAULT_HEI_ID = "university.example.edu.cn"
 
 
 class NoFields(Schema):
@@ -167,7 +164,7 @@ class Export(MethodView):
         statement = select(Agreement).order_by(Agreement.partner_name, Agreement.id)
         if query.get("status"):
             statement = statement.where(Agreement.status == query["status"])
-        ours = os.environ.get("MOBILITY_EWP_HEI_ID", "").strip() or DEFAULT_HEI_ID
+        ours = ctx().settings.ewp_hei_id  # our SCHAC code once registered with the network
         with ctx().sessions() as session:
             found = [(a, _terms(session, a.id)) for a in session.scalars(statement)]
             return ewp.response(found, ours)

@@ -27,7 +27,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Flask:
     app = create_service_app("placements", settings, blueprints, engine, own_figures=figures.collectors)
 
     def render(exc: PlacementError):  # type: ignore[no-untyped-def]
-        title = {400: "Bad Request", 404: "Not Found", 409: "Conflict", 412: "Precondition Failed",
+        title = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 412: "Precondition Failed",
                  422: "Unprocessable Entity"}.get(exc.status, "Error")
         return problem(exc.status, title, str(exc), **({"errors": exc.errors} if exc.errors else {}))
 

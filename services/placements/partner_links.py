@@ -14,19 +14,17 @@ can say which it is.
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from chassis import files
+from chassis.settings import Settings
 
 SALT = "mobility.partner-answer"  # a token signed for anything else never verifies here
-DEFAULT_DAYS = 30
 
 
 class LinkRefused(Exception):
@@ -59,20 +57,14 @@ class Claim:
     nonce: str
 
 
-def keys_file(settings: Any) -> Path:
-    """Where the keyring is. Settings has no field for it yet; until then the environment, then var/."""
-    configured = getattr(settings, "partner_link_keys_file", None)
-    if configured:
-        return Path(configured)
-    return Path(os.environ.get("MOBILITY_PARTNER_LINK_KEYS_FILE") or Path(settings.var_dir) / "partner-link-keys")
+def keys_file(settings: Settings) -> Path:
+    """Where the keyring is (settings `partner_link_keys_file`, default <var>/partner-link-keys)."""
+    return settings.partner_link_keys_file
 
 
-def link_days(settings: Any) -> int:
-    """How long a link is good for (MOBILITY_PARTNER_LINK_DAYS, default 30)."""
-    configured = getattr(settings, "partner_link_days", None)
-    if configured:
-        return int(configured)
-    return int(os.environ.get("MOBILITY_PARTNER_LINK_DAYS") or DEFAULT_DAYS)
+def link_days(settings: Settings) -> int:
+    """How long a link is good for (settings `partner_link_days`, default 30)."""
+    return settings.partner_link_days
 
 
 def load_secrets(path: Path) -> list[str]:
