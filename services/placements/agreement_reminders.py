@@ -18,6 +18,7 @@ from services.placements import agreements
 from services.placements.events import announce
 from services.placements.models import Agreement, AgreementTerm
 
+
 def reminder_days(settings: Settings | None = None) -> int:
     """How many days before an agreement's end the ICD is reminded: the worker's settings'. Until the sweep
     (deadlines.check) is handed them, the process's own settings, read the one way Settings reads them."""
