@@ -11,8 +11,10 @@ an agreement of a partner already in the register is not entered again."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -20,6 +22,7 @@ from flask import Flask
 
 from mobility import demo_history
 from mobility.demo_after import _ok
+from services.applications import kinds
 from services.applications.demo import demo_id
 from services.applications.facts import academic_year
 
@@ -119,20 +122,44 @@ def agreements(api: demo_history._Api, today: date) -> int:
 
 
 def _file(gateway: Flask, program: str, when: datetime, term: str) -> dict[str, str]:
-    """Each student's application filed, submitted and approved through the chain, with the clock set to `when`
-    (the window still open); returns the application ids by applicant."""
+    """Each student's application filed and submitted, then approved level by level through the chain, with the
+    clock set to `when` (the window still open); returns the application ids by applicant. The applications go
+    through the chain side by side, so their events' round trips overlap (the demo starts sooner)."""
     filed: dict[str, str] = {}
     with time_machine.travel(when, tick=True):
         api = demo_history._Api(gateway)  # tokens signed at that time: today's would not be valid yet
-        for who, school, choices, gpa, certificate, _ in STUDENTS:
-            story = demo_history.Story(who, school, "student_exchange", {
+        for who, _school, choices, gpa, certificate, _ in STUDENTS:
+            filed[who] = _submitted(api, who, program, {
                 "partner_choices": [demo_id("partner", c) for c in choices], "term": term, "gpa": gpa,
                 "language_certificate": {"type": certificate[0], "score": certificate[1]},
-                "motivation": f"A semester at {AGREEMENTS[choices[0]][0]} for courses our school does not offer."},
-                (("approve", "Agreed."),) * 3, program=True)
-            app_id, _ = demo_history._play(api, story, program)
-            filed[who] = app_id
-        for who, app_id in filed.items():
-            demo_history._until(lambda u=who, a=app_id: demo_history._status(api, u, a) == "approved",  # type: ignore[misc]
-                                f"{who}'s application approved")
+                "motivation": f"A semester at {AGREEMENTS[choices[0]][0]} for courses our school does not offer."})
+        schools = {who: school for who, school, *_ in STUDENTS}
+        pending = dict(filed)
+
+        def decide_open_tasks() -> bool:
+            for who, app_id in list(pending.items()):
+                reviewers = (*demo_history.REVIEWERS[schools[who]], *demo_history.UNIVERSITY_REVIEWERS)
+                found = demo_history._open_task(api, reviewers, app_id)
+                if found is not None:
+                    reviewer, task = found
+                    _ok(api.call(reviewer, "POST", f"/api/v1/review-tasks/{task['id']}/decision", json={
+                        "outcome": "approve", "comment": "Agreed.",
+                        "application_version": task["application_version"]}), f"{reviewer} approves")
+                elif demo_history._status(api, who, app_id) == "approved":
+                    del pending[who]
+            return not pending
+
+        demo_history._until(decide_open_tasks, "the students' applications approved", timeout=120)
     return filed
+
+
+def _submitted(api: demo_history._Api, who: str, program: str, form: dict[str, Any]) -> str:
+    """A student's application under `program`, with its required documents, submitted; returns its id."""
+    app_id = str(_ok(api.call(who, "POST", "/api/v1/applications", json={
+        "kind": "student_exchange", "program_id": program, "form": form}), f"{who} files")["id"])
+    for doc_type in kinds.get("student_exchange").required_documents:
+        _ok(api.call(who, "POST", f"/api/v1/applications/{app_id}/documents", data={
+            "doc_type": doc_type, "file": (io.BytesIO(demo_history.PDF), f"{doc_type}.pdf", "application/pdf")}),
+            f"{who} uploads {doc_type}")
+    demo_history._submit(api, who, app_id)
+    return app_id
