@@ -9,6 +9,9 @@
 #   mobility-passport-keys    passport-keys: the passports service's keyring (AES-256-GCM keys of the passport
 #                             numbers), one key per line `<key-id> <base64 of 32 random bytes>`, the first line
 #                             the current key. Keep a copy outside the cluster: without it no number can be read.
+#   placements-partner-link-keys
+#                             partner-link-keys: the placements' keyring for the partner's answer link, one
+#                             secret per line, the first the current one (losing it voids the links mailed).
 #   mobility-db-<owner>       username, password (kubernetes.io/basic-auth) for the CloudNativePG roles
 #   mobility-rabbitmq-user    username, password for the RabbitMQ User
 #
@@ -16,7 +19,8 @@
 #
 # It refuses to run when any of them exists: a new set would not match the running databases and broker.
 # An installation made before an owner existed (e.g. passports, placements) gets that owner's by hand, made as below:
-# mobility-db-<owner>, its URL added to mobility-secrets, and for passports mobility-passport-keys.
+# mobility-db-<owner>, its URL added to mobility-secrets, for passports mobility-passport-keys, and for placements
+# placements-partner-link-keys.
 # To change one password later, change it in both places (e.g. mobility-db-reviews and
 # MOBILITY_REVIEWS_DATABASE_URL) and restart the pods. Optional keys of mobility-secrets
 # (MOBILITY_SMTP_USER, MOBILITY_SMTP_PASSWORD, MOBILITY_OIDC_CLIENT_SECRET) can be added with
@@ -29,7 +33,8 @@ PG_HOST=mobility-postgres-rw
 RABBIT_HOST=mobility-rabbitmq
 RABBIT_USER=mobility
 
-names=(mobility-secrets mobility-jwt mobility-session mobility-passport-keys mobility-rabbitmq-user)
+names=(mobility-secrets mobility-jwt mobility-session mobility-passport-keys placements-partner-link-keys
+       mobility-rabbitmq-user)
 for owner in "${OWNERS[@]}"; do names+=("mobility-db-$owner"); done
 for name in "${names[@]}"; do
   if kubectl -n "$NS" get secret "$name" >/dev/null 2>&1; then
@@ -43,11 +48,12 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 rand() { openssl rand -hex 24; }  # hex: safe inside URLs
 
-mkdir "$work/jwt" "$work/session" "$work/passports" "$work/app" "$work/rabbit"
+mkdir "$work/jwt" "$work/session" "$work/passports" "$work/placements" "$work/app" "$work/rabbit"
 openssl genpkey -algorithm ed25519 -out "$work/jwt/jwt-ed25519.pem"
 openssl pkey -in "$work/jwt/jwt-ed25519.pem" -pubout -out "$work/jwt/jwt-ed25519.pub.pem"
 openssl rand -hex 32 | tr -d '\n' > "$work/session/session-secret"
 printf 'k1 %s\n' "$(openssl rand -base64 32)" > "$work/passports/passport-keys"
+printf '%s\n' "$(openssl rand -base64 48 | tr -d '\n')" > "$work/placements/partner-link-keys"
 
 for owner in "${OWNERS[@]}"; do
   role="mobility_$owner"
@@ -67,6 +73,7 @@ printf '%s' "amqp://$RABBIT_USER:$rabbit_password@$RABBIT_HOST:5672/%2F" > "$wor
 kubectl -n "$NS" create secret generic mobility-jwt --from-file="$work/jwt"
 kubectl -n "$NS" create secret generic mobility-session --from-file="$work/session"
 kubectl -n "$NS" create secret generic mobility-passport-keys --from-file="$work/passports"
+kubectl -n "$NS" create secret generic placements-partner-link-keys --from-file="$work/placements"
 kubectl -n "$NS" create secret generic mobility-secrets --from-file="$work/app"
 kubectl -n "$NS" create secret generic mobility-rabbitmq-user --from-file="$work/rabbit"
 for owner in "${OWNERS[@]}"; do
