@@ -102,6 +102,10 @@ def pages(role: str, seeded: Seeded) -> dict[str, str]:
                    "places": f"/places?program_id={exchange}"}
     if role in ("icd.officer", "admin"):
         common |= {"agreement-new": "/agreements/new", "agreement-edit": f"/agreements/{seeded.agreement}/edit"}
+    if role in ("coord.cs", "dean.cs", "icd.officer", "vp.fa", "admin"):  # staff read the selection rounds
+        common |= {"selection": "/selection"}  # one round's pages: tests/browser/test_selection_browser.py
+    if role == "alice":  # a student's offers of places
+        common |= {"offers": "/offers"}
     if role in REVIEWERS:
         common |= {"queue": "/queue", "all-applications": "/all-applications", "trip-reports": "/mobilities/reports",
                    "overdue": "/mobilities/overdue"}
