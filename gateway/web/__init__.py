@@ -33,6 +33,7 @@ from gateway.web import (
     mobility_pages,
     mobility_review,
     oidc,
+    partner_pages,
     passport_pages,
     publicity,
     reviewer,
@@ -94,6 +95,7 @@ def install(app: Flask, settings: Settings) -> None:
     app.register_blueprint(passport_pages.bp)  # the register of official passports in the office's custody
     app.register_blueprint(agreement_pages.bp)  # the agreements with partners and the places they give
     app.register_blueprint(selection_pages.bp)  # the selection rounds, scores, allocation, offers, nominations
+    app.register_blueprint(partner_pages.bp)  # a partner's answer to a nomination: no sign-in, the signed link
     app.register_error_handler(HTTPException, _error_page)
     app.jinja_env.filters["t"] = services.translated  # messages from services: plain text, escaped as such
     app.jinja_env.globals["csrf_token"] = generate_csrf
