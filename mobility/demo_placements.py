@@ -2,8 +2,9 @@
 the demo partners (signed, with outgoing student places a year; NUS's ending within the reminder window; a MoU with
 Satbayev University that gives no places), a fall exchange program whose window closed last week with seven
 students' approved applications, its places counted from the agreements, the selection round opened, interview
-scores entered by the schools' coordinators, the allocation run, `alice`'s offer accepted and her nomination to
-TU Berlin made; `bob` keeps an open offer to answer. Called by demo_history.record after the past year.
+scores entered by the schools' coordinators, the allocation run, the 差额公示 of the candidate list with an
+objection left for the ICD to decide, `alice`'s offer accepted and her nomination to TU Berlin made; `bob` keeps
+an open offer to answer. Called by demo_history.record after the past year.
 
 The applications are filed with the process's clock set back to three days before the window closed (as
 demo_history plays its year), since the window rightly refuses late ones. Idempotent: the program is its mark;
@@ -50,6 +51,8 @@ STUDENTS: list[tuple[str, str, list[str], str, tuple[str, str], str]] = [
 ]
 COORDINATORS = {"cs": "coord.cs", "me": "coord.me"}
 ACCEPTS = "alice"  # a known demo login: her offer accepted, then nominated
+OBJECTOR = "feng"  # waiting for a place: asks the office to check his own row of the list
+OBJECTION = "My GPA on the list is 3.30; the transcript the registrar issued last week says 3.36. Please check it."
 
 
 def program_code(today: date) -> str:
@@ -88,6 +91,11 @@ def _select(gateway: Flask, today: date, zone: str) -> int:
             {"application_id": filed[who], "criterion": "interview", "value": interview}
             for who, s, *_, interview in STUDENTS if s == school]), f"{coordinator} scores the interviews")
     _ok(api.call(ICD, "POST", f"{path}/allocations", json={}), "run the allocation")
+    # The 差额公示: the list of all seven published, and an objection left for the ICD to decide (the period
+    # pauses meanwhile), so the list's page, the objection form and the decision page all have something to show.
+    _ok(api.call(ICD, "POST", f"{path}/publicity"), "publish the candidate list")
+    _ok(api.call(OBJECTOR, "POST", f"{path}/publicity/objections", json={
+        "application_id": filed[OBJECTOR], "text": OBJECTION}), "object to the list")
     offer = next(o for o in _ok(api.call(ACCEPTS, "GET", "/api/v1/offers?mine=true"), "offers")["items"]
                  if o["round_id"] == round_["id"] and o["status"] == "offered")
     _ok(api.call(ACCEPTS, "POST", f"/api/v1/offers/{offer['id']}/accept", json={"version": offer["version"]}),

@@ -1,7 +1,7 @@
 """The demo's student selection (mobility/demo_placements.py) on the embedded system, as `make run` seeds it: the
 agreements with places (one ending within the reminder window, a MoU without places), a closed program's places
-counted from them, its round with the coordinators' interview scores, an allocation run, alice's accepted offer and
-her nomination; played once."""
+counted from them, its round with the coordinators' interview scores, an allocation run, its 差额公示 with an
+objection, alice's accepted offer and her nomination; played once."""
 
 from __future__ import annotations
 
@@ -62,6 +62,10 @@ def test_the_demo_plays_a_selection_to_an_accepted_offer_and_a_nomination(seeded
     assert len(ranking) == 7 and not any("interview" in row["missing"] for row in ranking)
     assert ranking[0]["applicant"] == "alice"
     assert sum(1 for row in ranking if row["allocated"]) == 5  # 差额: two students wait for a freed place
+
+    listed = _get(client, "bob", f"/api/v1/selection-rounds/{rounds[0]['id']}/publicity")
+    assert listed["status"] == "paused"  # published, then paused by feng's objection, which awaits the ICD
+    assert len(listed["candidates"]) == 7 and listed["objections_open"] == 1
 
     offers = _get(client, "alice", "/api/v1/offers?mine=true")["items"]
     accepted = [o for o in offers if o["status"] == "accepted"]
