@@ -97,7 +97,8 @@ def _page(round_id: Any, form: ObjectionForm, status: int = 200) -> tuple[str, i
         abort(404)
     if notice is not None:
         form.application_id.choices = _candidates(notice, _("Nobody in particular"))
-    return render_template("selection_publicity.html", r=_round(round_id), notice=notice, form=form,
+    round_ = {**_round(round_id), **({"program_name": notice["program_name"]} if notice else {})}
+    return render_template("selection_publicity.html", r=round_, notice=notice, form=form,
                            errors=error_links(form), office=is_office(), schools=school_names(),
                            days_left=days_left(notice) if notice else None, waiting=WAITING,
                            notice_status=lambda code: str(STATUSES.get(code, code)),

@@ -219,8 +219,10 @@ def check(session: Session, now: datetime, zone: str) -> dict[str, int]:
     for round_id in list(session.scalars(select(ListNotice.round_id).where(ListNotice.status == "blocked"))):
         round_ = session.get(Round, round_id, with_for_update=True)
         notice = session.get(ListNotice, round_id, with_for_update=True)
-        if round_ is not None and notice is not None and notice.status == "blocked" \
-                and _start(session, round_, notice, now, zone):
+        if round_ is None or notice is None or notice.status != "blocked":
+            continue
+        notice.content = listed(session, round_)  # runs may have moved places while it waited: publish them now
+        if _start(session, round_, notice, now, zone):
             opened += 1
     due = list(session.scalars(select(ListNotice.round_id).where(ListNotice.status == "open",
                                                                  ListNotice.ends_on < day)

@@ -12,12 +12,20 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
+from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
 from chassis.tokens import Identity
 from services.placements import access, list_publicity
-from services.placements.models import LIST_NOTICE_STATUSES, LIST_OBJECTION_STATUSES, ListNotice, ListObjection
+from services.placements.models import (
+    LIST_NOTICE_STATUSES,
+    LIST_OBJECTION_STATUSES,
+    ListNotice,
+    ListObjection,
+    Program,
+    Round,
+)
 
 blp = Blueprint("list_publicity_api", __name__, url_prefix="/api/v1/selection-rounds",
                 description="The 差额公示 of a round's candidate list")
@@ -62,6 +70,7 @@ class ObjectionOut(Schema):
 
 class NoticeOut(Schema):
     round_id = fields.String(required=True)
+    program_name = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(LIST_NOTICE_STATUSES))
     working_days = fields.Integer(required=True)
     opened_on = fields.Date(allow_none=True)
@@ -91,10 +100,14 @@ def _objection(o: ListObjection) -> dict[str, Any]:
             "decided_by": o.decided_by, "decided_at": o.decided_at, "comment": o.comment}
 
 
-def shown(notice: ListNotice, objections: list[ListObjection], identity: Identity) -> dict[str, Any]:
+def shown(session: Session, notice: ListNotice, identity: Identity) -> dict[str, Any]:
     """The notice as this caller may see it: its objections' texts to the ICD, else only the caller's own."""
     office = access.is_office(identity)
-    return {"round_id": notice.round_id, "status": notice.status, "working_days": notice.working_days,
+    objections = list_publicity.objections_of(session, notice.round_id)
+    round_ = session.get(Round, notice.round_id)
+    program = session.get(Program, round_.program_id) if round_ else None
+    return {"round_id": notice.round_id, "program_name": program.name if program else "", "status": notice.status,
+            "working_days": notice.working_days,
             "opened_on": notice.opened_on, "ends_on": notice.ends_on, "remaining": notice.remaining,
             "reason": notice.reason, "published_by": notice.published_by, "published_at": notice.published_at,
             "ended_at": notice.ended_at, "version": notice.version, "candidates": notice.content,
@@ -117,7 +130,7 @@ class Publicity(MethodView):
         now, zone = _now_zone()
         with ctx().sessions() as session, session.begin():
             notice = list_publicity.publish(session, str(round_id), identity.username, now, zone)
-            return shown(notice, [], identity)
+            return shown(session, notice, identity)
 
     @blp.response(200, NoticeOut)
     def get(self, round_id: uuid.UUID) -> dict[str, Any]:
@@ -125,7 +138,7 @@ class Publicity(MethodView):
         identity = current_identity()
         with ctx().sessions() as session:
             notice = list_publicity.notice_of(session, str(round_id))
-            return shown(notice, list_publicity.objections_of(session, str(round_id)), identity)
+            return shown(session, notice, identity)
 
 
 @blp.route("/<uuid:round_id>/publicity/objections", parameters=[ROUND])

@@ -60,6 +60,7 @@ def test_the_icd_publishes_a_student_objects_and_the_icd_dismisses(system: Embed
     assert page.status_code == 200
     words = _text(page.text)
     assert "Published for 5 working days, from" in words and "Running" in words
+    assert chosen.name in words  # the program's name, though a student cannot read the round itself
     assert page.text.count("data-position=") == 5  # every candidate, more than the 4 places
     assert "Waiting list" in words
 
