@@ -91,6 +91,8 @@ def data(session: Session, nomination: Nomination) -> dict[str, Any]:
             "locale": candidate.locale if candidate else None, "school": candidate.school if candidate else None,
             "term": candidate.term if candidate else None,
             "partner_id": nomination.partner_id, "partner_name": nomination.partner_name,
+            # mobilities shows it as the record's host country, the statistics count by it
+            "partner_country": selection.partner_country(program, candidate, nomination.partner_id),
             "status": nomination.status, "nominated_by": nomination.nominated_by,
             "nominated_at": _iso(nomination.nominated_at), "answered_at": _iso(nomination.answered_at),
             "answered_by": nomination.answered_by, "answered_via": nomination.answered_via,

@@ -12,6 +12,14 @@ The inputs of a run, all read from the database at the time of the run:
 - excluded pairs: (student, partner) of nominations the partner rejected.
 Then the open offers are brought in line with the result: an offer for each new place (deadline now +
 offer_days), the open offer of a place that went elsewhere superseded.
+
+allocation.completed names the run's places (each partner's, with its name) and the round's academic year, so the
+statistics count places offered per partner and year from the event alone. The academic year runs 1 September to
+31 August and is named by the year it starts, as in the applications service (services/applications/facts.py):
+a round's is the earliest of its candidates' terms' (`2031-fall` starts 1 Sep 2031: 2031; `2032-spring` starts
+1 Feb 2032: 2031); with no term known, that of the first term after the program's window closed (UTC): a window
+closing in February to December of year Y leads to fall Y or spring Y+1, both of academic year Y; one closing in
+January of Y leads to spring Y, of academic year Y-1.
 """
 
 from __future__ import annotations
@@ -176,6 +184,39 @@ def _partner_names(session: Session, program_id: str, everyone: Mapping[str, Can
     return names
 
 
+def academic_year_of_term(term: str | None) -> int | None:
+    """`2031-fall` → 2031, `2032-spring` → 2031 (the academic year the term's first day falls in); None when
+    the term is not one of those."""
+    if not term or len(term) < 6 or not term[:4].isdigit() or term[5:] not in ("fall", "spring"):
+        return None
+    return int(term[:4]) if term[5:] == "fall" else int(term[:4]) - 1
+
+
+def academic_year(program: Program | None, everyone: Iterable[Candidate]) -> int | None:
+    """The round's academic year: its candidates' earliest term's, else the first term's after the window
+    closed (see the module's docstring); None when neither is known."""
+    years = [year for year in (academic_year_of_term(c.term) for c in everyone) if year is not None]
+    if years:
+        return min(years)
+    if program is None or program.closes_at is None:
+        return None
+    closed = program.closes_at
+    # January: that spring (1 Feb) is in the academic year that began the September before
+    return closed.year - 1 if closed.month == 1 else closed.year
+
+
+def partner_country(program: Program | None, candidate: Candidate | None, partner_id: str) -> str | None:
+    """A partner's country (ISO 3166-1 alpha-2) as the program's copy names it, else as the student's choice
+    did; None when neither knows the partner."""
+    for partner in program.partners if program else []:
+        if partner.get("partner_id") == partner_id and partner.get("country"):
+            return str(partner["country"])
+    for choice in candidate.choices if candidate else []:
+        if choice.get("partner_id") == partner_id and choice.get("country"):
+            return str(choice["country"])
+    return None
+
+
 def offer_data(offer: Offer, candidate: Candidate | None, program: Program | None) -> dict[str, Any]:
     """An offer.* event's data: the offer and whom it concerns (the student is told)."""
     return {"offer_id": offer.id, "round_id": offer.round_id, "run_id": offer.run_id,
@@ -185,7 +226,8 @@ def offer_data(offer: Offer, candidate: Candidate | None, program: Program | Non
             "applicant_name": candidate.applicant_name if candidate else "",
             "applicant_email": candidate.applicant_email if candidate else None,
             "locale": candidate.locale if candidate else None, "school": candidate.school if candidate else None,
-            "partner_id": offer.partner_id, "partner_name": offer.partner_name, "status": offer.status,
+            "partner_id": offer.partner_id, "partner_name": offer.partner_name,
+            "partner_country": partner_country(program, candidate, offer.partner_id), "status": offer.status,
             "deadline": _iso(offer.deadline), "made_at": _iso(offer.made_at),
             "answered_at": _iso(offer.answered_at)}
 
@@ -216,9 +258,13 @@ def run_allocation(session: Session, round_id: str, who: str, reason: str, now: 
     round_.version += 1
     session.flush()
     program = session.get(Program, round_.program_id)
+    names = _partner_names(session, round_.program_id, everyone)
     announce(session, "allocation.completed", round_.id, {
         "round_id": round_.id, "program_id": round_.program_id, "program_name": program.name if program else "",
         "run_id": run.id, "number": run.number, "reason": reason, "run_by": who, "run_at": _iso(now),
+        "academic_year": academic_year(program, everyone.values()),
+        "places": [{"partner_id": partner, "partner_name": names.get(partner, ""), "places": count}
+                   for partner, count in inputs["places"].items()],
         "placed": sum(1 for partner in result.assignment.values() if partner),
         "unplaced": len(result.unplaced), "changes": [vars(c) for c in moved]}, round_.version)
     for offer in made:

@@ -1,8 +1,9 @@
-"""The statistics learn from the placements service, on PostgreSQL through the stats API: a student exchange
-counts at the partner allocated to it (an accepted offer, an approved nomination) instead of its first choice,
-and back at the first choice when the nomination is rejected; places offered, taken and left unused per partner
-and academic year come from the rounds' latest allocation runs; late, repeated or reordered news changes
-nothing. The statistics page and its CSV show the places to the ICD, not to a dean."""
+"""The statistics learn from the placements service, on PostgreSQL through the stats API: a student exchange counts at
+the partner allocated to it (an accepted offer, an approved nomination) instead of its first choice, and back at the
+first choice when the nomination is rejected; places offered, taken and left unused per partner and academic year
+come from the rounds' latest allocation runs (in the year the run names); late, repeated or reordered news changes
+nothing; what placements itself announces is what is counted. The statistics page and its CSV show the places to the
+ICD, not to a dean."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cloudevents.core.v1.event import CloudEvent
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from eventbus import envelope
@@ -18,6 +20,7 @@ from eventbus.consumer import apply
 from mobility.embedded import Embedded
 from services.applications import reporting
 from tests.integration.test_web_pages import browser, system  # noqa: F401
+from tests.support.placements import NUS, TUM, Placements, placements_fixture  # noqa: F401
 from tests.support.service_api import Api
 
 T0 = datetime(2031, 4, 1, 8, 0, tzinfo=UTC)
@@ -81,12 +84,13 @@ def _nomination(application_id: str, partner: dict[str, str], status: str, versi
     return _at(f"nomination.{status}", nomination, data, version, minutes)
 
 
-def _run(number: int, places: dict[str, int], minutes: int) -> CloudEvent:
-    """allocation.completed with the places of the run (`places`: asked of placements, see docs/indicators.md)."""
+def _run(number: int, places: dict[str, int], minutes: int, year: int | None = None) -> CloudEvent:
+    """allocation.completed with the places of the run and the round's academic year (None: placements knew none,
+    the round's students' year counts)."""
     partners = {p["partner_name"]: p for p in (MIT, TOKYO, MILAN)}
     data = {"round_id": ROUND, "program_id": PROGRAM, "program_name": "Exchange 2031", "run_id": str(uuid.uuid4()),
             "number": number, "reason": "manual", "run_by": "icd.officer", "run_at": T0.isoformat(), "placed": 3,
-            "unplaced": 0, "changes": [],
+            "unplaced": 0, "changes": [], "academic_year": year,
             "places": [{"partner_id": partners[name]["partner_id"], "partner_name": name, "places": n}
                        for name, n in places.items()]}
     return _at("allocation.completed", ROUND, data, number, minutes)
@@ -155,6 +159,53 @@ def test_a_cancelled_exchange_frees_the_place(api: Api) -> None:
     cancelled["application_id"] = a
     _deliver(api, _at("application.cancelled", a, cancelled, 6, 30, "/services/applications"))
     assert _table(api) == [("MIT", 2031, 1, 0, 1)]
+
+
+def test_places_nobody_was_offered_count_in_the_year_the_run_names(api: Api) -> None:
+    # no student of the round is known here yet (no offer.made): the run's year alone places its places
+    _deliver(api, _run(1, {"MIT": 2, "University of Tokyo": 1}, 0, year=2031))
+    assert _table(api) == [("MIT", 2031, 2, 0, 2), ("University of Tokyo", 2031, 1, 0, 1)]
+    _deliver(api, _run(2, {"MIT": 3, "University of Tokyo": 1}, 5, year=2031))
+    assert _table(api, academic_year=2031) == [("MIT", 2031, 3, 0, 3), ("University of Tokyo", 2031, 1, 0, 1)]
+
+
+def test_what_placements_announces_is_what_the_statistics_count(api: Api, placements: Placements) -> None:
+    """allocation.completed, offer.made and offer.accepted as placements writes them into its outbox (validated by
+    their schemas there and here), read by the statistics: every partner's places in the round's academic year
+    (its students' term, 2031-fall: 2031), the accepted one taken, at the partner's country."""
+    program = placements.add_program(closes_at="2025-03-31T23:59:00+08:00")["program_id"]
+    alice = placements.add_candidate(program, applicant="alice", choices=[TUM, NUS])["application_id"]
+    for partner, count in ((TUM, 2), (NUS, 1)):
+        placements.execute(
+            "INSERT INTO places (program_id, partner_id, partner_name, places, source, set_by, updated_at) "
+            "VALUES (:g, :p, :n, :c, 'office', 'icd.officer', now())",
+            g=program, p=partner["partner_id"], n=partner["name"], c=count)
+    opened = placements.call("icd.officer", "POST", "/selection-rounds", json={"program_id": program})
+    assert opened.status_code == 201, opened.get_json()
+    ran = placements.call("icd.officer", "POST", f"/selection-rounds/{opened.get_json()['id']}/allocations",
+                          json={"reason": "manual"})
+    assert ran.status_code == 201, ran.get_json()
+    (completed,) = placements.events("allocation.completed")
+    assert completed["academic_year"] == 2031
+    assert sorted((p["partner_name"], p["places"]) for p in completed["places"]) == [("NUS", 1), ("TU Munich", 2)]
+    (offer,) = placements.call("alice", "GET", "/offers?mine=1").get_json()["items"]
+    assert offer["application_id"] == alice
+    accepted = placements.call("alice", "POST", f"/offers/{offer['id']}/accept", json={"version": offer["version"]})
+    assert accepted.status_code == 200, accepted.get_json()
+    (made,) = placements.events("offer.made")
+    assert made["partner_country"] == "DE"
+    _deliver(api, *_outbox(placements))
+    assert _table(api) == [("NUS", 2031, 1, 0, 1), ("TU Munich", 2031, 2, 1, 1)]
+    countries = api.call("icd.officer", "GET", "/api/v1/stats/mobilities", query_string={"group_by": "country"})
+    assert {row["key"]: row["approved"] for row in countries.json["rows"]} == {"DE": 1}
+
+
+def _outbox(placements: Placements) -> list[CloudEvent]:
+    """placements' events the statistics consume, in the order it wrote them."""
+    with placements.engine.connect() as c:
+        bodies = c.execute(text("SELECT body FROM outbox WHERE type IN ('allocation.completed', 'offer.made', "
+                                "'offer.accepted') ORDER BY id")).scalars()
+        return [envelope.from_json(body) for body in bodies]
 
 
 def test_places_are_the_icds_and_filters_are_checked(api: Api) -> None:
