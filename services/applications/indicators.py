@@ -65,8 +65,9 @@ DEFINITIONS = (
                   "Empty when nothing was decided.")),
     Definition("active_schools", _l("Active schools"), _l("Schools with at least one approved mobility.")),
     Definition("partner_institutions", _l("Partner institutions"),
-               _l("Institutions abroad with at least one approved mobility, by name: a student's first-choice "
-                  "partner, the institution a teacher visits or an expert comes from.")),
+               _l("Institutions abroad with at least one approved mobility, by name: a student's allocated "
+                  "partner (its first choice until one is allocated), the institution a teacher visits or an expert "
+                  "comes from.")),
     Definition("countries", _l("Countries and regions reached"),
                _l("Countries and regions with at least one approved mobility: the partner's, the one a teacher "
                   "visits, an expert's nationality, a delegation's first. Hong Kong, Macao and Taiwan count as "
