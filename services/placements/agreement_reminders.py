@@ -19,12 +19,6 @@ from services.placements.events import announce
 from services.placements.models import Agreement, AgreementTerm
 
 
-def reminder_days(settings: Settings | None = None) -> int:
-    """How many days before an agreement's end the ICD is reminded: the worker's settings'. Until the sweep
-    (deadlines.check) is handed them, the process's own settings, read the one way Settings reads them."""
-    return (settings or Settings.from_env()).agreement_reminder_days
-
-
 def _due(session: Session, last: date):  # type: ignore[no-untyped-def]
     """Signed agreements ending by `last`: those to remind and those already ended."""
     query = (select(Agreement).where(Agreement.status == "signed", Agreement.valid_to <= last)
@@ -34,12 +28,12 @@ def _due(session: Session, last: date):  # type: ignore[no-untyped-def]
     return query
 
 
-def check(session: Session, now: datetime, zone: str = "Asia/Shanghai", days: int | None = None) -> dict[str, int]:
+def check(session: Session, now: datetime, zone: str = "Asia/Shanghai", days: int = Settings.agreement_reminder_days
+          ) -> dict[str, int]:
     """One sweep; returns what it did: reminders sent, agreements expired."""
     today = now.astimezone(ZoneInfo(zone)).date()
-    ahead = reminder_days() if days is None else days
     done = {"agreements_expiring": 0, "agreements_expired": 0}
-    for agreement in session.scalars(_due(session, today + timedelta(days=ahead))).all():
+    for agreement in session.scalars(_due(session, today + timedelta(days=days))).all():
         if agreements.ended(agreement, today):
             agreement.status, agreement.version = "expired", agreement.version + 1
             agreement.updated_at = now.astimezone(UTC)
@@ -48,7 +42,7 @@ def check(session: Session, now: datetime, zone: str = "Asia/Shanghai", days: in
             announce(session, "agreement.saved", agreement.id, agreements.event_data(agreement, terms, "expired"),
                      agreement.version)
             done["agreements_expired"] += 1
-        elif agreements.expiring(agreement, today, ahead):
+        elif agreements.expiring(agreement, today, days):
             agreement.reminder_sent_for = agreement.valid_to  # once per end date: a renewal's new end reminds again
             announce(session, "agreement.expiring", agreement.id, agreements.expiring_data(agreement, today),
                      agreement.version)

@@ -10,12 +10,15 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from chassis.settings import Settings
 from services.placements import agreement_reminders, offer_lapses
 
 
-def check(session: Session, now: datetime, zone: str = "Asia/Shanghai") -> dict[str, int]:
-    """One sweep; returns what it did, by kind."""
+def check(session: Session, now: datetime, zone: str = "Asia/Shanghai",
+          reminder_days: int = Settings.agreement_reminder_days) -> dict[str, int]:
+    """One sweep; returns what it did, by kind. `reminder_days`: how long before an agreement's end the ICD is
+    reminded (the settings' agreement_reminder_days)."""
     done: dict[str, int] = {}
     done.update(offer_lapses.check(session, now, zone))
-    done.update(agreement_reminders.check(session, now, zone))
+    done.update(agreement_reminders.check(session, now, zone, reminder_days))
     return done

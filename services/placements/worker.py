@@ -20,5 +20,6 @@ def components(settings: Settings, engine: Engine) -> list[Component]:
     return [
         *bus_components("placements", settings, engine, handlers(settings)),
         Sweep("placements", engine, settings.deadline_check_seconds,
-              lambda session, now: deadlines.check(session, now, settings.timezone)),
+              lambda session, now: deadlines.check(session, now, settings.timezone,
+                                                                     settings.agreement_reminder_days)),
     ]
