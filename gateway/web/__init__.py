@@ -39,6 +39,7 @@ from gateway.web import (
     reviewer,
     security,
     selection_pages,
+    selection_publicity,
     services,
     sessions,
     stats,
@@ -95,6 +96,7 @@ def install(app: Flask, settings: Settings) -> None:
     app.register_blueprint(passport_pages.bp)  # the register of official passports in the office's custody
     app.register_blueprint(agreement_pages.bp)  # the agreements with partners and the places they give
     app.register_blueprint(selection_pages.bp)  # the selection rounds, scores, allocation, offers, nominations
+    app.register_blueprint(selection_publicity.bp)  # the 差额公示 of a round's candidate list, objections
     app.register_blueprint(partner_pages.bp)  # a partner's answer to a nomination: no sign-in, the signed link
     app.register_error_handler(HTTPException, _error_page)
     app.jinja_env.filters["t"] = services.translated  # messages from services: plain text, escaped as such

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from chassis.settings import Settings
-from services.placements import agreement_reminders, offer_lapses
+from services.placements import agreement_reminders, list_publicity, offer_lapses
 
 
 def check(session: Session, now: datetime, zone: str = "Asia/Shanghai",
@@ -21,4 +21,5 @@ def check(session: Session, now: datetime, zone: str = "Asia/Shanghai",
     done: dict[str, int] = {}
     done.update(offer_lapses.check(session, now, zone))
     done.update(agreement_reminders.check(session, now, zone, reminder_days))
+    done.update(list_publicity.check(session, now, zone))
     return done

@@ -43,7 +43,7 @@ from services.placements.models import AllocationRun, Candidate, Nomination, Off
 
 LIVE = ("open", "allocated", "publicised", "final")  # a round that is not closed
 SCORABLE = ("open", "allocated", "publicised")  # after "final" the grid is frozen
-REASONS = ("manual", "decline", "lapse", "withdrawal", "rejection", "score_change")
+REASONS = ("manual", "decline", "lapse", "withdrawal", "rejection", "score_change", "objection")
 LEFT_THE_ROUND = ("declined", "lapsed", "withdrawn")  # an offer status that takes its student out of the round
 SYSTEM = "system"  # who runs the re-runs the sweep causes
 

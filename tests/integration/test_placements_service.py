@@ -42,7 +42,7 @@ def test_the_service_starts_on_its_migrated_database(placements: Placements) -> 
 
 def test_the_worker_binds_to_the_news_it_copies() -> None:
     assert {"program.saved", "application.approved", "application.withdrawn",
-            "application.cancelled"} == set(worker.handlers(None))  # type: ignore[arg-type]
+            "application.cancelled", "calendar.changed"} == set(worker.handlers(None))  # type: ignore[arg-type]
 
 
 def test_program_saved_keeps_the_latest_copy(placements: Placements) -> None:

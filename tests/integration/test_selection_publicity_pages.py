@@ -9,25 +9,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 
-import pytest
 from flask.testing import FlaskClient
 
-from gateway.web import selection_publicity
 from mobility.embedded import Embedded
 from tests.integration.test_group_trip_pages import speaking
-from tests.integration.test_web_pages import browser, csrf_of
-from tests.integration.test_web_pages import system as embedded_system  # noqa: F401
+from tests.integration.test_web_pages import browser, csrf_of, system  # noqa: F401
 from tests.support.selection import api, seed
-
-
-@pytest.fixture(name="system", scope="module")
-def _system(embedded_system: Embedded) -> Iterator[Embedded]:  # noqa: F811
-    # until gateway/web/__init__.py registers the pages' blueprint, register it here, before any request
-    if selection_publicity.bp.name not in embedded_system.gateway.blueprints:
-        embedded_system.gateway.register_blueprint(selection_publicity.bp)
-    yield embedded_system
 
 
 def _text(page: str) -> str:
@@ -40,7 +28,7 @@ def _post(client: FlaskClient, path: str, form_path: str | None = None, **values
     return client.post(path, data={"csrf_token": csrf_of(page.text), **values})
 
 
-def test_the_icd_publishes_a_student_objects_and_the_icd_dismisses(system: Embedded) -> None:
+def test_the_icd_publishes_a_student_objects_and_the_icd_dismisses(system: Embedded) -> None:  # noqa: F811
     chosen = seed(system)
     ran = api(system, "icd.officer", "POST", f"/api/v1/selection-rounds/{chosen.round_id}/allocations",
               json={"reason": "manual"})

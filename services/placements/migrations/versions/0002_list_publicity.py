@@ -1,7 +1,7 @@
 """the 差额公示 of a round's candidate list (list_notices, list_objections) and the copy of the official
 working-day calendar it is counted on (calendar_years, calendar_days, from calendar.changed)
 
-Revision ID: 0005
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-12-06 19:25:00
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import eventbus.columns
 
 
-revision: str = '0005'
+revision: str = '0002'
 down_revision: Union[str, Sequence[str], None] = '0001'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
