@@ -13,6 +13,10 @@ import structlog
 from flask import Flask, Response, g, request
 
 _SAFE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+# Paths whose last segment is a credential: a partner's signed answer link (the page and the API behind it) and a
+# 任务批件's verification token (the page and the API). Whoever reads the logs must not be able to use them, so
+# a log line says ".../***" instead.
+SECRET_PATHS = re.compile(r"^(/partner/nominations|/verify|/api/v1/partner-answers|/api/v1/approvals/verify)/[^/?]+")
 log = structlog.get_logger(__name__)
 
 
@@ -27,6 +31,11 @@ def request_id() -> str:
 
 def correlation_id() -> str:
     return getattr(g, "correlation_id", None) or request_id()
+
+
+def loggable(path: str) -> str:
+    """`path` as a log line may show it: a credential in it replaced by ***."""
+    return SECRET_PATHS.sub(r"\1/***", path)
 
 
 def install(app: Flask) -> None:
@@ -45,7 +54,7 @@ def install(app: Flask) -> None:
     def _echo(response: Response) -> Response:
         response.headers["X-Request-ID"] = request_id()
         response.headers["X-Correlation-ID"] = correlation_id()
-        log.info("http.request", method=request.method, path=request.path, status=response.status_code,
+        log.info("http.request", method=request.method, path=loggable(request.path), status=response.status_code,
                  ms=round((time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000, 1))
         return response
 
