@@ -138,11 +138,12 @@ def test_privacy_is_marked_on_every_message_and_private_types_are_said_to_stay_o
             assert "also in the HTTP event feed" in " ".join(message["description"].split())
     assert set(doc["components"]["tags"]) == {"public", "private"}
     description = " ".join(doc["info"]["description"].split())
-    assert ("Private types (`calendar.changed`, `mobility.due_soon`, `mobility.extension_requested`, "
-            "`mobility.hold_cleared`, `mobility.hold_placed`, `mobility.overdue`, `mobility.report_decided`, "
-            "`mobility.report_submitted`, `passport.due_soon`, `passport.expiry_warning`, `passport.handed_out`, "
-            "`passport.hold_cleared`, `passport.hold_placed`, `passport.overdue`, `passport.returned`, "
-            "`publicity.ended`, `publicity.objection_decided`, "
-            "`publicity.objection_lodged`, `publicity.opened`, `user.registered`) travel on the bus only"
+    assert ("Private types (`agreement.expiring`, `calendar.changed`, `mobility.due_soon`, "
+            "`mobility.extension_requested`, `mobility.hold_cleared`, `mobility.hold_placed`, `mobility.overdue`, "
+            "`mobility.report_decided`, `mobility.report_submitted`, `nomination.link_issued`, "
+            "`passport.due_soon`, `passport.expiry_warning`, `passport.handed_out`, `passport.hold_cleared`, "
+            "`passport.hold_placed`, `passport.overdue`, `passport.returned`, `program.saved`, "
+            "`publicity.ended`, `publicity.objection_decided`, `publicity.objection_lodged`, `publicity.opened`, "
+            "`user.registered`) travel on the bus only"
             ) in description
     assert "`GET /api/v1/events`" in description
