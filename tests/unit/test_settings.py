@@ -86,3 +86,22 @@ def test_secrets_stay_out_of_the_repr() -> None:
     assert "ww0123" in shown  # the rest is still shown
     for secret in ("s3cret-value", "smtp-pass-word", "oidc-s3", "broker-pw", "db-pw", "redis-pw"):
         assert secret not in shown
+
+
+def test_the_placements_settings_default_and_override() -> None:
+    s = Settings.from_env({})
+    assert (s.partner_link_keys_file, s.partner_link_days, s.agreement_reminder_days, s.ewp_hei_id) == (
+        Path("var/partner-link-keys"), 30, 90, "university.example.edu.cn")
+    s = Settings.from_env({"MOBILITY_VAR_DIR": "/srv/m", "MOBILITY_PARTNER_LINK_DAYS": "14",
+                           "MOBILITY_AGREEMENT_REMINDER_DAYS": "120", "MOBILITY_EWP_HEI_ID": "bisu.edu.cn"})
+    assert (s.partner_link_keys_file, s.partner_link_days, s.agreement_reminder_days, s.ewp_hei_id) == (
+        Path("/srv/m/partner-link-keys"), 14, 120, "bisu.edu.cn")
+    assert Settings.from_env({"MOBILITY_PARTNER_LINK_KEYS_FILE": "/run/secrets/k"}).partner_link_keys_file == Path(
+        "/run/secrets/k")
+
+
+@pytest.mark.parametrize("name", ["MOBILITY_PARTNER_LINK_DAYS", "MOBILITY_AGREEMENT_REMINDER_DAYS"])
+@pytest.mark.parametrize("value", ["0", "-3", "soon"])
+def test_a_placements_day_count_must_be_a_positive_number(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        Settings.from_env({name: value})
