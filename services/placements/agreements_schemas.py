@@ -3,23 +3,36 @@ server-owned fields (id, version, document, reminder_sent_for, created_*) are ne
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from services.placements.models import AGREEMENT_STATUSES, AGREEMENT_TYPES, DEGREE_LEVELS, DIRECTIONS, MOBILITY_TYPES
 
 CEFR = ("A1", "A2", "B1", "B2", "C1", "C2")
-NOT_BLANK = validate.Regexp(r"^\s*\S", error="Must not be blank.")
-COUNTRY = validate.Regexp(r"^[A-Z]{2}$", error="An ISO 3166-1 alpha-2 code, e.g. DE.")
-ISCED = validate.Regexp(r"^[0-9]{4}$", error="An ISCED-F 2013 detailed field: 4 digits, e.g. 0613.")
-LANGUAGE = validate.Regexp(r"^[a-z]{2}$", error="An ISO 639-1 code, e.g. en.")
+# Every rule on a single value is a Regexp or OneOf, so the document states it (`pattern`, `enum`); \Z, not $:
+# Python's $ lets a trailing newline through (the chassis writes $ into the document, ECMA's end).
+# Not blank: Python's \s and ECMA's differ (\x1c-\x1f and \x85 are only Python's, \ufeff only ECMA's), so the
+# class names them and reads the same in both.
+NOT_BLANK = validate.Regexp(r"^[\s\x1c-\x1f\x85\ufeff]*[^\s\x1c-\x1f\x85\ufeff]", error="Must not be blank.")
+COUNTRY = validate.Regexp(r"^[A-Z]{2}\Z", error="An ISO 3166-1 alpha-2 code, e.g. DE.")
+ISCED = validate.Regexp(r"^[0-9]{4}\Z", error="An ISCED-F 2013 detailed field: 4 digits, e.g. 0613.")
+LANGUAGE = validate.Regexp(r"^[a-z]{2}\Z", error="An ISO 639-1 code, e.g. en.")
 
 
-def _academic_year(value: str) -> None:
-    """"2031/2032": a year and the next (EWP's academic-year-id)."""
-    first, _, second = value.partition("/")
-    if not (len(first) == len(second) == 4 and first.isdigit() and second.isdigit()
-            and int(second) == int(first) + 1):
-        raise ValidationError("An academic year as 2031/2032.")
+def _academic_year_pattern() -> str:
+    """"2031/2032": a year and the next (EWP's academic-year-id), as a regular expression, so that the document
+    states the rule (a generator then makes valid years). The next year is spelt out digit by digit: the last
+    digit that is not a 9 goes up by one, and the 9s after it become 0s (2039/2040, 2099/2100)."""
+    alternatives = []
+    for nines in range(4):
+        kept = 3 - nines  # the digits before the one that goes up
+        head = f"([0-9]{{{kept}}})" if kept else ""
+        group = f"(?:\\{nines + 1})" if kept else ""  # (?:) so that \1 then 1 is not read as \11
+        ups = "|".join(f"{d}{'9' * nines}/{group}{d + 1}{'0' * nines}" for d in range(9))
+        alternatives.append(f"{head}(?:{ups})")
+    return "^(?:" + "|".join(alternatives) + ")\\Z"
+
+
+ACADEMIC_YEAR = validate.Regexp(_academic_year_pattern(), error="An academic year as 2031/2032.")
 
 
 class ContactIn(Schema):
@@ -39,17 +52,18 @@ class TermIn(Schema):
     direction = fields.String(required=True, validate=validate.OneOf(DIRECTIONS), metadata={
         "description": "outgoing: our people go to the partner; incoming: the partner's come here"})
     mobility_type = fields.String(required=True, validate=validate.OneOf(MOBILITY_TYPES))
-    places_per_year = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=1000))
-    total_months = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=12000),
+    places_per_year = fields.Integer(required=True, validate=validate.Range(min=0, max=1000))
+    total_months = fields.Integer(load_default=0, validate=validate.Range(min=0, max=12000),
                                   metadata={"description": "months of mobility a year, all places together"})
     subject_codes = fields.List(fields.String(validate=ISCED), load_default=list,
                                 validate=validate.Length(max=50))
     degree_levels = fields.List(fields.String(validate=validate.OneOf(DEGREE_LEVELS)), load_default=list,
                                 metadata={"description": "EWP's EQF levels 6, 7, 8"})
     languages = fields.List(fields.Nested(LanguageIn), load_default=list, validate=validate.Length(max=10))
-    academic_years = fields.List(fields.String(validate=_academic_year), load_default=list,
+    academic_years = fields.List(fields.String(validate=ACADEMIC_YEAR), load_default=list,
                                  validate=validate.Length(max=20), metadata={
-                                     "description": "\"2031/2032\" ...; empty: every year the agreement is valid"})
+                                     "description": "\"2031/2032\" ...; empty: every year the agreement is valid",
+                                     "uniqueItems": True})  # agreements.problems refuses a year twice
 
 
 class AgreementIn(Schema):

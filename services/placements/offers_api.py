@@ -1,7 +1,8 @@
-"""/api/v1/offers: the places offered to students and their answers. A student reads their own offers
-(`?mine=1`) and answers them (accept, decline) with the version they read, before the deadline; staff read a
-round's offers (`?round_id=`; a school's coordinator or dean those of their school's students). A decline re-runs
-the allocation at once (selection.answer), so the place goes to the next on the partner's waiting list."""
+"""/api/v1/offers: the places offered to students and their answers. A student reads their own offers (the
+default; `?mine=1` says so explicitly) and answers them (accept, decline) with the version they read, before the
+deadline; staff read a round's offers (`?round_id=`; a school's coordinator or dean those of their school's
+students). A decline re-runs the allocation at once (selection.answer), so the place goes to the next on the
+partner's waiting list."""
 
 from __future__ import annotations
 
@@ -46,12 +47,10 @@ class Offers(MethodView):
     @blp.arguments(OffersQuery, location="query")
     @blp.response(200, OfferList)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
-        """`mine=1`: the caller's own offers, newest first; `round_id`: a round's offers (staff)."""
+        """The caller's own offers, newest first (also with `mine=1`); `round_id`: a round's offers (staff)."""
         identity = current_identity()
         statement = select(Offer, Candidate).join(Candidate, Candidate.application_id == Offer.application_id)
-        if query["mine"]:
-            statement = statement.where(Candidate.applicant == identity.username)
-        elif query["round_id"]:
+        if query["round_id"] and not query["mine"]:
             if not access.is_staff(identity):
                 abort(403, message="Only staff read a round's offers; a student reads their own with mine=1.")
             statement = statement.where(Offer.round_id == str(query["round_id"]))
@@ -59,8 +58,8 @@ class Offers(MethodView):
                 schools = {str(r["school"]) for r in identity.roles
                            if r.get("role") in access.SCHOOL_STAFF and r.get("school")}
                 statement = statement.where(Candidate.school.in_(schools))
-        else:
-            raise PlacementError("Ask for your own offers (mine=1) or a round's (round_id=...).", status=422)
+        else:  # without a round, the only offers a caller has are their own: no request is left without an answer
+            statement = statement.where(Candidate.applicant == identity.username)
         with ctx().sessions() as session:
             rows = [(o, c) for o, c in session.execute(statement.order_by(Offer.made_at.desc(), Offer.id))]
             return _listed(session, rows)

@@ -12,7 +12,7 @@ class PlacesQuery(Schema):
 
 
 class PlaceIn(Schema):
-    places = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=1000))
+    places = fields.Integer(required=True, validate=validate.Range(min=0, max=1000))
 
 
 class RecountQuery(Schema):

@@ -15,7 +15,7 @@ class RoundIn(Schema):
     formula = fields.Dict(load_default=None, metadata={
         "description": "weights (decimal strings) over gpa, language, interview; bonus true/false; language_max "
                        "per certificate. Missing: the default formula"})
-    offer_days = fields.Integer(load_default=7, strict=True, validate=validate.Range(min=1, max=60))
+    offer_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=60))
 
 
 class RoundsQuery(Schema):
@@ -89,12 +89,13 @@ class RunList(Schema):
 
 
 class OffersQuery(Schema):
-    mine = fields.Boolean(load_default=False, metadata={"description": "true: the caller's own offers"})
-    round_id = fields.UUID(load_default=None, metadata={"description": "staff: a round's offers"})
+    mine = fields.Boolean(load_default=False, metadata={
+        "description": "true: the caller's own offers, even with round_id; they are also what comes without round_id"})
+    round_id = fields.UUID(load_default=None, metadata={"description": "staff: a round's offers (unless mine)"})
 
 
 class OfferAnswerIn(Schema):
-    version = fields.Integer(required=True, strict=True, metadata={"description": "the offer's version as read"})
+    version = fields.Integer(required=True, metadata={"description": "the offer's version as read"})
 
 
 class OfferOut(Schema):

@@ -9,8 +9,8 @@ say. A schema-valid request refused with 415 or 422 is a failure, except for the
 cannot state; each is allowed for its operation only, and only when the refusal names that field:
 
 - GET /api/v1/applications `cursor`, GET /api/v1/review-tasks `cursor`, GET /api/v1/notifications `cursor`,
-  GET /api/v1/notifications/outgoing `cursor`, GET /api/v1/events `after`: opaque cursors, valid only as this
-  API gave them out.
+  GET /api/v1/notifications/outgoing `cursor`, GET /api/v1/agreements `cursor`, GET /api/v1/events `after`:
+  opaque cursors, valid only as this API gave them out.
 - POST /api/v1/applications `program_id`: an existing program of the application's kind (the document says
   that a kind filed under a program needs a program id, and that others take null).
 - POST /api/v1/programs `closes_at`: after opens_at, one field compared with another; `partner_ids`: partners
@@ -23,6 +23,10 @@ cannot state; each is allowed for its operation only, and only when the refusal 
 - PUT /api/v1/calendar/{year} `days`: every date in the year the path names, none twice.
 - PUT /api/v1/review-chains/{kind} `levels`: what a level needs depends on its type (a publicity level its
   working days).
+- POST /api/v1/agreements and PATCH /api/v1/agreements/{agreement_id} `signed_on`, `valid_from`, `valid_to`:
+  a signed agreement names its three dates and valid_to is not before valid_from, fields compared with each
+  other; `terms.*.languages`: a term names each language once, whatever its CEFR level (unique by one key of
+  the items); PATCH `status` too: the step allowed depends on the stored status.
 
 A `kind` (the filters, a program's kind) is stated as an enum of the kinds registered when the document is built.
 """
@@ -30,6 +34,7 @@ A `kind` (the filters, a program's kind) is stated as an enum of the kinds regis
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,6 +55,7 @@ ALLOWED: dict[str, dict[int, set[str]]] = {
     "GET /api/v1/review-tasks": {422: {"cursor"}},
     "GET /api/v1/notifications": {422: {"cursor"}},
     "GET /api/v1/notifications/outgoing": {422: {"cursor"}},
+    "GET /api/v1/agreements": {422: {"cursor"}},
     "GET /api/v1/events": {422: {"after"}},
     "POST /api/v1/applications": {422: {"program_id"}},
     "POST /api/v1/programs": {422: {"closes_at", "partner_ids"}},
@@ -59,6 +65,9 @@ ALLOWED: dict[str, dict[int, set[str]]] = {
     "POST /api/v1/allowances/import": {422: {"file"}},
     "PUT /api/v1/calendar/{year}": {422: {"days"}},
     "PUT /api/v1/review-chains/{kind}": {422: {"levels"}},
+    "POST /api/v1/agreements": {422: {"signed_on", "valid_from", "valid_to", "terms.*.languages"}},
+    "PATCH /api/v1/agreements/{agreement_id}": {422: {"status", "signed_on", "valid_from", "valid_to",
+                                                       "terms.*.languages"}},
 }
 def allowed(label: str) -> dict[int, set[str]]:
     """The refusals an operation may answer schema-valid input with: status -> the fields they may name."""
@@ -111,10 +120,12 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedded]:
 
 
 def refused_for(label: str, response: Any) -> None:
-    """An allowed 415 or 422 names only the fields whose rule allows it (see ALLOWED), never another."""
+    """An allowed 415 or 422 names only the fields whose rule allows it (see ALLOWED), never another; an item's
+    index in a dotted name ("terms.12.languages") is read as `*`."""
     fields = allowed(label).get(response.status_code)
     if fields is not None:
-        named = set(json.loads(response.content).get("errors") or {"(none)": []})
+        named = {re.sub(r"(?<=\.)[0-9]+(?=\.|$)", "*", name)
+                 for name in json.loads(response.content).get("errors") or {"(none)": []}}
         assert named <= fields, f"{label}: {response.status_code} for {sorted(named - fields)}: {response.content!r}"
 
 
