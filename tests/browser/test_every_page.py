@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from mobility.embedded import Embedded
 from tests.browser import journey
 from tests.browser.conftest import SCREENSHOTS
 from tests.support import every_page
@@ -32,8 +33,8 @@ RUN_AXE = """async () => {
 
 
 @pytest.fixture(scope="module")
-def seeded(embedded_gateway: Gateway) -> every_page.Seeded:
-    return every_page.seed(embedded_gateway)
+def seeded(embedded_system: Embedded, embedded_gateway: Gateway) -> every_page.Seeded:
+    return every_page.seed(embedded_system, embedded_gateway)
 
 
 @pytest.fixture

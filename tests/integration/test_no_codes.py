@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 import pytest
 import requests
 
+from mobility.embedded import Embedded
 from tests.e2e.conftest import embedded_gateway, embedded_system  # noqa: F401 - fixtures
 from tests.support import every_page
 from tests.support.api import Gateway
@@ -67,8 +68,8 @@ def codes_in(text: str, applicant: bool) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def seeded(embedded_gateway: Gateway) -> every_page.Seeded:  # noqa: F811 - the fixture imported above
-    return every_page.seed(embedded_gateway)
+def seeded(embedded_system: Embedded, embedded_gateway: Gateway) -> every_page.Seeded:  # noqa: F811 - imported
+    return every_page.seed(embedded_system, embedded_gateway)
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,18 @@
 """The pages each demo role can reach, on a system seeded with one application of each kind at a known place
-in its chain (every reviewer has an open task, the student a draft and a submitted application). Shared by the
-browser sweep (tests/browser/test_every_page.py) and the scan for internal codes (tests/integration/test_no_codes.py).
+in its chain (every reviewer has an open task, the student a draft and a submitted application) and a selection
+round of issue 20 carried to every page it has (scored, allocated, alice's offer accepted and nominated, the
+差额公示 published with an objection decided). Shared by the browser sweep (tests/browser/test_every_page.py) and
+the scan for internal codes (tests/integration/test_no_codes.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from mobility.embedded import Embedded
 from tests.e2e.test_review_chains import _decide, _task  # the chains' walk, one copy
-from tests.support import wait
+from tests.support import selection, wait
 from tests.support.api import Gateway, example
 
 ROLES = ("alice", "prof.li", "coord.cs", "dean.cs", "icd.officer", "vp.fa", "admin", "passport.clerk")
@@ -23,6 +27,10 @@ class Seeded:
     trip: str  # the mobility record of alice's approved student exchange
     passport: str  # prof.li's official passport in the office's custody (school cs)
     agreement: str = "agreement"  # a signed agreement with a row of terms, entered by the ICD
+    round: str = "round"  # a selection round, scored, allocated once, its 差额公示 published
+    program: str = "program"  # that round's program (its places table)
+    nomination: str = "nomination"  # alice's nomination in that round (she accepted her offer)
+    objection: str = "objection"  # a dismissed objection to that round's list
 
 
 # Student exchange at the ICD, faculty exchange at the coordinator, foreign expert at the vice president, hosted
@@ -41,8 +49,9 @@ def seed_shape() -> Seeded:
                   "trip", "passport")
 
 
-def seed(gw: Gateway) -> Seeded:
-    """One application of each kind, walked to its place in WALKS, and a draft of alice's."""
+def seed(system: Embedded, gw: Gateway) -> Seeded:
+    """One application of each kind, walked to its place in WALKS, a draft of alice's, and a selection round
+    (tests/support/selection.py, which needs the embedded system to deliver the program and candidates)."""
     submitted, tasks = {}, {}
     for kind, (applicant, approvers, holder) in WALKS.items():
         application_id = gw.apply_and_submit(applicant, kind)["id"]
@@ -70,7 +79,35 @@ def seed(gw: Gateway) -> Seeded:
                    "total_months": 15, "subject_codes": ["0613"], "degree_levels": ["bachelor"],
                    "languages": [{"language": "de", "cefr": "B2"}]}]})
     assert agreement.status_code == 201, agreement.text
-    return Seeded(gw.apply("alice")["id"], submitted, tasks, trip, passport.json()["id"], agreement.json()["id"])
+    round_, nomination, objection = _selection(system)
+    return Seeded(gw.apply("alice")["id"], submitted, tasks, trip, passport.json()["id"], agreement.json()["id"],
+                  round_.round_id or "", round_.program_id, nomination, objection)
+
+
+def _selection(system: Embedded) -> tuple[selection.Selection, str, str]:
+    """A round with a score in its grid, one allocation run, alice's accepted offer nominated, the list published
+    and an objection to it dismissed: every selection page then has something to show."""
+    chosen = selection.seed(system)
+    path = f"/api/v1/selection-rounds/{chosen.round_id}"
+
+    def ok(reply: Any, status: int = 200) -> Any:
+        assert reply.status_code == status, reply.get_json()
+        return reply.get_json()
+
+    ok(selection.api(system, "coord.cs", "PUT", f"{path}/scores", json=[
+        {"application_id": chosen.candidates["alice"], "criterion": "interview", "value": "90"}]))
+    ok(selection.api(system, "icd.officer", "POST", f"{path}/allocations", json={"reason": "manual"}), 201)
+    offer = ok(selection.api(system, "alice", "GET", "/api/v1/offers?mine=1"))["items"][0]
+    ok(selection.api(system, "alice", "POST", f"/api/v1/offers/{offer['id']}/accept",
+                          json={"version": offer["version"]}))
+    nomination = ok(selection.api(system, "icd.officer", "POST", "/api/v1/nominations", json={
+        "round_id": chosen.round_id, "application_id": chosen.candidates["alice"]}), 201)["id"]
+    ok(selection.api(system, "icd.officer", "POST", f"{path}/publicity"), 201)
+    objection = ok(selection.api(system, "prof.li", "POST", f"{path}/publicity/objections",
+                                 json={"text": "The interviews were not announced."}), 201)["id"]
+    ok(selection.api(system, "icd.officer", "POST", f"{path}/publicity/objections/{objection}/decision",
+                     json={"outcome": "dismiss"}))
+    return chosen, nomination, objection
 
 
 def pages(role: str, seeded: Seeded) -> dict[str, str]:
@@ -97,15 +134,25 @@ def pages(role: str, seeded: Seeded) -> dict[str, str]:
         common |= {"passport-new": "/passports/new", "passport-import": "/passports/import",
                    "passport-edit": f"/passports/{seeded.passport}/edit"}
     if role in ("coord.cs", "dean.cs", "icd.officer", "vp.fa", "admin"):  # staff read agreements and places
-        exchange = example("student_exchange")["program_id"]  # a demo program with partners: its places table
         common |= {"agreements": "/agreements", "agreement": f"/agreements/{seeded.agreement}",
-                   "places": f"/places?program_id={exchange}"}
+                   "places": f"/places?program_id={seeded.program}"}  # the round's program: its places are set
     if role in ("icd.officer", "admin"):
         common |= {"agreement-new": "/agreements/new", "agreement-edit": f"/agreements/{seeded.agreement}/edit"}
     if role in ("coord.cs", "dean.cs", "icd.officer", "vp.fa", "admin"):  # staff read the selection rounds
-        common |= {"selection": "/selection"}  # one round's pages: tests/browser/test_selection_browser.py
-    if role == "alice":  # a student's offers of places
-        common |= {"offers": "/offers"}
+        common |= {"selection": "/selection"}
+    # One round's pages, each reached once by a role that has it (the sweep's time is Chromium's): the school's
+    # scorer and the office see the round and its grid; the office runs, reads runs, records answers and decides.
+    round_path = f"/selection/rounds/{seeded.round}"
+    if role in ("coord.cs", "icd.officer"):
+        common |= {"round": round_path, "scores": f"{round_path}/scores"}
+    if role == "icd.officer":
+        common |= {"allocate": f"{round_path}/allocate", "runs": f"{round_path}/runs",
+                   "answer": f"/selection/nominations/{seeded.nomination}/answer",
+                   "objection": f"{round_path}/publicity/objections/{seeded.objection}"}
+    if role in ("alice", "icd.officer"):  # the 差额公示: the student's view with the objection form, the office's
+        common |= {"list-publicity": f"{round_path}/publicity"}
+    if role == "alice":  # a student's offers of places (hers accepted), and the page after an objection
+        common |= {"offers": "/offers", "objected": f"{round_path}/publicity/objected"}
     if role in REVIEWERS:
         common |= {"queue": "/queue", "all-applications": "/all-applications", "trip-reports": "/mobilities/reports",
                    "overdue": "/mobilities/overdue"}

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -46,9 +48,17 @@ class Selection:
     round_id: str | None = None
 
 
+# One token per gateway and user: the token endpoint counts against the sign-in rate limit of 127.0.0.1, which the
+# browser tests' own sign-ins share (30 a minute), so a seed must not spend one per call.
+_TOKENS: weakref.WeakKeyDictionary[Flask, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
 def _token(client: FlaskClient, username: str) -> str:
-    reply = client.post("/api/v1/auth/token", json={"username": username, "password": "demo"})
-    return str(reply.get_json()["access_token"])
+    tokens = _TOKENS.setdefault(client.application, {})
+    if username not in tokens:
+        reply = client.post("/api/v1/auth/token", json={"username": username, "password": "demo"})
+        tokens[username] = str(reply.get_json()["access_token"])
+    return tokens[username]
 
 
 def api(system: Embedded, username: str, method: str, path: str, **kwargs: Any) -> Any:
