@@ -3,6 +3,8 @@ server-owned fields (id, version, document, reminder_sent_for, created_*) are ne
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from services.placements.models import AGREEMENT_STATUSES, AGREEMENT_TYPES, DEGREE_LEVELS, DIRECTIONS, MOBILITY_TYPES
@@ -16,6 +18,18 @@ NOT_BLANK = validate.Regexp(r"^[\s\x1c-\x1f\x85\ufeff]*[^\s\x1c-\x1f\x85\ufeff]"
 COUNTRY = validate.Regexp(r"^[A-Z]{2}\Z", error="An ISO 3166-1 alpha-2 code, e.g. DE.")
 ISCED = validate.Regexp(r"^[0-9]{4}\Z", error="An ISCED-F 2013 detailed field: 4 digits, e.g. 0613.")
 LANGUAGE = validate.Regexp(r"^[a-z]{2}\Z", error="An ISO 639-1 code, e.g. en.")
+
+
+class Whole(fields.Integer):
+    """A whole number in a JSON body: 5 or 5.0 (JSON Schema's integer: JSON does not tell them apart), never 5.5,
+    "5" or true. The same rule as services/applications/trip_rules_schemas.Whole (services share no code but the
+    chassis)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | float) or (
+                isinstance(value, float) and not value.is_integer()):
+            raise self.make_error("invalid")
+        return int(value)
 
 
 def _academic_year_pattern() -> str:
@@ -52,8 +66,8 @@ class TermIn(Schema):
     direction = fields.String(required=True, validate=validate.OneOf(DIRECTIONS), metadata={
         "description": "outgoing: our people go to the partner; incoming: the partner's come here"})
     mobility_type = fields.String(required=True, validate=validate.OneOf(MOBILITY_TYPES))
-    places_per_year = fields.Integer(required=True, validate=validate.Range(min=0, max=1000))
-    total_months = fields.Integer(load_default=0, validate=validate.Range(min=0, max=12000),
+    places_per_year = Whole(required=True, validate=validate.Range(min=0, max=1000))
+    total_months = Whole(load_default=0, validate=validate.Range(min=0, max=12000),
                                   metadata={"description": "months of mobility a year, all places together"})
     subject_codes = fields.List(fields.String(validate=ISCED), load_default=list,
                                 validate=validate.Length(max=50))
@@ -93,7 +107,7 @@ class AgreementPatch(Schema):
     contacts = fields.List(fields.Nested(ContactIn), validate=validate.Length(max=20))
     terms = fields.List(fields.Nested(TermIn), validate=validate.Length(max=50), metadata={
         "description": "replaces every term of the agreement"})
-    version = fields.Integer(metadata={"description": "the version you saw (or an If-Match header)"})
+    version = Whole(metadata={"description": "the version you saw (or an If-Match header)"})
 
 
 class AgreementQuery(Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from services.placements.agreements_schemas import Whole
 from services.placements.models import NOMINATION_STATUSES
 
 DECISIONS = ("approve", "reject")
@@ -22,11 +23,11 @@ class NominationQuery(Schema):
 class NominationAnswerIn(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
-    version = fields.Integer(metadata={"description": "the version you saw (or an If-Match header)"})
+    version = Whole(metadata={"description": "the version you saw (or an If-Match header)"})
 
 
 class CancelIn(Schema):
-    version = fields.Integer(metadata={"description": "the version you saw (or an If-Match header)"})
+    version = Whole(metadata={"description": "the version you saw (or an If-Match header)"})
 
 
 class PartnerAnswerIn(Schema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from services.placements.agreements_schemas import Whole
 from services.placements.models import PLACE_SOURCES
 
 
@@ -12,7 +13,7 @@ class PlacesQuery(Schema):
 
 
 class PlaceIn(Schema):
-    places = fields.Integer(required=True, validate=validate.Range(min=0, max=1000))
+    places = Whole(required=True, validate=validate.Range(min=0, max=1000))
 
 
 class RecountQuery(Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from services.placements.agreements_schemas import Whole
 from services.placements.models import CRITERIA, OFFER_STATUSES, ROUND_STATUSES
 
 RUN_REASONS = ("manual", "score_change")  # the reasons the ICD gives; the others come from answers and the sweep
@@ -15,7 +16,7 @@ class RoundIn(Schema):
     formula = fields.Dict(load_default=None, metadata={
         "description": "weights (decimal strings) over gpa, language, interview; bonus true/false; language_max "
                        "per certificate. Missing: the default formula"})
-    offer_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=60))
+    offer_days = Whole(load_default=7, validate=validate.Range(min=1, max=60))
 
 
 class RoundsQuery(Schema):
@@ -95,7 +96,7 @@ class OffersQuery(Schema):
 
 
 class OfferAnswerIn(Schema):
-    version = fields.Integer(required=True, metadata={"description": "the offer's version as read"})
+    version = Whole(required=True, metadata={"description": "the offer's version as read"})
 
 
 class OfferOut(Schema):
