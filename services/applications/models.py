@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from chassis.calendar_copy import CalendarDayColumns, CalendarYearColumns
 from chassis.db import UTCDateTime
 
 
@@ -331,26 +332,13 @@ class ApprovalSignoff(Base):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class CalendarYear(Base):
-    """A year of the official working-day calendar as reviews entered it: applications' copy, replaced whole by
-    each calendar.changed (version: that event's aggregateversion, so older news is ignored)."""
-
-    __tablename__ = "calendar_years"
-
-    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
-    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+class CalendarYear(CalendarYearColumns, Base):
+    """A year of the official working-day calendar as reviews entered it: applications' copy (columns:
+    chassis.calendar_copy)."""
 
 
-class CalendarDay(Base):
-    """One day of a copied year that differs from Monday to Friday (a weekday holiday or a 调休 make-up day)."""
-
-    __tablename__ = "calendar_days"
-
-    day: Mapped[date] = mapped_column("date", Date, primary_key=True)
-    workday: Mapped[bool] = mapped_column(Boolean)
-    name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+class CalendarDay(CalendarDayColumns, Base):
+    """One day of a copied year that differs from Monday to Friday (columns: chassis.calendar_copy)."""
 
 
 class ChangeRequest(Base):

@@ -13,9 +13,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from chassis.calendar_copy import CalendarDayColumns, CalendarYearColumns
 from chassis.db import UTCDateTime
 
 AGREEMENT_TYPES = ("mou", "student_exchange", "joint_programme")
@@ -246,26 +247,13 @@ LIST_NOTICE_STATUSES = ("blocked", "open", "paused", "ended")
 LIST_OBJECTION_STATUSES = ("open", "upheld", "dismissed")
 
 
-class CalendarYear(Base):
-    """A year of the official working-day calendar as reviews entered it (calendar.changed): placements' copy,
-    replaced whole by each event (version: its aggregateversion, so older news is ignored)."""
-
-    __tablename__ = "calendar_years"
-
-    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
-    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+class CalendarYear(CalendarYearColumns, Base):
+    """A year of the official working-day calendar as reviews entered it (calendar.changed): placements' copy
+    (columns: chassis.calendar_copy)."""
 
 
-class CalendarDay(Base):
-    """One day of a copied year that differs from Monday to Friday (a weekday holiday or a 调休 make-up day)."""
-
-    __tablename__ = "calendar_days"
-
-    day: Mapped[date] = mapped_column("date", Date, primary_key=True)
-    workday: Mapped[bool] = mapped_column(Boolean)
-    name: Mapped[str] = mapped_column(String(80), default="", server_default="")
+class CalendarDay(CalendarDayColumns, Base):
+    """One day of a copied year that differs from Monday to Friday (columns: chassis.calendar_copy)."""
 
 
 class ListNotice(Base):
