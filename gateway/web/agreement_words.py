@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as pgettext  # named so that pybabel extracts it
 
 from gateway.web import messages, services
+from gateway.web.words import code_word
 
 TYPES = {"mou": _l("Memorandum of understanding"), "student_exchange": _l("Student exchange agreement"),
          "joint_programme": _l("Joint programme")}
@@ -44,32 +45,28 @@ BROAD_FIELDS = {
 }
 
 
-def _word(table: dict[str, Any], code: Any) -> str:
-    return str(table.get(str(code), code if code is not None else ""))
-
-
 def type_name(code: str) -> str:
-    return _word(TYPES, code)
+    return code_word(TYPES, code)
 
 
 def status(code: str) -> str:
-    return _word(STATUSES, code)
+    return code_word(STATUSES, code)
 
 
 def direction(code: str) -> str:
-    return _word(DIRECTIONS, code)
+    return code_word(DIRECTIONS, code)
 
 
 def mobility_type(code: str) -> str:
-    return _word(MOBILITY_TYPES, code)
+    return code_word(MOBILITY_TYPES, code)
 
 
 def degree_level(code: str) -> str:
-    return _word(DEGREE_LEVELS, code)
+    return code_word(DEGREE_LEVELS, code)
 
 
 def source(code: str | None) -> str:
-    return _word(SOURCES, code) if code else ""
+    return code_word(SOURCES, code) if code else ""
 
 
 def subject(code: str) -> str:

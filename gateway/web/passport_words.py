@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as pgettext  # named so that pybabel extracts it
 
 from gateway.web import messages, mobility_words, services
+from gateway.web.words import code_word
 
 TYPES = {
     "official_passport": _l("Official passport"), "service_passport": _l("Service passport"),
@@ -49,28 +50,24 @@ DETAIL = {"fields": _l("Fields"), "count": _l("Count"), "on": _l("Date"), "due_o
           "unreadable": _l("Unreadable (key missing)"), "under_current_key": _l("Under the current key")}
 
 
-def _word(table: dict[str, Any], code: Any) -> str:
-    return str(table.get(str(code), code if code is not None else ""))
-
-
 def type_name(code: str) -> str:
-    return _word(TYPES, code)
+    return code_word(TYPES, code)
 
 
 def status(code: str) -> str:
-    return _word(STATUSES, code)
+    return code_word(STATUSES, code)
 
 
 def action(code: str) -> str:
-    return _word(ACTIONS, code)
+    return code_word(ACTIONS, code)
 
 
 def handover(code: str) -> str:
-    return _word(HANDOVERS, code)
+    return code_word(HANDOVERS, code)
 
 
 def column(code: str) -> str:
-    return _word(COLUMNS, code)
+    return code_word(COLUMNS, code)
 
 
 def detail(values: dict[str, Any] | None) -> str:
@@ -83,7 +80,8 @@ def detail(values: dict[str, Any] | None) -> str:
             continue  # ids say nothing to a reader; "days overdue: 0" on every return is noise
         if key == "filters" and isinstance(value, dict):  # an export's filters: the action in words, not an id
             value = str(pgettext("between the parts of a list", "; ")).join(
-                _("%(field)s: %(message)s", field=_word(DETAIL, k), message=action(str(v)) if k == "action" else "…")
+                _("%(field)s: %(message)s", field=code_word(DETAIL, k),
+                  message=action(str(v)) if k == "action" else "…")
                 for k, v in value.items())
         elif key == "fields" and isinstance(value, list):
             value = str(pgettext("between the words of a list", ", ")).join(column(v) for v in value)
@@ -95,7 +93,7 @@ def detail(values: dict[str, Any] | None) -> str:
             value = action(str(value))
         elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", value):
             value = i18n.day(value)
-        shown.append(_("%(field)s: %(message)s", field=_word(DETAIL, key), message=value))
+        shown.append(_("%(field)s: %(message)s", field=code_word(DETAIL, key), message=value))
     return str(pgettext("between the parts of a list", "; ")).join(shown)  # Chinese has its own punctuation
 
 

@@ -1,6 +1,7 @@
 """Codes in words, for the templates' macros (_macros.html): a choice value of a kind's field by its label in
 the kind's metadata (GET /api/v1/kinds), a term ("2027-fall" → "2027 秋季学期" / "Fall 2027"), a status and a
-reviewer's outcome (web/messages.py). A code the metadata does not name is shown as it is, never an error.
+reviewer's outcome (web/messages.py); code_word() for the word modules' own tables. A code the metadata does
+not name is shown as it is, never an error.
 """
 
 from __future__ import annotations
@@ -12,6 +13,12 @@ from flask import Flask
 from gateway.web import kinds, messages
 from gateway.web.services import ServiceDown
 from gateway.web.widgets import page_language, term_words, words
+
+
+def code_word(table: dict[str, Any], code: Any) -> str:
+    """A service's code by its words in one of the word modules' tables (agreement_words, passport_words); a code
+    the table does not list is shown as it came, None as nothing."""
+    return str(table.get(str(code), code if code is not None else ""))
 
 
 def _spec(kind: str, field: str) -> dict[str, Any] | None:

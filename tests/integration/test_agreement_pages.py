@@ -9,7 +9,6 @@ refused. A reader in Chinese sees the statuses and kinds in Chinese.
 
 from __future__ import annotations
 
-import html
 import io
 import json
 import re
@@ -22,19 +21,8 @@ from mobility.embedded import Embedded
 from tests.integration.test_group_trip_pages import speaking
 from tests.integration.test_web_pages import browser, csrf_of, system, token_for  # noqa: F401
 from tests.support.api import PDF
+from tests.support.pages import error_summary, page_text
 from tests.support.wait import until
-
-
-def _summary(page: str) -> list[tuple[str, str]]:
-    """The error summary's links: (href, text)."""
-    box = page.split('class="error-summary"', 1)
-    assert len(box) == 2, "no error summary on the page"
-    return [(href, html.unescape(re.sub(r"<[^>]+>", "", text)))
-            for href, text in re.findall(r'<li><a href="([^"]+)">(.*?)</a></li>', box[1].split("</ul>", 1)[0])]
-
-
-def _text(page: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 def _api(system: Embedded, username: str, method: str, path: str, **kwargs: Any) -> Any:  # noqa: F811
@@ -100,7 +88,7 @@ def test_the_icd_enters_an_agreement_refused_field_by_field_then_reads_it_in_wor
                                                               "valid_to-day": "31", "valid_to-month": "2",
                                                               "valid_to-year": "2031"})
     assert blank.status_code == 422
-    assert _summary(blank.text) == [
+    assert error_summary(blank.text) == [
         ("#partner", "Choose the partner."), ("#type", "Choose the type of agreement."),
         ("#valid_to-day", "Valid to: Enter a real date."),
         ("#terms-0-direction", "Terms, row 1: choose who goes where."),
@@ -112,13 +100,13 @@ def test_the_icd_enters_an_agreement_refused_field_by_field_then_reads_it_in_wor
     partner = program["partners"][0]
     undated = _post(icd, "/agreements/new", partner=partner["id"], type="mou", status="signed")
     assert undated.status_code == 422
-    assert {href for href, _ in _summary(undated.text)} == {"#signed_on-day", "#valid_from-day", "#valid_to-day"}
+    assert {href for href, _ in error_summary(undated.text)} == {"#signed_on-day", "#valid_from-day", "#valid_to-day"}
     assert len(_agreements(system)) == before  # nothing stored
 
     made = _post(icd, "/agreements/new", **_good(partner))
-    assert made.status_code == 302, _text(made.text)[:2000]
+    assert made.status_code == 302, page_text(made.text)[:2000]
     page = icd.get(made.headers["Location"])
-    text = _text(page.text)
+    text = page_text(page.text)
     assert page.status_code == 200
     for words in ("Student exchange agreement", "Signed", "Student study stay",
                   "Our students or staff go to the partner", "0613 (Information and communication technologies)",
@@ -132,7 +120,7 @@ def test_the_icd_enters_an_agreement_refused_field_by_field_then_reads_it_in_wor
 
     # the register and its filters
     listed = icd.get("/agreements?status=signed&type=student_exchange")
-    assert f'data-agreement="{stored["id"]}"' in listed.text and "3 out · 0 in" in _text(listed.text)
+    assert f'data-agreement="{stored["id"]}"' in listed.text and "3 out · 0 in" in page_text(listed.text)
     assert f'data-agreement="{stored["id"]}"' not in icd.get("/agreements?status=draft").text
     assert f'data-agreement="{stored["id"]}"' not in icd.get("/agreements?expiring=30").text
     assert f'data-agreement="{stored["id"]}"' in icd.get(f"/agreements?partner={partner['name'][:4]}").text
@@ -159,13 +147,13 @@ def test_a_stale_edit_is_refused_with_nothing_saved_then_a_change_is_saved(
     assert other.status_code == 200, other.get_json()
     stale = icd.post(path, data=values)
     assert stale.status_code == 409
-    assert "Someone changed this agreement meanwhile" in _text(stale.text), _summary(stale.text)
+    assert "Someone changed this agreement meanwhile" in page_text(stale.text), error_summary(stale.text)
     assert _the_agreement(system, program)["terms"][0]["places_per_year"] == 3
     # the page now carries the current version: saving again works
     version = re.search(r'name="version" value="(\d+)"', stale.text)
     assert version and int(version[1]) == agreement["version"] + 1
     saved = icd.post(path, data={**values, "version": version[1]})
-    assert saved.status_code == 302, _text(saved.text)[:1500]
+    assert saved.status_code == 302, page_text(saved.text)[:1500]
     assert _the_agreement(system, program)["terms"][0]["places_per_year"] == 4
 
 
@@ -175,12 +163,12 @@ def test_the_signed_scan_must_be_a_pdf_and_the_export_downloads(
     path = f"/agreements/{agreement['id']}"
     token = csrf_of(icd.get(path).text)
     empty = icd.post(f"{path}/document", data={"csrf_token": token})
-    assert empty.status_code == 422 and _summary(empty.text)[0][0] == "#document-file"
+    assert empty.status_code == 422 and error_summary(empty.text)[0][0] == "#document-file"
     fake = icd.post(f"{path}/document", data={"csrf_token": token, "file": (io.BytesIO(b"MZ not a pdf"), "a.pdf")})
-    assert fake.status_code == 422 and _summary(fake.text)[0][0] == "#document-file"
+    assert fake.status_code == 422 and error_summary(fake.text)[0][0] == "#document-file"
     assert _the_agreement(system, program)["document"] is None
     kept = icd.post(f"{path}/document", data={"csrf_token": token, "file": (io.BytesIO(PDF), "signed.pdf")})
-    assert kept.status_code == 302, _text(kept.text)[:1500]
+    assert kept.status_code == 302, page_text(kept.text)[:1500]
     page = icd.get(path)
     assert 'id="document-link"' in page.text
     download = icd.get(f"{path}/document")
@@ -205,12 +193,12 @@ def test_places_taken_from_the_agreements_then_set_by_hand(
 
     token = csrf_of(shown.text)
     bad = icd.post(f"/places/{program['id']}", data={"csrf_token": token, f"places-{partner['id']}": "many"})
-    assert bad.status_code == 422 and _summary(bad.text)[0][0] == f"#places-{partner['id']}"
+    assert bad.status_code == 422 and error_summary(bad.text)[0][0] == f"#places-{partner['id']}"
     saved = icd.post(f"/places/{program['id']}", data={"csrf_token": token, f"places-{partner['id']}": "7"})
     assert saved.status_code == 302
     after = icd.get(saved.headers["Location"]).text
     assert f'data-partner="{partner["id"]}" data-places="7" data-source="office"' in after
-    assert "Set by the office" in _text(after)
+    assert "Set by the office" in page_text(after)
 
 
 def test_school_staff_read_without_forms_and_a_student_is_refused(

@@ -23,21 +23,10 @@ from mobility.embedded import Embedded
 from tests.integration.test_change_request_pages import _approved_trip
 from tests.integration.test_group_trip_pages import speaking
 from tests.integration.test_web_pages import browser, csrf_of, system, token_for  # noqa: F401
+from tests.support.pages import error_summary, page_text
 from tests.support.wait import until
 
 NUMBER = "E12345678"
-
-
-def _summary(page: str) -> list[tuple[str, str]]:
-    """The error summary's links: (href, text)."""
-    box = page.split('class="error-summary"', 1)
-    assert len(box) == 2, "no error summary on the page"
-    return [(href, html.unescape(re.sub(r"<[^>]+>", "", text)))
-            for href, text in re.findall(r'<li><a href="([^"]+)">(.*?)</a></li>', box[1].split("</ul>", 1)[0])]
-
-
-def _text(page: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 def _today(system: Embedded) -> date:  # noqa: F811
@@ -86,7 +75,7 @@ def _entered(clerk: FlaskClient, holder: dict[str, Any], number: str, expires: d
     made = _new(clerk, holder_name=holder["name"], staff_number=holder["staff_number"], type="official_passport",
                 number=number, holder_username=holder.get("username", ""), kept_at="Safe 2, drawer 3",
                 **_date(expires, "expires_on"))
-    assert made.status_code == 302, _text(made.text)[:2000]
+    assert made.status_code == 302, page_text(made.text)[:2000]
     return made.headers["Location"].rstrip("/").rsplit("/", 1)[1]
 
 
@@ -101,13 +90,13 @@ def test_the_clerk_enters_a_passport_refused_field_by_field_then_sees_it_in_the_
 
     blank = _new(clerk)
     assert blank.status_code == 422
-    assert [href for href, _ in _summary(blank.text)] == [
+    assert [href for href, _ in error_summary(blank.text)] == [
         "#holder_name", "#staff_number", "#type", "#number", "#expires_on-day"]
-    assert _summary(blank.text)[-1] == ("#expires_on-day", "Enter the expiry date.")  # which of the two dates
+    assert error_summary(blank.text)[-1] == ("#expires_on-day", "Enter the expiry date.")  # which of the two dates
     assert 'aria-invalid="true"' in blank.text
     unreal = _new(clerk, holder_name="Zhao Min", staff_number="T9001", type="official_passport", number="E1234567",
                   **{"expires_on-day": "31", "expires_on-month": "2", "expires_on-year": "2031", "issued_on-day": "1"})
-    assert [text for _, text in _summary(unreal.text)] == [
+    assert [text for _, text in error_summary(unreal.text)] == [
         "Date of issue: The date must include a month.", "Expiry date: Enter a real date."]
 
     # the service's own check: the number (422), what was typed shown again
@@ -116,15 +105,15 @@ def test_the_clerk_enters_a_passport_refused_field_by_field_then_sees_it_in_the_
     bad = _new(clerk, holder_name=person["name"], staff_number=person["staff_number"], type="service_passport",
                number="E1", **_date(expires, "expires_on"))
     assert bad.status_code == 422
-    assert ("#number", "5 to 20 letters and digits (spaces and hyphens are ignored).") in _summary(bad.text)
-    assert {href for href, _ in _summary(bad.text)} == {"#number"}
+    assert ("#number", "5 to 20 letters and digits (spaces and hyphens are ignored).") in error_summary(bad.text)
+    assert {href for href, _ in error_summary(bad.text)} == {"#number"}
     assert 'value="Zhao Min"' in bad.text
     assert not [p for p in _register(system) if p["staff_number"] == "T9001"]
 
     passport_id = _entered(clerk, person, "g 7700 1122", expires)
     page = clerk.get(f"/passports/{passport_id}")
     assert page.status_code == 200 and "The passport is entered in the register." in page.text
-    text = _text(page.text)
+    text = page_text(page.text)
     assert "Official passport" in text and "••••1122" in text and "Safe 2, drawer 3" in text
     assert "In the office" in text and "G77001122" not in page.text
 
@@ -132,16 +121,16 @@ def test_the_clerk_enters_a_passport_refused_field_by_field_then_sees_it_in_the_
     again = _new(clerk, holder_name="Someone Else", staff_number="T9002", type="official_passport",
                  number="G77001122", **_date(expires, "expires_on"))
     assert again.status_code == 409
-    assert _summary(again.text) == [
+    assert error_summary(again.text) == [
         ("#number", "There is already a “Official passport” with this number in the register.")]
 
-    listed = _text(clerk.get("/passports?q=Zhao").text)
+    listed = page_text(clerk.get("/passports?q=Zhao").text)
     assert "Zhao Min" in listed and "••••1122" in listed
-    assert "Zhao Min" not in _text(clerk.get("/passports?status=handed_out").text)
+    assert "Zhao Min" not in page_text(clerk.get("/passports?status=handed_out").text)
     _entered(clerk, {"name": "Qin Shu", "staff_number": "T9003"}, "E77001133", _today(system) + timedelta(days=100))
-    soon = _text(clerk.get("/passports?soon=1").text)
+    soon = page_text(clerk.get("/passports?soon=1").text)
     assert "Qin Shu" in soon and "Zhao Min" not in soon
-    assert "Zhao Min" not in _text(clerk.get("/passports?overdue=1").text)
+    assert "Zhao Min" not in page_text(clerk.get("/passports?overdue=1").text)
 
     # the clerk changes where it is kept and declares it lost; a change made meanwhile by someone else is refused
     edit = clerk.get(f"/passports/{passport_id}/edit")
@@ -149,10 +138,10 @@ def test_the_clerk_enters_a_passport_refused_field_by_field_then_sees_it_in_the_
     typed = {"csrf_token": csrf_of(edit.text), "version": re.search(r'name="version" value="(\d+)"', edit.text)[1],
              "kept_at": "Safe 4", "status": "lost", **_date(expires, "expires_on")}
     saved = clerk.post(f"/passports/{passport_id}/edit", data=typed, follow_redirects=True)
-    assert "The passport's details are saved." in _text(saved.text) and 'data-status="lost"' in saved.text
+    assert "The passport's details are saved." in page_text(saved.text) and 'data-status="lost"' in saved.text
     assert "Safe 4" in saved.text
     stale = clerk.post(f"/passports/{passport_id}/edit", data={**typed, "kept_at": "Safe 5"})
-    assert stale.status_code == 409 and _summary(stale.text)[0][1].startswith("Someone changed this passport")
+    assert stale.status_code == 409 and error_summary(stale.text)[0][1].startswith("Someone changed this passport")
     assert 'value="Safe 5"' in stale.text  # what was typed stays
     assert "Safe 5" not in clerk.get(f"/passports/{passport_id}").text
     assert browser(system, "icd.officer").get(f"/passports/{passport_id}/edit").status_code == 403
@@ -190,7 +179,7 @@ def test_the_clerk_looks_at_the_whole_number_once_and_the_look_is_audited(
     assert officer.get("/passports/audit").status_code == 403
     assert "Audit log exported" in clerk.get("/passports/audit").text
     assert clerk.get("/passports/audit.csv?action=viewed_number").status_code == 200
-    exported = _text(clerk.get("/passports/audit?action=exported").text)
+    exported = page_text(clerk.get("/passports/audit?action=exported").text)
     assert "Filters: Action: Whole number viewed" in exported
 
 
@@ -209,7 +198,7 @@ def test_a_hand_out_for_the_holders_trip_with_its_slip_and_the_return(
     page = until(offered, what="the trip on the passport's page")
     # two months ahead: too early, said in words, and nothing to choose
     assert f'data-trip="{leader["id"]}" data-can="no"' in page
-    assert "Too early: this passport may be handed out from" in _text(page)
+    assert "Too early: this passport may be handed out from" in page_text(page)
     # no trip to choose: the page says so and where the window is set, instead of a form that can only fail
     assert 'id="none-eligible"' in page and 'id="hand-out"' not in page and 'href="/passports/settings"' in page
     # a trip still to come is listed first (trips over or cancelled, none here, would be folded below it)
@@ -217,11 +206,11 @@ def test_a_hand_out_for_the_holders_trip_with_its_slip_and_the_return(
     assert '<details id="trips-over">' not in page
     token = csrf_of(page)
     early = clerk.post(f"{path}/handout", data={"csrf_token": token, "trip": leader["id"]})
-    assert early.status_code == 409 and _summary(early.text)[0][0] == "#handout-trip"
-    assert _summary(early.text)[0][1].startswith("Too early: this passport may be handed out from")
+    assert early.status_code == 409 and error_summary(early.text)[0][0] == "#handout-trip"
+    assert error_summary(early.text)[0][1].startswith("Too early: this passport may be handed out from")
     none = clerk.post(f"{path}/handout", data={"csrf_token": token})
     assert none.status_code == 422
-    assert _summary(none.text) == [("#handout-trip", "Choose the trip the passport goes out for.")]
+    assert error_summary(none.text) == [("#handout-trip", "Choose the trip the passport goes out for.")]
 
     # the custody rules page: a passport may go out 90 days ahead
     rules = clerk.get("/passports/settings")
@@ -229,7 +218,7 @@ def test_a_hand_out_for_the_holders_trip_with_its_slip_and_the_return(
     wrong = clerk.post("/passports/settings", data={"csrf_token": csrf_of(rules.text), "handout_days_before": "9x",
                                                     "return_days": "7", "remind_days_before": "3",
                                                     "school_hold_after_days": "30"})
-    assert wrong.status_code == 422 and _summary(wrong.text)[0][0] == "#handout_days_before"
+    assert wrong.status_code == 422 and error_summary(wrong.text)[0][0] == "#handout_days_before"
     saved = clerk.post("/passports/settings", data={
         "csrf_token": csrf_of(rules.text), "handout_days_before": "90", "return_days": "7",
         "remind_days_before": "3", "school_hold_after_days": "30"}, follow_redirects=True)
@@ -240,14 +229,14 @@ def test_a_hand_out_for_the_holders_trip_with_its_slip_and_the_return(
     assert 'id="none-eligible"' not in page and 'id="hand-out"' in page
     future = clerk.post(f"{path}/handout", data={"csrf_token": token, "trip": leader["id"],
                                                   **_date(_today(system) + timedelta(days=3), "handout_on")})
-    assert future.status_code in (409, 422) and _summary(future.text)[0][0] in ("#handout_on-day", "#handout-trip")
+    assert future.status_code in (409, 422) and error_summary(future.text)[0][0] in ("#handout_on-day", "#handout-trip")
     assert _api(system, "passport.clerk", "GET", f"/api/v1/passports/{passport_id}").get_json()["status"] \
         == "in_custody"
 
     out = clerk.post(f"{path}/handout", data={"csrf_token": token, "trip": leader["id"], "handed_to": "Li Wei's "
                                               "assistant"}, follow_redirects=True)
     assert out.status_code == 200 and "The passport is handed out." in out.text
-    text = _text(out.text)
+    text = page_text(out.text)
     assert "Handed out" in text and "Li Wei's assistant" in text and 'id="take-back"' in out.text
     assert "by Passport Clerk" in text and "by passport.clerk" not in text  # the clerk by name, not username
     slip_links = re.findall(r'href="([^"]+/slip\?lang=(?:zh|en))"', out.text)
@@ -277,18 +266,18 @@ def test_a_hand_out_for_the_holders_trip_with_its_slip_and_the_return(
     token = csrf_of(out.text)
     later = clerk.post(f"{path}/return", data={"csrf_token": token,
                                                **_date(_today(system) + timedelta(days=2), "return_on")})
-    assert later.status_code in (409, 422) and _summary(later.text)[0][0] == "#return_on-day"
+    assert later.status_code in (409, 422) and error_summary(later.text)[0][0] == "#return_on-day"
     back = clerk.post(f"{path}/return", data={"csrf_token": token}, follow_redirects=True)
     assert back.status_code == 200 and "The passport is back in the office." in back.text
     assert 'data-handover="handed_out"' in back.text and 'data-handover="returned"' in back.text
-    assert 'data-returned="yes"' in back.text and "In the office" in _text(back.text)
+    assert 'data-returned="yes"' in back.text and "In the office" in page_text(back.text)
 
     # the audit log in Chinese: its details with Chinese punctuation, no "days overdue: 0" on a timely return
     zh = speaking(browser(system, "passport.clerk"), "zh")
-    audit = _text(zh.get("/passports/audit?action=handed_out").text)
+    audit = page_text(zh.get("/passports/audit?action=handed_out").text)
     assert "应交回日期：" in audit and "；领取人：" in audit and "Li Wei's assistant" in audit
-    assert "逾期天数" not in _text(zh.get("/passports/audit?action=returned").text)
-    assert "经办人 Passport Clerk，" in _text(zh.get(path).text)  # a handover's "recorded by …, <when>"
+    assert "逾期天数" not in page_text(zh.get("/passports/audit?action=returned").text)
+    assert "经办人 Passport Clerk，" in page_text(zh.get(path).text)  # a handover's "recorded by …, <when>"
     speaking(zh, "en")
 
 
@@ -299,20 +288,20 @@ def test_an_import_with_bad_lines_lists_each_and_saves_nothing(system: Embedded,
            "Zheng He,T9302,,cs,no_such_type,E30000003,2024-01-01,2034-01-01,Safe 1\n")
     page = clerk.get("/passports/import")
     assert page.status_code == 200 and 'id="csv-header"' in page.text
-    assert 'id="csv-columns"' in page.text and "cs School of Computer Science" in _text(page.text)
+    assert 'id="csv-columns"' in page.text and "cs School of Computer Science" in page_text(page.text)
     blank_list = clerk.get("/passports/import/template.csv")
     assert blank_list.status_code == 200 and "attachment" in blank_list.headers["Content-Disposition"]
     assert blank_list.get_data(as_text=True) == "\ufeff" + header.replace("\n", "\r\n")  # Excel reads it as UTF-8
     assert browser(system, "icd.officer").get("/passports/import/template.csv").status_code == 403
     token = csrf_of(page.text)
     empty = clerk.post("/passports/import", data={"csrf_token": token})
-    assert empty.status_code == 422 and _summary(empty.text) == [("#file", "Choose the CSV file to import.")]
+    assert empty.status_code == 422 and error_summary(empty.text) == [("#file", "Choose the CSV file to import.")]
     before = len(_register(system))
     refused = clerk.post("/passports/import", content_type="multipart/form-data",
                          data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "list.csv")})
     assert refused.status_code == 422
-    assert _summary(refused.text) == [("#file", "2 line(s) of the file have errors; nothing was imported.")]
-    lines = [_text(line) for line in re.findall(r'<li data-line="\d+">(.*?)</li>', refused.text)]
+    assert error_summary(refused.text) == [("#file", "2 line(s) of the file have errors; nothing was imported.")]
+    lines = [page_text(line) for line in re.findall(r'<li data-line="\d+">(.*?)</li>', refused.text)]
     assert lines == ["Line 3: Number — 5 to 20 letters and digits (spaces and hyphens are ignored).",
                      "Line 4: Type — Choose one of the four types."]
     assert len(_register(system)) == before
@@ -320,7 +309,7 @@ def test_an_import_with_bad_lines_lists_each_and_saves_nothing(system: Embedded,
     in_chinese = zh.post("/passports/import", content_type="multipart/form-data",
                          data={"csrf_token": csrf_of(zh.get("/passports/import").text),
                                "file": (io.BytesIO(bad.encode()), "list.csv")})
-    assert "第 3 行：证件号码 — " in _text(in_chinese.text)  # Chinese punctuation, the column in words
+    assert "第 3 行：证件号码 — " in page_text(in_chinese.text)  # Chinese punctuation, the column in words
     speaking(zh, "en")
 
     good = header + "Qian Yu,T9300,,cs,official_passport,E30000001,2024-01-01,2034-01-01,Safe 1\n" \

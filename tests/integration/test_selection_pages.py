@@ -8,8 +8,6 @@ answer. A student reaches none of the office's pages; a reader in Chinese reads 
 
 from __future__ import annotations
 
-import html
-import re
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -17,18 +15,8 @@ from flask.testing import FlaskClient
 from mobility.embedded import Embedded
 from tests.integration.test_group_trip_pages import speaking
 from tests.integration.test_web_pages import browser, csrf_of, system  # noqa: F401
+from tests.support.pages import error_summary, page_text
 from tests.support.selection import Selection, api, seed
-
-
-def _summary(page: str) -> list[tuple[str, str]]:
-    box = page.split('class="error-summary"', 1)
-    assert len(box) == 2, "no error summary on the page"
-    return [(href, html.unescape(re.sub(r"<[^>]+>", "", text)))
-            for href, text in re.findall(r'<li><a href="([^"]+)">(.*?)</a></li>', box[1].split("</ul>", 1)[0])]
-
-
-def _text(page: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 def _post(client: FlaskClient, path: str, form_path: str | None = None, **values: str) -> Any:
@@ -66,7 +54,7 @@ def test_a_coordinator_scores_their_schools_candidates_in_one_grid(system: Embed
     refused = _post(coordinator, grid_path, **{f"interview-{ids['alice']}": "120", f"bonus-{ids['bob']}": "x",
                                                 f"interview-{ids['dana']}": "70"})
     assert refused.status_code == 422
-    assert _summary(refused.text) == [
+    assert error_summary(refused.text) == [
         (f"#interview-{ids['alice']}", "Interview, Alice Wang: enter a number from 0 to 100, with at most 2 decimals."),
         (f"#bonus-{ids['bob']}", "Bonus, Bob Zhang: enter a number from 0 to 10, with at most 2 decimals.")]
     assert 'value="120"' in refused.text and 'aria-invalid="true"' in refused.text
@@ -97,14 +85,15 @@ def test_the_icd_allocates_a_student_accepts_another_declines_and_the_partner_an
     round_path = f"/selection/rounds/{chosen.round_id}"
     ranking = icd.get(round_path)
     assert ranking.status_code == 200
-    assert "Interview not scored yet" in _text(ranking.text) and "Grade point average: 97.50" in _text(ranking.text)
+    words = page_text(ranking.text)
+    assert "Interview not scored yet" in words and "Grade point average: 97.50" in words
 
     confirm = icd.get(f"{round_path}/allocate")
     assert confirm.status_code == 200 and "Run the allocation?" in confirm.text
-    assert "Candidates still missing a score: 5." in _text(confirm.text)
+    assert "Candidates still missing a score: 5." in page_text(confirm.text)
     ran = icd.post(f"{round_path}/allocate", data={"csrf_token": csrf_of(confirm.text), "reason": "manual"})
     assert ran.status_code == 302 and ran.headers["Location"].endswith("/runs#run-1")
-    runs = _text(icd.get(f"{round_path}/runs").text)
+    runs = page_text(icd.get(f"{round_path}/runs").text)
     assert "Run 1 Why Run by the office By icd.officer" in runs
     assert "Sorbonne University 1 Bob Zhang Evan Zhou" in runs  # placed, then the waiting list in order
     assert "Without a place: Evan Zhou" in runs
@@ -132,7 +121,7 @@ def test_the_icd_allocates_a_student_accepts_another_declines_and_the_partner_an
     assert rows["evan"]["offer"]["partner_name"] == "Sorbonne University"
     again = bob.post(f"/offers/{bobs['id']}/accept", data={"csrf_token": csrf_of(asked.text),
                                                            "version": str(bobs["version"])})
-    assert again.status_code == 409 and "This offer can no longer be answered" in _text(again.text)
+    assert again.status_code == 409 and "This offer can no longer be answered" in page_text(again.text)
 
     # the ICD nominates alice and records the partner's answer given to the office (a refusal first)
     page = icd.get(round_path)
@@ -143,15 +132,16 @@ def test_the_icd_allocates_a_student_accepts_another_declines_and_the_partner_an
     assert nominated.status_code == 302
     twice = icd.post(f"{round_path}/nominate", data={"csrf_token": csrf_of(page.text),
                                                      "application_id": chosen.candidates["alice"]})
-    assert twice.status_code == 409 and "already nominated to TU Munich" in _text(twice.text)
+    assert twice.status_code == 409 and "already nominated to TU Munich" in page_text(twice.text)
     nomination = api(system, "icd.officer", "GET", f"/api/v1/nominations?round_id={chosen.round_id}"
                      ).get_json()["items"][0]
     answer_path = f"/selection/nominations/{nomination['id']}/answer"
     blank = _post(icd, answer_path)
-    assert blank.status_code == 422 and _summary(blank.text) == [("#decision-approve", "Choose the partner's answer.")]
+    assert blank.status_code == 422
+    assert error_summary(blank.text) == [("#decision-approve", "Choose the partner's answer.")]
     recorded = _post(icd, answer_path, decision="approve", comment="Welcome", version=str(nomination["version"]))
     assert recorded.status_code == 302
-    shown = _text(icd.get(round_path).text)
+    shown = page_text(icd.get(round_path).text)
     assert "Accepted by the partner" in shown and "told to the office" in shown
 
     # the coordinator reads the round without the office's buttons; a student reaches no office page
@@ -167,10 +157,10 @@ def test_a_reader_in_chinese_reads_the_states_in_chinese(system: Embedded) -> No
     ran = api(system, "icd.officer", "POST", f"/api/v1/selection-rounds/{chosen.round_id}/allocations", json={})
     assert ran.status_code == 201, ran.get_json()
     bob = speaking(browser(system, "bob"), "zh")
-    page = _text(bob.get("/offers").text)
+    page = page_text(bob.get("/offers").text)
     assert "我的录取通知" in page and "等待学生答复" in page and "接受名额" in page
     icd = speaking(browser(system, "icd.officer"), "zh")
-    shown = _text(icd.get(f"/selection/rounds/{chosen.round_id}").text)
+    shown = page_text(icd.get(f"/selection/rounds/{chosen.round_id}").text)
     assert "名额已分配" in shown and "面试尚未评分" in shown
-    runs = _text(icd.get(f"/selection/rounds/{chosen.round_id}/runs").text)
+    runs = page_text(icd.get(f"/selection/rounds/{chosen.round_id}/runs").text)
     assert "国际交流处执行" in runs and "候补名单（按顺序）" in runs

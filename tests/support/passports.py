@@ -8,22 +8,18 @@ Use the `passports` fixture: `from tests.support.passports import passports_fixt
 from __future__ import annotations
 
 import io
-import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
-from chassis.db import make_sessionmaker
-from chassis.tokens import Identity
 from eventbus import envelope
 from eventbus.consumer import apply
 from gateway.demo import ACCOUNTS
 from services.passports import register
-from tests.support.service import ServiceUnderTest, start_service
+from tests.support.service import ServiceCaller, ServiceUnderTest, start_service
 
 # the demo's accounts, and the passport clerk where the demo does not have one yet
 PEOPLE: dict[str, tuple[str, str | None, str, list[dict[str, Any]]]] = {
@@ -40,19 +36,12 @@ def passport(number: str = "E12345678", **fields: Any) -> dict[str, Any]:
             "kept_at": "Safe 2, drawer 3", **fields}
 
 
-class Passports:
-    def __init__(self, service: ServiceUnderTest, keys_file: Path) -> None:
-        self.client, self.signer, self.engine = service.client, service.signer, service.engine
-        self.settings, self.keys_file, self.app = service.settings, keys_file, service.app
-        self.sessions = make_sessionmaker(service.engine)
+class Passports(ServiceCaller):
+    audience, people = "passports", PEOPLE
 
-    def call(self, user: str, method: str, path: str, roles: list[dict[str, Any]] | None = None, **kw: Any) -> Any:
-        """`path` after /api/v1, e.g. "/passports" or "/passport-settings"."""
-        full, school, _, demo_roles = PEOPLE.get(user, (user, "cs", "zh", []))
-        who = Identity(username=user, roles=roles if roles is not None else demo_roles, school=school, name=full)
-        token = self.signer.sign(who, "passports", 60)
-        return self.client.open(f"/api/v1{path}", method=method, headers={
-            "Authorization": f"Bearer {token}", **kw.pop("headers", {})}, **kw)
+    def __init__(self, service: ServiceUnderTest, keys_file: Path) -> None:
+        super().__init__(service)
+        self.keys_file = keys_file
 
     def create(self, number: str = "E12345678", **fields: Any) -> dict[str, Any]:
         """Enter a passport as the clerk; its detail."""
@@ -74,20 +63,6 @@ class Passports:
                                    data, aggregateversion=revision)
         with self.sessions() as session, session.begin():
             apply(handlers.HANDLERS, session, event)
-
-    def events(self, event_type: str) -> list[dict[str, Any]]:
-        """The data of each event of that type in the outbox, oldest first."""
-        with self.engine.connect() as c:
-            rows = c.execute(text("SELECT body FROM outbox WHERE type = :t ORDER BY id"), {"t": event_type})
-            return [json.loads(body)["data"] for (body,) in rows]
-
-    def rows(self, sql: str, **params: Any) -> list[Any]:
-        with self.engine.connect() as c:
-            return list(c.execute(text(sql), params))
-
-    def scalar(self, sql: str, **params: Any) -> Any:
-        with self.engine.connect() as c:
-            return c.scalar(text(sql), params)
 
 
 @pytest.fixture(name="passports")

@@ -9,7 +9,6 @@ Bodies: `program(...)` (a program.saved data), `approved(...)` (an application.a
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,12 +17,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from chassis.db import make_sessionmaker
-from chassis.tokens import Identity
 from eventbus import envelope
 from eventbus.consumer import apply
 from gateway.demo import ACCOUNTS
-from tests.support.service import ServiceUnderTest, start_service
+from tests.support.service import ServiceCaller, start_service
 
 APPLICATIONS = "/services/applications"
 # two partners every test program has unless told otherwise: (partner_id, name, country, region)
@@ -68,19 +65,10 @@ def cancelled(application: dict[str, Any], by: str = "icd.officer") -> dict[str,
             "reason": "The student gave up the exchange."}
 
 
-class Placements:
-    def __init__(self, service: ServiceUnderTest) -> None:
-        self.client, self.signer, self.engine = service.client, service.signer, service.engine
-        self.settings, self.app = service.settings, service.app
-        self.sessions = make_sessionmaker(service.engine)
+class Placements(ServiceCaller):
+    """Calls with the demo accounts' tokens and reads (tests.support.service); news delivered; SQL writes."""
 
-    def call(self, user: str, method: str, path: str, roles: list[dict[str, Any]] | None = None, **kw: Any) -> Any:
-        """`path` after /api/v1, e.g. "/places?program_id=..."; `user` a demo account (or any name with `roles`)."""
-        full, school, _, demo_roles = ACCOUNTS.get(user, (user, "cs", "zh", []))
-        who = Identity(username=user, roles=roles if roles is not None else demo_roles, school=school, name=full)
-        token = self.signer.sign(who, "placements", 60)
-        return self.client.open(f"/api/v1{path}", method=method, headers={
-            "Authorization": f"Bearer {token}", **kw.pop("headers", {})}, **kw)
+    audience = "placements"
 
     def deliver(self, event_type: str, data: dict[str, Any], revision: int = 1, subject: str | None = None,
                 source: str = APPLICATIONS) -> None:
@@ -103,20 +91,6 @@ class Placements:
         data = approved(program_id, **fields)
         self.deliver("application.approved", data, revision=revision)
         return data
-
-    def events(self, event_type: str) -> list[dict[str, Any]]:
-        """The data of each event of that type in the outbox, oldest first."""
-        with self.engine.connect() as c:
-            rows = c.execute(text("SELECT body FROM outbox WHERE type = :t ORDER BY id"), {"t": event_type})
-            return [json.loads(body)["data"] for (body,) in rows]
-
-    def rows(self, sql: str, **params: Any) -> list[Any]:
-        with self.engine.connect() as c:
-            return list(c.execute(text(sql), params))
-
-    def scalar(self, sql: str, **params: Any) -> Any:
-        with self.engine.connect() as c:
-            return c.scalar(text(sql), params)
 
     def execute(self, sql: str, **params: Any) -> None:
         """A direct write (a test's setup only: an agreement before the agreements API exists, say)."""
