@@ -1,15 +1,19 @@
 """The pages each demo role can reach, on a system seeded with one application of each kind at a known place
 in its chain (every reviewer has an open task, the student a draft and a submitted application) and a selection
 round of issue 20 carried to every page it has (scored, allocated, alice's offer accepted and nominated, the
-差额公示 published with an objection decided). Shared by the browser sweep (tests/browser/test_every_page.py) and
-the scan for internal codes (tests/integration/test_no_codes.py).
+差额公示 published with an objection decided; alice's approved stay given its host). Shared by the browser sweep
+(tests/browser/test_every_page.py) and the scan for internal codes (tests/integration/test_no_codes.py).
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from chassis.db import make_sessionmaker
+from eventbus import envelope
+from eventbus.consumer import apply
 from mobility.embedded import Embedded
 from tests.e2e.test_review_chains import _decide, _task  # the chains' walk, one copy
 from tests.support import selection, wait
@@ -67,6 +71,7 @@ def seed(system: Embedded, gw: Gateway) -> Seeded:
         return gw.call("alice", "GET", f"/api/v1/mobilities?application_id={approved}").json()["items"]
 
     trip = wait.until(record, what="the approved stay's record")[0]["id"]
+    _host(system, approved)
     passport = gw.call("passport.clerk", "POST", "/api/v1/passports", json={
         "holder_name": "Li Wei", "staff_number": "T20081", "holder_username": "prof.li", "school": "cs",
         "type": "official_passport", "number": "EP0012345", "expires_on": "2034-06-30", "kept_at": "Safe 1, drawer 1"})
@@ -82,6 +87,20 @@ def seed(system: Embedded, gw: Gateway) -> Seeded:
     round_, nomination, objection = _selection(system)
     return Seeded(gw.apply("alice")["id"], submitted, tasks, trip, passport.json()["id"], agreement.json()["id"],
                   round_.round_id or "", round_.program_id, nomination, objection)
+
+
+def _host(system: Embedded, application_id: str) -> None:
+    """The approved stay's record learns its host, as the mobilities consumer applies placements' nomination.approved
+    (a real nomination needs a round over that application's program; the selection round below is another's)."""
+    from services.mobilities import handlers
+
+    partner = selection.PARTNERS[0]
+    event = envelope.new_event("nomination.approved", "/services/placements", application_id, {
+        "nomination_id": str(uuid.uuid4()), "round_id": str(uuid.uuid4()), "application_id": application_id,
+        "partner_id": partner["partner_id"], "partner_name": partner["name"], "partner_country": partner["country"],
+        "status": "approved", "version": 2}, aggregateversion=2)
+    with make_sessionmaker(system.engines["mobilities"])() as session, session.begin():
+        apply(handlers.HANDLERS, session, event)
 
 
 def _selection(system: Embedded) -> tuple[selection.Selection, str, str]:
@@ -123,7 +142,7 @@ def pages(role: str, seeded: Seeded) -> dict[str, str]:
     if role == "alice":
         common |= {"edit": f"/applications/{seeded.draft}/edit", "draft": f"/applications/{seeded.draft}"}
     if role in ("alice", "coord.cs", "icd.officer"):  # the traveller, the school's reviewer, the office
-        common |= {"trip": f"/mobilities/{seeded.trip}"}
+        common |= {"trip": f"/mobilities/{seeded.trip}"}  # with its host, from an approved nomination
     if role != "alice":  # staff: the running publicity notices (公示)
         common |= {"publicity": "/publicity"}
     if role != "alice":  # the register: its readers, and prof.li's own passport under "My passports"
