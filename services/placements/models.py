@@ -4,7 +4,8 @@ The office's register of agreements with partners and their terms (`Agreement`, 
 other services' news it works from (`Program` from program.saved, `Candidate` from application.approved); the
 places per program and partner (`Place`); and the selection that fills them: a round per program (`Round`), the
 scores entered by hand, one row per cell (`Score`), the append-only allocation runs (`AllocationRun`), the offers
-to students (`Offer`) and the nominations to partners (`Nomination`). Migration 0001 creates all of them.
+to students (`Offer`) and the nominations to partners (`Nomination`). Migration 0001 creates them, 0002 the
+差额公示's tables and the calendar copy, 0003 the offers' one-live-offer index.
 """
 
 from __future__ import annotations
@@ -198,7 +199,11 @@ class Offer(Base):
 
     __tablename__ = "offers"
     __table_args__ = (Index("ix_offers_round", "round_id", "status"), Index("ix_offers_application", "application_id"),
-                      Index("ix_offers_deadline", "status", "deadline"))
+                      Index("ix_offers_deadline", "status", "deadline"),
+                      # one live offer per student and round (migration 0003): the backstop under the lock order
+                      Index("ux_offers_round_application_live", "round_id", "application_id", unique=True,
+                            postgresql_where=text("status IN ('offered', 'accepted')"),
+                            sqlite_where=text("status IN ('offered', 'accepted')")))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     round_id: Mapped[str] = mapped_column(String(36), ForeignKey("rounds.id", ondelete="CASCADE"))
@@ -241,7 +246,7 @@ class Nomination(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
-# -- the 差额公示 of a round's candidate list (migration 0005) -----------------------------------------------------
+# -- the 差额公示 of a round's candidate list (migration 0002) -----------------------------------------------------
 
 LIST_NOTICE_STATUSES = ("blocked", "open", "paused", "ended")
 LIST_OBJECTION_STATUSES = ("open", "upheld", "dismissed")
