@@ -234,3 +234,21 @@ def cancel(session: Session, nomination_id: str, who: str, version: int | None, 
     session.flush()
     announce(session, "nomination.cancelled", nomination.id, _public(session, nomination), nomination.version)
     return nomination
+
+
+def cancel_for_student(session: Session, application_id: str, now: datetime, reason: str) -> list[Nomination]:
+    """The student left the selection (a withdrawal, an upheld objection): their live nomination, waiting or
+    already approved, is cancelled so its link stops working and mobilities drops the host. `reason` names the
+    path ("withdrawal", "objection", ...) and travels in the event. Returns the nominations cancelled."""
+    cancelled = []
+    for nomination in session.scalars(select(Nomination).where(Nomination.application_id == application_id,
+                                                               Nomination.status.in_(LIVE))
+                                      .order_by(Nomination.nominated_at).with_for_update()):
+        nomination.status, nomination.answered_at = "cancelled", now
+        nomination.answered_by, nomination.answered_via = selection.SYSTEM, "office"
+        nomination.version += 1
+        session.flush()
+        announce(session, "nomination.cancelled", nomination.id,
+                 {**_public(session, nomination), "reason": reason}, nomination.version)
+        cancelled.append(nomination)
+    return cancelled

@@ -201,3 +201,19 @@ def test_the_link_is_mailed_to_the_partner_contact_and_the_student_hears_the_ans
     assert _answer(placements, _token(placements), "reject").status_code == 200
     told = templates.render("nomination.rejected", "zh", placements.events("nomination.rejected")[-1], base)
     assert "未接受" in told.subject and "/partner/" not in told.body
+
+
+def test_a_student_leaving_cancels_their_live_nomination_waiting_or_approved(placements: Placements) -> None:
+    s = _setup(placements)
+    nominated = _nominate(placements, s).json
+    token = _token(placements)
+    assert _answer(placements, token).status_code == 200  # approved: still live
+    now = datetime(2031, 4, 20, 2, 0, tzinfo=UTC)
+    with placements.sessions() as session, session.begin():
+        gone = nominations.cancel_for_student(session, s["alice"]["application_id"], now, "withdrawal")
+        assert [n.id for n in gone] == [nominated["id"]]
+    with placements.sessions() as session, session.begin():  # nothing live left: a second call does nothing
+        assert nominations.cancel_for_student(session, s["alice"]["application_id"], now, "withdrawal") == []
+    assert placements.scalar("SELECT status FROM nominations") == "cancelled"
+    told = placements.events("nomination.cancelled")
+    assert [(e["status"], e["reason"]) for e in told] == [("cancelled", "withdrawal")]
