@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from cloudevents.core.v1.event import CloudEvent
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from chassis.settings import Settings
 from eventbus import catalog, envelope
 from eventbus.consumer import Handler, HandlerTable, combine
-from services.notifications import channels, dispatcher, rules, templates
+from services.notifications import channels, dispatcher, partner_link, rules, templates
 from services.notifications.channels import Channel, email
 from services.notifications.models import FeedEntry, Notification, Recipient
 
@@ -36,16 +37,22 @@ def on_user_registered(session: Session, data: dict[str, Any], event: CloudEvent
     session.add(recipient)
 
 
-def notify(public_base_url: str, active: Sequence[Channel], timezone: str = templates.OFFICE_ZONE) -> Handler:
+def notify(public_base_url: str, active: Sequence[Channel], timezone: str = templates.OFFICE_ZONE,
+           partner_link_keys: Path | None = None) -> Handler:
     """One row per (event, recipient, channel that reaches them); each channel's worker delivers its own. The
-    rows keep the event's data, so the inbox can tell it again in whatever language its reader reads then."""
+    rows keep the event's data, so the inbox can tell it again in whatever language its reader reads then.
+    A partner's answer link is minted into the text only (partner_link.py), never into the kept data."""
 
     def handle(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+        told = data
+        if event.get_type() == partner_link.EVENT and partner_link_keys is not None:
+            told = partner_link.with_link(data, public_base_url, partner_link_keys)
+
         def text_for(person: Recipient) -> tuple[str, templates.Rendered]:
             # The recipient's locale from the event where it speaks of them (the applicant's), else ours.
             locale = data.get("locale") if person.username == data.get("applicant") and data.get("locale") else (
                 person.locale)
-            return locale, templates.render(event.get_type(), locale, data, public_base_url, timezone)
+            return locale, templates.render(event.get_type(), locale, told, public_base_url, timezone)
 
         people = rules.recipients(session, event.get_type(), data)
         channels.write(session, event.get_id(), event.get_type(), rules.pairs(people, active), text_for,
@@ -89,7 +96,8 @@ def handlers_for(settings: Settings) -> HandlerTable:
     """Every public event (the catalog says which) goes to the feed; those the rules name are also notified,
     on every channel the settings switch on; a private one (user.registered: personal data) only updates our
     copy of the directory."""
-    handle = notify(settings.public_base_url, channels.active(settings), settings.timezone)
+    handle = notify(settings.public_base_url, channels.active(settings), settings.timezone,
+                    settings.partner_link_keys_file)
     return combine(
         {"user.registered": on_user_registered},
         {t: record for t in catalog.public_types()},

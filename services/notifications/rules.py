@@ -75,10 +75,14 @@ def _icd_officers(session: Session, data: dict[str, Any]) -> list[Recipient]:
     return with_role(session, "icd_officer")
 
 
+PARTNER = "partner:"  # the username of a partner's contact: an address, not an account of ours
+
+
 def _partner_contact(session: Session, data: dict[str, Any]) -> list[Recipient]:
     """A nomination's link: the partner's contact, an address and not a user of ours (no account, no inbox of
     their own; the address comes with the event). English unless the event says otherwise: partners are abroad."""
-    return [Recipient(username=f"partner:{data['contact_email']}", contacts={email.CHANNEL.name: data["contact_email"]},
+    return [Recipient(username=f"{PARTNER}{data['contact_email']}",
+                      contacts={email.CHANNEL.name: data["contact_email"]},
                       locale=data.get("contact_locale") or "en", roles=[])]
 
 
@@ -205,5 +209,7 @@ def recipients(session: Session, event_type: str, data: dict[str, Any]) -> list[
 
 
 def pairs(people: Iterable[Recipient], channels: Sequence[Channel]) -> list[Pair]:
-    """Each person on each channel; no channel is special here (one that cannot reach a person skips them)."""
-    return [(person, channel) for person in people for channel in channels]
+    """Each person on each channel (one that cannot reach a person skips them); a partner's contact has no account
+    and so no inbox: only the channels that send (e-mail), so their link is not kept in an inbox nobody reads."""
+    return [(person, channel) for person in people for channel in channels
+            if not (person.username.startswith(PARTNER) and channel.name == "inbox")]

@@ -43,6 +43,23 @@ def can_read_agreements(identity: Identity) -> bool:
     return is_staff(identity)
 
 
+def schools_seen(identity: Identity) -> set[str] | None:
+    """The schools whose students this member of staff reads: None for every school (the office, the vice
+    president), else the schools they serve as a coordinator or dean (possibly none). Rounds, offers and
+    nominations filter school staff by it, so a coordinator of school A never reads school B's students."""
+    if is_office(identity) or _has_any(identity, frozenset({"vice_president"})):
+        return None
+    return {str(r["school"]) for r in identity.roles if r.get("role") in SCHOOL_STAFF and r.get("school")}
+
+
+def sees_school(identity: Identity, school: str | None) -> bool:
+    """May this member of staff read a student of `school`? (Not staff at all: no.)"""
+    if not is_staff(identity):
+        return False
+    seen = schools_seen(identity)
+    return seen is None or (school is not None and school in seen)
+
+
 def schools_coordinated(identity: Identity) -> set[str]:
     return {str(r["school"]) for r in identity.roles if r.get("role") == "school_coordinator" and r.get("school")}
 

@@ -9,8 +9,11 @@ or cancelled by the office): the rules and the service logic, in the caller's tr
   allocation and return to the ICD's choices, unplaced), the (student, partner) pair is excluded, and the round's
   allocation re-runs with reason "rejection" (selection.run_allocation) so the head of the waiting list gets it.
 
-Events: nomination.nominated / approved / rejected / cancelled are public and never carry the link;
-nomination.link_issued (private) carries it to notifications, which e-mails the partner's contact.
+Events: nomination.nominated / approved / rejected / cancelled are public: never the link, never the contact's
+address (answered_by says "partner"; the row keeps "partner:<email>"), the letter only as `has_letter`.
+nomination.link_issued (private) carries what notifications needs to mint the link and e-mail the partner's contact
+(the nomination's id and nonce, the contact, the names) but never the link itself: a subscriber of the bus holds
+nothing that answers a nomination without the keyring (chassis/signed_links.py).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.placements import partner_links, selection
@@ -30,15 +33,6 @@ from services.placements.models import Agreement, Candidate, Nomination, Offer, 
 
 LIVE = ("nominated", "approved")
 RERUNNABLE = ("open", "allocated", "publicised")  # the rounds selection.run_allocation still runs
-
-
-@dataclass(frozen=True)
-class LinkConfig:
-    """What a new link needs: the keyring's secrets, its lifetime and the public address of the pages."""
-
-    keyring: list[str]
-    days: int
-    public_base_url: str
 
 
 @dataclass(frozen=True)
@@ -70,11 +64,6 @@ def contact(session: Session, partner_id: str) -> dict[str, Any] | None:
     people = [c for a in agreements for c in (a.contacts or []) if isinstance(c, dict) and c.get("email")]
     named = [c for c in people if "nominat" in str(c.get("role") or "").lower()]
     return (named or people or [None])[0]
-
-
-def link_url(config: LinkConfig, nomination: Nomination) -> str:
-    token = partner_links.sign(config.keyring, nomination.id, nomination.link_nonce or "")
-    return f"{config.public_base_url.rstrip('/')}/partner/nominations/{token}"
 
 
 def data(session: Session, nomination: Nomination) -> dict[str, Any]:
@@ -113,14 +102,19 @@ def partner_summary(session: Session, nomination: Nomination) -> dict[str, Any]:
 
 
 def _public(session: Session, nomination: Nomination) -> dict[str, Any]:
+    """What the feed and webhooks may see: no address of the student or the partner's contact, no link, and of the
+    letter only that there is one (its file is served to those allowed: GET /nominations/{id}/letter)."""
     shown = data(session, nomination)
-    for private in ("applicant_email", "link_expires_at", "link_used_at"):
+    for private in ("applicant_email", "link_expires_at", "link_used_at", "letter"):
         shown.pop(private)
+    if str(shown.get("answered_by") or "").startswith("partner:"):
+        shown["answered_by"] = "partner"
+    shown["has_letter"] = nomination.letter is not None
     return shown
 
 
 def nominate(session: Session, round_id: str, application_id: str, who: str, now: datetime,
-             config: LinkConfig) -> Nomination:
+             link_days: int) -> Nomination:
     """Nominate the student of `application_id` to the partner of their accepted offer in the round."""
     round_ = session.get(Round, round_id)
     if round_ is None:
@@ -145,13 +139,14 @@ def nominate(session: Session, round_id: str, application_id: str, who: str, now
     nomination = Nomination(id=str(uuid.uuid4()), round_id=round_id, application_id=application_id,
                             partner_id=offer.partner_id, partner_name=offer.partner_name, status="nominated",
                             nominated_by=who, nominated_at=now, link_nonce=partner_links.new_nonce(),
-                            link_expires_at=partner_links.expiry(now, config.days), version=1)
+                            link_expires_at=partner_links.expiry(now, link_days), version=1)
     session.add(nomination)
     session.flush()
     announce(session, "nomination.nominated", nomination.id, _public(session, nomination), nomination.version)
     announce(session, "nomination.link_issued", nomination.id, {
         **_public(session, nomination), "contact_name": person.get("name") or "", "contact_email": person["email"],
-        "link_url": link_url(config, nomination), "link_expires_at": _iso(nomination.link_expires_at)},
+        # the link's ingredients, not the link: notifications signs them with the keyring it mounts
+        "link_nonce": nomination.link_nonce, "link_expires_at": _iso(nomination.link_expires_at)},
         nomination.version)
     return nomination
 
@@ -162,17 +157,30 @@ def _letter_json(letter: Letter | None) -> dict[str, Any] | None:
 
 def answer(session: Session, nomination: Nomination, approve: bool, comment: str | None, who: str, via: str,
            now: datetime, letter: Letter | None = None) -> Nomination:
-    """Record the partner's answer (the row locked by the caller, its version or link already checked)."""
+    """Record the partner's answer (its version or link already checked by the caller).
+
+    The answer claims the nomination by compare-and-set: one UPDATE that only matches while it is still
+    `nominated`, its link unused and its version the one read. Exactly one of two concurrent answers matches, on
+    PostgreSQL (the second waits for the row and re-reads it) and on SQLite (one writer at a time), where a
+    SELECT ... FOR UPDATE would lock nothing."""
     if nomination.status != "nominated":
         raise PlacementError(f"This nomination is {nomination.status}: it takes no answer now.")
-    nomination.status = "approved" if approve else "rejected"
-    nomination.answered_at, nomination.answered_by, nomination.answered_via = now, who, via
-    nomination.comment = (comment or "").strip() or None
-    nomination.letter = _letter_json(letter)
-    if via == "link":
-        nomination.link_used_at = now
-    nomination.version += 1
-    session.flush()
+    status = "approved" if approve else "rejected"
+    claimed = session.execute(
+        update(Nomination)
+        .where(Nomination.id == nomination.id, Nomination.status == "nominated", Nomination.link_used_at.is_(None),
+               Nomination.version == nomination.version)
+        .values(status=status, answered_at=now, answered_by=who, answered_via=via,
+                comment=(comment or "").strip() or None, letter=_letter_json(letter),
+                link_used_at=now if via == "link" else None, version=Nomination.version + 1)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(nomination)
+        if via == "link":
+            raise partner_links.Used("This link was used already: the answer was recorded.") \
+                if nomination.link_used_at else partner_links.Closed("This nomination is no longer waiting.")
+        raise PlacementError("This nomination changed since you read it: reload it and try again.")
+    session.refresh(nomination)
     announce(session, f"nomination.{nomination.status}", nomination.id, _public(session, nomination),
              nomination.version)
     if not approve:
@@ -202,11 +210,11 @@ def answer_by_office(session: Session, nomination_id: str, approve: bool, commen
     return answer(session, nomination, approve, comment, who, "office", now)
 
 
-def by_link(session: Session, keyring: list[str], token: str, now: datetime, lock: bool = False,
+def by_link(session: Session, keyring: list[str], token: str, now: datetime,
             max_age_seconds: int | None = None) -> Nomination:
     """The nomination a partner's link opens, if the link may still answer it (partner_links' refusals else)."""
     claim = partner_links.read(keyring, token, max_age_seconds)
-    nomination = session.get(Nomination, claim.nomination_id, with_for_update=lock)
+    nomination = session.get(Nomination, claim.nomination_id)
     if nomination is None:
         raise partner_links.Tampered("This link is not valid.")
     partner_links.check(claim, nomination.link_nonce, nomination.link_expires_at, nomination.link_used_at,
@@ -215,8 +223,9 @@ def by_link(session: Session, keyring: list[str], token: str, now: datetime, loc
 
 
 def answer_by_link(session: Session, keyring: list[str], token: str, approve: bool, comment: str | None,
-                   now: datetime, letter: Letter | None = None) -> Nomination:
-    nomination = by_link(session, keyring, token, now, lock=True)
+                   now: datetime, letter: Letter | None = None, max_age_seconds: int | None = None) -> Nomination:
+    # no row lock: answer()'s compare-and-set decides between two answers, on SQLite as on PostgreSQL
+    nomination = by_link(session, keyring, token, now, max_age_seconds=max_age_seconds)
     person = contact(session, nomination.partner_id)
     who = f"partner:{person['email']}" if person else "partner"
     return answer(session, nomination, approve, comment, who, "link", now, letter)

@@ -12,10 +12,12 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from chassis import uploads
 from chassis.app import ctx
 from chassis.auth import current_identity
-from services.placements import access, nominations, partner_links
+from services.placements import access, nominations, partner_api, partner_links
 from services.placements.errors import PlacementError
 from services.placements.models import Candidate, Nomination
 from services.placements.nominations_schemas import (
@@ -36,10 +38,16 @@ def _may_nominate() -> None:
         abort(403, message="Only the ICD and admins nominate students and record partners' answers.")
 
 
-def link_config() -> nominations.LinkConfig:
-    settings = ctx().settings
-    return nominations.LinkConfig(partner_links.load_secrets(partner_links.keys_file(settings)),
-                                  partner_links.link_days(settings), settings.public_base_url)
+def _readable(session: Session, nomination_id: str) -> Nomination:
+    """The nomination if this reader may see it: the office, staff of its student's school, the student."""
+    identity = current_identity()
+    nomination = session.get(Nomination, nomination_id)
+    candidate = session.get(Candidate, nomination.application_id) if nomination else None
+    school = candidate.school if candidate else None
+    if nomination is None or not (access.sees_school(identity, school) or (
+            candidate is not None and candidate.applicant == identity.username)):
+        raise PlacementError("No such nomination.", status=404)
+    return nomination
 
 
 def _seen_version(body: dict[str, Any]) -> int | None:
@@ -56,12 +64,17 @@ class Nominations(MethodView):
     @blp.arguments(NominationQuery, location="query")
     @blp.response(200, NominationList)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
-        """A round's nominations (staff)."""
-        if not access.is_staff(current_identity()):
+        """A round's nominations (staff; a school's coordinator or dean, those of their school's students)."""
+        identity = current_identity()
+        if not access.is_staff(identity):
             abort(403, message="Only staff read a round's nominations.")
+        schools = access.schools_seen(identity)
         with ctx().sessions() as session:
-            rows = session.scalars(select(Nomination).where(Nomination.round_id == str(query["round_id"]))
-                                   .order_by(Nomination.nominated_at, Nomination.id))
+            chosen = select(Nomination).where(Nomination.round_id == str(query["round_id"]))
+            if schools is not None:
+                chosen = chosen.join(Candidate, Candidate.application_id == Nomination.application_id).where(
+                    Candidate.school.in_(schools))
+            rows = session.scalars(chosen.order_by(Nomination.nominated_at, Nomination.id))
             return {"items": [nominations.data(session, n) for n in rows]}
 
     @blp.arguments(NominationIn)
@@ -71,10 +84,10 @@ class Nominations(MethodView):
         """Nominate a student who accepted their offer to that offer's partner; the partner's contact is sent a
         signed link to answer (nomination.link_issued, to notifications)."""
         _may_nominate()
-        config = link_config()
+        days = partner_links.link_days(ctx().settings)
         with ctx().sessions() as session, session.begin():
             nomination = nominations.nominate(session, str(body["round_id"]), str(body["application_id"]),
-                                              current_identity().username, datetime.now(UTC), config)
+                                              current_identity().username, datetime.now(UTC), days)
             shown = nominations.data(session, nomination)
             return shown, _etag(shown)
 
@@ -83,16 +96,27 @@ class Nominations(MethodView):
 class OneNomination(MethodView):
     @blp.response(200, NominationOut)
     def get(self, nomination_id: uuid.UUID) -> Any:
-        """One nomination: staff, or the student it names (anyone else: 404, nothing to learn)."""
-        identity = current_identity()
+        """One nomination: the office, its student's school staff, or the student it names (anyone else: 404,
+        nothing to learn)."""
         with ctx().sessions() as session:
-            nomination = session.get(Nomination, str(nomination_id))
-            candidate = session.get(Candidate, nomination.application_id) if nomination else None
-            if nomination is None or not (access.is_staff(identity) or (
-                    candidate is not None and candidate.applicant == identity.username)):
-                raise PlacementError("No such nomination.", status=404)
+            nomination = _readable(session, str(nomination_id))
             shown = nominations.data(session, nomination)
             return shown, _etag(shown)
+
+
+@blp.route("/<uuid:nomination_id>/letter", parameters=[NOMINATION])
+class Letter(MethodView):
+    @blp.response(200, description="the partner's acceptance letter, as an attachment")
+    def get(self, nomination_id: uuid.UUID) -> Any:
+        """The partner's acceptance letter (PDF) as an attachment: the office, the student's school staff, the
+        student. Public events only say `has_letter`."""
+        with ctx().sessions() as session:
+            nomination = _readable(session, str(nomination_id))
+            letter = nomination.letter
+        if not letter:
+            raise PlacementError("This nomination has no acceptance letter.", status=404)
+        return uploads.attachment(partner_api.directory(), letter["file_id"], letter["content_type"],
+                                  letter["filename"], "The acceptance letter's file is missing: tell the ICD.")
 
 
 @blp.route("/<uuid:nomination_id>/answer", parameters=[NOMINATION])

@@ -7,7 +7,9 @@ its content) records the answer and uses the link up. A refused link is a proble
 (tampered 404, expired 410, used 409, closed 409), so the partner's page can say it in words.
 
 Not exposed to API clients through the gateway (no forwarding prefix): the gateway's public page
-/partner/nominations/<token> calls it under its own identity, rate-limited, with CSRF on its form.
+/partner/nominations/<token> calls it under its own identity (role `partner_page`, the only identity admitted
+here: any other user of ours gets 403), rate-limited, with CSRF on its form. The signature's own time stamp is held
+to settings `partner_link_days` as a backstop to the row's `link_expires_at`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from flask_smorest import Blueprint, abort
 
 from chassis import uploads
 from chassis.app import ctx
+from chassis.auth import current_identity
 from chassis.errors import problem
 from services.placements import nominations, partner_links
 from services.placements.nominations_schemas import PartnerAnswerIn, PartnerSummary
@@ -45,6 +48,18 @@ def directory() -> Path:
 
 def _keyring() -> list[str]:
     return partner_links.load_secrets(partner_links.keys_file(ctx().settings))
+
+
+PAGE_ROLE = "partner_page"  # the gateway's partner page (gateway/web/partner_pages.py PARTNER_PAGE)
+
+
+def _from_the_page() -> None:
+    if not any(r.get("role") == PAGE_ROLE for r in current_identity().roles):
+        abort(403, message="Only the gateway's partner answer page calls this.")
+
+
+def _max_age() -> int:
+    return partner_links.link_days(ctx().settings) * 86400
 
 
 def _refused(exc: partner_links.LinkRefused) -> Response:
@@ -77,9 +92,11 @@ class PartnerAnswer(MethodView):
     @blp.alt_response(410, description="an expired link")
     def get(self, token: str) -> Any:
         """The one nomination the link opens, while it may still be answered."""
+        _from_the_page()
         with ctx().sessions() as session:
             try:
-                nomination = nominations.by_link(session, _keyring(), token, datetime.now(UTC))
+                nomination = nominations.by_link(session, _keyring(), token, datetime.now(UTC),
+                                                 max_age_seconds=_max_age())
             except partner_links.LinkRefused as exc:
                 return _refused(exc)
             return nominations.partner_summary(session, nomination), {"Cache-Control": "no-store"}
@@ -90,17 +107,18 @@ class PartnerAnswer(MethodView):
     @blp.alt_response(409, description="a link used already, or a nomination no longer waiting")
     def post(self, form: dict[str, Any], token: str) -> Any:
         """The partner's answer: approve or reject, a comment, and an acceptance letter (PDF) if it has one."""
+        _from_the_page()
         keyring, now, file_id = _keyring(), datetime.now(UTC), str(uuid.uuid4())
         with ctx().sessions() as session:
             try:  # a refused link stores nothing: checked before the upload is read
-                nominations.by_link(session, keyring, token, now)
+                nominations.by_link(session, keyring, token, now, max_age_seconds=_max_age())
             except partner_links.LinkRefused as exc:
                 return _refused(exc)
         letter = _store_letter(file_id)
         try:
             with ctx().sessions() as session, session.begin():
                 nomination = nominations.answer_by_link(session, keyring, token, form["decision"] == "approve",
-                                                        form.get("comment"), now, letter)
+                                                        form.get("comment"), now, letter, _max_age())
                 return nominations.partner_summary(session, nomination), {"Cache-Control": "no-store"}
         except partner_links.LinkRefused as exc:  # used in between by a second click: nothing kept
             uploads.remove(directory(), file_id)

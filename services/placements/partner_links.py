@@ -1,15 +1,13 @@
-"""The partner's answer link: signing and checking the token in /partner/nominations/<token>.
+"""The partner's answer link as placements checks it: the refusals, and the nomination row's word on a link.
 
-The token is itsdangerous' URLSafeTimedSerializer over {"n": nomination id, "k": nonce}, signed with the current
-secret of a keyring file (settings `partner_link_keys_file`, env MOBILITY_PARTNER_LINK_KEYS_FILE; in production a
-mounted secret). The file holds one secret a line, the first the current one; older lines still verify, so a
-new secret can be put first without breaking the links already mailed. A missing file is created once with a fresh
-secret (as var/passport-keys is), so `make run` needs no set-up.
+The token (chassis/signed_links.py: itsdangerous over {"n": nomination id, "k": nonce}, signed with the keyring file
+of settings `partner_link_keys_file`) is minted by notifications when it renders the partner's e-mail; placements
+only checks it here, and signs one itself only in tests and tools (`sign`). The link never travels on the bus.
 
 The signature proves the link was made here; the nomination row decides the rest: its `link_nonce` must be the
 one signed (a new link replaces an older one), `link_expires_at` must be ahead (the clock is an argument, so tests
-move it), and `link_used_at` empty (a link answers once). Each refusal is its own exception, so the partner's page
-can say which it is.
+move it), and `link_used_at` empty (a link answers once; answer_by_link claims it by compare-and-set). Each
+refusal is its own exception, so the partner's page can say which it is.
 """
 
 from __future__ import annotations
@@ -19,12 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-
-from chassis import files
+from chassis import signed_links
 from chassis.settings import Settings
-
-SALT = "mobility.partner-answer"  # a token signed for anything else never verifies here
 
 
 class LinkRefused(Exception):
@@ -68,19 +62,8 @@ def link_days(settings: Settings) -> int:
 
 
 def load_secrets(path: Path) -> list[str]:
-    """The keyring's secrets, current first; the file is created with one fresh secret when missing."""
-    if not path.exists():
-        files.create_once(path, (secrets.token_urlsafe(48) + "\n").encode())
-    found = [line.strip() for line in path.read_text().splitlines()
-             if line.strip() and not line.strip().startswith("#")]
-    if not found:
-        raise ValueError(f"the partner link keyring {path} holds no secret")
-    return found
-
-
-def _serializer(keyring: list[str]) -> URLSafeTimedSerializer:
-    # itsdangerous signs with the LAST key of the list and verifies with any: the file's first line goes last.
-    return URLSafeTimedSerializer(list(reversed(keyring)), salt=SALT)
+    """The keyring's secrets, current first (created with one fresh secret when missing)."""
+    return signed_links.load_keyring(path)
 
 
 def new_nonce() -> str:
@@ -88,7 +71,7 @@ def new_nonce() -> str:
 
 
 def sign(keyring: list[str], nomination_id: str, nonce: str) -> str:
-    return _serializer(keyring).dumps({"n": nomination_id, "k": nonce})
+    return signed_links.partner_answer_token(keyring, nomination_id, nonce)
 
 
 def expiry(now: datetime, days: int) -> datetime:
@@ -99,14 +82,12 @@ def read(keyring: list[str], token: str, max_age_seconds: int | None = None) -> 
     """What a token claims, if this service signed it (Tampered otherwise). `max_age_seconds` is a backstop on
     the signature's own time stamp; the row's `link_expires_at` is what `check` holds the link to."""
     try:
-        data = _serializer(keyring).loads(token, max_age=max_age_seconds)
-    except SignatureExpired as exc:
+        nomination_id, nonce = signed_links.read_partner_answer(keyring, token, max_age_seconds)
+    except signed_links.ExpiredLink as exc:
         raise Expired("This link has expired.") from exc
-    except BadSignature as exc:
+    except signed_links.BadLink as exc:
         raise Tampered("This link is not valid.") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("n"), str) or not isinstance(data.get("k"), str):
-        raise Tampered("This link is not valid.")
-    return Claim(data["n"], data["k"])
+    return Claim(nomination_id, nonce)
 
 
 def check(claim: Claim, link_nonce: str | None, expires_at: datetime | None, used_at: datetime | None,

@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from chassis import signed_links
 from services.placements import nominations, partner_links, selection
 from tests.support.placements import NUS, TUM, Placements, placements_fixture  # noqa: F401
 
@@ -47,17 +48,21 @@ def _nominate(p: Placements, s: dict[str, Any], user: str = "icd.officer") -> An
                                                       "application_id": s["alice"]["application_id"]})
 
 
+PAGE = [{"role": "partner_page", "school": None}]  # the gateway's partner answer page, the one caller admitted
+
+
 def _token(p: Placements) -> str:
-    url = p.events("nomination.link_issued")[-1]["link_url"]
-    assert url.startswith(p.settings.public_base_url + "/partner/nominations/")
-    return str(url.rsplit("/", 1)[1])
+    """The link's token as notifications mints it: the event's id and nonce, signed with the shared keyring."""
+    issued = p.events("nomination.link_issued")[-1]
+    keyring = signed_links.load_keyring(p.settings.partner_link_keys_file)
+    return signed_links.partner_answer_token(keyring, issued["nomination_id"], issued["link_nonce"])
 
 
 def _answer(p: Placements, token: str, decision: str = "approve", letter: bytes | None = PDF) -> Any:
     form: dict[str, Any] = {"decision": decision, "comment": "Welcome!"}
     if letter is not None:
         form["letter"] = (io.BytesIO(letter), "acceptance.pdf")
-    return p.call("gateway:partner", "POST", f"/partner-answers/{token}", roles=[], data=form,
+    return p.call("gateway:partner", "POST", f"/partner-answers/{token}", roles=PAGE, data=form,
                   content_type="multipart/form-data")
 
 
@@ -71,8 +76,11 @@ def test_the_partner_answers_once_by_its_link_with_a_letter(placements: Placemen
     issued = placements.events("nomination.link_issued")[-1]
     assert issued["contact_email"] == "incoming@tum.example" and issued["applicant_name"]
     token = _token(placements)
+    # the bus and the outbox hold the link's ingredients, never the link: no token, no /partner/ address
+    outbox = json.dumps([body for (body,) in placements.rows("SELECT body FROM outbox")])
+    assert token not in outbox and "/partner/nominations/" not in outbox and "link_url" not in issued
 
-    shown = placements.call("gateway:partner", "GET", f"/partner-answers/{token}", roles=[])
+    shown = placements.call("gateway:partner", "GET", f"/partner-answers/{token}", roles=PAGE)
     assert shown.status_code == 200, shown.json
     assert shown.json["student_name"] == s["alice"]["applicant_name"] and shown.json["partner_name"] == "TU Munich"
     assert shown.json["term"] == "2031-fall" and shown.json["program_name"] == "Exchange 2031 fall"
@@ -86,11 +94,14 @@ def test_the_partner_answers_once_by_its_link_with_a_letter(placements: Placemen
     assert (row.status, row.answered_by, row.answered_via) == ("approved", "partner:incoming@tum.example", "link")
     assert row.letter["content_type"] == "application/pdf" and row.letter["size"] == len(PDF)
     assert row.link_used_at is not None
-    assert [e["status"] for e in placements.events("nomination.approved")] == ["approved"]
+    approved = placements.events("nomination.approved")
+    assert [(e["status"], e["answered_by"], e["has_letter"]) for e in approved] == [("approved", "partner", True)]
+    assert "incoming@tum.example" not in json.dumps(approved) and "letter" not in approved[0]
+    assert row.letter["sha256"] not in json.dumps(approved)
 
     again = _answer(placements, token, "reject")
     assert again.status_code == 409 and again.json["reason"] == "used"
-    assert placements.call("x", "GET", f"/partner-answers/{token}", roles=[]).json["reason"] == "used"
+    assert placements.call("x", "GET", f"/partner-answers/{token}", roles=PAGE).json["reason"] == "used"
     assert placements.scalar("SELECT status FROM nominations") == "approved"
     assert _nominate(placements, s).status_code == 409  # one live nomination per student
 
@@ -111,7 +122,7 @@ def test_an_expired_and_a_tampered_link_are_refused_each_for_its_reason(placemen
     forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
     other = partner_links.sign(["not our secret"], placements.scalar("SELECT id FROM nominations"), "x")
     for bad in (forged, other, "garbage"):
-        refused = placements.call("x", "GET", f"/partner-answers/{bad}", roles=[])
+        refused = placements.call("x", "GET", f"/partner-answers/{bad}", roles=PAGE)
         assert refused.status_code == 404 and refused.json["reason"] == "tampered", bad
         assert refused.content_type == "application/problem+json"
 
@@ -164,7 +175,7 @@ def test_the_icd_records_an_answer_and_cancels_and_students_cannot(placements: P
     assert (recorded.json["status"], recorded.json["answered_via"], recorded.json["answered_by"]) == (
         "approved", "office", "icd.officer")
     token = _token(placements)
-    closed = placements.call("x", "GET", f"/partner-answers/{token}", roles=[])
+    closed = placements.call("x", "GET", f"/partner-answers/{token}", roles=PAGE)
     assert closed.status_code == 409 and closed.json["reason"] == "closed"
     listed = placements.call("coord.cs", "GET", f"/nominations?round_id={s['round_id']}")
     assert listed.status_code == 200 and [n["id"] for n in listed.json["items"]] == [nominated["id"]]
@@ -185,7 +196,7 @@ def test_the_icd_cancels_a_waiting_nomination_and_its_link_stops(placements: Pla
 
 
 def test_the_link_is_mailed_to_the_partner_contact_and_the_student_hears_the_answer(placements: Placements) -> None:
-    from services.notifications import rules, templates
+    from services.notifications import partner_link, rules, templates
 
     s = _setup(placements)
     assert _nominate(placements, s).status_code == 201
@@ -194,11 +205,16 @@ def test_the_link_is_mailed_to_the_partner_contact_and_the_student_hears_the_ans
     people = rules.recipients(None, "nomination.link_issued", issued)  # type: ignore[arg-type]
     assert [(p.username, p.contacts, p.locale) for p in people] == [
         ("partner:incoming@tum.example", {"email": "incoming@tum.example"}, "en")]
-    english = templates.render("nomination.link_issued", "en", issued, base)
-    assert english.link == issued["link_url"] and issued["link_url"] in english.body
+    # notifications mints the link with the keyring it mounts; the event itself carries none
+    told = partner_link.with_link(issued, base, placements.settings.partner_link_keys_file)
+    assert "link_url" not in issued
+    english = templates.render("nomination.link_issued", "en", told, base)
+    assert english.link.startswith(f"{base}/partner/nominations/") and english.link in english.body
     assert "Dr. Anna Berg" in english.body and s["alice"]["applicant_name"] in english.body
-    assert "TU Munich" in templates.render("nomination.link_issued", "zh", issued, base).body
-    assert _answer(placements, _token(placements), "reject").status_code == 200
+    assert "TU Munich" in templates.render("nomination.link_issued", "zh", told, base).body
+    mailed = english.link.rsplit("/", 1)[1]  # the e-mailed link works
+    assert placements.call("gateway:partner", "GET", f"/partner-answers/{mailed}", roles=PAGE).status_code == 200
+    assert _answer(placements, mailed, "reject").status_code == 200
     told = templates.render("nomination.rejected", "zh", placements.events("nomination.rejected")[-1], base)
     assert "未接受" in told.subject and "/partner/" not in told.body
 
@@ -217,3 +233,35 @@ def test_a_student_leaving_cancels_their_live_nomination_waiting_or_approved(pla
     assert placements.scalar("SELECT status FROM nominations") == "cancelled"
     told = placements.events("nomination.cancelled")
     assert [(e["status"], e["reason"]) for e in told] == [("cancelled", "withdrawal")]
+
+
+def test_only_the_partner_page_calls_the_link_api_and_the_signature_age_is_held(placements: Placements) -> None:
+    s = _setup(placements)
+    assert _nominate(placements, s).status_code == 201
+    token = _token(placements)
+    for user, roles in (("icd.officer", None), ("alice", None), ("someone", [])):
+        assert placements.call(user, "GET", f"/partner-answers/{token}", roles=roles).status_code == 403, user
+    keyring = partner_links.load_secrets(partner_links.keys_file(placements.settings))
+    with placements.sessions() as session:
+        try:  # the signature's own time stamp: a token older than max_age is refused as expired
+            nominations.by_link(session, keyring, token, datetime.now(UTC), max_age_seconds=-1)
+            raise AssertionError("a token past max_age was accepted")
+        except partner_links.Expired:
+            pass
+
+
+def test_school_staff_read_only_their_school_nominations_and_the_letter(placements: Placements) -> None:
+    s = _setup(placements)
+    nominated = _nominate(placements, s).json
+    assert _answer(placements, _token(placements)).status_code == 200
+    path = f"/nominations/{nominated['id']}"
+    other = [{"role": "school_coordinator", "school": "med"}]
+    listed = placements.call("coord.med", "GET", f"/nominations?round_id={s['round_id']}", roles=other)
+    assert listed.status_code == 200 and listed.json["items"] == []
+    assert placements.call("coord.med", "GET", path, roles=other).status_code == 404
+    assert placements.call("coord.med", "GET", f"{path}/letter", roles=other).status_code == 404
+    for user in ("icd.officer", "coord.cs", "alice"):
+        letter = placements.call(user, "GET", f"{path}/letter")
+        assert letter.status_code == 200, user
+        assert letter.data == PDF and letter.headers["Content-Disposition"].startswith("attachment")
+    assert placements.call("bob", "GET", f"{path}/letter").status_code == 404
