@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from chassis import signed_links
 from services.placements import nominations, partner_links, selection
@@ -265,3 +271,82 @@ def test_school_staff_read_only_their_school_nominations_and_the_letter(placemen
         assert letter.status_code == 200, user
         assert letter.data == PDF and letter.headers["Content-Disposition"].startswith("attachment")
     assert placements.call("bob", "GET", f"{path}/letter").status_code == 404
+
+
+def _race(engine: Any, token: str, keyring: list[str]) -> list[str]:
+    """Two answers to one link at once: both read the nomination as unused before either writes (a barrier in
+    the link check), then both try to claim it. Returns each thread's outcome."""
+    both, real, outcomes = threading.Barrier(2, timeout=10), partner_links.check, []
+
+    def check(*args: Any, **kwargs: Any) -> None:
+        real(*args, **kwargs)
+        both.wait()
+
+    def answer(approve: bool) -> None:
+        try:
+            with Session(engine) as session, session.begin():
+                nominations.answer_by_link(session, keyring, token, approve, None, datetime.now(UTC))
+            outcomes.append("ok")
+        except partner_links.LinkRefused as exc:
+            outcomes.append(exc.reason)
+
+    partner_links.check = check  # type: ignore[assignment]
+    try:
+        threads = [threading.Thread(target=answer, args=(a,)) for a in (True, False)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        partner_links.check = real  # type: ignore[assignment]
+    return sorted(outcomes)
+
+
+def test_two_answers_at_once_on_postgresql_one_wins(placements: Placements) -> None:
+    s = _setup(placements)
+    assert _nominate(placements, s).status_code == 201
+    keyring = partner_links.load_secrets(partner_links.keys_file(placements.settings))
+    assert _race(placements.engine, _token(placements), keyring) == ["ok", "used"]
+    answered = placements.events("nomination.approved") + placements.events("nomination.rejected")
+    assert len(answered) == 1
+
+
+def test_two_answers_at_once_on_sqlite_one_wins(tmp_path: Path) -> None:
+    from chassis.db import make_engine
+    from eventbus import tables
+    from services.placements.models import Agreement, Base, Candidate, Place, Program
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'placements.db'}")
+    Base.metadata.create_all(engine)
+    tables.metadata.create_all(engine)
+    now, program, partner, student = datetime.now(UTC), str(uuid.uuid4()), TUM["partner_id"], str(uuid.uuid4())
+    keyring = ["k" * 40]
+    with Session(engine) as session, session.begin():
+        session.add(Program(program_id=program, code="X", name="X", kind="student_exchange",
+                            closes_at=now - timedelta(days=1), partners=[], version=1, updated_at=now))
+        session.add(Candidate(application_id=student, program_id=program, applicant="alice", applicant_name="A",
+                              gpa=Decimal("3"), term="2031-fall", status="eligible", revision=1,
+                              choices=[{"partner_id": partner, "name": "TU Munich", "country": "DE"}]))
+        session.add(Place(program_id=program, partner_id=partner, partner_name="TU Munich", places=1,
+                          source="office", set_by="x", updated_at=now))
+        session.add(Agreement(id=str(uuid.uuid4()), partner_id=partner, partner_name="TU Munich",
+                              partner_country="DE", type="student_exchange", status="signed", contacts=[CONTACT],
+                              created_by="x", created_at=now, updated_at=now, version=1))
+        round_ = selection.open_round(session, program, "icd", now)
+        selection.run_allocation(session, round_.id, "icd", "manual", now)
+        round_id = round_.id
+    with Session(engine) as session, session.begin():
+        offer = selection.offers_of(session, round_id)[0]
+        selection.answer(session, offer.id, "alice", offer.version, True, now)
+    with Session(engine) as session, session.begin():
+        nomination = nominations.nominate(session, round_id, student, "icd", now, 30)
+        token = partner_links.sign(keyring, nomination.id, nomination.link_nonce or "")
+    try:
+        assert _race(engine, token, keyring) == ["ok", "used"]
+        with engine.connect() as c:
+            types = [t for (t,) in c.execute(select(tables.outbox.c.type)
+                                             .where(tables.outbox.c.type.in_(("nomination.approved",
+                                                                              "nomination.rejected"))))]
+        assert len(types) == 1
+    finally:
+        engine.dispose()

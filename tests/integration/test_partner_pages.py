@@ -73,9 +73,8 @@ def _nominated(system: Embedded, student: str = "Wang Xiaoming") -> str:
         selection.run_allocation(session, round_.id, "icd.officer", "manual", when)
         offer = next(o for o in selection.offers_of(session, round_.id) if o.application_id == first["application_id"])
         selection.answer(session, offer.id, "alice", offer.version, True, when)
-        config = nominations.LinkConfig(keyring, 30, system.settings.public_base_url)
         nomination = nominations.nominate(session, round_.id, first["application_id"], "icd.officer",
-                                          datetime.now(UTC), config)
+                                          datetime.now(UTC), 30)
         return partner_links.sign(keyring, nomination.id, nomination.link_nonce or "")
 
 
