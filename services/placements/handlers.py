@@ -3,7 +3,8 @@
 
 program.saved keeps the copy of each program (`programs`), application.approved of a student exchange keeps its
 candidate (`candidates`, from the event's `selection` block), application.withdrawn and application.cancelled mark
-that candidate withdrawn, calendar.changed keeps the copy of the official working-day calendar the 差额公示 is
+that candidate withdrawn (a tombstone row when the withdrawal arrives before the approval, so the older approval
+never makes it eligible), calendar.changed keeps the copy of the official working-day calendar the 差额公示 is
 counted on (calendar_copy.py). Each copy is ordered by its aggregate's version (the events' aggregateversion): news
 older than what a row has applied changes nothing, so redelivered or reordered messages leave the latest state.
 """
@@ -18,11 +19,12 @@ from typing import Any
 from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy.orm import Session
 
-from services.placements import calendar_copy, selection
+from services.placements import calendar_copy, offer_changes
 from services.placements.models import Candidate, Program
 
 Handler = Callable[[Session, dict[str, Any], CloudEvent], None]
 SELECTED_KIND = "student_exchange"  # the one kind whose approved applications compete for places
+STAYS = ("withdrawn", "excluded")  # a newer approval does not make these eligible again (excluded: the ICD's call)
 
 
 def _revision(event: CloudEvent) -> int:
@@ -87,7 +89,9 @@ def on_application_approved(session: Session, data: dict[str, Any], event: Cloud
     candidate.language_type, candidate.language_score = language.get("type"), _decimal(language.get("score"))
     candidate.term = selection.get("term")
     candidate.submitted_at = _moment(data.get("submitted_at"))
-    candidate.status, candidate.revision = "eligible", revision or candidate.revision
+    if candidate.status not in STAYS:
+        candidate.status = "eligible"
+    candidate.revision = revision or candidate.revision
 
 
 def on_application_ended(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
@@ -95,10 +99,16 @@ def on_application_ended(session: Session, data: dict[str, Any], event: CloudEve
     are withdrawn and the live round re-runs, so their place moves on."""
     candidate = session.get(Candidate, data["application_id"], with_for_update=True)
     revision = _revision(event)
-    if candidate is None or (revision and revision <= candidate.revision):
+    if candidate is None:
+        # the withdrawal overtook the approval (a delayed retry): a tombstone at this revision makes the
+        # approval, older, change nothing; it belongs to no program until then
+        session.add(Candidate(application_id=data["application_id"], program_id=data.get("program_id") or "",
+                              applicant=data.get("applicant") or "", status="withdrawn", revision=revision))
+        return
+    if revision and revision <= candidate.revision:
         return
     candidate.status, candidate.revision = "withdrawn", revision or candidate.revision
-    selection.candidate_withdrawn(session, candidate.application_id, datetime.now(UTC))
+    offer_changes.candidate_withdrawn(session, candidate.application_id, datetime.now(UTC))
 
 
 def table() -> dict[str, Handler]:

@@ -10,13 +10,17 @@
 - decisions (the ICD): a dismissal resumes the period with those days once no objection is open; an upheld one
   takes the candidate it is about out of the round (status "excluded", their offers withdrawn), re-runs the
   allocation and republishes the list, which then runs for the rest of the period.
-- the sweep (`check`): a period whose last day is over ends; the round becomes "final".
+- after any re-run while the list is open or paused (a decline, a lapse ...), its content is republished
+  (`refresh`, called by allocation_runs.run_allocation).
+- the sweep (`check`): a period whose last day is over ends; the round becomes "final". Each notice is done in
+  its own savepoint: one that fails is logged and the others go on.
 The period's arithmetic is chassis/publicity_period.py's, shared with reviews. Every function works in the
 caller's transaction and takes the clock as an argument; locks are taken round first, then notice, then rows.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime
 from typing import Any
@@ -25,16 +29,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chassis import publicity_period as period
-from services.placements import calendar_copy, selection
+from services.placements import allocation_runs, calendar_copy, offer_changes, rounds, scores
 from services.placements.errors import PlacementError
 from services.placements.events import announce
-from services.placements.models import Candidate, ListNotice, ListObjection, Offer, Place, Program, Round
+from services.placements.models import Candidate, ListNotice, ListObjection, Place, Program, Round
+
+log = logging.getLogger(__name__)
 
 WAITING = "waiting"  # the list's word for a candidate the latest run did not place
 EXCLUDED = "excluded"  # a candidate's status once an upheld objection took them out of the round
-# an upheld objection re-runs the allocation with this reason once selection.REASONS knows it; until then the
-# candidate leaves the round as after a withdrawal (the run's inputs show them excluded either way)
-RERUN_REASON = "objection" if "objection" in selection.REASONS else "withdrawal"
 OUTCOMES = ("uphold", "dismiss")
 
 
@@ -57,10 +60,10 @@ def objections_of(session: Session, round_id: str) -> list[ListObjection]:
 def listed(session: Session, round_: Round) -> list[dict[str, Any]]:
     """The list as it stands: the ranking now, without those who left the round (declined, lapsed, withdrawn,
     excluded), each with the partner of the latest run or "waiting"."""
-    run = selection.last_run(session, round_.id)
+    run = allocation_runs.last_run(session, round_.id)
     if run is None:
         raise PlacementError("Run the allocation first: the list shows each candidate's allocated partner.")
-    lines, everyone = selection.ranked(session, round_)
+    lines, everyone = scores.ranked(session, round_)
     left = set(run.inputs.get("excluded", []))
     assignment = run.result.get("assignment", {})
     names = {p.partner_id: p.partner_name for p in session.scalars(select(Place).where(
@@ -107,7 +110,7 @@ def _start(session: Session, round_: Round, notice: ListNotice, now: datetime, z
 def publish(session: Session, round_id: str, who: str, now: datetime, zone: str) -> ListNotice:
     """The ICD publishes the round's list after an allocation run: open for the round's publicity_days, or
     blocked while the calendar does not know the year. Once per round (an upheld objection republishes it)."""
-    round_ = selection.get_round(session, round_id, lock=True)
+    round_ = rounds.get_round(session, round_id, lock=True)
     if session.get(ListNotice, round_id, with_for_update=True) is not None:
         raise PlacementError("The list of this round is already published; an upheld objection republishes it.")
     if round_.status != "allocated":
@@ -123,7 +126,7 @@ def lodge(session: Session, round_id: str, objector: str, objector_name: str, te
           application_id: str | None, now: datetime, zone: str) -> ListObjection:
     """An objection while the period runs (or is already paused by another): the first pauses it with the
     working days after today still to run."""
-    round_ = selection.get_round(session, round_id, lock=True)
+    round_ = rounds.get_round(session, round_id, lock=True)
     notice = notice_of(session, round_id, lock=True)
     day = period.today(now, zone)
     running = notice.status == "paused" or (notice.status == "open" and period.runs_on(notice.ends_on, day))
@@ -157,7 +160,7 @@ def decide(session: Session, round_id: str, objection_id: str, who: str, outcome
     the candidate it is about (the objection's, or named here)."""
     if outcome not in OUTCOMES:
         raise PlacementError(f"The outcome is one of {', '.join(OUTCOMES)}.", status=422)
-    round_ = selection.get_round(session, round_id, lock=True)
+    round_ = rounds.get_round(session, round_id, lock=True)
     notice = notice_of(session, round_id, lock=True)
     objection = session.get(ListObjection, objection_id, with_for_update=True)
     if objection is None or objection.round_id != round_id:
@@ -178,8 +181,7 @@ def decide(session: Session, round_id: str, objection_id: str, who: str, outcome
     session.flush()
     if upheld:
         assert about is not None
-        _exclude(session, round_, about, who, now)
-        notice.content = listed(session, round_)
+        _exclude(session, round_, about, who, now)  # its re-run republishes the list (refresh)
     still_open = session.scalar(select(ListObjection.id).where(ListObjection.round_id == round_id,
                                                                ListObjection.status == "open").limit(1))
     if notice.status == "paused" and still_open is None:
@@ -197,18 +199,53 @@ def decide(session: Session, round_id: str, objection_id: str, who: str, outcome
 
 
 def _exclude(session: Session, round_: Round, application_id: str, who: str, now: datetime) -> None:
-    """The candidate leaves the round: their open or accepted offers are withdrawn and the allocation re-runs, so
-    their place goes to the head of the partner's waiting list."""
+    """The candidate leaves the round (status "excluded"): offer_changes.excluded withdraws their offers, cancels
+    their nomination and re-runs the allocation, so their place goes to the head of the partner's waiting list."""
     candidate = session.get(Candidate, application_id, with_for_update=True)
     if candidate is None:
         raise PlacementError("No such candidate.", status=404)
     candidate.status = EXCLUDED
-    for offer in session.scalars(select(Offer).where(Offer.round_id == round_.id,
-                                                     Offer.application_id == application_id,
-                                                     Offer.status.in_(("offered", "accepted")))):
-        offer.status, offer.version = "withdrawn", offer.version + 1
-    session.flush()
-    selection.run_allocation(session, round_.id, who, RERUN_REASON, now)
+    offer_changes.excluded(session, round_, application_id, who, now)
+
+
+def refresh(session: Session, round_: Round) -> None:
+    """After a re-run: a list still open or paused shows the new run (its content republished)."""
+    notice = session.get(ListNotice, round_.id, with_for_update=True)
+    if notice is not None and notice.status in ("open", "paused"):
+        notice.content, notice.version = listed(session, round_), notice.version + 1
+
+
+def _open_blocked(session: Session, round_id: str, now: datetime, zone: str) -> bool:
+    round_ = session.get(Round, round_id, with_for_update=True, populate_existing=True)
+    notice = session.get(ListNotice, round_id, with_for_update=True, populate_existing=True)
+    if round_ is None or notice is None or notice.status != "blocked":
+        return False
+    notice.content = listed(session, round_)  # runs may have moved places while it waited: publish them now
+    return _start(session, round_, notice, now, zone)
+
+
+def _end(session: Session, round_id: str, now: datetime, day: Any) -> bool:
+    round_ = session.scalars(select(Round).where(Round.id == round_id).with_for_update(skip_locked=True)
+                             .execution_options(populate_existing=True)).first()
+    notice = (session.get(ListNotice, round_id, with_for_update=True, populate_existing=True)
+              if round_ else None)
+    if round_ is None or notice is None or notice.status != "open" or not period.has_passed(notice.ends_on, day):
+        return False
+    notice.status, notice.ended_at, notice.version = "ended", now, notice.version + 1
+    round_.status, round_.version = "final", round_.version + 1
+    _event(session, "selection.list_ended", round_, notice, ended_at=_iso(now))
+    return True
+
+
+def _each(session: Session, what: str, round_id: str, step: Any, *args: Any) -> bool:
+    """One notice's step in its own savepoint: a failure is logged and rolls back that notice alone."""
+    try:
+        with session.begin_nested():
+            return bool(step(session, round_id, *args))
+    except Exception:
+        log.exception("placements sweep: %s of the list of round %s failed; the next sweep tries again", what,
+                      round_id)
+        return False
 
 
 def check(session: Session, now: datetime, zone: str) -> dict[str, int]:
@@ -217,24 +254,10 @@ def check(session: Session, now: datetime, zone: str) -> dict[str, int]:
     opened = ended = 0
     day = period.today(now, zone)
     for round_id in list(session.scalars(select(ListNotice.round_id).where(ListNotice.status == "blocked"))):
-        round_ = session.get(Round, round_id, with_for_update=True)
-        notice = session.get(ListNotice, round_id, with_for_update=True)
-        if round_ is None or notice is None or notice.status != "blocked":
-            continue
-        notice.content = listed(session, round_)  # runs may have moved places while it waited: publish them now
-        if _start(session, round_, notice, now, zone):
-            opened += 1
+        opened += _each(session, "opening", round_id, _open_blocked, now, zone)
     due = list(session.scalars(select(ListNotice.round_id).where(ListNotice.status == "open",
                                                                  ListNotice.ends_on < day)
                                .order_by(ListNotice.ends_on, ListNotice.round_id)))
     for round_id in due:
-        round_ = session.scalars(select(Round).where(Round.id == round_id)
-                                 .with_for_update(skip_locked=True)).first()
-        notice = session.get(ListNotice, round_id, with_for_update=True) if round_ else None
-        if round_ is None or notice is None or notice.status != "open" or not period.has_passed(notice.ends_on, day):
-            continue
-        notice.status, notice.ended_at, notice.version = "ended", now, notice.version + 1
-        round_.status, round_.version = "final", round_.version + 1
-        _event(session, "selection.list_ended", round_, notice, ended_at=_iso(now))
-        ended += 1
+        ended += _each(session, "the end", round_id, _end, now, day)
     return {"lists_opened": opened, "lists_ended": ended}

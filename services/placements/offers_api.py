@@ -1,7 +1,7 @@
 """/api/v1/offers: the places offered to students and their answers. A student reads their own offers (the
 default; `?mine=1` says so explicitly) and answers them (accept, decline) with the version they read, before the
 deadline; staff read a round's offers (`?round_id=`; a school's coordinator or dean those of their school's
-students). A decline re-runs the allocation at once (selection.answer), so the place goes to the next on the
+students). A decline re-runs the allocation at once (offer_changes.answer), so the place goes to the next on the
 partner's waiting list."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
-from services.placements import access, selection
+from services.placements import access, offer_changes
 from services.placements.errors import PlacementError
 from services.placements.models import Candidate, Offer, Program
 from services.placements.rounds_schemas import OfferAnswerIn, OfferList, OfferOut, OffersQuery
@@ -70,7 +70,7 @@ def _answer(offer_id: uuid.UUID, body: dict[str, Any], accept: bool) -> dict[str
     with ctx().sessions() as session:
         try:
             with session.begin():
-                offer = selection.answer(session, str(offer_id), identity.username, body["version"], accept,
+                offer = offer_changes.answer(session, str(offer_id), identity.username, body["version"], accept,
                                          datetime.now(UTC))
                 answered = offer.id
         except PlacementError as exc:

@@ -1,7 +1,8 @@
 """/api/v1/selection-rounds: open a program's selection round (the ICD), read it with its ranking (staff: a
 school's coordinator or dean sees the rows of their school's candidates, the office all), enter score cells (a
 coordinator for their school's candidates, the ICD for all) and run the allocation (the ICD) and read its runs.
-The rules are in selection.py; this module checks who asks and shapes the answers."""
+The rules are in rounds.py, scores.py and allocation_runs.py; this module checks who asks and shapes the
+answers."""
 
 from __future__ import annotations
 
@@ -18,10 +19,20 @@ from sqlalchemy.orm import Session
 from chassis.app import ctx
 from chassis.auth import current_identity
 from chassis.tokens import Identity
-from services.placements import access, selection
+from services.placements import access, allocation_runs, offers, rounds, scores
 from services.placements.errors import PlacementError
 from services.placements.models import AllocationRun, Candidate, Program, Round
-from services.placements.rounds_schemas import CellIn, RoundIn, RoundList, RoundOut, RoundsQuery, RunIn, RunList, RunOut
+from services.placements.rounds_schemas import (
+    CellIn,
+    CloseIn,
+    RoundIn,
+    RoundList,
+    RoundOut,
+    RoundsQuery,
+    RunIn,
+    RunList,
+    RunOut,
+)
 
 blp = Blueprint("rounds_api", __name__, url_prefix="/api/v1/selection-rounds", description="Selection rounds")
 ROUND = {"in": "path", "name": "round_id", "schema": {"type": "string", "format": "uuid"}}
@@ -50,7 +61,7 @@ def _schools_seen(identity: Identity) -> set[str] | None:
 
 def _round(session: Session, round_id: uuid.UUID, lock: bool = False) -> Round:
     try:
-        return selection.get_round(session, str(round_id), lock)
+        return rounds.get_round(session, str(round_id), lock)
     except PlacementError as exc:
         abort(404, message=str(exc))
         raise
@@ -65,11 +76,11 @@ def _shown(session: Session, round_: Round, identity: Identity | None = None) ->
         "opened_by": round_.opened_by, "opened_at": round_.opened_at, "version": round_.version, "runs": runs or 0}
     if identity is None:
         return shown
-    lines, everyone = selection.ranked(session, round_)
-    last = selection.last_run(session, round_.id)
+    lines, everyone = scores.ranked(session, round_)
+    last = allocation_runs.last_run(session, round_.id)
     assigned = last.result.get("assignment", {}) if last else {}
     current: dict[str, Any] = {}
-    for offer in selection.offers_of(session, round_.id):  # oldest first: the latest one that counts wins
+    for offer in offers.offers_of(session, round_.id):  # oldest first: the latest one that counts wins
         if offer.status != "superseded":
             current[offer.application_id] = offer
     schools = _schools_seen(identity)
@@ -107,8 +118,9 @@ class Rounds(MethodView):
         with ctx().sessions() as session:
             try:
                 with session.begin():
-                    opened = selection.open_round(session, str(body["program_id"]), identity.username,
-                                                  datetime.now(UTC), body["formula"], body["offer_days"])
+                    opened = rounds.open_round(session, str(body["program_id"]), identity.username,
+                                                  datetime.now(UTC), body["formula"], body["offer_days"],
+                                               body["publicity_days"])
             except IntegrityError:  # another officer opened it a moment before
                 raise PlacementError("The program already has a selection round that is not closed.") from None
             with session.begin():
@@ -154,13 +166,30 @@ class Scores(MethodView):
                     Candidate.application_id.in_(ids), Candidate.program_id == round_.program_id))}
                 unknown = sorted(ids - set(found))
                 if unknown:
-                    raise PlacementError("Not candidates of this round: " + ", ".join(unknown), status=422)
+                    raise PlacementError("Not candidates of this round: " + ", ".join(unknown), status=422, errors={
+                        "json": {str(i): {"application_id": ["Not a candidate of this round."]}
+                                 for i, cell in enumerate(body) if str(cell["application_id"]) in unknown}})
                 refused = sorted(i for i, c in found.items() if not access.can_score(identity, c.school))
                 if refused:
                     abort(403, message="You score only the candidates of your school; not yours: " + ", ".join(refused))
-                selection.enter_scores(session, round_, [
-                    selection.Cell(str(cell["application_id"]), cell["criterion"], cell["value"]) for cell in body],
+                scores.enter_scores(session, round_, [
+                    scores.Cell(str(cell["application_id"]), cell["criterion"], cell["value"]) for cell in body],
                     identity.username, datetime.now(UTC))
+            with session.begin():
+                return _shown(session, _round(session, round_id), identity)
+
+
+@blp.route("/<uuid:round_id>/close", parameters=[ROUND])
+class Close(MethodView):
+    @blp.arguments(CloseIn)
+    @blp.response(200, RoundOut)
+    def post(self, body: dict[str, Any], round_id: uuid.UUID) -> dict[str, Any]:
+        """Close a round that ran (the ICD): its offers stop moving and the program may open a new round."""
+        identity = _office()
+        with ctx().sessions() as session:
+            with session.begin():
+                _round(session, round_id)
+                rounds.close_round(session, str(round_id), body["version"])
             with session.begin():
                 return _shown(session, _round(session, round_id), identity)
 
@@ -175,7 +204,7 @@ class Allocations(MethodView):
         identity = _office()
         with ctx().sessions() as session, session.begin():
             _round(session, round_id)
-            return _run(selection.run_allocation(session, str(round_id), identity.username, body["reason"],
+            return _run(allocation_runs.run_allocation(session, str(round_id), identity.username, body["reason"],
                                                  datetime.now(UTC)))
 
     @blp.response(200, RunList)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.placements.agreements_schemas import Whole
 from services.placements.models import CRITERIA, OFFER_STATUSES, ROUND_STATUSES
@@ -17,6 +19,8 @@ class RoundIn(Schema):
         "description": "weights (decimal strings) over gpa, language, interview; bonus true/false; language_max "
                        "per certificate. Missing: the default formula"})
     offer_days = Whole(load_default=7, validate=validate.Range(min=1, max=60))
+    publicity_days = Whole(load_default=5, validate=validate.Range(min=1, max=30), metadata={
+        "description": "official working days the candidate list is published for (差额公示)"})
 
 
 class RoundsQuery(Schema):
@@ -26,8 +30,31 @@ class RoundsQuery(Schema):
 class CellIn(Schema):
     application_id = fields.UUID(required=True)
     criterion = fields.String(required=True, validate=validate.OneOf(CRITERIA))
-    value = fields.Decimal(required=True, as_string=True, places=None, metadata={
-        "description": "interview 0–100, bonus 0–10, at most 2 decimals"})
+    # the widest range of any criterion (interview 0–100); ranking.check_entry holds each criterion's own
+    value = fields.Decimal(required=True, as_string=True, places=None, allow_nan=False,
+                           validate=validate.Range(min=0, max=100), metadata={
+                               "description": "interview 0–100, bonus 0–10, at most 2 decimals"})
+
+    @validates_schema(pass_collection=True)
+    def _each_cell_once(self, data: Any, many: bool, **kwargs: Any) -> None:
+        """A request names each (candidate, criterion) once: PostgreSQL cannot write one row twice in a statement,
+        and which of two values was meant is not known."""
+        if not many:
+            return
+        seen: dict[tuple[str, str], int] = {}
+        errors: dict[int, dict[str, list[str]]] = {}
+        for index, cell in enumerate(data):
+            key = (str(cell.get("application_id")), str(cell.get("criterion")))
+            if key in seen:
+                errors[index] = {"criterion": [f"This candidate's {key[1]} is already given at {seen[key]}."]}
+            else:
+                seen[key] = index
+        if errors:
+            raise ValidationError(errors)  # type: ignore[arg-type]
+
+
+class CloseIn(Schema):
+    version = Whole(load_default=None, metadata={"description": "the round's version as read"})
 
 
 class RunIn(Schema):

@@ -102,7 +102,7 @@ def test_publish_object_dismiss_uphold_and_end(placements: Placements) -> None:
     assert tuple(notice(p, round_id)) == ("open", date(2031, 4, 14), date(2031, 4, 28), None)
     reason, inputs, result = p.rows("SELECT reason, inputs, result FROM allocation_runs WHERE round_id = :r "
                                     "ORDER BY number DESC LIMIT 1", r=round_id)[0]
-    assert reason == list_publicity.RERUN_REASON
+    assert reason == "objection"
     assert top["application_id"] in inputs["excluded"]
     assert top["application_id"] not in result["assignment"] or result["assignment"][top["application_id"]] is None
     assert result["assignment"][head] == partner
