@@ -15,8 +15,9 @@ as submitted_at is above, since no later news repeats it; a repeat sets what is 
 
 The placements service tells where a student exchange really goes: offer.accepted and nomination.approved make
 the partner the allocated one (the statistics counted the first choice before), a rejected or cancelled
-nomination of that partner makes it the first choice again. These come from several offers and nominations, each
-with its own version, so they are ordered by the events' time: a row keeps the time of the newest it applied.
+nomination of that partner, or a withdrawn or superseded offer of it, makes it the first choice again. These come
+from several offers and nominations, each with its own version, so they are ordered by the events' time: a row
+keeps the time of the newest it applied.
 allocation.completed gives the places each partner had in a round's run; the round's latest run (by number)
 stands. offer.made tells which round a student is in (an academic year for the round's places).
 
@@ -55,7 +56,8 @@ _PARTNER = ("partner_id", "partner_name", "country", "region")  # the first choi
 # mobility.planned makes every record known, so a group with a member still away is not over yet
 MOBILITY_EVENTS = ("mobility.planned", "mobility.returned", "mobility.no_show", "mobility.changed",
                    "mobility.reported", "mobility.cancelled")
-ALLOCATION_EVENTS = ("offer.accepted", "nomination.approved", "nomination.rejected", "nomination.cancelled")
+ALLOCATION_EVENTS = ("offer.accepted", "nomination.approved", "nomination.rejected", "nomination.cancelled",
+                     "offer.withdrawn", "offer.superseded")
 Row = TypeVar("Row", MobilityFact, ReviewStep, MobilityRecordFact, PlaceFact)
 
 
@@ -156,7 +158,8 @@ def _application_row(session: Session, data: dict[str, Any]) -> MobilityFact:
 
 def on_allocation_news(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
     """offer.accepted or nomination.approved: the partner is the allocated one; nomination.rejected or
-    .cancelled: not any more, if it was that partner. Newer news (by the events' time) than the row's only."""
+    .cancelled, offer.withdrawn or .superseded: not any more, if it was that partner. Newer news (by the events'
+    time) than the row's only."""
     row = _application_row(session, data)
     at = event.get_time()
     row.selection_round_id = data.get("round_id") or row.selection_round_id

@@ -192,6 +192,8 @@ RULES = {
     "passport.expiry_warning": _applicant_and_clerks,
     "offer.made": _applicant,  # the student, with the deadline
     "offer.lapsed": _applicant,
+    "offer.superseded": _applicant,  # the offer they were told of no longer holds
+    "offer.withdrawn": _applicant,
     # Agreements with partners (placements): the ICD keeps the register, so it renews or lets an agreement end.
     "agreement.expiring": _icd_officers,
     # Nominations to partners (placements): the partner's contact gets the signed link to answer; the student is

@@ -242,6 +242,24 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                "and has lapsed; it goes to the next student on the waiting list. Please contact the International "
                "Cooperation Department with any question."),
     },
+    "offer.superseded": {
+        "zh": ("交换名额变更：{partner_name}（{program_name}）",
+               "“{program_name}”的名额分配已重新计算，此前向您提供的 {partner_name} 交换名额不再有效，无需答复。"
+               "如有新的名额，您会另行收到通知；否则您仍在候补名单上。"),
+        "en": ("Offer no longer valid: {partner_name} ({program_name})",
+               "The allocation of \"{program_name}\" ran again and the place at {partner_name} offered to you no "
+               "longer holds; there is nothing to answer. If another place is offered you will be told; otherwise "
+               "you stay on the waiting list."),
+    },
+    "offer.withdrawn": {
+        "zh": ("交换名额已撤销：{partner_name}（{program_name}）",
+               "您在“{program_name}”中的 {partner_name} 交换名额已被撤销（申请已撤回、名单公示异议成立或对方院校"
+               "未接收）。如有疑问，请联系国际合作处。"),
+        "en": ("Offer withdrawn: {partner_name} ({program_name})",
+               "Your place at {partner_name} in \"{program_name}\" was withdrawn (the application was withdrawn, an "
+               "objection to the candidate list was upheld, or the partner did not accept the nomination). Please "
+               "contact the International Cooperation Department with any question."),
+    },
     # Nomination to a partner (placements): the partner's contact answers by the signed link; the student hears.
     "nomination.link_issued": {
         "zh": ("交换学生提名：{applicant_name}（{program_name}）",
