@@ -314,3 +314,130 @@ def test_a_withdrawn_candidate_frees_the_place_for_the_next(placements: Placemen
     assert reason == "withdrawal"
     assert to_names(assignment["assignment"])["S01"] == "P1" and "S03" not in to_names(assignment["assignment"])
     assert p.scalar("SELECT status FROM offers WHERE application_id = :a", a=APP["S03"]) == "withdrawn"
+
+
+def final_round(p: Placements) -> tuple[str, str, str]:
+    """One TUM place, alice above bob (both chose TUM): the first run offers alice the place, and the round is
+    then "final" (its 差额公示 over; the publicity tests reach it through the sweep). (round, alice, bob)."""
+    program = p.add_program(partners=[TUM], closes_at=CLOSED)["program_id"]
+    alice = p.add_candidate(program, applicant="alice", choices=[TUM], gpa="3.90")["application_id"]
+    bob = p.add_candidate(program, applicant="bob", choices=[TUM], gpa="3.10")["application_id"]
+    p.execute("INSERT INTO places (program_id, partner_id, partner_name, places, source, set_by, updated_at) "
+              "VALUES (:g, :p, 'TU Munich', 1, 'office', 'icd.officer', now())", g=program, p=TUM["partner_id"])
+    round_id = p.call(ICD, "POST", "/selection-rounds", json={"program_id": program}).get_json()["id"]
+    run(p, round_id)
+    p.execute("UPDATE rounds SET status = 'final' WHERE id = :r", r=round_id)
+    return round_id, alice, bob
+
+
+def offered_to(p: Placements, round_id: str) -> dict[str, str]:
+    return dict(p.rows("SELECT application_id, status FROM offers WHERE round_id = :r AND status IN "
+                       "('offered', 'accepted')", r=round_id))
+
+
+def last_reason(p: Placements, round_id: str) -> str:
+    return p.scalar("SELECT reason FROM allocation_runs WHERE round_id = :r ORDER BY number DESC LIMIT 1",
+                    r=round_id)
+
+
+def test_a_final_round_offers_a_declined_place_to_the_next(placements: Placements) -> None:
+    p = placements
+    round_id, alice, bob = final_round(p)
+    offer = p.rows("SELECT id, version FROM offers WHERE application_id = :a", a=alice)[0]
+    declined = p.call("alice", "POST", f"/offers/{offer[0]}/decline", roles=student_roles("S01"),
+                      json={"version": offer[1]})
+    assert declined.status_code == 200, declined.get_json()
+    assert offered_to(p, round_id) == {bob: "offered"} and last_reason(p, round_id) == "decline"
+    assert p.scalar("SELECT status FROM rounds WHERE id = :r", r=round_id) == "final"
+    # the scores stay frozen after the 差额公示
+    frozen = p.call(ICD, "PUT", f"/selection-rounds/{round_id}/scores",
+                    json=[{"application_id": bob, "criterion": "interview", "value": "50"}])
+    assert frozen.status_code == 409 and "final" in frozen.get_json()["detail"]
+
+
+def test_a_final_round_offers_a_lapsed_place_to_the_next(placements: Placements) -> None:
+    p = placements
+    round_id, alice, bob = final_round(p)
+    (deadline,) = [d for (d,) in p.rows("SELECT deadline FROM offers WHERE application_id = :a", a=alice)]
+    with p.sessions() as session, session.begin():
+        assert offer_lapses.check(session, deadline + timedelta(seconds=1)) == {"offers_lapsed": 1,
+                                                                                "allocation_reruns": 1}
+    assert offered_to(p, round_id) == {bob: "offered"} and last_reason(p, round_id) == "lapse"
+
+
+def test_a_final_round_offers_a_withdrawn_students_place_on_and_cancels_their_nomination(
+        placements: Placements) -> None:
+    p = placements
+    round_id, alice, bob = final_round(p)
+    p.execute("UPDATE offers SET status = 'accepted', version = version + 1 WHERE application_id = :a", a=alice)
+    nomination = str(uuid.uuid4())
+    p.execute("INSERT INTO nominations (id, round_id, application_id, partner_id, partner_name, status, "
+              "nominated_by, nominated_at, version) VALUES (:i, :r, :a, :p, 'TU Munich', 'approved', :icd, now(), 2)",
+              i=nomination, r=round_id, a=alice, p=TUM["partner_id"], icd=ICD)
+    news = catalog.schema("application.withdrawn")["x-asyncapi"]["examples"][0]["data"]
+    p.deliver("application.withdrawn", {**news, "application_id": alice}, revision=2)
+    assert p.scalar("SELECT status FROM nominations WHERE id = :i", i=nomination) == "cancelled"
+    assert p.events("nomination.cancelled")[-1]["reason"] == "withdrawal"
+    assert offered_to(p, round_id) == {bob: "offered"} and last_reason(p, round_id) == "withdrawal"
+    (withdrawn,) = p.events("offer.withdrawn")
+    assert withdrawn["application_id"] == alice and withdrawn["applicant"] == "alice"
+
+
+def test_a_final_round_offers_a_rejected_students_place_to_the_next(placements: Placements) -> None:
+    """selection.place_freed is what nominations calls once the partner rejected the nomination."""
+    p = placements
+    round_id, alice, bob = final_round(p)
+    p.execute("UPDATE offers SET status = 'accepted', version = version + 1 WHERE application_id = :a", a=alice)
+    with p.sessions() as session, session.begin():
+        selection.place_freed(session, round_id, alice, ICD, datetime.now(UTC))
+    assert offered_to(p, round_id) == {bob: "offered"} and last_reason(p, round_id) == "rejection"
+    assert p.scalar("SELECT status FROM offers WHERE application_id = :a", a=alice) == "withdrawn"
+
+
+def test_a_withdrawal_before_the_approval_leaves_a_tombstone(placements: Placements) -> None:
+    """The withdrawal overtook the approval (a delayed retry): the approval, older, does not make it eligible;
+    an excluded candidate stays excluded on a newer approval."""
+    p = placements
+    program = p.add_program(partners=[TUM], closes_at=CLOSED)["program_id"]
+    application = str(uuid.uuid4())
+    news = catalog.schema("application.withdrawn")["x-asyncapi"]["examples"][0]["data"]
+    p.deliver("application.withdrawn", {**news, "application_id": application, "program_id": program}, revision=3)
+    p.add_candidate(program, applicant="alice", application_id=application, choices=[TUM], revision=2)
+    assert p.rows("SELECT status, revision FROM candidates WHERE application_id = :a", a=application) == [
+        ("withdrawn", 3)]
+    other = p.add_candidate(program, applicant="bob", choices=[TUM], revision=1)["application_id"]
+    p.execute("UPDATE candidates SET status = 'excluded' WHERE application_id = :a", a=other)
+    p.add_candidate(program, applicant="bob", application_id=other, choices=[TUM], revision=2)
+    assert p.scalar("SELECT status FROM candidates WHERE application_id = :a", a=other) == "excluded"
+
+
+def test_a_cell_named_twice_or_out_of_range_is_refused_with_field_errors(placements: Placements) -> None:
+    p = placements
+    _, round_id = setup_example(p)
+    twice = p.call(ICD, "PUT", f"/selection-rounds/{round_id}/scores", json=[
+        {"application_id": APP["S01"], "criterion": "interview", "value": "80"},
+        {"application_id": APP["S01"], "criterion": "interview", "value": "81"}])
+    assert twice.status_code == 422, twice.get_json()
+    assert twice.get_json()["errors"]["1"]["criterion"]
+    bonus = p.call(ICD, "PUT", f"/selection-rounds/{round_id}/scores",
+                   json=[{"application_id": APP["S01"], "criterion": "bonus", "value": "11"}])
+    assert bonus.status_code == 422 and bonus.get_json()["errors"]["json"]["cells"]["0"]["value"]
+    unknown = p.call(ICD, "PUT", f"/selection-rounds/{round_id}/scores",
+                     json=[{"application_id": str(uuid.uuid4()), "criterion": "bonus", "value": "1"}])
+    assert unknown.status_code == 422 and unknown.get_json()["errors"]["json"]["0"]["application_id"]
+    assert p.scalar("SELECT count(*) FROM scores") == 0
+
+
+def test_the_icd_closes_a_round_and_the_program_opens_a_new_one(placements: Placements) -> None:
+    p = placements
+    program, round_id = setup_example(p)
+    assert p.call(ICD, "POST", f"/selection-rounds/{round_id}/close", json={}).status_code == 409  # never ran
+    score_all(p, round_id)
+    run(p, round_id)
+    assert p.call("coord.cs", "POST", f"/selection-rounds/{round_id}/close", json={}).status_code == 403
+    closed = p.call(ICD, "POST", f"/selection-rounds/{round_id}/close", json={})
+    assert closed.status_code == 200 and closed.get_json()["status"] == "closed"
+    assert p.call(ICD, "POST", f"/selection-rounds/{round_id}/allocations", json={}).status_code == 409
+    again = p.call(ICD, "POST", "/selection-rounds", json={"program_id": program, "publicity_days": 7})
+    assert again.status_code == 201, again.get_json()
+    assert p.scalar("SELECT publicity_days FROM rounds WHERE id = :r", r=again.get_json()["id"]) == 7
