@@ -13,10 +13,11 @@ Sat 19 (make-up), Mon 21 → ends Mon 21. Objection Wed 16 → 3 days left (17, 
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from services.placements import list_publicity
+from services.placements import list_publicity, offer_changes
 from tests.integration.test_selection_rounds import ICD, run, score_all, setup_example
 from tests.support.placements import Placements, placements_fixture  # noqa: F401
 
@@ -165,3 +166,37 @@ def test_an_unknown_calendar_year_blocks_the_list_until_it_is_entered(placements
     assert sweep(p, at(16)) == {"lists_opened": 1, "lists_ended": 0}
     assert tuple(notice(p, round_id)) == ("open", date(2031, 4, 16), date(2031, 4, 23), None)  # 17,19,21,22,23
     assert p.scalar("SELECT status FROM rounds WHERE id = :r", r=round_id) == "publicised"
+
+
+def test_a_decline_while_the_list_runs_republishes_it(placements: Placements) -> None:
+    p = placements
+    p.deliver("calendar.changed", CALENDAR_2031, subject="2031", source=REVIEWS)
+    round_id = allocated_round(p)
+    rows = publish(p, round_id, at(14))["content"]
+    top = rows[0]["application_id"]
+    offer_id, version, applicant = p.rows(
+        "SELECT o.id, o.version, c.applicant FROM offers o JOIN candidates c USING (application_id) "
+        "WHERE o.application_id = :a AND o.status = 'offered'", a=top)[0]
+    with p.sessions() as session, session.begin():
+        offer_changes.answer(session, offer_id, applicant, version, False, datetime.now(UTC))
+    (content,) = p.rows("SELECT content FROM list_notices WHERE round_id = :r", r=round_id)[0]
+    assert top not in [r["application_id"] for r in content] and len(content) == len(rows) - 1
+
+
+def test_an_upheld_objection_cancels_the_candidates_nomination(placements: Placements) -> None:
+    p = placements
+    p.deliver("calendar.changed", CALENDAR_2031, subject="2031", source=REVIEWS)
+    round_id = allocated_round(p)
+    rows = publish(p, round_id, at(14))["content"]
+    top = rows[0]
+    p.execute("UPDATE offers SET status = 'accepted', version = version + 1 WHERE application_id = :a "
+              "AND status = 'offered'", a=top["application_id"])
+    nomination = str(uuid.uuid4())
+    p.execute("INSERT INTO nominations (id, round_id, application_id, partner_id, partner_name, status, "
+              "nominated_by, nominated_at, version) VALUES (:i, :r, :a, :p, '', 'nominated', :icd, now(), 1)",
+              i=nomination, r=round_id, a=top["application_id"], p=top["partner_id"], icd=ICD)
+    objection = lodge(p, round_id, at(15), about=top["application_id"])
+    decide(p, round_id, objection, "uphold", at(16))
+    assert p.scalar("SELECT status FROM nominations WHERE id = :i", i=nomination) == "cancelled"
+    assert p.events("nomination.cancelled")[-1]["reason"] == "objection"
+    assert [e["application_id"] for e in p.events("offer.withdrawn")] == [top["application_id"]]
