@@ -21,6 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+from chassis import signed_links
 from chassis.db import make_sessionmaker
 from eventbus import envelope
 from eventbus.consumer import apply
@@ -121,11 +122,14 @@ def _has_contact(system: Embedded, partner_id: str) -> bool:
 
 
 def partner_link(system: Embedded, nomination_id: str) -> str:
-    """The partner's signed link of a nomination, as notifications would e-mail it (the private event)."""
+    """The partner's signed link of a nomination, as notifications mints it into its e-mail from the private
+    event (which carries the nonce, never the link)."""
     with system.engines["placements"].connect() as c:
         rows = c.execute(text("SELECT body FROM outbox WHERE type = 'nomination.link_issued' ORDER BY id DESC"))
         for (body,) in rows:
             data = json.loads(body)["data"]
             if data.get("nomination_id", data.get("id")) == nomination_id:
-                return str(data["link_url"])
+                return signed_links.partner_answer_url(
+                    system.settings.public_base_url, signed_links.load_keyring(system.settings.partner_link_keys_file),
+                    nomination_id, data["link_nonce"])
     raise AssertionError(f"no link issued for nomination {nomination_id}")
