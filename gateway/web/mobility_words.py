@@ -9,13 +9,13 @@ as it came, never an error.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as pgettext  # named so that pybabel extracts it
 
 from gateway.web import messages, services
 from gateway.web.widgets import page_language
+from gateway.web.words import code_word
 
 # In the context of a trip: an application's "Returned" (for changes) and "Cancelled" read otherwise.
 STATUSES = {
@@ -68,29 +68,25 @@ OWED = {"report": _l("Trip report"), "summary": _l("Event summary"), "transcript
         "residence_permit": _l("Residence permit")}
 
 
-def _word(table: dict[str, Any], code: Any) -> str:
-    return str(table.get(str(code), code if code is not None else ""))
-
-
 def status(code: str, kind: str | None = None) -> str:
     """A record's status in words, as its kind lives it."""
-    return str(KIND_STATUSES.get(kind or "", {}).get(code) or _word(STATUSES, code))
+    return str(KIND_STATUSES.get(kind or "", {}).get(code) or code_word(STATUSES, code))
 
 
 def checklist_item(code: str) -> str:
-    return _word(CHECKLIST, code)
+    return code_word(CHECKLIST, code)
 
 
 def step(code: str) -> str:
-    return _word(STEPS, code)
+    return code_word(STEPS, code)
 
 
 def file_type(code: str) -> str:
-    return _word(FILE_TYPES, code)
+    return code_word(FILE_TYPES, code)
 
 
 def section(code: str) -> str:
-    return _word(SECTIONS, code)
+    return code_word(SECTIONS, code)
 
 
 def section_order(sections: dict[str, str]) -> list[str]:
@@ -101,23 +97,23 @@ def section_order(sections: dict[str, str]) -> list[str]:
 
 
 def section_hint(code: str) -> str:
-    return _word(SECTION_HINTS, code) if code in SECTION_HINTS else ""
+    return code_word(SECTION_HINTS, code) if code in SECTION_HINTS else ""
 
 
 def report_status(code: str) -> str:
-    return _word(REPORT_STATUSES, code)
+    return code_word(REPORT_STATUSES, code)
 
 
 def extension_status(code: str) -> str:
-    return _word(EXTENSION_STATUSES, code)
+    return code_word(EXTENSION_STATUSES, code)
 
 
 def role(code: str) -> str:
-    return _word(ROLES, code)
+    return code_word(ROLES, code)
 
 
 def owed(code: str) -> str:
-    return _word(OWED, code)
+    return code_word(OWED, code)
 
 
 def _codes(value: str) -> str:
@@ -133,7 +129,7 @@ DOING = {"change its checklist": _l("change its checklist"), "depart": _l("be co
          "arrive": _l("be confirmed as arrived"), "return": _l("be confirmed as returned"),
          "be held": _l("be recorded as held"), "record a permit": _l("record a permit"),
          "be a no-show": _l("be recorded as not going"), "change its dates": _l("change its dates")}
-WORDS = {"status": lambda s: status(s), "report_status": report_status, "doing": lambda d: _word(DOING, d),
+WORDS = {"status": lambda s: status(s), "report_status": report_status, "doing": lambda d: code_word(DOING, d),
          "items": _codes, "file_type": file_type, "proof": file_type}
 PATTERNS = [(re.compile(pattern + r"\Z"), text) for pattern, text in [
     (r"This mobility is '(?P<status>\w+)': it cannot (?P<doing>[a-z -]+) now\.",

@@ -8,12 +8,12 @@ The selection pages (web/selection_pages.py) read these; a code not listed here 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as pgettext  # named so that pybabel extracts it
 
 from gateway.web import agreement_words, messages
+from gateway.web.words import code_word
 
 ROUND_STATUSES = {"open": pgettext("round status", "Open for scoring"),
                   "allocated": pgettext("round status", "Places allocated"),
@@ -38,32 +38,28 @@ VIA = {"office": _l("told to the office"), "link": _l("answered on the partner's
 DECISIONS = {"approve": _l("The partner accepts the student"), "reject": _l("The partner refuses the student")}
 
 
-def _word(table: dict[str, Any], code: Any) -> str:
-    return str(table.get(str(code), code if code is not None else ""))
-
-
 def round_status(code: str) -> str:
-    return _word(ROUND_STATUSES, code)
+    return code_word(ROUND_STATUSES, code)
 
 
 def offer_status(code: str) -> str:
-    return _word(OFFER_STATUSES, code)
+    return code_word(OFFER_STATUSES, code)
 
 
 def nomination_status(code: str) -> str:
-    return _word(NOMINATION_STATUSES, code)
+    return code_word(NOMINATION_STATUSES, code)
 
 
 def reason(code: str) -> str:
-    return _word(REASONS, code)
+    return code_word(REASONS, code)
 
 
 def part(code: str) -> str:
-    return _word(PARTS, code)
+    return code_word(PARTS, code)
 
 
 def via(code: str | None) -> str:
-    return _word(VIA, code) if code else ""
+    return code_word(VIA, code) if code else ""
 
 
 def missing(codes: list[str] | None) -> str:

@@ -7,7 +7,6 @@ The period is counted from today on the real clock (the embedded system's), so t
 
 from __future__ import annotations
 
-import html
 import re
 
 from flask.testing import FlaskClient
@@ -15,11 +14,8 @@ from flask.testing import FlaskClient
 from mobility.embedded import Embedded
 from tests.integration.test_group_trip_pages import speaking
 from tests.integration.test_web_pages import browser, csrf_of, system  # noqa: F401
+from tests.support.pages import page_text
 from tests.support.selection import api, seed
-
-
-def _text(page: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 def _post(client: FlaskClient, path: str, form_path: str | None = None, **values: str):  # type: ignore[no-untyped-def]
@@ -46,7 +42,7 @@ def test_the_icd_publishes_a_student_objects_and_the_icd_dismisses(system: Embed
 
     page = student.get(path)
     assert page.status_code == 200
-    words = _text(page.text)
+    words = page_text(page.text)
     assert "Published for 5 working days, from" in words and "Running" in words
     assert chosen.name in words  # the program's name, though a student cannot read the round itself
     assert page.text.count("data-position=") == 5  # every candidate, more than the 4 places
@@ -55,15 +51,15 @@ def test_the_icd_publishes_a_student_objects_and_the_icd_dismisses(system: Embed
     refused = _post(student, path, text="   ")
     assert refused.status_code == 422
     assert 'class="error-summary"' in refused.text and 'href="#text"' in refused.text
-    assert "Say what the objection is." in _text(refused.text)
+    assert "Say what the objection is." in page_text(refused.text)
     lodged = _post(student, path, text="Candidate 3's interview was never held.",
                    application_id=chosen.candidates["bob"])
     assert lodged.status_code == 302 and lodged.headers["Location"].endswith(f"{path}/objected")
     assert student.get(f"{path}/objected").status_code == 200
-    paused = _text(student.get(path).text)
+    paused = page_text(student.get(path).text)
     assert "Paused for an objection" in paused and "Candidate 3's interview was never held." in paused  # their own
 
-    others = _text(speaking(browser(system, "prof.li"), "en").get(path).text)
+    others = page_text(speaking(browser(system, "prof.li"), "en").get(path).text)
     assert "Paused for an objection" in others and "never held" not in others  # no one else's text
 
     seen = icd.get(path).text
@@ -72,10 +68,10 @@ def test_the_icd_publishes_a_student_objects_and_the_icd_dismisses(system: Embed
     assert decide_path
     assert student.get(decide_path.group(1)).status_code == 403
     decision_page = icd.get(decide_path.group(1))
-    assert decision_page.status_code == 200 and "never held" in _text(decision_page.text)
+    assert decision_page.status_code == 200 and "never held" in page_text(decision_page.text)
     dismissed = _post(icd, decide_path.group(1), outcome="dismiss")
     assert dismissed.status_code == 302, dismissed.text[:800]
-    assert "Running" in _text(student.get(path).text)
+    assert "Running" in page_text(student.get(path).text)
 
     zh = speaking(browser(system, "bob"), "zh").get(path)
     assert zh.status_code == 200 and 'lang="zh' in zh.text
