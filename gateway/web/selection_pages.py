@@ -3,7 +3,8 @@ for a program whose window has closed), one round (its ranking with each score's
 missing, the offers' states, the nominations), the coordinator's scoring grid (their school's candidates: interview
 and bonus per row, one form), the allocation (a confirmation page, then the run; each run with who, when, why, its
 result and the waiting lists per partner), nominating a student who accepted, recording a partner's answer given to
-the office, and the student's offers (/offers: accept, or decline after a confirmation).
+the office, a partner's acceptance letter passed on as an attachment, and the student's offers (/offers: accept, or
+decline after a confirmation).
 
 The service decides who may do what (a coordinator sees and scores their school's candidates only); these pages
 send what was typed and show what it answered. A refusal is shown in words in an error summary linking to the field,
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from gateway.web import selection_words, services
@@ -32,6 +33,7 @@ OFFICE = ("icd_officer", "admin")
 SCORERS = (*OFFICE, "school_coordinator")
 READERS = (*SCORERS, "school_dean", "vice_president")  # as services/placements/access.py
 TOPS = {"interview": Decimal(100), "bonus": Decimal(10)}  # services/placements/ranking.py check_entry's bounds
+FILE_HEADERS = ("Content-Type", "Content-Disposition", "Cache-Control", "X-Content-Type-Options")
 
 
 def is_office() -> bool:
@@ -150,7 +152,9 @@ def _round_page(round_id: Any, problem: Problem | None = None, status: int = 200
     round_ = _round(round_id)
     nominations = _nominations(round_id)
     live = {n["application_id"] for n in nominations if n.get("status") in ("nominated", "approved")}
-    return render_template("selection_round.html", r=round_, nominations=nominations, nominated=live,
+    # the 差额公示's link shows once there is a list to read (the office always has it: it publishes from there)
+    listed = services.get(f"selection-rounds/{round_id}/publicity").ok
+    return render_template("selection_round.html", r=round_, nominations=nominations, nominated=live, listed=listed,
                            partners=_partners(round_), schools=school_names(), problem=problem, errors=problem.links,
                            office=is_office(), scorer=has_any_role(g.user, *SCORERS)), status
 
@@ -346,6 +350,14 @@ def answer(nomination_id: Any) -> Any:
             nomination = fresh.data if fresh.ok else nomination
     return render_template("selection_answer.html", n=nomination, problem=problem, errors=problem.links,
                            decisions=selection_words.DECISIONS), 422 if problem else 200
+
+
+@bp.get("/selection/nominations/<uuid:nomination_id>/letter")
+@login_required
+def letter(nomination_id: Any) -> Response:
+    """The partner's acceptance letter as the service sends it (an attachment): the service lets the office, the
+    student's school staff and the student have it; anyone else, or no letter, is a 404."""
+    return services.file_response(services.get(f"nominations/{nomination_id}/letter"), FILE_HEADERS)
 
 
 # -- the student's offers -------------------------------------------------------------------------------------------

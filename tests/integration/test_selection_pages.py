@@ -8,7 +8,10 @@ answer. A student reaches none of the office's pages; a reader in Chinese reads 
 
 from __future__ import annotations
 
+import io
+import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
 
@@ -16,7 +19,7 @@ from mobility.embedded import Embedded
 from tests.integration.test_group_trip_pages import speaking
 from tests.integration.test_web_pages import browser, csrf_of, system  # noqa: F401
 from tests.support.pages import error_summary, page_text
-from tests.support.selection import Selection, api, seed
+from tests.support.selection import Selection, api, partner_link, seed
 
 
 def _post(client: FlaskClient, path: str, form_path: str | None = None, **values: str) -> Any:
@@ -164,3 +167,62 @@ def test_a_reader_in_chinese_reads_the_states_in_chinese(system: Embedded) -> No
     assert "名额已分配" in shown and "面试尚未评分" in shown
     runs = page_text(icd.get(f"/selection/rounds/{chosen.round_id}/runs").text)
     assert "国际交流处执行" in runs and "候补名单（按顺序）" in runs
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_a_student_finds_the_candidate_list_and_the_acceptance_letter_reaches_only_its_readers(
+        system: Embedded) -> None:  # noqa: F811
+    chosen = seed(system)
+    round_api = f"/api/v1/selection-rounds/{chosen.round_id}"
+    assert api(system, "icd.officer", "POST", f"{round_api}/allocations", json={"reason": "manual"}).status_code == 201
+    notice_path = f"/selection/rounds/{chosen.round_id}/publicity"
+    icd = speaking(browser(system, "icd.officer"), "en")
+    assert f'href="{notice_path}" id="list-link"' in icd.get(f"/selection/rounds/{chosen.round_id}").text
+    coordinator = browser(system, "coord.cs").get(f"/selection/rounds/{chosen.round_id}")
+    assert 'id="list-link"' not in coordinator.text  # nothing published yet: nothing to read
+    assert api(system, "icd.officer", "POST", f"{round_api}/publicity").status_code == 201
+    assert 'id="list-link"' in browser(system, "coord.cs").get(f"/selection/rounds/{chosen.round_id}").text
+
+    # a student goes from their offers (or the menu) to the lists, to this list, and objects
+    bob = speaking(browser(system, "bob"), "en")
+    offers = bob.get("/offers")
+    assert 'id="lists-link-offers"' in offers.text and 'id="lists-link"' in offers.text
+    lists = bob.get("/selection/lists")
+    assert lists.status_code == 200
+    assert f'href="{notice_path}" id="list-{chosen.round_id}">{chosen.name}</a>' in lists.text
+    assert "Running" in page_text(lists.text)
+    lodged = _post(bob, notice_path, text="My language score is missing a decimal.")
+    assert lodged.status_code == 302 and lodged.headers["Location"].endswith(f"{notice_path}/objected")
+    assert "Paused for an objection" in page_text(bob.get("/selection/lists").text)
+    assert chosen.name in icd.get("/selection/lists").text  # the office finds it among every round
+
+    # alice accepts, is nominated, and the partner answers on its link with a letter
+    offer = _offers(system, "alice")[0]
+    assert api(system, "alice", "POST", f"/api/v1/offers/{offer['id']}/accept",
+               json={"version": offer["version"]}).status_code == 200
+    made = api(system, "icd.officer", "POST", "/api/v1/nominations",
+               json={"round_id": chosen.round_id, "application_id": chosen.candidates["alice"]})
+    assert made.status_code == 201, made.get_json()
+    nomination = made.get_json()["id"]
+    letter_path = f"/selection/nominations/{nomination}/letter"
+    assert f'id="letter-{nomination}"' not in icd.get(f"/selection/rounds/{chosen.round_id}").text  # no letter yet
+    link = urlsplit(partner_link(system, nomination)).path
+    partner = system.gateway.test_client()
+    form = partner.get(link)
+    assert form.status_code == 200
+    answered = partner.post(link, data={"csrf_token": csrf_of(form.text), "decision": "approve", "comment": "",
+                                        "letter": (io.BytesIO(PDF), "acceptance.pdf")},
+                            content_type="multipart/form-data")
+    assert answered.status_code == 200, answered.text[:800]
+
+    page = icd.get(f"/selection/rounds/{chosen.round_id}").text
+    assert f'href="{letter_path}" id="letter-{nomination}" download>Acceptance letter</a>' in page
+    assert f'id="letter-{nomination}"' in icd.get(f"/selection/nominations/{nomination}/answer").text
+    for reader in (icd, browser(system, "alice")):  # the office and the student it names
+        got = reader.get(letter_path)
+        assert got.status_code == 200 and got.data == PDF
+        assert got.headers["Content-Disposition"].startswith("attachment")
+    assert browser(system, "bob").get(letter_path).status_code in (403, 404)  # another student
+    assert browser(system, "bob").get(f"/selection/nominations/{uuid.uuid4()}/letter").status_code == 404
