@@ -170,6 +170,8 @@ def pages(role: str, seeded: Seeded) -> dict[str, str]:
                    "objection": f"{round_path}/publicity/objections/{seeded.objection}"}
     if role in ("alice", "icd.officer"):  # the 差额公示: the student's view with the objection form, the office's
         common |= {"list-publicity": f"{round_path}/publicity"}
+    if role in ("alice", "icd.officer"):  # the candidate lists a reader finds: a student's by her offer, the office's
+        common |= {"lists": "/selection/lists"}
     if role == "alice":  # a student's offers of places (hers accepted), and the page after an objection
         common |= {"offers": "/offers", "objected": f"{round_path}/publicity/objected"}
     if role in REVIEWERS:
