@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from services.placements.agreements_schemas import Whole
 from services.placements.models import CRITERIA, OFFER_STATUSES, ROUND_STATUSES
@@ -30,10 +31,16 @@ class RoundsQuery(Schema):
 class CellIn(Schema):
     application_id = fields.UUID(required=True)
     criterion = fields.String(required=True, validate=validate.OneOf(CRITERIA))
-    # the widest range of any criterion (interview 0–100); ranking.check_entry holds each criterion's own
-    value = fields.Decimal(required=True, as_string=True, places=None, allow_nan=False,
-                           validate=validate.Range(min=0, max=100), metadata={
-                               "description": "interview 0–100, bonus 0–10, at most 2 decimals"})
+    value = fields.Decimal(required=True, as_string=True, places=None, allow_nan=False, metadata={
+        "description": "interview 0–100, bonus 0–10, at most 2 decimals", "minimum": 0, "maximum": 100})
+
+    @validates("value")
+    def _in_range(self, value: Decimal, **kwargs: Any) -> None:
+        """The widest range of any criterion (interview 0–100); ranking.check_entry holds each criterion's own.
+        A method, not validate.Range, which would put the bounds in the OpenAPI document as strings for a decimal
+        (the metadata states them as numbers)."""
+        if not Decimal(0) <= value <= Decimal(100):
+            raise ValidationError("A score is between 0 and 100.")
 
     @validates_schema(pass_collection=True)
     def _each_cell_once(self, data: Any, many: bool, **kwargs: Any) -> None:
