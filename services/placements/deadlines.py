@@ -1,7 +1,9 @@
 """The placements sweep: what falls due with time — offers that lapse (offer_lapses), agreements about to end
 (agreement_reminders), the end of a candidate list's publicity (list_publicity).
 
-`check(session, now, zone)` takes the clock as an argument (tests move it); the worker runs it periodically.
+`check(session, now, zone)` takes the clock as an argument (tests move it); the worker runs it periodically. Each
+part does each of its rounds, agreements and notices in its own savepoint (session.begin_nested), so one that fails
+is logged and rolled back alone and the rest of the sweep still commits.
 """
 
 from __future__ import annotations
