@@ -161,6 +161,17 @@ def test_a_cancelled_exchange_frees_the_place(api: Api) -> None:
     assert _table(api) == [("MIT", 2031, 1, 0, 1)]
 
 
+def test_a_withdrawn_offer_frees_the_place_and_the_student_counts_at_their_first_choice(api: Api) -> None:
+    """offer.withdrawn (an upheld objection, the partner's rejection, a withdrawal) clears the allocated partner."""
+    a = _approved(api, MIT)
+    offer = Offer(a, TOKYO)
+    _deliver(api, _run(1, {"University of Tokyo": 1}, 0), offer.news("offered", 1, 1), offer.news("accepted", 2, 2))
+    assert _by_partner(api) == {"University of Tokyo": 1}
+    _deliver(api, offer.news("withdrawn", 3, 3))
+    assert _by_partner(api) == {"MIT": 1}
+    assert _table(api) == [("University of Tokyo", 2031, 1, 0, 1)]
+
+
 def test_places_nobody_was_offered_count_in_the_year_the_run_names(api: Api) -> None:
     # no student of the round is known here yet (no offer.made): the run's year alone places its places
     _deliver(api, _run(1, {"MIT": 2, "University of Tokyo": 1}, 0, year=2031))
@@ -222,7 +233,10 @@ def test_the_statistics_page_shows_places_by_partner_to_the_icd_only(system: Emb
                       _run(1, {"MIT": 2}, 0), Offer(a["application_id"], MIT).news("accepted", 2, 1)):
             apply(reporting.HANDLERS, session, event)
     for language, title in (("en", "Places by partner"), ("zh", 'data-table="places"')):
-        page = browser(system, "icd.officer", language).get("/stats")
+        client = browser(system, "icd.officer", language)
+        with client.session_transaction() as chosen:  # the reader's choice beats the account's locale (zh)
+            chosen["lang"] = language
+        page = client.get("/stats")
         assert page.status_code == 200 and title in page.text
         assert '<th scope="row">MIT</th>' in page.text
     exported = browser(system, "icd.officer").get("/stats/export/places.csv")
