@@ -8,21 +8,13 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from chassis.fields import Whole
 from services.applications.trip_rules import LEAD_UNITS
 
 MOST_COUNTRIES = 50  # a bound for days_by_countries' keys when the number of countries is not limited
 COUNTRY = r"^[A-Z]{2}$"
 CURRENCY = r"^[A-Z]{3}$"
 
-
-class Whole(fields.Integer):
-    """A whole number: 5 or 5.0 (JSON does not tell them apart), never 5.5 or "5"."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int | float) or (
-                isinstance(value, float) and not value.is_integer()):
-            raise self.make_error("invalid")
-        return int(value)
 
 
 # A positive decimal written as a string ("180", "0.048"): the schema states it, so clients see it.

@@ -3,10 +3,9 @@ server-owned fields (id, version, document, reminder_sent_for, created_*) are ne
 
 from __future__ import annotations
 
-from typing import Any
-
 from marshmallow import Schema, fields, validate
 
+from chassis.fields import Whole
 from services.placements.models import AGREEMENT_STATUSES, AGREEMENT_TYPES, DEGREE_LEVELS, DIRECTIONS, MOBILITY_TYPES
 
 CEFR = ("A1", "A2", "B1", "B2", "C1", "C2")
@@ -19,17 +18,6 @@ COUNTRY = validate.Regexp(r"^[A-Z]{2}\Z", error="An ISO 3166-1 alpha-2 code, e.g
 ISCED = validate.Regexp(r"^[0-9]{4}\Z", error="An ISCED-F 2013 detailed field: 4 digits, e.g. 0613.")
 LANGUAGE = validate.Regexp(r"^[a-z]{2}\Z", error="An ISO 639-1 code, e.g. en.")
 
-
-class Whole(fields.Integer):
-    """A whole number in a JSON body: 5 or 5.0 (JSON Schema's integer: JSON does not tell them apart), never 5.5,
-    "5" or true. The same rule as services/applications/trip_rules_schemas.Whole (services share no code but the
-    chassis)."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int | float) or (
-                isinstance(value, float) and not value.is_integer()):
-            raise self.make_error("invalid")
-        return int(value)
 
 
 def _academic_year_pattern() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.placements.agreements_schemas import Whole
+from chassis.fields import Whole
 from services.placements.models import PLACE_SOURCES
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from services.placements.agreements_schemas import Whole
+from chassis.fields import Whole
 from services.placements.models import CRITERIA, OFFER_STATUSES, ROUND_STATUSES
 
 RUN_REASONS = ("manual", "score_change")  # the reasons the ICD gives; the others come from answers and the sweep
