@@ -1,7 +1,8 @@
 """The 差额公示 pages of a selection round (the placements service's /selection-rounds/{id}/publicity):
 
-- /selection/lists: the candidate lists a signed-in reader can find (running, paused, or ended in the last RECENT
-  days), so that a student or a member of staff who cannot read the rounds still reaches a list to object to;
+- /selection/lists: the candidate lists anyone signed in can find (running, paused, or ended in the last 30 days,
+  as the service's /selection-rounds/publicity says), so that a student or a member of staff who cannot read the
+  rounds still reaches a list to object to;
 - /selection/rounds/<id>/publicity: the published candidate list (position, name, school, score, the allocated
   partner or the waiting list), its period in words (from which day to the end of which day, the working days
   left, paused or ended), and a form to object (anyone signed in, while it runs). The ICD also reads every
@@ -16,7 +17,6 @@ shown in an error summary linking to the field, with nothing changed; a success 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
@@ -39,7 +39,6 @@ OFFICE = ("icd_officer", "admin")  # as services/placements/access.py
 WAITING = "waiting"  # the service's word for a candidate without a place (services/placements/list_publicity.py)
 STATUSES = {"blocked": _l("Not published yet: the calendar does not know the year"), "open": _l("Running"),
             "paused": _l("Paused for an objection"), "ended": _l("Ended: the selection is final")}
-RECENT = timedelta(days=30)  # an ended list stays findable a month: its result still interests the candidates
 OUTCOMES = [("dismiss", _l("Dismiss the objection (the period resumes)")),
             ("uphold", _l("Uphold it: the candidate leaves the round and the allocation runs again"))]
 
@@ -90,39 +89,13 @@ def days_left(notice: dict[str, Any]) -> int | None:
     return publicity.days_left({**notice, "remaining_working_days": notice.get("remaining")})
 
 
-def _round_ids() -> list[str]:
-    """The rounds this reader can know of, as the services let them: every round for the staff who read the rounds,
-    and the rounds of the reader's own offers (a student's way in). Another's refusal is simply nothing found."""
-    found: list[str] = []
-    for path, query in (("selection-rounds", {}), ("offers", {"mine": "true"})):
-        reply = services.get(path, **query)
-        if reply.ok and isinstance(reply.data, dict):
-            found += [str(item.get("round_id") or item["id"]) for item in reply.data.get("items", [])]
-    return list(dict.fromkeys(found))
-
-
-def _ended_recently(notice: dict[str, Any], now: datetime) -> bool:
-    try:
-        ended = datetime.fromisoformat(str(notice.get("ended_at")).replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return now - (ended if ended.tzinfo else ended.replace(tzinfo=UTC)) <= RECENT
-
-
 def _findable() -> list[dict[str, Any]]:
-    """The published lists of those rounds: running or paused first, then the recently ended, newest first."""
-    now, shown = datetime.now(UTC), []
-    for round_id in _round_ids():
-        reply = services.get(f"selection-rounds/{round_id}/publicity")
-        if not reply.ok or not isinstance(reply.data, dict):
-            continue  # none published yet (404), or not the reader's to see
-        notice = reply.data
-        if notice.get("status") in ("open", "paused") or (notice.get("status") == "ended"
-                                                           and _ended_recently(notice, now)):
-            shown.append(notice)
-    shown.sort(key=lambda n: str(n.get("opened_on") or ""), reverse=True)
-    shown.sort(key=lambda n: n.get("status") == "ended")
-    return shown
+    """The lists the service lets anyone signed in find (running or paused first, then the recently ended): one
+    call, so a reader who reads no round (a teacher who may object) finds them too."""
+    reply = services.get("selection-rounds/publicity")
+    if not reply.ok or not isinstance(reply.data, dict):
+        raise services.ServiceDown("placements")
+    return list(reply.data.get("items", []))
 
 
 @bp.get("/selection/lists")

@@ -12,6 +12,7 @@
   allocation and republishes the list, which then runs for the rest of the period.
 - after any re-run while the list is open or paused (a decline, a lapse ...), its content is republished
   (`refresh`, called by allocation_runs.run_allocation).
+- finding the lists (`findable`): running or paused, or ended within the last 30 days, for anyone signed in.
 - the sweep (`check`): a period whose last day is over ends; the round becomes "final". Each notice is done in
   its own savepoint: one that fails is logged and the others go on.
 The period's arithmetic is chassis/publicity_period.py's, shared with reviews. Every function works in the
@@ -22,10 +23,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from chassis import publicity_period as period
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 WAITING = "waiting"  # the list's word for a candidate the latest run did not place
 EXCLUDED = "excluded"  # a candidate's status once an upheld objection took them out of the round
 OUTCOMES = ("uphold", "dismiss")
+RECENT = timedelta(days=30)  # how long an ended list stays findable (`findable`)
 
 
 def _iso(value: Any) -> str | None:
@@ -55,6 +57,20 @@ def notice_of(session: Session, round_id: str, lock: bool = False) -> ListNotice
 def objections_of(session: Session, round_id: str) -> list[ListObjection]:
     return list(session.scalars(select(ListObjection).where(ListObjection.round_id == round_id)
                                 .order_by(ListObjection.lodged_at, ListObjection.id)))
+
+
+def findable(session: Session, now: datetime) -> list[tuple[ListNotice, str]]:
+    """The lists anyone signed in may find, with their program's name: running or paused, then those ended within
+    RECENT of `now` (their result still interests the candidates), newest first in each group. A blocked list
+    is not public yet."""
+    since = now - RECENT
+    rows = session.execute(
+        select(ListNotice, Program.name).join(Round, Round.id == ListNotice.round_id)
+        .join(Program, Program.program_id == Round.program_id, isouter=True)
+        .where(or_(ListNotice.status.in_(("open", "paused")),
+                   and_(ListNotice.status == "ended", ListNotice.ended_at >= since)))
+        .order_by(ListNotice.status == "ended", ListNotice.opened_on.desc().nulls_last(), ListNotice.round_id))
+    return [(notice, name or "") for notice, name in rows]
 
 
 def listed(session: Session, round_: Round) -> list[dict[str, Any]]:

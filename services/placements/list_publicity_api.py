@@ -1,4 +1,5 @@
-"""/api/v1/selection-rounds/{id}/publicity: the 差额公示 of a round's candidate list (list_publicity.py has the
+"""/api/v1/selection-rounds/{id}/publicity: the 差额公示 of a round's candidate list, and
+/api/v1/selection-rounds/publicity: the lists anyone signed in may find (list_publicity.py has the
 rules). The ICD publishes it and decides objections; any signed-in member of the university reads the notice and
 its dates and lodges an objection. Objections' texts and objectors are shown to the ICD only (and each objector
 sees their own). The request and response schemas are here: they serve this blueprint alone."""
@@ -87,6 +88,21 @@ class NoticeOut(Schema):
         "description": "all of them for the ICD; the caller's own for anyone else"})
 
 
+class FoundOut(Schema):
+    round_id = fields.String(required=True)
+    program_name = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("open", "paused", "ended")))
+    opened_on = fields.Date(allow_none=True)
+    ends_on = fields.Date(allow_none=True)
+    remaining = fields.Integer(allow_none=True, metadata={"description": "working days left while paused"})
+    ended_at = fields.DateTime(allow_none=True)
+
+
+class FoundListOut(Schema):
+    items = fields.List(fields.Nested(FoundOut), required=True, metadata={
+        "description": "running or paused lists first, then those ended in the last 30 days; newest first"})
+
+
 def _office() -> Identity:
     identity = current_identity()
     if not access.is_office(identity):
@@ -117,6 +133,22 @@ def shown(session: Session, notice: ListNotice, identity: Identity) -> dict[str,
 
 def _now_zone() -> tuple[datetime, str]:
     return datetime.now(UTC), ctx().settings.timezone
+
+
+# A static path: the <uuid:...> converter of /selection-rounds/{round_id} never matches "publicity", so neither
+# route shadows the other, whatever the registration order.
+@blp.route("/publicity")
+class Findable(MethodView):
+    @blp.response(200, FoundListOut)
+    def get(self) -> dict[str, Any]:
+        """The candidate lists anyone signed in may find and object to: running, paused, or ended within 30 days,
+        without their candidates or objections (read one list at /selection-rounds/{round_id}/publicity)."""
+        now = datetime.now(UTC)  # any signed-in caller: chassis/auth.py refuses a request without a good token
+        with ctx().sessions() as session:
+            return {"items": [{"round_id": notice.round_id, "program_name": name, "status": notice.status,
+                               "opened_on": notice.opened_on, "ends_on": notice.ends_on,
+                               "remaining": notice.remaining, "ended_at": notice.ended_at}
+                              for notice, name in list_publicity.findable(session, now)]}
 
 
 @blp.route("/<uuid:round_id>/publicity", parameters=[ROUND])

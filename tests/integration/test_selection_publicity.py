@@ -200,3 +200,41 @@ def test_an_upheld_objection_cancels_the_candidates_nomination(placements: Place
     assert p.scalar("SELECT status FROM nominations WHERE id = :i", i=nomination) == "cancelled"
     assert p.events("nomination.cancelled")[-1]["reason"] == "objection"
     assert [e["application_id"] for e in p.events("offer.withdrawn")] == [top["application_id"]]
+
+
+def test_anyone_signed_in_finds_the_running_lists_without_their_candidates(placements: Placements) -> None:
+    """GET /selection-rounds/publicity on the real clock: a teacher who reads no round finds a running list (and
+    a paused one, and one ended ten days ago), never its candidates or objections; one ended 40 days ago is gone."""
+    p = placements
+    p.deliver("calendar.changed", CALENDAR_2031, subject="2031", source=REVIEWS)
+    round_id = allocated_round(p)
+    assert p.call("prof.li", "GET", "/selection-rounds").status_code == 403  # reads no round
+
+    def found(who: str = "prof.li") -> dict[str, Any]:
+        reply = p.call(who, "GET", "/selection-rounds/publicity")
+        assert reply.status_code == 200, reply.get_json()
+        return {item["round_id"]: item for item in reply.get_json()["items"]}
+
+    assert round_id not in found()  # nothing published yet
+    publish(p, round_id, at(14))
+    item = found()[round_id]
+    assert item == {"round_id": round_id, "program_name": item["program_name"], "status": "open",
+                    "opened_on": "2031-04-14", "ends_on": "2031-04-21", "remaining": None, "ended_at": None}
+    assert item["program_name"]
+    assert round_id in found("alice") and round_id in found(ICD)
+
+    lodge(p, round_id, at(16))
+    assert (found()[round_id]["status"], found()[round_id]["remaining"]) == ("paused", 3)
+    text = str(p.call("prof.li", "GET", "/selection-rounds/publicity").get_json())
+    assert "The scores look wrong." not in text and "application_id" not in text and "alice" not in text.lower()
+
+    p.execute("UPDATE list_notices SET status = 'ended', ended_at = now() - interval '10 days' WHERE round_id = :r",
+              r=round_id)
+    assert found()[round_id]["status"] == "ended"
+    p.execute("UPDATE list_notices SET ended_at = now() - interval '40 days' WHERE round_id = :r", r=round_id)
+    assert round_id not in found()
+    p.execute("UPDATE list_notices SET status = 'blocked', ended_at = NULL WHERE round_id = :r", r=round_id)
+    assert round_id not in found()  # not public yet
+
+    assert p.call("prof.li", "GET", "/selection-rounds/publicity", headers={"Authorization": "Bearer x"}
+                  ).status_code == 401
