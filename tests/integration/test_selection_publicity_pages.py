@@ -75,3 +75,27 @@ def test_the_icd_publishes_a_student_objects_and_the_icd_dismisses(system: Embed
 
     zh = speaking(browser(system, "bob"), "zh").get(path)
     assert zh.status_code == 200 and 'lang="zh' in zh.text
+
+
+def test_a_teacher_who_reads_no_round_finds_the_list_from_the_menu_and_objects(system: Embedded) -> None:  # noqa: F811
+    chosen = seed(system)
+    round_api = f"/api/v1/selection-rounds/{chosen.round_id}"
+    assert api(system, "icd.officer", "POST", f"{round_api}/allocations", json={"reason": "manual"}).status_code == 201
+    path = f"/selection/rounds/{chosen.round_id}/publicity"
+    teacher = speaking(browser(system, "prof.li"), "en")
+    assert api(system, "prof.li", "GET", "/api/v1/selection-rounds").status_code == 403  # reads no round
+    assert f'id="list-{chosen.round_id}"' not in teacher.get("/selection/lists").text  # nothing published yet
+
+    assert api(system, "icd.officer", "POST", f"{round_api}/publicity").status_code == 201
+    home = teacher.get("/", follow_redirects=True)
+    menu = re.search(r'href="([^"]+)" id="lists-link"', home.text)
+    assert menu, home.text[:800]
+    lists = teacher.get(menu.group(1))
+    assert lists.status_code == 200
+    assert f'href="{path}" id="list-{chosen.round_id}">{chosen.name}</a>' in lists.text
+    assert "Running" in page_text(lists.text)
+
+    lodged = _post(teacher, path, text="The interview marks were never shown to the panel.")
+    assert lodged.status_code == 302 and lodged.headers["Location"].endswith(f"{path}/objected")
+    assert "Paused for an objection" in page_text(teacher.get(menu.group(1)).text)
+    assert "never shown to the panel" in page_text(teacher.get(path).text)  # their own objection
