@@ -5,7 +5,7 @@ other services' news it works from (`Program` from program.saved, `Candidate` fr
 places per program and partner (`Place`); and the selection that fills them: a round per program (`Round`), the
 scores entered by hand, one row per cell (`Score`), the append-only allocation runs (`AllocationRun`), the offers
 to students (`Offer`) and the nominations to partners (`Nomination`). Migration 0001 creates them, 0002 the
-差额公示's tables and the calendar copy, 0003 the offers' one-live-offer index.
+差额公示's tables and the calendar copy, 0003 the offers' one-live-offer index, 0004 the nomination's link contact.
 """
 
 from __future__ import annotations
@@ -220,7 +220,8 @@ class Offer(Base):
 
 class Nomination(Base):
     """A student nominated to a partner (EWP omobility-like statuses), answered by the office or by the partner
-    through a signed single-use link (`link_nonce`, `link_expires_at`, `link_used_at`)."""
+    through a signed single-use link (`link_nonce`, `link_expires_at`, `link_used_at`). `link_contact_email` is the
+    partner contact the link was mailed to (migration 0004; null on older rows): the link's answer names them."""
 
     __tablename__ = "nominations"
     __table_args__ = (Index("ix_nominations_round", "round_id", "status"),
@@ -243,6 +244,7 @@ class Nomination(Base):
     link_nonce: Mapped[str | None] = mapped_column(String(64), nullable=True)
     link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     link_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    link_contact_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 

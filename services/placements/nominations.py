@@ -3,11 +3,15 @@ or cancelled by the office): the rules and the service logic, in the caller's tr
 
 - The ICD nominates a student whose offer of the round is accepted, to that offer's partner; one live nomination
   (nominated or approved) per student. The nomination carries a signed single-use link (partner_links.py) for the
-  partner's contact, the first contact with an e-mail address on the partner's signed agreements.
+  partner's contact, the first contact with an e-mail address on the partner's signed agreements; the row keeps
+  that address, and the link's answer names it even if the agreement's contacts change afterwards.
 - The answer comes from the office (`via` office, naming the version seen) or from the link (`via` link, once).
 - A rejection gives the place back: the student's accepted offer is withdrawn (they leave the automatic
   allocation and return to the ICD's choices, unplaced), the (student, partner) pair is excluded, and the round's
-  allocation re-runs with reason "rejection" (selection.run_allocation) so the head of the waiting list gets it.
+  allocation re-runs with reason "rejection" (selection.place_freed), also after the 差额公示, so the head of the
+  waiting list gets it.
+- Locks, in the one order every writer of a round's offers follows: the round's row, then the offers, then the
+  nomination (nominate, and an answer before its compare-and-set), so no path waits the other way round.
 
 Events: nomination.nominated / approved / rejected / cancelled are public: never the link, never the contact's
 address (answered_by says "partner"; the row keeps "partner:<email>"), the letter only as `has_letter`.
@@ -29,10 +33,9 @@ from sqlalchemy.orm import Session
 from services.placements import partner_links, selection
 from services.placements.errors import PlacementError
 from services.placements.events import announce
-from services.placements.models import Agreement, Candidate, Nomination, Offer, Program, Round
+from services.placements.models import Agreement, Candidate, Nomination, Offer, Program
 
 LIVE = ("nominated", "approved")
-RERUNNABLE = ("open", "allocated", "publicised")  # the rounds selection.run_allocation still runs
 
 
 @dataclass(frozen=True)
@@ -116,9 +119,8 @@ def _public(session: Session, nomination: Nomination) -> dict[str, Any]:
 def nominate(session: Session, round_id: str, application_id: str, who: str, now: datetime,
              link_days: int) -> Nomination:
     """Nominate the student of `application_id` to the partner of their accepted offer in the round."""
-    round_ = session.get(Round, round_id)
-    if round_ is None:
-        raise PlacementError("No such selection round.", status=404)
+    # one lock order for every writer of a round's offers: the round, then the offers, then the nomination
+    round_ = selection.get_round(session, round_id, lock=True)
     if round_.status == "closed":
         raise PlacementError("The round is closed: nobody is nominated from it any more.")
     offer = session.scalars(select(Offer).where(Offer.round_id == round_id, Offer.application_id == application_id,
@@ -139,7 +141,8 @@ def nominate(session: Session, round_id: str, application_id: str, who: str, now
     nomination = Nomination(id=str(uuid.uuid4()), round_id=round_id, application_id=application_id,
                             partner_id=offer.partner_id, partner_name=offer.partner_name, status="nominated",
                             nominated_by=who, nominated_at=now, link_nonce=partner_links.new_nonce(),
-                            link_expires_at=partner_links.expiry(now, link_days), version=1)
+                            link_expires_at=partner_links.expiry(now, link_days),
+                            link_contact_email=person["email"], version=1)
     session.add(nomination)
     session.flush()
     announce(session, "nomination.nominated", nomination.id, _public(session, nomination), nomination.version)
@@ -165,6 +168,8 @@ def answer(session: Session, nomination: Nomination, approve: bool, comment: str
     SELECT ... FOR UPDATE would lock nothing."""
     if nomination.status != "nominated":
         raise PlacementError(f"This nomination is {nomination.status}: it takes no answer now.")
+    # the round first (a rejection re-runs it): the claim below then locks the nomination in the common order
+    selection.get_round(session, nomination.round_id, lock=True)
     status = "approved" if approve else "rejected"
     claimed = session.execute(
         update(Nomination)
@@ -189,22 +194,16 @@ def answer(session: Session, nomination: Nomination, approve: bool, comment: str
 
 
 def _give_the_place_back(session: Session, nomination: Nomination, who: str, now: datetime) -> None:
-    """A rejection: the student's accepted offer is withdrawn (they return to the ICD's choices, unplaced, and
-    the allocation does not place them elsewhere on its own) and the round re-runs so the place moves on."""
-    for offer in session.scalars(select(Offer).where(Offer.round_id == nomination.round_id,
-                                                     Offer.application_id == nomination.application_id,
-                                                     Offer.status == "accepted").with_for_update()):
-        offer.status, offer.version = "withdrawn", offer.version + 1
-    session.flush()
-    round_ = session.get(Round, nomination.round_id)
-    if round_ is not None and round_.status in RERUNNABLE:
-        selection.run_allocation(session, round_.id, who if not who.startswith("partner:") else selection.SYSTEM,
-                                 "rejection", now)
+    """A rejection: selection.place_freed withdraws the student's accepted offer (they return to the ICD's choices,
+    unplaced) and re-runs the round, also a final one, so the place moves on. It locks the round, then the offers;
+    the nomination row this module already holds is only re-read, never locked again (see nominate's order)."""
+    selection.place_freed(session, nomination.round_id, nomination.application_id,
+                          who if not who.startswith("partner:") else selection.SYSTEM, now)
 
 
 def answer_by_office(session: Session, nomination_id: str, approve: bool, comment: str | None, who: str,
                      version: int, now: datetime) -> Nomination:
-    nomination = get(session, nomination_id, lock=True)
+    nomination = get(session, nomination_id)  # no row lock here: answer() takes the round's, then claims the row
     if version != nomination.version:
         raise PlacementError("This nomination changed since you read it: reload it and try again.")
     return answer(session, nomination, approve, comment, who, "office", now)
@@ -226,8 +225,9 @@ def answer_by_link(session: Session, keyring: list[str], token: str, approve: bo
                    now: datetime, letter: Letter | None = None, max_age_seconds: int | None = None) -> Nomination:
     # no row lock: answer()'s compare-and-set decides between two answers, on SQLite as on PostgreSQL
     nomination = by_link(session, keyring, token, now, max_age_seconds=max_age_seconds)
-    person = contact(session, nomination.partner_id)
-    who = f"partner:{person['email']}" if person else "partner"
+    # the contact the link was mailed to, not whoever the agreement names now (rows before 0004: the current one)
+    email = nomination.link_contact_email or (contact(session, nomination.partner_id) or {}).get("email")
+    who = f"partner:{email}" if email else "partner"
     return answer(session, nomination, approve, comment, who, "link", now, letter)
 
 

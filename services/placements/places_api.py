@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
-from services.placements import access, places
+from services.placements import access, places, selection
 from services.placements.errors import PlacementError
 from services.placements.models import Agreement, AgreementTerm, Place, Program
 from services.placements.places_schemas import PlaceIn, PlaceList, PlacesQuery, RecountQuery
@@ -104,7 +104,8 @@ class FromAgreements(MethodView):
     @blp.response(200, PlaceList)
     def post(self, query: dict[str, Any], program_id: uuid.UUID) -> dict[str, Any]:
         """Count each partner's places from its signed agreements valid when the program's window closes (their
-        outgoing student_studies terms); numbers the office set by hand are kept unless `replace=true`."""
+        outgoing student_studies terms holding for the selection's academic year); numbers the office set by hand
+        are kept unless `replace=true`."""
         _may_write()
         with ctx().sessions() as session, session.begin():
             program = _program(session, program_id)
@@ -114,7 +115,10 @@ class FromAgreements(MethodView):
             if agreements:
                 for term in session.scalars(select(AgreementTerm).where(AgreementTerm.agreement_id.in_(list(terms)))):
                     terms[term.agreement_id].append(term)
-            counts = places.count(partner_ids, [(a, terms[a.id]) for a in agreements], _selection_day(program))
+            # the selection's academic year, as its runs name it: a term limited to other years does not count
+            year = selection.academic_year(program, selection.candidates_of(session, program.program_id))
+            counts = places.count(partner_ids, [(a, terms[a.id]) for a in agreements], _selection_day(program),
+                                  year=year)
             existing = {p.partner_id: p for p in session.scalars(
                 select(Place).where(Place.program_id == program.program_id).with_for_update())}
             now, who, kept = datetime.now(UTC), current_identity().username, []

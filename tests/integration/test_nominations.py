@@ -163,6 +163,32 @@ def test_a_rejection_frees_the_place_for_the_next_and_leaves_the_student_unplace
     assert [e["status"] for e in placements.events("nomination.rejected")] == ["rejected"]
 
 
+
+def test_a_partners_rejection_in_a_final_round_offers_the_place_to_the_next(placements: Placements) -> None:
+    """The usual order: nominated once the 差额公示 ended (the round is final); the waiting list still moves."""
+    s = _setup(placements)
+    assert _nominate(placements, s).status_code == 201
+    placements.execute("UPDATE rounds SET status = 'final' WHERE id = :r", r=s["round_id"])
+    assert _answer(placements, _token(placements), "reject").status_code == 200
+    run = placements.rows("SELECT reason, run_by FROM allocation_runs ORDER BY number DESC LIMIT 1")[0]
+    assert tuple(run) == ("rejection", selection.SYSTEM)  # the partner is no user: the system re-runs
+    offers = dict(placements.rows("SELECT application_id, status FROM offers WHERE status IN ('offered', 'accepted')"))
+    assert offers == {s["bob"]["application_id"]: "offered"}
+    assert placements.scalar("SELECT status FROM offers WHERE application_id = :a",
+                             a=s["alice"]["application_id"]) == "withdrawn"
+    assert placements.scalar("SELECT status FROM rounds WHERE id = :r", r=s["round_id"]) == "final"
+
+
+def test_the_links_answer_names_the_contact_it_was_mailed_to(placements: Placements) -> None:
+    """The agreement's contact changes after the link went out: the answer still names the one who got it."""
+    s = _setup(placements)
+    assert _nominate(placements, s).status_code == 201
+    assert placements.scalar("SELECT link_contact_email FROM nominations") == CONTACT["email"]
+    placements.execute("UPDATE agreements SET contacts = :c", c=json.dumps([{**CONTACT, "email": "new@tum.example"}]))
+    assert _answer(placements, _token(placements)).status_code == 200
+    assert placements.scalar("SELECT answered_by FROM nominations") == f"partner:{CONTACT['email']}"
+    assert placements.events("nomination.approved")[-1]["answered_by"] == "partner"  # the address stays private
+
 def test_the_icd_records_an_answer_and_cancels_and_students_cannot(placements: Placements) -> None:
     s = _setup(placements)
     assert _nominate(placements, s, "alice").status_code == 403

@@ -19,8 +19,8 @@ TABLES = {"agreements", "agreement_terms", "programs", "places", "candidates", "
 
 
 def _agreement(p: Placements, partner_id: str, places: int, status: str = "signed", valid_from: str = "2030-01-01",
-               valid_to: str = "2034-12-31", direction: str = "outgoing", mobility_type: str = "student_studies"
-               ) -> str:
+               valid_to: str = "2034-12-31", direction: str = "outgoing", mobility_type: str = "student_studies",
+               academic_years: str = "[]") -> str:
     agreement_id = str(uuid.uuid4())
     p.execute("INSERT INTO agreements (id, partner_id, partner_name, partner_country, type, status, valid_from, "
               "valid_to, contacts, created_by, created_at, updated_at, version) VALUES (:id, :partner, 'P', 'DE', "
@@ -28,8 +28,8 @@ def _agreement(p: Placements, partner_id: str, places: int, status: str = "signe
               id=agreement_id, partner=partner_id, status=status, vf=valid_from, vt=valid_to)
     p.execute("INSERT INTO agreement_terms (id, agreement_id, direction, mobility_type, places_per_year, "
               "total_months, subject_codes, degree_levels, languages, academic_years) VALUES (:id, :a, :d, :m, :n, "
-              "5, '[]', '[]', '[]', '[]')", id=str(uuid.uuid4()), a=agreement_id, d=direction, m=mobility_type,
-              n=places)
+              "5, '[]', '[]', '[]', :y)", id=str(uuid.uuid4()), a=agreement_id, d=direction, m=mobility_type,
+              n=places, y=academic_years)
     return agreement_id
 
 
@@ -142,3 +142,15 @@ def test_places_from_agreements_keep_the_office_numbers_unless_replaced(placemen
     replaced = placements.call("icd.officer", "POST", recount + "?replace=true")
     assert {i["partner_id"]: (i["places"], i["source"]) for i in replaced.json["items"]} == {
         TUM["partner_id"]: (3, "agreement"), NUS["partner_id"]: (4, "agreement")}
+
+
+def test_a_term_limited_to_another_academic_year_does_not_count(placements: Placements) -> None:
+    program = placements.add_program()  # its window closes 2031-03-31
+    placements.add_candidate(program["program_id"], applicant="alice")  # term 2031-fall: academic year 2031/2032
+    _agreement(placements, TUM["partner_id"], 2, academic_years='["2031/2032"]')
+    _agreement(placements, TUM["partner_id"], 5, academic_years='["2033/2034"]')  # another year: not counted
+    _agreement(placements, NUS["partner_id"], 3, academic_years='["2030/2031", "2032/2033"]')
+    counted = placements.call("icd.officer", "POST", f"/places/{program['program_id']}/from-agreements")
+    assert counted.status_code == 200, counted.json
+    assert {i["partner_id"]: i["places"] for i in counted.json["items"]} == {TUM["partner_id"]: 2,
+                                                                             NUS["partner_id"]: 0}

@@ -81,6 +81,8 @@ def run(p: Placements, round_id: str, reason: str = "manual") -> dict[str, Any]:
 def offer_of(p: Placements, s: str) -> dict[str, Any]:
     """The student's open or accepted offer, as they read it."""
     mine = p.call(STUDENT[s], "GET", "/offers?mine=1", roles=student_roles(s)).get_json()["items"]
+    # no parameter at all: the caller's own offers too (mine=1 only says so explicitly)
+    assert p.call(STUDENT[s], "GET", "/offers", roles=student_roles(s)).get_json()["items"] == mine
     (offer,) = [o for o in mine if o["status"] in ("offered", "accepted")]
     return offer
 
