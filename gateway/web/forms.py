@@ -9,11 +9,19 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, StopValidation
 
 from gateway.web.kinds import Kind
 from gateway.web.services import Reply, translated
 from gateway.web.widgets import Context, form_class, values_from_api, values_to_api
+
+
+def required_text(message: Any) -> Any:
+    """Some text, else `message` in the reader's language (a plain string: the error summary matches on it)."""
+    def check(form: FlaskForm, field: Any) -> None:
+        if not (field.data or "").strip():
+            raise StopValidation(str(message))
+    return check
 
 
 class LoginForm(FlaskForm):

@@ -26,11 +26,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
-from wtforms.validators import Length, StopValidation
+from wtforms.validators import Length
 
 from chassis.workdays import Calendar, UnknownYear
 from gateway.web import mobility_review, services
-from gateway.web.forms import DecisionForm, error_links, show_errors
+from gateway.web.forms import DecisionForm, error_links, required_text, show_errors
 from gateway.web.security import csrf
 from gateway.web.sessions import has_any_role, login_required
 from gateway.web.widgets import country_name, page_language
@@ -63,22 +63,15 @@ SERVICE_MESSAGES = [
 ]
 
 
-def _required(message: Any) -> Any:
-    """Some text, else `message` in the reader's language (a plain string: the error summary matches on it)."""
-    def check(form: FlaskForm, field: Any) -> None:
-        if not (field.data or "").strip():
-            raise StopValidation(str(message))
-    return check
-
 
 class ObjectionForm(FlaskForm):
-    text = TextAreaField(_l("Your objection"), validators=[_required(_l("Say what the objection is.")),
+    text = TextAreaField(_l("Your objection"), validators=[required_text(_l("Say what the objection is.")),
                                                             Length(max=5000)], render_kw={"rows": 6})
 
 
 class CancelForm(FlaskForm):
     reason = TextAreaField(_l("Why is the trip cancelled?"), validators=[
-        _required(_l("Say why the trip is cancelled.")), Length(max=2000)], render_kw={"rows": 4})
+        required_text(_l("Say why the trip is cancelled.")), Length(max=2000)], render_kw={"rows": 4})
 
 
 def is_staff(user: Any) -> bool:

@@ -24,10 +24,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, TextAreaField
-from wtforms.validators import Length, StopValidation
+from wtforms.validators import Length
 
 from gateway.web import publicity, services
-from gateway.web.forms import error_links, show_errors
+from gateway.web.forms import error_links, required_text, show_errors
 from gateway.web.mobility_review import school_names
 from gateway.web.security import csrf
 from gateway.web.sessions import has_any_role, login_required
@@ -43,21 +43,15 @@ OUTCOMES = [("dismiss", _l("Dismiss the objection (the period resumes)")),
             ("uphold", _l("Uphold it: the candidate leaves the round and the allocation runs again"))]
 
 
-def _required(message: Any) -> Any:
-    def check(form: FlaskForm, field: Any) -> None:
-        if not (field.data or "").strip():
-            raise StopValidation(str(message))
-    return check
-
 
 class ObjectionForm(FlaskForm):
-    text = TextAreaField(_l("Your objection"), validators=[_required(_l("Say what the objection is.")),
+    text = TextAreaField(_l("Your objection"), validators=[required_text(_l("Say what the objection is.")),
                                                             Length(max=4000)], render_kw={"rows": 5})
     application_id = SelectField(_l("About which candidate (optional)"), choices=[], validate_choice=False)
 
 
 class DecisionForm(FlaskForm):
-    outcome = RadioField(_l("Decision"), choices=OUTCOMES, validators=[_required(_l("Choose a decision."))])
+    outcome = RadioField(_l("Decision"), choices=OUTCOMES, validators=[required_text(_l("Choose a decision."))])
     comment = TextAreaField(_l("Comment (required to uphold the objection)"), validators=[Length(max=4000)],
                             render_kw={"rows": 4})
     application_id = SelectField(_l("The candidate who leaves the round"), choices=[], validate_choice=False)
