@@ -8,7 +8,7 @@ or cancelled by the office): the rules and the service logic, in the caller's tr
 - The answer comes from the office (`via` office, naming the version seen) or from the link (`via` link, once).
 - A rejection gives the place back: the student's accepted offer is withdrawn (they leave the automatic
   allocation and return to the ICD's choices, unplaced), the (student, partner) pair is excluded, and the round's
-  allocation re-runs with reason "rejection" (selection.place_freed), also after the 差额公示, so the head of the
+  allocation re-runs with reason "rejection" (offer_changes.place_freed), also after the 差额公示, so the head of the
   waiting list gets it.
 - Locks, in the one order every writer of a round's offers follows: the round's row, then the offers, then the
   nomination (nominate, and an answer before its compare-and-set), so no path waits the other way round.
@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.placements import partner_links, selection
+from services.placements import offer_changes, offers, partner_links, rounds
 from services.placements.errors import PlacementError
 from services.placements.events import announce
 from services.placements.models import Agreement, Candidate, Nomination, Offer, Program
@@ -84,7 +84,7 @@ def data(session: Session, nomination: Nomination) -> dict[str, Any]:
             "term": candidate.term if candidate else None,
             "partner_id": nomination.partner_id, "partner_name": nomination.partner_name,
             # mobilities shows it as the record's host country, the statistics count by it
-            "partner_country": selection.partner_country(program, candidate, nomination.partner_id),
+            "partner_country": offers.partner_country(program, candidate, nomination.partner_id),
             "status": nomination.status, "nominated_by": nomination.nominated_by,
             "nominated_at": _iso(nomination.nominated_at), "answered_at": _iso(nomination.answered_at),
             "answered_by": nomination.answered_by, "answered_via": nomination.answered_via,
@@ -120,7 +120,7 @@ def nominate(session: Session, round_id: str, application_id: str, who: str, now
              link_days: int) -> Nomination:
     """Nominate the student of `application_id` to the partner of their accepted offer in the round."""
     # one lock order for every writer of a round's offers: the round, then the offers, then the nomination
-    round_ = selection.get_round(session, round_id, lock=True)
+    round_ = rounds.get_round(session, round_id, lock=True)
     if round_.status == "closed":
         raise PlacementError("The round is closed: nobody is nominated from it any more.")
     offer = session.scalars(select(Offer).where(Offer.round_id == round_id, Offer.application_id == application_id,
@@ -169,7 +169,7 @@ def answer(session: Session, nomination: Nomination, approve: bool, comment: str
     if nomination.status != "nominated":
         raise PlacementError(f"This nomination is {nomination.status}: it takes no answer now.")
     # the round first (a rejection re-runs it): the claim below then locks the nomination in the common order
-    selection.get_round(session, nomination.round_id, lock=True)
+    rounds.get_round(session, nomination.round_id, lock=True)
     status = "approved" if approve else "rejected"
     claimed = session.execute(
         update(Nomination)
@@ -194,11 +194,11 @@ def answer(session: Session, nomination: Nomination, approve: bool, comment: str
 
 
 def _give_the_place_back(session: Session, nomination: Nomination, who: str, now: datetime) -> None:
-    """A rejection: selection.place_freed withdraws the student's accepted offer (they return to the ICD's choices,
+    """A rejection: offer_changes.place_freed withdraws the student's accepted offer (they return to the ICD's choices,
     unplaced) and re-runs the round, also a final one, so the place moves on. It locks the round, then the offers;
     the nomination row this module already holds is only re-read, never locked again (see nominate's order)."""
-    selection.place_freed(session, nomination.round_id, nomination.application_id,
-                          who if not who.startswith("partner:") else selection.SYSTEM, now)
+    offer_changes.place_freed(session, nomination.round_id, nomination.application_id,
+                              who if not who.startswith("partner:") else rounds.SYSTEM, now)
 
 
 def answer_by_office(session: Session, nomination_id: str, approve: bool, comment: str | None, who: str,
@@ -254,7 +254,7 @@ def cancel_for_student(session: Session, application_id: str, now: datetime, rea
                                                                Nomination.status.in_(LIVE))
                                       .order_by(Nomination.nominated_at).with_for_update()):
         nomination.status, nomination.answered_at = "cancelled", now
-        nomination.answered_by, nomination.answered_via = selection.SYSTEM, "office"
+        nomination.answered_by, nomination.answered_via = rounds.SYSTEM, "office"
         nomination.version += 1
         session.flush()
         announce(session, "nomination.cancelled", nomination.id,

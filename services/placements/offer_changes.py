@@ -18,7 +18,8 @@ from services.placements.models import Candidate, Offer, Round
 
 
 def _cancel_nominations(session: Session, application_id: str, now: datetime, reason: str) -> None:
-    # nominations calls back into this module (place_freed) through selection: imported when first needed
+    # nominations imports this module at its top (it calls place_freed): imported here, when first used, to break
+    # the cycle
     from services.placements import nominations
 
     nominations.cancel_for_student(session, application_id, now, reason)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
-from services.placements import access, places, selection
+from services.placements import access, places, rounds
 from services.placements.errors import PlacementError
 from services.placements.models import Agreement, AgreementTerm, Place, Program
 from services.placements.places_schemas import PlaceIn, PlaceList, PlacesQuery, RecountQuery
@@ -116,7 +116,7 @@ class FromAgreements(MethodView):
                 for term in session.scalars(select(AgreementTerm).where(AgreementTerm.agreement_id.in_(list(terms)))):
                     terms[term.agreement_id].append(term)
             # the selection's academic year, as its runs name it: a term limited to other years does not count
-            year = selection.academic_year(program, selection.candidates_of(session, program.program_id))
+            year = rounds.academic_year(program, rounds.candidates_of(session, program.program_id))
             counts = places.count(partner_ids, [(a, terms[a.id]) for a in agreements], _selection_day(program),
                                   year=year)
             existing = {p.partner_id: p for p in session.scalars(

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chassis import signed_links
-from services.placements import nominations, partner_links, selection
+from services.placements import allocation_runs, nominations, offer_changes, offers, partner_links, rounds
 from tests.support.placements import NUS, TUM, Placements, placements_fixture  # noqa: F401
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -41,10 +41,10 @@ def _setup(p: Placements) -> dict[str, Any]:
               "now(), 1)", id=str(uuid.uuid4()), partner=TUM["partner_id"], contacts=json.dumps([CONTACT]))
     now = datetime(2031, 4, 10, 2, 0, tzinfo=UTC)  # the program's window closed on 2031-03-31
     with p.sessions() as session, session.begin():
-        round_ = selection.open_round(session, program["program_id"], "icd.officer", now)
-        selection.run_allocation(session, round_.id, "icd.officer", "manual", now)
-        offer = next(o for o in selection.offers_of(session, round_.id) if o.application_id == alice["application_id"])
-        selection.answer(session, offer.id, "alice", offer.version, True, now)
+        round_ = rounds.open_round(session, program["program_id"], "icd.officer", now)
+        allocation_runs.run_allocation(session, round_.id, "icd.officer", "manual", now)
+        offer = next(o for o in offers.offers_of(session, round_.id) if o.application_id == alice["application_id"])
+        offer_changes.answer(session, offer.id, "alice", offer.version, True, now)
         round_id = round_.id
     return {"program": program, "alice": alice, "bob": bob, "round_id": round_id}
 
@@ -171,7 +171,7 @@ def test_a_partners_rejection_in_a_final_round_offers_the_place_to_the_next(plac
     placements.execute("UPDATE rounds SET status = 'final' WHERE id = :r", r=s["round_id"])
     assert _answer(placements, _token(placements), "reject").status_code == 200
     run = placements.rows("SELECT reason, run_by FROM allocation_runs ORDER BY number DESC LIMIT 1")[0]
-    assert tuple(run) == ("rejection", selection.SYSTEM)  # the partner is no user: the system re-runs
+    assert tuple(run) == ("rejection", rounds.SYSTEM)  # the partner is no user: the system re-runs
     offers = dict(placements.rows("SELECT application_id, status FROM offers WHERE status IN ('offered', 'accepted')"))
     assert offers == {s["bob"]["application_id"]: "offered"}
     assert placements.scalar("SELECT status FROM offers WHERE application_id = :a",
@@ -358,12 +358,12 @@ def test_two_answers_at_once_on_sqlite_one_wins(tmp_path: Path) -> None:
         session.add(Agreement(id=str(uuid.uuid4()), partner_id=partner, partner_name="TU Munich",
                               partner_country="DE", type="student_exchange", status="signed", contacts=[CONTACT],
                               created_by="x", created_at=now, updated_at=now, version=1))
-        round_ = selection.open_round(session, program, "icd", now)
-        selection.run_allocation(session, round_.id, "icd", "manual", now)
+        round_ = rounds.open_round(session, program, "icd", now)
+        allocation_runs.run_allocation(session, round_.id, "icd", "manual", now)
         round_id = round_.id
     with Session(engine) as session, session.begin():
-        offer = selection.offers_of(session, round_id)[0]
-        selection.answer(session, offer.id, "alice", offer.version, True, now)
+        offer = offers.offers_of(session, round_id)[0]
+        offer_changes.answer(session, offer.id, "alice", offer.version, True, now)
     with Session(engine) as session, session.begin():
         nomination = nominations.nominate(session, round_id, student, "icd", now, 30)
         token = partner_links.sign(keyring, nomination.id, nomination.link_nonce or "")

@@ -23,7 +23,7 @@ from eventbus import envelope
 from eventbus.consumer import apply
 from gateway.web import partner_pages
 from mobility.embedded import Embedded
-from services.placements import handlers, nominations, partner_links, selection
+from services.placements import allocation_runs, handlers, nominations, offer_changes, offers, partner_links, rounds
 from tests.support.placements import NUS, TUM, approved, program
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -69,10 +69,10 @@ def _nominated(system: Embedded, student: str = "Wang Xiaoming") -> str:
     when = datetime(2031, 4, 10, 2, 0, tzinfo=UTC)  # after the program's window closed
     keyring = partner_links.load_secrets(partner_links.keys_file(system.settings))
     with sessions() as session, session.begin():
-        round_ = selection.open_round(session, data["program_id"], "icd.officer", when)
-        selection.run_allocation(session, round_.id, "icd.officer", "manual", when)
-        offer = next(o for o in selection.offers_of(session, round_.id) if o.application_id == first["application_id"])
-        selection.answer(session, offer.id, "alice", offer.version, True, when)
+        round_ = rounds.open_round(session, data["program_id"], "icd.officer", when)
+        allocation_runs.run_allocation(session, round_.id, "icd.officer", "manual", when)
+        offer = next(o for o in offers.offers_of(session, round_.id) if o.application_id == first["application_id"])
+        offer_changes.answer(session, offer.id, "alice", offer.version, True, when)
         nomination = nominations.nominate(session, round_.id, first["application_id"], "icd.officer",
                                           datetime.now(UTC), 30)
         return partner_links.sign(keyring, nomination.id, nomination.link_nonce or "")

@@ -16,7 +16,7 @@ from typing import Any
 
 from chassis.tokens import Identity
 from eventbus import catalog
-from services.placements import offer_lapses, selection
+from services.placements import offer_changes, offer_lapses, scores
 from services.placements.models import Round
 from tests.support.placements import TUM, Placements, placements_fixture  # noqa: F401
 from tests.unit.test_allocation import FIRST
@@ -211,7 +211,7 @@ def test_two_coordinators_scoring_at_once_keep_both_cells(placements: Placements
         with p.sessions() as session, session.begin():
             round_ = session.get(Round, round_id)
             assert round_ is not None
-            selection.enter_scores(session, round_, [selection.Cell(APP[s], "interview", Decimal("70"))], user,
+            scores.enter_scores(session, round_, [scores.Cell(APP[s], "interview", Decimal("70"))], user,
                                    datetime.now(UTC))
             both_open.wait()
 
@@ -300,7 +300,7 @@ def test_the_sweep_lapses_an_offer_and_the_place_moves_on(placements: Placements
 
 
 def test_a_withdrawn_candidate_frees_the_place_for_the_next(placements: Placements) -> None:
-    """handlers.on_application_ended marks the candidate; selection.candidate_withdrawn (which the handler is to
+    """handlers.on_application_ended marks the candidate; offer_changes.candidate_withdrawn (which the handler is to
     call) withdraws their offers and re-runs the round (reason "withdrawal")."""
     p = placements
     _, round_id = setup_example(p)
@@ -310,7 +310,7 @@ def test_a_withdrawn_candidate_frees_the_place_for_the_next(placements: Placemen
     news = catalog.schema("application.withdrawn")["x-asyncapi"]["examples"][0]["data"]
     p.deliver("application.withdrawn", {**news, "application_id": APP["S03"]}, revision=2)
     with p.sessions() as session, session.begin():
-        selection.candidate_withdrawn(session, APP["S03"], datetime.now(UTC))
+        offer_changes.candidate_withdrawn(session, APP["S03"], datetime.now(UTC))
     (reason, assignment), = [(r, a) for r, a in p.rows(
         "SELECT reason, result FROM allocation_runs WHERE number = 2")]
     assert reason == "withdrawal"
@@ -386,12 +386,12 @@ def test_a_final_round_offers_a_withdrawn_students_place_on_and_cancels_their_no
 
 
 def test_a_final_round_offers_a_rejected_students_place_to_the_next(placements: Placements) -> None:
-    """selection.place_freed is what nominations calls once the partner rejected the nomination."""
+    """offer_changes.place_freed is what nominations calls once the partner rejected the nomination."""
     p = placements
     round_id, alice, bob = final_round(p)
     p.execute("UPDATE offers SET status = 'accepted', version = version + 1 WHERE application_id = :a", a=alice)
     with p.sessions() as session, session.begin():
-        selection.place_freed(session, round_id, alice, ICD, datetime.now(UTC))
+        offer_changes.place_freed(session, round_id, alice, ICD, datetime.now(UTC))
     assert offered_to(p, round_id) == {bob: "offered"} and last_reason(p, round_id) == "rejection"
     assert p.scalar("SELECT status FROM offers WHERE application_id = :a", a=alice) == "withdrawn"
 
