@@ -3,8 +3,8 @@
 
 program.saved keeps the copy of each program (`programs`), application.approved of a student exchange keeps its
 candidate (`candidates`, from the event's `selection` block), application.withdrawn and application.cancelled mark
-that candidate withdrawn (a tombstone row when the withdrawal arrives before the approval, so the older approval
-never makes it eligible), calendar.changed keeps the copy of the official working-day calendar the 差额公示 is
+that candidate withdrawn (a tombstone row when the withdrawal of a student exchange of a program arrives before its
+approval, so the older approval never makes it eligible; other kinds never become candidates), calendar.changed keeps the copy of the official working-day calendar the 差额公示 is
 counted on (calendar_copy.py). Each copy is ordered by its aggregate's version (the events' aggregateversion): news
 older than what a row has applied changes nothing, so redelivered or reordered messages leave the latest state.
 """
@@ -19,7 +19,7 @@ from typing import Any
 from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy.orm import Session
 
-from services.placements import calendar_copy, offer_changes
+from services.placements import calendar_copy, offer_changes, rounds
 from services.placements.models import Candidate, Program
 
 Handler = Callable[[Session, dict[str, Any], CloudEvent], None]
@@ -96,13 +96,19 @@ def on_application_approved(session: Session, data: dict[str, Any], event: Cloud
 
 def on_application_ended(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
     """application.withdrawn or application.cancelled: the candidate (if any) no longer competes; their offers
-    are withdrawn and the live round re-runs, so their place moves on."""
-    candidate = session.get(Candidate, data["application_id"], with_for_update=True)
+    are withdrawn and the live round re-runs, so their place moves on. Locks in the one order of every writer of
+    a round's offers (offers.py): the program's live round first, then the candidate, then offers and nomination."""
     revision = _revision(event)
+    known = session.get(Candidate, data["application_id"])  # unlocked: only to find the round to lock first
+    if known is not None and known.program_id:
+        rounds.live_round(session, known.program_id, lock=True)
+    candidate = session.get(Candidate, data["application_id"], with_for_update=True, populate_existing=True)
     if candidate is None:
+        if data.get("kind") != SELECTED_KIND or not data.get("program_id"):
+            return  # never a candidate: a tombstone would only pile up (and show in every run's inputs)
         # the withdrawal overtook the approval (a delayed retry): a tombstone at this revision makes the
-        # approval, older, change nothing; it belongs to no program until then
-        session.add(Candidate(application_id=data["application_id"], program_id=data.get("program_id") or "",
+        # approval, older, change nothing
+        session.add(Candidate(application_id=data["application_id"], program_id=data["program_id"],
                               applicant=data.get("applicant") or "", status="withdrawn", revision=revision))
         return
     if revision and revision <= candidate.revision:

@@ -14,7 +14,9 @@
   (`refresh`, called by allocation_runs.run_allocation).
 - finding the lists (`findable`): running or paused, or ended within the last 30 days, for anyone signed in.
 - the sweep (`check`): a period whose last day is over ends; the round becomes "final". Each notice is done in
-  its own savepoint: one that fails is logged and the others go on.
+  its own savepoint: one that fails is logged and the others go on. A closed round's status never changes here
+  (checked under the round's lock): rounds.close_round refuses while the list is blocked, open or paused, and a
+  list left running on a round closed before that rule only ends, its round staying closed.
 The period's arithmetic is chassis/publicity_period.py's, shared with reviews. Every function works in the
 caller's transaction and takes the clock as an argument; locks are taken round first, then notice, then rows.
 """
@@ -108,7 +110,10 @@ def _event(session: Session, event_type: str, round_: Round, notice: ListNotice,
 
 
 def _start(session: Session, round_: Round, notice: ListNotice, now: datetime, zone: str) -> bool:
-    """Date the period from today and announce it; False (blocked, with the reason) if the year is unknown."""
+    """Date the period from today and announce it; False (blocked, with the reason) if the year is unknown, or
+    when the round (locked by the caller) is closed: a closed round never becomes "publicised" again."""
+    if round_.status == "closed":
+        return False
     opened_on = period.today(now, zone)
     try:
         ends_on = period.ends_on(calendar_copy.official(session), opened_on, notice.working_days)
@@ -144,6 +149,8 @@ def lodge(session: Session, round_id: str, objector: str, objector_name: str, te
     working days after today still to run."""
     round_ = rounds.get_round(session, round_id, lock=True)
     notice = notice_of(session, round_id, lock=True)
+    if round_.status == "closed":
+        raise PlacementError("The round is closed: its list takes no more objections.")
     day = period.today(now, zone)
     running = notice.status == "paused" or (notice.status == "open" and period.runs_on(notice.ends_on, day))
     if not running:
@@ -234,8 +241,8 @@ def refresh(session: Session, round_: Round) -> None:
 def _open_blocked(session: Session, round_id: str, now: datetime, zone: str) -> bool:
     round_ = session.get(Round, round_id, with_for_update=True, populate_existing=True)
     notice = session.get(ListNotice, round_id, with_for_update=True, populate_existing=True)
-    if round_ is None or notice is None or notice.status != "blocked":
-        return False
+    if round_ is None or notice is None or notice.status != "blocked" or round_.status == "closed":
+        return False  # the round's status read under its lock: one closed meanwhile is left alone
     notice.content = listed(session, round_)  # runs may have moved places while it waited: publish them now
     return _start(session, round_, notice, now, zone)
 
@@ -248,7 +255,8 @@ def _end(session: Session, round_id: str, now: datetime, day: Any) -> bool:
     if round_ is None or notice is None or notice.status != "open" or not period.has_passed(notice.ends_on, day):
         return False
     notice.status, notice.ended_at, notice.version = "ended", now, notice.version + 1
-    round_.status, round_.version = "final", round_.version + 1
+    if round_.status != "closed":  # a round closed while its list ran (before close_round refused it) stays closed
+        round_.status, round_.version = "final", round_.version + 1
     _event(session, "selection.list_ended", round_, notice, ended_at=_iso(now))
     return True
 
@@ -269,7 +277,10 @@ def check(session: Session, now: datetime, zone: str) -> dict[str, int]:
     end, and their round becomes "final" (selection.list_ended). Rows another sweep holds are skipped."""
     opened = ended = 0
     day = period.today(now, zone)
-    for round_id in list(session.scalars(select(ListNotice.round_id).where(ListNotice.status == "blocked"))):
+    # a closed round's blocked list never opens (_start): not even tried, so it is not retried on every sweep
+    blocked = select(ListNotice.round_id).join(Round, Round.id == ListNotice.round_id).where(
+        ListNotice.status == "blocked", Round.status != "closed")
+    for round_id in list(session.scalars(blocked)):
         opened += _each(session, "opening", round_id, _open_blocked, now, zone)
     due = list(session.scalars(select(ListNotice.round_id).where(ListNotice.status == "open",
                                                                  ListNotice.ends_on < day)

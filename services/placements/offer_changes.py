@@ -27,12 +27,13 @@ def _cancel_nominations(session: Session, application_id: str, now: datetime, re
 
 def answer(session: Session, offer_id: str, username: str, version: int, accept: bool, now: datetime) -> Offer:
     """The student's answer to their offer, before its deadline; a decline re-runs the allocation (reason
-    "decline"). Announces offer.accepted or offer.declined. Raises PlacementError 404, 403 (another student's
+    "decline") in a round not closed. In a closed round an open offer is still answered, accepted or declined
+    alike (its decline frees the place without a re-run, as its lapse would). Announces offer.accepted or offer.declined. Raises PlacementError 404, 403 (another student's
     offer), 409 in words (also while the student holds another accepted offer)."""
     round_id = session.scalar(select(Offer.round_id).where(Offer.id == offer_id))
     if round_id is None:
         raise PlacementError("No such offer.", status=404)
-    rounds.get_round(session, round_id, lock=True)  # the round first, as a run takes it
+    round_ = rounds.get_round(session, round_id, lock=True)  # the round first, as a run takes it
     offer = session.get(Offer, offer_id, with_for_update=True, populate_existing=True)
     candidate = session.get(Candidate, offer.application_id) if offer else None
     if offer is None or candidate is None:
@@ -49,7 +50,7 @@ def answer(session: Session, offer_id: str, username: str, version: int, accept:
                                                         Offer.status == "accepted", Offer.id != offer.id)):
         raise PlacementError("You already accepted another offer: one place per student.")
     offers.change(session, offer, "accepted" if accept else "declined", now)
-    if not accept:
+    if not accept and round_.status in rounds.RUNNABLE:
         allocation_runs.run_allocation(session, offer.round_id, username, "decline", now)
     return offer
 

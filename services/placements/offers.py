@@ -1,6 +1,10 @@
 """A round's offers as rows and as news: reading them, locking them (always after the round's row: the one lock
 order of every writer, so an answer, a lapse, a withdrawal, a rejection and a run never deadlock nor act on stale
 offers), the data every offer.* event carries, and a status change with its event in the same transaction.
+
+The status change is also a compare-and-set on the offer's version (UPDATE ... WHERE id AND version = the one
+read): on SQLite (the embedded deployment) FOR UPDATE is a no-op, so a run that read an offer before an answer
+committed would otherwise overwrite that answer; there the guard refuses the second writer with a 409 instead.
 """
 
 from __future__ import annotations
@@ -9,9 +13,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from services.placements.errors import PlacementError
 from services.placements.events import announce
 from services.placements.models import Candidate, Offer, Program, Round
 from services.placements.rounds import iso
@@ -67,11 +73,20 @@ def offer_data(offer: Offer, candidate: Candidate | None, program: Program | Non
 
 def change(session: Session, offer: Offer, status: str, now: datetime | None = None) -> None:
     """The offer moves to `status` (accepted, declined, lapsed, superseded, withdrawn) and offer.<status> is
-    announced in the same transaction; `now` is the student's answer time (accepted, declined)."""
-    offer.status, offer.version = status, offer.version + 1
+    announced in the same transaction; `now` is the student's answer time (accepted, declined). Raises
+    PlacementError 409 when the row is no longer at the version this transaction read (see the module's note)."""
+    seen = offer.version
+    values: dict[str, Any] = {"status": status, "version": seen + 1}
     if now is not None:
-        offer.answered_at = now
-    session.flush()
+        values["answered_at"] = now
+    session.flush()  # whatever else is pending goes first; the guarded UPDATE below is the offer's own
+    done = session.execute(update(Offer).where(Offer.id == offer.id, Offer.version == seen).values(**values)
+                           .execution_options(synchronize_session=False))
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise PlacementError("This offer changed meanwhile (another answer or allocation run went first): "
+                             "reload it and try again.")
+    for name, value in values.items():  # the row as written, without marking the object dirty again
+        set_committed_value(offer, name, value)
     candidate = session.get(Candidate, offer.application_id)
     program = session.get(Program, candidate.program_id) if candidate else None
     announce(session, f"offer.{status}", offer.id, offer_data(offer, candidate, program), offer.version)

@@ -22,13 +22,14 @@ from sqlalchemy.orm import Session
 from services.placements import ranking
 from services.placements.errors import PlacementError
 from services.placements.events import announce
-from services.placements.models import Candidate, Program, Round
+from services.placements.models import Candidate, ListNotice, Program, Round
 
 # one constant per status set
 NOT_CLOSED = ("open", "allocated", "publicised", "final")  # a live round: its offers still move
 RUNNABLE = NOT_CLOSED  # the allocation keeps running after the 差额公示 (a decline, lapse ... offers the place on)
 SCORABLE = ("open", "allocated", "publicised")  # after "final" the grid is frozen
 CLOSABLE = ("allocated", "publicised", "final")  # a round closes once it ran (an unused one stays open to run)
+LIST_LIVE = ("blocked", "open", "paused")  # a candidate list that may still open, end or be objected to
 SYSTEM = "system"  # who runs the re-runs the sweep and other services' news cause
 
 
@@ -91,12 +92,21 @@ def open_round(session: Session, program_id: str, who: str, now: datetime, formu
 
 def close_round(session: Session, round_id: str, version: int | None) -> Round:
     """The ICD closes a round that ran (the caller checked the role): its offers stop moving and the program
-    may open a new round. Offers and nominations already made stay as they are."""
+    may open a new round. Offers and nominations already made stay as they are (an open offer may still be
+    answered: a decline then frees the place without a re-run, as a lapse does). Refused while the round's
+    candidate list is blocked, open or paused: the sweep would otherwise end it later and make the closed round
+    "final" again, or, with a newer round open, fail on every sweep (review 2, NB1)."""
     round_ = get_round(session, round_id, lock=True)
     if version is not None and version != round_.version:
         raise PlacementError("This round changed since you read it: reload it and try again.")
     if round_.status not in CLOSABLE:
         raise PlacementError(f"The round is {round_.status}: only a round that ran and is not closed can close.")
+    # the notice's row after the round's, the order list_publicity keeps; the sweep ends or opens a list only
+    # under the round's lock, so it cannot slip between this check and the close
+    notice = session.get(ListNotice, round_id, with_for_update=True, populate_existing=True)
+    if notice is not None and notice.status in LIST_LIVE:
+        raise PlacementError(f"The round's candidate list is {notice.status}: end or withdraw the candidate list "
+                             "first (a list ends once its publicity period is over).")
     round_.status, round_.version = "closed", round_.version + 1
     return round_
 
