@@ -4,9 +4,10 @@
 program.saved keeps the copy of each program (`programs`), application.approved of a student exchange keeps its
 candidate (`candidates`, from the event's `selection` block), application.withdrawn and application.cancelled mark
 that candidate withdrawn (a tombstone row when the withdrawal of a student exchange of a program arrives before its
-approval, so the older approval never makes it eligible; other kinds never become candidates), calendar.changed keeps the copy of the official working-day calendar the 差额公示 is
-counted on (calendar_copy.py). Each copy is ordered by its aggregate's version (the events' aggregateversion): news
-older than what a row has applied changes nothing, so redelivered or reordered messages leave the latest state.
+approval, so the older approval never makes it eligible; other kinds never become candidates), calendar.changed
+keeps the copy of the official working-day calendar the 差额公示 is counted on (calendar_copy.py).
+Each copy is ordered by its aggregate's version (the events' aggregateversion): news older than what a row has
+applied changes nothing, so redelivered or reordered messages leave the latest state.
 """
 
 from __future__ import annotations

@@ -28,8 +28,9 @@ def _cancel_nominations(session: Session, application_id: str, now: datetime, re
 def answer(session: Session, offer_id: str, username: str, version: int, accept: bool, now: datetime) -> Offer:
     """The student's answer to their offer, before its deadline; a decline re-runs the allocation (reason
     "decline") in a round not closed. In a closed round an open offer is still answered, accepted or declined
-    alike (its decline frees the place without a re-run, as its lapse would). Announces offer.accepted or offer.declined. Raises PlacementError 404, 403 (another student's
-    offer), 409 in words (also while the student holds another accepted offer)."""
+    alike (its decline frees the place without a re-run, as its lapse would). Announces offer.accepted or
+    offer.declined. Raises PlacementError 404, 403 (another student's offer), 409 in words (also while the
+    student holds another accepted offer)."""
     round_id = session.scalar(select(Offer.round_id).where(Offer.id == offer_id))
     if round_id is None:
         raise PlacementError("No such offer.", status=404)
