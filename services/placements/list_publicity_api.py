@@ -19,6 +19,7 @@ from chassis.app import ctx
 from chassis.auth import current_identity
 from chassis.tokens import Identity
 from services.placements import access, list_publicity
+from services.placements.errors import PlacementError
 from services.placements.models import (
     LIST_NOTICE_STATUSES,
     LIST_OBJECTION_STATUSES,
@@ -166,10 +167,13 @@ class Publicity(MethodView):
 
     @blp.response(200, NoticeOut)
     def get(self, round_id: uuid.UUID) -> dict[str, Any]:
-        """The published list and its period (any signed-in member of the university)."""
+        """The published list and its period (any signed-in member of the university); a blocked list, not public
+        yet (`findable` hides it too), only to the office: to anyone else it is not published."""
         identity = current_identity()
         with ctx().sessions() as session:
             notice = list_publicity.notice_of(session, str(round_id))
+            if notice.status == "blocked" and not access.is_office(identity):
+                raise PlacementError("The candidate list of this round has not been published.", status=404)
             return shown(session, notice, identity)
 
 

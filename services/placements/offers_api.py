@@ -2,7 +2,7 @@
 default; `?mine=1` says so explicitly) and answers them (accept, decline) with the version they read, before the
 deadline; staff read a round's offers (`?round_id=`; a school's coordinator or dean those of their school's
 students). A decline re-runs the allocation at once (offer_changes.answer), so the place goes to the next on the
-partner's waiting list."""
+partner's waiting list; in a closed round an open offer is still answered, and its decline re-runs nothing."""
 
 from __future__ import annotations
 
@@ -98,5 +98,6 @@ class Decline(MethodView):
     @blp.response(200, OfferOut)
     def post(self, body: dict[str, Any], offer_id: uuid.UUID) -> dict[str, Any]:
         """Decline the place (the offer's student only, before its deadline): the student leaves the round and
-        the allocation re-runs, offering the place to the next on the partner's waiting list."""
+        the allocation re-runs (unless the round is closed), offering the place to the next on the partner's
+        waiting list."""
         return _answer(offer_id, body, False)

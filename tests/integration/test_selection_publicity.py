@@ -159,8 +159,12 @@ def test_an_unknown_calendar_year_blocks_the_list_until_it_is_entered(placements
     assert p.scalar("SELECT status FROM rounds WHERE id = :r", r=round_id) == "allocated"
     assert p.events("selection.list_opened") == []
     assert sweep(p, at(15)) == {"lists_opened": 0, "lists_ended": 0}
-    shown = p.call("alice", "GET", f"/selection-rounds/{round_id}/publicity").get_json()
+    # not public yet: the office reads it with its reason, anyone else finds no list (review 2, N5)
+    shown = p.call(ICD, "GET", f"/selection-rounds/{round_id}/publicity").get_json()
     assert shown["status"] == "blocked" and "2031" in shown["reason"]
+    hidden = p.call("alice", "GET", f"/selection-rounds/{round_id}/publicity")
+    assert hidden.status_code == 404 and hidden.headers["Content-Type"].startswith("application/problem+json")
+    assert "candidates" not in hidden.get_json()
 
     p.deliver("calendar.changed", CALENDAR_2031, subject="2031", source=REVIEWS)
     assert sweep(p, at(16)) == {"lists_opened": 1, "lists_ended": 0}
@@ -238,3 +242,86 @@ def test_anyone_signed_in_finds_the_running_lists_without_their_candidates(place
 
     assert p.call("prof.li", "GET", "/selection-rounds/publicity", headers={"Authorization": "Bearer x"}
                   ).status_code == 401
+
+
+def close(p: Placements, round_id: str) -> Any:
+    version = p.scalar("SELECT version FROM rounds WHERE id = :r", r=round_id)
+    return p.call(ICD, "POST", f"/selection-rounds/{round_id}/close", json={"version": version})
+
+
+def round_status(p: Placements, round_id: str) -> str:
+    return str(p.scalar("SELECT status FROM rounds WHERE id = :r", r=round_id))
+
+
+def test_a_round_does_not_close_while_its_list_is_blocked_open_or_paused(placements: Placements) -> None:
+    """Review 2, NB1: the close waits for the list's end, so the sweep never brings a closed round back."""
+    p = placements
+    round_id = allocated_round(p)
+    assert publish(p, round_id, at(14))["status"] == "blocked"
+    for state in ("blocked", "open", "paused"):
+        if state == "open":
+            p.deliver("calendar.changed", CALENDAR_2031, subject="2031", source=REVIEWS)
+            assert sweep(p, at(14)) == {"lists_opened": 1, "lists_ended": 0}  # ends Mon 21
+        if state == "paused":
+            objection = lodge(p, round_id, at(16))
+        refused = close(p, round_id)
+        assert refused.status_code == 409, refused.get_json()
+        assert refused.headers["Content-Type"].startswith("application/problem+json")
+        assert "end or withdraw the candidate list first" in refused.get_json()["detail"]
+        assert state in refused.get_json()["detail"]
+        assert notice(p, round_id).status == state and round_status(p, round_id) != "closed"
+    decide(p, round_id, objection, "dismiss", at(17))  # 3 days left from Thu 17: 19, 21, 22
+    assert sweep(p, at(23)) == {"lists_opened": 0, "lists_ended": 1}
+    assert round_status(p, round_id) == "final"
+    closed = close(p, round_id)
+    assert closed.status_code == 200 and closed.get_json()["status"] == "closed"
+    assert sweep(p, at(24)) == {"lists_opened": 0, "lists_ended": 0}
+    assert round_status(p, round_id) == "closed"
+
+
+def test_the_sweep_never_changes_a_closed_round(placements: Placements) -> None:
+    """Review 2, NB1 (a) and (b) on a round closed while its list ran, as before close refused it: a blocked list
+    of a closed round never opens; the sweep ends a running one and leaves the round closed, also once the
+    program has a newer round (no unique-index failure on every sweep); nobody objects to a closed round's list."""
+    p = placements
+    p.deliver("calendar.changed", CALENDAR_2031, subject="2031", source=REVIEWS)
+    round_id = allocated_round(p)
+    program = p.scalar("SELECT program_id FROM rounds WHERE id = :r", r=round_id)
+    publish(p, round_id, at(14))  # open, ends Mon 21
+    p.execute("UPDATE rounds SET status = 'closed' WHERE id = :r", r=round_id)
+    objected = p.call("bob", "POST", f"/selection-rounds/{round_id}/publicity/objections", json={"text": "Why?"})
+    assert objected.status_code == 409 and "closed" in objected.get_json()["detail"]
+
+    p.execute("UPDATE list_notices SET status = 'blocked' WHERE round_id = :r", r=round_id)
+    assert sweep(p, at(15)) == {"lists_opened": 0, "lists_ended": 0}  # the calendar knows 2031: still not opened
+    assert notice(p, round_id).status == "blocked" and round_status(p, round_id) == "closed"
+
+    p.execute("UPDATE list_notices SET status = 'open' WHERE round_id = :r", r=round_id)
+    newer = p.call(ICD, "POST", "/selection-rounds", json={"program_id": program})  # (b) the next round first
+    assert newer.status_code == 201, newer.get_json()
+    assert sweep(p, at(22)) == {"lists_opened": 0, "lists_ended": 1}
+    assert notice(p, round_id).status == "ended"
+    assert round_status(p, round_id) == "closed" and round_status(p, newer.get_json()["id"]) == "open"
+    assert sweep(p, at(23)) == {"lists_opened": 0, "lists_ended": 0}  # nothing left to retry
+    assert len(p.events("selection.list_opened")) == 1
+
+
+def test_an_open_offer_of_a_closed_round_can_still_be_declined(placements: Placements) -> None:
+    """Review 2, NS2: as an accept, a decline of an open offer is recorded after the close (without a re-run:
+    the round's offers no longer move), and a lapse too."""
+    p = placements
+    round_id = allocated_round(p)
+    runs = p.scalar("SELECT count(*) FROM allocation_runs WHERE round_id = :r", r=round_id)
+    assert close(p, round_id).status_code == 200
+    (first, second) = p.rows("SELECT o.id, o.version, c.applicant FROM offers o JOIN candidates c "
+                             "USING (application_id) WHERE o.round_id = :r AND o.status = 'offered' "
+                             "ORDER BY o.id LIMIT 2", r=round_id)
+    declined = p.call(first[2], "POST", f"/offers/{first[0]}/decline", json={"version": first[1]})
+    assert declined.status_code == 200, declined.get_json()
+    accepted = p.call(second[2], "POST", f"/offers/{second[0]}/accept", json={"version": second[1]})
+    assert accepted.status_code == 200, accepted.get_json()
+    assert p.scalar("SELECT status FROM offers WHERE id = :o", o=first[0]) == "declined"
+    assert p.scalar("SELECT status FROM offers WHERE id = :o", o=second[0]) == "accepted"
+    assert p.scalar("SELECT count(*) FROM allocation_runs WHERE round_id = :r", r=round_id) == runs
+    assert round_status(p, round_id) == "closed"
+    assert [e["offer_id"] for e in p.events("offer.declined")] == [first[0]]
