@@ -83,6 +83,22 @@ def test_other_kinds_and_approvals_without_a_selection_are_not_candidates(placem
     assert placements.scalar("SELECT count(*) FROM candidates") == 0
 
 
+def test_only_a_student_exchanges_early_withdrawal_leaves_a_tombstone(placements: Placements) -> None:
+    """Review 2, N1: a withdrawal before any approval writes a tombstone only for a student exchange of a program
+    (the one kind that becomes a candidate); other kinds' withdrawals leave no row to pile up in runs' inputs."""
+    p = placements
+    program = p.add_program()["program_id"]
+    trip = approved(program, applicant="bob", kind="faculty_exchange")
+    p.deliver("application.withdrawn", withdrawn(trip), revision=2)
+    p.deliver("application.cancelled", cancelled({**approved(program, applicant="bob"), "program_id": None}),
+              revision=2)
+    assert p.scalar("SELECT count(*) FROM candidates") == 0
+    early = approved(program, applicant="alice")
+    p.deliver("application.withdrawn", withdrawn(early), revision=3)
+    p.deliver("application.approved", early, revision=2)  # the older approval, delivered late
+    assert p.rows("SELECT program_id, status FROM candidates") == [(program, "withdrawn")]
+
+
 def test_places_are_set_by_the_icd_and_read_by_staff_only(placements: Placements) -> None:
     program = placements.add_program()
     path = f"/places/{program['program_id']}/{TUM['partner_id']}"

@@ -7,18 +7,25 @@ no student holds two live offers, no partner more live offers than places, nobod
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
-from services.placements import allocation, allocation_runs, offer_changes, rounds
+from chassis.db import make_engine
+from eventbus import tables
+from services.placements import allocation, allocation_runs, list_publicity, nominations, offer_changes, offers, rounds
 from services.placements.errors import PlacementError
-from tests.support.placements import Placements, placements_fixture  # noqa: F401
+from services.placements.models import AllocationRun, Base, Candidate, Offer, Place, Program
+from tests.support.placements import Placements, approved, cancelled, placements_fixture  # noqa: F401
 
 CLOSED = "2025-03-31T23:59:00+08:00"
 P0 = {"partner_id": str(uuid.uuid4()), "name": "P0", "country": "DE", "region": "europe"}
@@ -189,3 +196,157 @@ def test_a_student_never_accepts_twice(placements: Placements) -> None:
     assert len(other) == 1
     with p.sessions() as session, session.begin(), pytest.raises(PlacementError, match="already accepted"):
         offer_changes.answer(session, other[0][0], "s2", other[0][1], True, datetime.now(UTC))
+
+
+def contact_for(p: Placements, partner: dict[str, str]) -> None:
+    """A signed agreement with a nominations contact for the partner: the ICD can nominate to it."""
+    p.execute("INSERT INTO agreements (id, partner_id, partner_name, partner_country, type, status, contacts, "
+              "created_by, created_at, updated_at, version) VALUES (:i, :p, :n, 'DE', 'student_exchange', "
+              "'signed', CAST(:c AS json), 'icd.officer', now(), now(), 1)", i=str(uuid.uuid4()),
+              p=partner["partner_id"], n=partner["name"],
+              c='[{"name": "C", "email": "c@p0.example", "role": "nominations"}]')
+
+
+def paused_list(p: Placements, round_id: str, about: str) -> str:
+    """The round's list paused by two objections about `about` (the second keeps it paused after the first is
+    decided, so the decision needs no calendar); the first objection's id."""
+    with p.sessions() as session, session.begin():
+        content = list_publicity.listed(session, rounds.get_round(session, round_id))
+    p.execute("UPDATE rounds SET status = 'publicised' WHERE id = :r", r=round_id)
+    p.execute("INSERT INTO list_notices (round_id, working_days, status, content, remaining, published_by, "
+              "published_at, version) VALUES (:r, 5, 'paused', CAST(:c AS json), 3, 'icd.officer', now(), 1)",
+              r=round_id, c=json.dumps(content))
+    ids = [str(uuid.uuid4()), str(uuid.uuid4())]
+    for objection in ids:
+        p.execute("INSERT INTO list_objections (id, round_id, objector, objector_name, text, application_id, "
+                  "lodged_at, status) VALUES (:i, :r, 'bob', 'Bob', 'Why?', :a, now(), 'open')",
+                  i=objection, r=round_id, a=about)
+    return ids[0]
+
+
+@pytest.mark.parametrize("other", ["nominate", "uphold"])
+def test_a_cancelled_application_and_a_nomination_or_upheld_objection_never_deadlock(
+        placements: Placements, monkeypatch: pytest.MonkeyPatch, other: str) -> None:
+    """Review 2, NS1: application.cancelled's handler takes the live round's lock before the candidate's, as
+    nominate (round, offer, candidate) and an upheld objection (round, notice, objection, candidate) do. The
+    handler pauses holding its first locks; the other transaction waits for the round; both then finish, the
+    second seeing the withdrawal (no DeadlockDetected, no 500)."""
+    p = placements
+    round_id, apps = setup(p)
+    contact_for(p, P0)
+    s1_offer, s1_version = offer(p, apps["s1"])
+    with p.sessions() as session, session.begin():
+        offer_changes.answer(session, s1_offer, "s1", s1_version, True, datetime.now(UTC))
+    objection = paused_list(p, round_id, apps["s1"]) if other == "uphold" else ""
+    program = p.scalar("SELECT program_id FROM rounds WHERE id = :r", r=round_id)
+
+    holding, go_on = threading.Event(), threading.Event()
+    real = offer_changes.candidate_withdrawn
+
+    def paused(*args: Any, **kwargs: Any) -> None:
+        holding.set()
+        assert go_on.wait(30)
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(offer_changes, "candidate_withdrawn", paused)
+
+    def cancel() -> None:
+        p.deliver("application.cancelled", cancelled(approved(program, applicant="s1", application_id=apps["s1"],
+                                                              choices=[P0], gpa="4.00")), revision=5)
+
+    def act() -> None:
+        with p.sessions() as session, session.begin():
+            if other == "nominate":
+                nominations.nominate(session, round_id, apps["s1"], "icd.officer", datetime.now(UTC), 30)
+            else:
+                list_publicity.decide(session, round_id, objection, "icd.officer", "uphold", "Checked.", None,
+                                      datetime.now(UTC), "UTC")
+
+    failures: dict[str, BaseException] = {}
+
+    def guarded(name: str, work: Callable[[], None]) -> threading.Thread:
+        def body() -> None:
+            try:
+                work()
+            except BaseException as exc:  # noqa: BLE001 - the test reads what each side met
+                failures[name] = exc
+        return threading.Thread(target=body)
+
+    one, two = guarded("handler", cancel), guarded(other, act)
+    one.start()
+    assert holding.wait(30), failures
+    two.start()
+    waiting = 0
+    for _ in range(3000):  # until PostgreSQL shows the other transaction waiting for the handler's lock
+        waiting = p.scalar("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+        if waiting or not two.is_alive():
+            break
+        threading.Event().wait(0.01)
+    go_on.set()
+    one.join(30)
+    two.join(30)
+    assert waiting, "the other transaction never waited for the handler's lock"
+    assert "handler" not in failures, failures
+    # it went second and met the withdrawal, refused in words: the offer it would nominate from is withdrawn, or
+    # the candidate the objection is about already left the republished list
+    assert isinstance(failures.get(other), PlacementError), failures
+    assert p.scalar("SELECT count(*) FROM nominations") == 0
+    if other == "uphold":
+        assert p.scalar("SELECT status FROM list_objections WHERE id = :o", o=objection) == "open"
+    assert p.scalar("SELECT status FROM offers WHERE id = :o", o=s1_offer) == "withdrawn"
+    consistent(p, round_id)
+
+
+def test_on_sqlite_a_run_never_overwrites_an_accept_committed_during_it(
+        tmp_path: Path, paused_run: tuple[threading.Event, threading.Event]) -> None:
+    """Review 2, NS3, on SQLite (the embedded deployment), where FOR UPDATE is a no-op: a manual run reads the
+    student's open offer, an accept commits while the run computes, and the run's superseding of that offer
+    (P0's places lowered to 0) is a compare-and-set on the version read, so the run is refused (409) and the
+    accept stands, with offer.accepted its only event."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'placements.db'}")
+    Base.metadata.create_all(engine)
+    tables.metadata.create_all(engine)
+    now = datetime.now(UTC)
+    program, partner, student = (str(uuid.uuid4()) for _ in range(3))
+    with Session(engine) as session, session.begin():
+        session.add(Program(program_id=program, code="X", name="X", kind="student_exchange",
+                            closes_at=now - timedelta(days=1), partners=[], version=1, updated_at=now))
+        session.add(Candidate(application_id=student, program_id=program, applicant="stu", applicant_name="Stu",
+                              gpa=Decimal("3"), choices=[{"partner_id": partner, "name": "P0", "country": None}],
+                              status="eligible", revision=1))
+        session.add(Place(program_id=program, partner_id=partner, partner_name="P0", places=1, source="office",
+                          set_by="icd.officer", updated_at=now))
+        round_id = rounds.open_round(session, program, "icd.officer", now).id
+        allocation_runs.run_allocation(session, round_id, "icd.officer", "manual", now)
+    with Session(engine) as session, session.begin():
+        session.get_one(Place, (program, partner)).places = 0  # the office lowers P0's places; the ICD re-runs
+        (held,) = offers.offers_of(session, round_id)
+        held_id, held_version = held.id, held.version
+    computed, go_on = paused_run
+    go_on.clear()
+    failures: dict[str, BaseException] = {}
+
+    def rerun() -> None:
+        try:
+            with Session(engine) as session, session.begin():
+                allocation_runs.run_allocation(session, round_id, "icd.officer", "manual", datetime.now(UTC))
+        except BaseException as exc:  # noqa: BLE001 - the test reads what the run met
+            failures["run"] = exc
+
+    one = threading.Thread(target=rerun)
+    one.start()
+    try:
+        assert computed.wait(30)
+        with Session(engine) as session, session.begin():  # commits while the run holds its stale read
+            offer_changes.answer(session, held_id, "stu", held_version, True, datetime.now(UTC))
+    finally:
+        go_on.set()
+        one.join(30)
+    assert isinstance(failures.get("run"), PlacementError) and failures["run"].status == 409, failures
+    with Session(engine) as session:
+        assert [(o.status, o.version) for o in session.scalars(select(Offer))] == [("accepted", 2)]
+        kinds = list(session.scalars(select(tables.outbox.c.type).where(tables.outbox.c.type.like("offer.%"))
+                                     .order_by(tables.outbox.c.id)))
+        assert kinds == ["offer.made", "offer.accepted"]
+        assert session.scalar(select(func.count()).select_from(AllocationRun)) == 1
+    engine.dispose()
