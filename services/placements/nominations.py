@@ -10,8 +10,9 @@ or cancelled by the office): the rules and the service logic, in the caller's tr
   allocation and return to the ICD's choices, unplaced), the (student, partner) pair is excluded, and the round's
   allocation re-runs with reason "rejection" (offer_changes.place_freed), also after the 差额公示, so the head of the
   waiting list gets it.
-- Locks, in the one order every writer of a round's offers follows: the round's row, then the offers, then the
-  nomination (nominate, and an answer before its compare-and-set), so no path waits the other way round.
+- Locks: the round's row first, always; it serialises every writer of a round's offers. Then `nominate` takes
+  the offer and the candidate; an answer takes the nomination (its compare-and-set) and, on a rejection, the
+  offers (place_freed). Both orders are safe because both run under the round lock.
 
 Events: nomination.nominated / approved / rejected / cancelled are public: never the link, never the contact's
 address (answered_by says "partner"; the row keeps "partner:<email>"), the letter only as `has_letter`.
