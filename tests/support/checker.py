@@ -7,7 +7,8 @@ Expected, for a student exchange submitted once and approved at its three levels
 - reviews: one task per level (1, 2, 3), three decisions; its outbox holds `review.task_created` and
   `review.decision_recorded` three times each and `review.completed` once;
 - the bus: every event any outbox holds reached notifications' feed exactly once (a private one, such as
-  `user.registered`, its inbox), and the feed holds nothing no outbox wrote;
+  `user.registered` or `program.saved`, the inbox of a service that consumes it), and the feed holds nothing
+  no outbox wrote;
 - notifications: the applicant has an inbox and an email notification for `application.submitted` and
   `application.approved`; each task's reviewer one for its `review.task_created`; no (event, recipient,
   channel) twice;
@@ -32,6 +33,7 @@ from typing import Any
 
 import psycopg
 
+from chassis.owners import OWNERS
 from chassis.settings import DATABASE_OWNERS
 from eventbus import catalog
 
@@ -176,8 +178,10 @@ def check(pg_urls: dict[str, str], applications: dict[str, dict[str, Any]], park
         feed[event_id] += 1
         if event_type == "review.task_created":
             task_levels[event_id] = int(json.loads(body)["data"]["level"])
-    # Private types (user.registered) are not in the feed; notifications' inbox shows they arrived.
-    received = {event_id for (event_id,) in _rows(notes, "SELECT event_id FROM inbox")}
+    # Private types (user.registered, program.saved) are not in the feed; the inbox of a service that consumes
+    # them (notifications, placements, ...) shows they arrived.
+    received = {event_id for name, owner in OWNERS.items() if owner.consumes
+                for (event_id,) in _rows(pg_urls[name], "SELECT event_id FROM inbox")}
     for event_id in outbox_events.keys() - feed.keys():
         if not catalog.is_public(outbox_events[event_id][0]) and event_id in received:
             continue
