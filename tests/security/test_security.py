@@ -125,7 +125,7 @@ def test_a_service_called_directly_wants_its_own_token(system: Embedded, owner: 
     service = system.apps[owner].test_client()
     path = {"applications": "/api/v1/applications", "reviews": "/api/v1/review-chains",
             "notifications": "/api/v1/notifications", "mobilities": "/api/v1/mobilities",
-            "passports": "/api/v1/passports"}[owner]
+            "passports": "/api/v1/passports", "placements": "/api/v1/agreements"}[owner]
     assert service.get(path).status_code == 401
     user_token = As(system, "admin").headers  # a gateway token (aud = gateway), not one for this service
     assert service.get(path, headers=user_token).status_code == 401
