@@ -9,9 +9,11 @@ import structlog
 from flask import Flask, Response, json
 from flask_smorest import Api
 from marshmallow import Schema, fields
+from sqlalchemy import exc as sa
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 PROBLEM = "application/problem+json"
+RETRY_AFTER_SECONDS = 5  # a restarting PostgreSQL is back within seconds; a client waits this long, then tries again
 log = structlog.get_logger(__name__)
 
 
@@ -88,6 +90,24 @@ class ProblemApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
+def database_unavailable(error: Exception) -> bool:
+    """The database cannot be reached right now (down, restarting, the connection cut, the pool exhausted): the
+    request may succeed if tried again shortly, unlike a bug or a constraint refusing the data."""
+    if isinstance(error, (sa.OperationalError, sa.TimeoutError)):
+        return True
+    return isinstance(error, sa.DBAPIError) and error.connection_invalidated
+
+
+def unavailable() -> Response:
+    """503 with Retry-After. The transaction was rolled back, so nothing of the request was kept, unless the
+    connection was lost after a commit: a client that tries again must expect the first try to have counted
+    (a 409 for a transition that was done)."""
+    response = problem(503, "Service Unavailable",
+                       "The database is unavailable at the moment; try again in a few seconds.")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def install(app: Flask) -> None:
     app.register_error_handler(HTTPException, from_http_exception)
 
@@ -101,5 +121,9 @@ def install(app: Flask) -> None:
             return problem(400, "Bad Request", "The request contains text that is not valid Unicode.")
         if isinstance(error, RecursionError):
             return problem(400, "Bad Request", "The request body is nested too deeply.")
+        if database_unavailable(error):  # expected during an outage: one line each, no stack trace
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+            log.warning("http.database_unavailable", error=type(error).__name__, reason=reason[0] if reason else "")
+            return unavailable()
         log.exception("http.unhandled_error")
         return from_http_exception(InternalServerError())
