@@ -30,7 +30,8 @@ set -euo pipefail
 NS="${1:-mobility}"
 OWNERS=(gateway applications reviews notifications mobilities passports placements)
 PG_HOST=mobility-postgres-rw
-RABBIT_HOST=mobility-rabbitmq
+RABBIT_CLUSTER=mobility-rabbitmq   # metadata.name of the RabbitmqCluster in base/rabbitmq.yaml
+RABBIT_NODES=3                     # its spec.replicas
 RABBIT_USER=mobility
 
 names=(mobility-secrets mobility-jwt mobility-session mobility-passport-keys placements-partner-link-keys
@@ -68,7 +69,18 @@ done
 rabbit_password="$(rand)"
 printf '%s' "$RABBIT_USER" > "$work/rabbit/username"
 printf '%s' "$rabbit_password" > "$work/rabbit/password"
-printf '%s' "amqp://$RABBIT_USER:$rabbit_password@$RABBIT_HOST:5672/%2F" > "$work/app/MOBILITY_BROKER_URL"
+# MOBILITY_BROKER_URL names every node, in kombu's failover form (`amqp://...@node-0...;amqp://...@node-1...`):
+# each connection starts at a random node and moves to the next when its node goes (eventbus/broker.py). The
+# nodes are the operator's StatefulSet pods, <cluster>-server-<i>, reached by their stable names under its
+# headless Service <cluster>-nodes, which publishes a pod's address even before it is ready. (The Service
+# <cluster> alone would work too, as a reconnect through it lands on a ready pod; naming the nodes lets a client
+# move on at once, without waiting for the Service to drop a dead pod.) A cluster scaled to more replicas needs
+# this URL edited to list the new pods.
+broker_urls=()
+for ((i = 0; i < RABBIT_NODES; i++)); do
+  broker_urls+=("amqp://$RABBIT_USER:$rabbit_password@$RABBIT_CLUSTER-server-$i.$RABBIT_CLUSTER-nodes.$NS:5672/%2F")
+done
+(IFS=';'; printf '%s' "${broker_urls[*]}") > "$work/app/MOBILITY_BROKER_URL"
 
 kubectl -n "$NS" create secret generic mobility-jwt --from-file="$work/jwt"
 kubectl -n "$NS" create secret generic mobility-session --from-file="$work/session"

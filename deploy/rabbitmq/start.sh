@@ -34,12 +34,21 @@ until rabbitmqctl -q await_startup --timeout 10 >/dev/null 2>&1; do
   sleep 2
 done
 
-if rabbitmqctl -q list_users --no-table-headers | cut -f1 | grep -Fxq -e "$RABBITMQ_USER"; then
-  # keep the broker in step with .env when the password was changed there
-  printf '%s\n' "$RABBITMQ_PASSWORD" | rabbitmqctl -q change_password "$RABBITMQ_USER"
-else
-  printf '%s\n' "$RABBITMQ_PASSWORD" | rabbitmqctl -q add_user "$RABBITMQ_USER"
-fi
+ensure_user() {
+  if rabbitmqctl -q list_users --no-table-headers | cut -f1 | grep -Fxq -e "$RABBITMQ_USER"; then
+    # keep the broker in step with .env when the password was changed there
+    printf '%s\n' "$RABBITMQ_PASSWORD" | rabbitmqctl -q change_password "$RABBITMQ_USER"
+  else
+    printf '%s\n' "$RABBITMQ_PASSWORD" | rabbitmqctl -q add_user "$RABBITMQ_USER"
+  fi
+}
+# Users are cluster-wide, and on a cluster (docker-compose.cluster.yml) every node runs this at once: another
+# node may add the user between the check and add_user, which then fails; the next try changes the password.
+for try in 1 2 3; do
+  ensure_user && break
+  [ "$try" -lt 3 ] || exit 1
+  sleep 2
+done
 # administrator: the management UI (127.0.0.1:15672) and `mobility dlq` use this account too
 rabbitmqctl -q set_user_tags "$RABBITMQ_USER" administrator
 rabbitmqctl -q set_permissions -p "$VHOST" "$RABBITMQ_USER" '.*' '.*' '.*'

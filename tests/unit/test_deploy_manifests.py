@@ -1,5 +1,6 @@
-"""The deployment files: Dockerfile, docker-compose.yml (+ .env.example), deploy/rabbitmq, deploy/postgres and
-the Kubernetes manifests (deploy/k8s, rendered with `kubectl kustomize`).
+"""The deployment files: Dockerfile, docker-compose.yml (+ .env.example), its three-node RabbitMQ override
+docker-compose.cluster.yml, deploy/rabbitmq, deploy/postgres and the Kubernetes manifests (deploy/k8s, rendered
+with `kubectl kustomize`, and the Secrets deploy/k8s/create-secrets.sh writes).
 
 Each file is checked against its published schema where one is pinned in the dev dependencies (the Compose
 Specification shipped with check-jsonschema, the Kubernetes API schemas shipped with kubernetes-validate)
@@ -26,6 +27,7 @@ import subprocess
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import kubernetes_validate
@@ -35,11 +37,14 @@ from kubernetes_validate.utils import latest_version
 
 from chassis.settings import DATABASE_OWNERS, DEFAULT_PORTS, SERVICES, Settings
 from eventbus import topology
+from eventbus.broker import nodes
 from tests.conftest import CI
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 COMPOSE_FILE = ROOT / "docker-compose.yml"
+COMPOSE_CLUSTER_FILE = ROOT / "docker-compose.cluster.yml"
+CLUSTER_CONF = DEPLOY / "rabbitmq" / "cluster.conf"
 ENV_EXAMPLE = ROOT / ".env.example"
 DOCKERFILE = ROOT / "Dockerfile"
 K8S = DEPLOY / "k8s"
@@ -50,7 +55,7 @@ APP_UID = 10001
 WORKER_METRICS_PORT = 9100
 JOBS = {"keys", "declare", "seed-demo", *(f"migrate-{owner}" for owner in DATABASE_OWNERS)}
 UPLOADERS = ("applications", "mobilities", "placements")  # the APIs that keep uploaded files (chassis/uploads.py)
-SECRET_NAME = re.compile(r"PASSWORD|PASSWD|_PASS$|SECRET|TOKEN|REDISCLI_AUTH|CREDENTIAL", re.I)
+SECRET_NAME = re.compile(r"PASSWORD|PASSWD|_PASS$|SECRET|TOKEN|REDISCLI_AUTH|CREDENTIAL|COOKIE", re.I)
 REFERENCE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-?][^}]*)?\}$")  # the whole value is ${VAR...}
 URL_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://([^:/@\s]*):([^@\s]*)@")
 INTERPOLATION = re.compile(r"(?<!\$)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))")
@@ -67,6 +72,38 @@ def load_yaml(path: Path) -> Any:
 
 def compose() -> dict[str, Any]:
     return load_yaml(COMPOSE_FILE)
+
+
+def compose_cluster() -> dict[str, Any]:
+    """docker-compose.yml with docker-compose.cluster.yml over it, as `-f docker-compose.yml -f
+    docker-compose.cluster.yml` gives it."""
+    return merge_compose(compose(), load_yaml(COMPOSE_CLUSTER_FILE))
+
+
+def merge_compose(base: Any, override: Any, key: str = "") -> Any:
+    """Compose's merge of an override file, for what the override uses: mappings merge key by key (services,
+    environment, depends_on, the top-level volumes), a service's volumes merge by their target path, and any
+    other value of the override replaces the base's. Done here because `docker compose config` needs the compose
+    plugin, which is not on these machines (Debian ships only the old Python docker-compose 1.x, which predates
+    the Compose Specification and rejects docker-compose.yml)."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for name, value in override.items():
+            merged[name] = merge_compose(base[name], value, name) if name in base else copy.deepcopy(value)
+        return merged
+    if key == "volumes" and isinstance(base, list) and isinstance(override, list):
+        by_target = {mount_target(v): v for v in base} | {mount_target(v): v for v in override}
+        return list(by_target.values())
+    return copy.deepcopy(override)
+
+
+def mount_target(volume: Any) -> str:
+    return volume["target"] if isinstance(volume, dict) else str(volume).split(":")[1]
+
+
+def mounts(service: dict[str, Any]) -> dict[str, str]:
+    """A service's volumes, target path -> source (short syntax)."""
+    return {mount_target(v): str(v).split(":")[0] for v in service.get("volumes") or []}
 
 
 def env_example() -> dict[str, str]:
@@ -249,6 +286,52 @@ def env_example_problems(doc: Any, example: dict[str, str]) -> list[str]:
     for key, value in example.items():
         if SECRET_NAME.search(key) and value != PLACEHOLDER:
             problems.append(f".env.example: {key} must be the placeholder {PLACEHOLDER}, not a value")
+    return problems
+
+
+def cluster_problems(doc: dict[str, Any], conf: str) -> list[str]:
+    """The merged cluster compose (compose_cluster()) against deploy/rabbitmq/cluster.conf: the nodes listed for
+    peer discovery are the RabbitMQ services, which share one cookie from .env and the single node's files, each
+    with a data volume of its own; every broker URL names every node; the topology is declared once all are up."""
+    problems = compose_problems(doc)
+    services = doc["services"]
+    rabbits = {name: svc for name, svc in services.items() if str(svc.get("image", "")).startswith("rabbitmq:")}
+    listed = re.findall(r"^cluster_formation\.classic_config\.nodes\.\d+ = rabbit@(\S+)$", conf, re.M)
+    hint = re.search(r"^cluster_formation\.target_cluster_size_hint = (\d+)$", conf, re.M)
+    if not re.search(r"^cluster_formation\.peer_discovery_backend = classic_config$", conf, re.M):
+        problems.append("cluster.conf: peer discovery must be classic_config")
+    if len(rabbits) < 3 or sorted(listed) != sorted(rabbits):
+        problems.append(f"cluster.conf lists {sorted(listed)}, the RabbitMQ services are {sorted(rabbits)}")
+    if not hint or int(hint[1]) != len(rabbits):
+        problems.append(f"cluster.conf: target_cluster_size_hint must be {len(rabbits)}")
+    shared = {t: source for t, source in mounts(services["rabbitmq"]).items() if t != "/var/lib/rabbitmq"}
+    cookies, data = set(), []
+    for name, svc in rabbits.items():
+        cookie = env_dict(svc.get("environment")).get("RABBITMQ_ERLANG_COOKIE", "")
+        cookies.add(re.sub(r"[:}].*", "", cookie))
+        if not REFERENCE.match(cookie):
+            problems.append(f"{name}: RABBITMQ_ERLANG_COOKIE must come from .env as ${{...}}")
+        if svc.get("hostname") != name:
+            problems.append(f"{name}: its hostname (the node name rabbit@<hostname>) must be its service name")
+        own = mounts(svc)
+        data.append(own.get("/var/lib/rabbitmq"))
+        if {t: s for t, s in own.items() if t != "/var/lib/rabbitmq"} != shared:
+            problems.append(f"{name}: must mount the same configuration files as rabbitmq")
+    if len(cookies) != 1:
+        problems.append(f"the nodes must share one Erlang cookie, found {sorted(cookies)}")
+    if None in data or len(set(data)) != len(data):
+        problems.append("each node needs a data volume of its own")
+    if "/etc/rabbitmq/conf.d/20-mobility-cluster.conf" not in shared:
+        problems.append("the nodes must mount deploy/rabbitmq/cluster.conf in conf.d")
+    for name, svc in services.items():
+        url = env_dict(svc.get("environment")).get("MOBILITY_BROKER_URL")
+        hosts = sorted(str(urlsplit(node).hostname) for node in nodes(interpolate(url or "")))
+        if url is not None and hosts != sorted(rabbits):
+            problems.append(f"{name}: MOBILITY_BROKER_URL names {hosts}, not every node {sorted(rabbits)}")
+    waits = {dep for dep, how in (services["declare"].get("depends_on") or {}).items()
+             if (how or {}).get("condition") == "service_healthy"}
+    if not set(rabbits) <= waits:
+        problems.append("declare must wait for every node, or early queues get fewer replicas")
     return problems
 
 
@@ -696,6 +779,18 @@ def test_compose_file_passes_schema_and_rules() -> None:
     assert compose_problems(compose()) == []
 
 
+def test_cluster_compose_override() -> None:
+    # the override alone is a valid (partial) compose file; merged, the whole stack passes the same rules
+    assert compose_schema_problems(load_yaml(COMPOSE_CLUSTER_FILE)) == []
+    doc = compose_cluster()
+    assert cluster_problems(doc, CLUSTER_CONF.read_text()) == []
+    # the default stays a single node
+    assert [name for name, svc in compose()["services"].items()
+            if str(svc.get("image", "")).startswith("rabbitmq:")] == ["rabbitmq"]
+    single = env_dict(compose()["services"]["declare"]["environment"])["MOBILITY_BROKER_URL"]
+    assert len(nodes(interpolate(single))) == 1
+
+
 def test_env_file_is_ignored_and_example_lists_every_variable() -> None:
     assert env_example_problems(compose(), env_example()) == []
     assert ".env" in [line.strip() for line in (ROOT / ".gitignore").read_text().splitlines()]
@@ -743,6 +838,33 @@ def test_shell_scripts_parse_and_are_executable(script: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_create_secrets_broker_url_names_every_rabbitmq_node(tmp_path: Path) -> None:
+    """create-secrets.sh run against a stand-in kubectl: no Secret exists yet, and each `create secret ... NAME
+    --from-file=DIR` keeps DIR as tmp_path/out/NAME."""
+    out, bin_dir = tmp_path / "out", tmp_path / "bin"
+    out.mkdir()
+    bin_dir.mkdir()
+    stub = bin_dir / "kubectl"
+    stub.write_text('#!/usr/bin/env bash\n[ "$3" = get ] && exit 1\n'
+                    'for arg; do case $arg in --from-file=*) cp -r "${arg#--from-file=}" "$OUT/$6";; esac; done\n')
+    stub.chmod(0o755)
+    production = render("production")
+    namespace = next(d["metadata"]["name"] for d in production if d["kind"] == "Namespace")
+    result = subprocess.run(["bash", str(K8S / "create-secrets.sh"), namespace], capture_output=True, text=True,
+                            env={"PATH": f"{bin_dir}:/usr/bin:/bin", "OUT": str(out)}, timeout=60)
+    assert result.returncode == 0, result.stderr
+    url = (out / "mobility-secrets" / "MOBILITY_BROKER_URL").read_text()
+    user = {key: (out / "mobility-rabbitmq-user" / key).read_text() for key in ("username", "password")}
+    cluster = next(d for d in production if d["kind"] == "RabbitmqCluster")
+    name = cluster["metadata"]["name"]
+    expected = [f"{name}-server-{i}.{name}-nodes.{namespace}" for i in range(cluster["spec"]["replicas"])]
+    parts = [urlsplit(node) for node in nodes(url)]
+    assert [p.hostname for p in parts] == expected
+    assert {(p.scheme, p.username, p.password, p.port, p.path) for p in parts} == {
+        ("amqp", user["username"], user["password"], 5672, "/%2F")}
+    Settings.from_env({"MOBILITY_BROKER_URL": url})
+
+
 @pytest.mark.parametrize("overlay", sorted(OVERLAYS))
 def test_kubernetes_manifests(overlay: str) -> None:
     assert k8s_problems(render(overlay)) == []
@@ -784,6 +906,18 @@ def test_checkers_reject_broken_compose() -> None:
                      "applications-api: holds database URLs of other owners", "applications-api: publishes",
                      "services/mailpit: Unevaluated properties are not allowed ('helthcheck'",
                      "mailpit: no healthcheck"):
+        assert expected in problems, f"{expected!r} not reported:\n{problems}"
+    cluster = compose_cluster()
+    url = cluster["services"]["reviews-worker"]["environment"]["MOBILITY_BROKER_URL"]
+    cluster["services"]["reviews-worker"]["environment"]["MOBILITY_BROKER_URL"] = url.rsplit(";", 1)[0]
+    cluster["services"]["rabbitmq-3"]["environment"]["RABBITMQ_ERLANG_COOKIE"] = "s3cret"
+    cluster["services"]["rabbitmq-2"]["volumes"] = cluster["services"]["rabbitmq"]["volumes"]
+    del cluster["services"]["declare"]["depends_on"]["rabbitmq-3"]
+    conf = CLUSTER_CONF.read_text().replace("target_cluster_size_hint = 3", "target_cluster_size_hint = 2")
+    problems = "\n".join(cluster_problems(cluster, conf))
+    for expected in ("reviews-worker: MOBILITY_BROKER_URL names ['rabbitmq', 'rabbitmq-2'], not every node",
+                     "rabbitmq-3: RABBITMQ_ERLANG_COOKIE is a literal", "one Erlang cookie",
+                     "a data volume of its own", "declare must wait for every node", "target_cluster_size_hint"):
         assert expected in problems, f"{expected!r} not reported:\n{problems}"
     assert env_example_problems({"x": "${NOT_LISTED}"}, {"A_PASSWORD": "s3cret"}) == [
         ".env.example does not list NOT_LISTED",
