@@ -2,8 +2,8 @@
 # Create the Secrets that deploy/k8s/base expects, with fresh random passwords and a fresh Ed25519 key pair,
 # so that each password is the same in the operator's Secret and in the URL the app reads:
 #
-#   mobility-secrets          MOBILITY_BROKER_URL, MOBILITY_<OWNER>_DATABASE_URL (gateway, applications,
-#                             reviews, notifications, mobilities, passports, placements)
+#   mobility-secrets          MOBILITY_BROKER_URL (every RabbitMQ node), MOBILITY_<OWNER>_DATABASE_URL (gateway,
+#                             applications, reviews, notifications, mobilities, passports, placements)
 #   mobility-jwt              jwt-ed25519.pem, jwt-ed25519.pub.pem
 #   mobility-session          session-secret
 #   mobility-passport-keys    passport-keys: the passports service's keyring (AES-256-GCM keys of the passport
