@@ -11,7 +11,7 @@ from collections.abc import Callable
 from flask import Blueprint, Flask, jsonify
 from sqlalchemy import Engine, text
 
-from eventbus.broker import connect
+from eventbus.broker import open_connection
 
 
 def database_check(engine: Engine) -> Callable[[], None]:
@@ -26,8 +26,8 @@ def broker_check(broker_url: str) -> Callable[[], None]:
     def check() -> None:
         if broker_url.startswith("memory://"):
             return
-        with connect(broker_url) as connection:
-            connection.ensure_connection(max_retries=1, timeout=2)
+        with open_connection(broker_url, timeout=2):
+            pass
 
     return check
 

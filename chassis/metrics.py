@@ -62,12 +62,11 @@ class QueueFigures(Collector):
         self.broker_url, self.queues = broker_url, list(queues)
 
     def collect(self) -> Iterator[Metric]:
-        from eventbus.broker import connect
+        from eventbus.broker import open_connection
 
         family = GaugeMetricFamily("mobility_queue_messages", "Messages ready in a queue", labels=["queue"])
         try:
-            with connect(self.broker_url) as connection:
-                connection.ensure_connection(max_retries=1, timeout=2)
+            with open_connection(self.broker_url, timeout=2) as connection:
                 for queue in self.queues:
                     channel = connection.channel()  # a passive declare of a missing queue closes its channel
                     try:

@@ -5,6 +5,7 @@ One connection per thread or process, opened where it is used (after fork); neve
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,16 +24,39 @@ log = structlog.get_logger(__name__)
 CONFIRM_TIMEOUT = 30.0
 
 
+def nodes(broker_url: str) -> list[str]:
+    """The broker's nodes. `MOBILITY_BROKER_URL` names one, or a cluster's nodes in kombu's failover form:
+    `amqp://u:p@node1:5672/%2F;amqp://u:p@node2:5672/%2F;...`."""
+    return [url.strip() for url in broker_url.split(";") if url.strip()]
+
+
 def connect(broker_url: str, heartbeat: int = 30) -> Connection:
+    """A connection, not yet opened. Several nodes: each connection starts at a random one (so a service's
+    connections spread over the cluster) and kombu moves it to the next when its node fails."""
     if broker_url.startswith("memory://"):
         # In-process transport: poll its queues often so the embedded system feels instant.
         return Connection(broker_url, transport_options={"polling_interval": 0.01})
+    urls = nodes(broker_url)
+    random.shuffle(urls)
     return Connection(
-        broker_url,
+        urls if len(urls) > 1 else urls[0],
         heartbeat=heartbeat,
         connect_timeout=5,
+        failover_strategy="round-robin",
         transport_options={"confirm_publish": True},
     )
+
+
+def open_connection(broker_url: str, heartbeat: int = 30, timeout: float | None = None,
+                    rounds: int = 1) -> Connection:
+    """A connection opened now, to any live node. Each round tries every node (twice over, without a pause
+    between nodes) and pauses 2 s more after each round; `timeout` bounds the whole. Callers that keep running
+    back off and call again."""
+    connection = connect(broker_url, heartbeat)
+    # kombu's first failover step lands on the node it just tried, hence twice the nodes.
+    per_round = 2 * len(connection.alt) if connection.alt else 1
+    connection.ensure_connection(max_retries=rounds * per_round, timeout=timeout)
+    return connection
 
 
 def body_bytes(message: Any) -> bytes:

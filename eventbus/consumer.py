@@ -30,7 +30,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from eventbus import catalog, envelope, inbox, metrics, topology
-from eventbus.broker import Publisher, body_bytes, connect
+from eventbus.broker import Publisher, body_bytes, connect, open_connection
 
 Handler = Callable[[Session, dict[str, Any], CloudEvent], None]
 """What a service does with one event: `(session, data, event)`, inside the transaction that records the inbox
@@ -97,8 +97,7 @@ class Consumer:
         while not stop.is_set():
             connection = None
             try:
-                connection = connect(self.broker_url, self.heartbeat)
-                connection.ensure_connection(max_retries=1)
+                connection = open_connection(self.broker_url, self.heartbeat)
                 topology.declare(connection, self.service, sorted(self.handlers), self.retry_delay_ms)
                 self.publisher = Publisher(connection)
                 main = topology.queues(self.service, sorted(self.handlers), self.retry_delay_ms)[0]
@@ -108,6 +107,7 @@ class Consumer:
                 with KombuConsumer(
                     channel,
                     queues=[main],
+                    auto_declare=False,  # declared just above, by topology (which knows an older queue's arguments)
                     on_message=self._on_message,
                     on_decode_error=self._undecodable,
                     prefetch_count=self.prefetch_count,

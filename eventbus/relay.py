@@ -20,7 +20,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from eventbus import metrics, wakeup
-from eventbus.broker import Outcome, Outgoing, Publisher, PublishInterrupted, connect
+from eventbus.broker import Outcome, Outgoing, Publisher, PublishInterrupted, open_connection
 from eventbus.tables import outbox
 from eventbus.topology import declare_exchange
 from eventbus.wakeup import Waiter
@@ -58,8 +58,7 @@ class Relay:
         while not stop.is_set():
             try:
                 if connection is None:
-                    connection = connect(self.broker_url, self.heartbeat)
-                    connection.ensure_connection(max_retries=1)
+                    connection = open_connection(self.broker_url, self.heartbeat)
                     declare_exchange(connection)
                     publisher = Publisher(connection)
                     log.info("relay.connected", source=self.source)

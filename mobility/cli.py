@@ -192,10 +192,9 @@ def backfill_statistics(settings: Settings) -> None:
 @click.pass_obj
 def declare(settings: Settings) -> None:
     """Declare the exchange and every service's queues on the broker (idempotent; run before first start)."""
-    from eventbus.broker import connect
+    from eventbus.broker import open_connection
 
-    with connect(settings.broker_url) as connection:
-        connection.ensure_connection(max_retries=3)
+    with open_connection(settings.broker_url, rounds=3) as connection:
         registry.declare_topology(connection, settings)
     click.echo("declared mobility.events and " + ", ".join(consuming_queues()))
 
