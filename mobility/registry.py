@@ -38,9 +38,6 @@ def handled_types(owner: str, settings: Settings) -> list[str]:
 
 def declare_topology(connection: Connection, settings: Settings) -> None:
     """Every consuming service's queues and bindings, so no event published from now on is unroutable."""
-    topology.declare_exchange(connection)
-    for owner in OWNERS:
-        types = handled_types(owner, settings)
-        if types:
-            topology.declare(connection, owner, types, settings.retry_delay_ms)
+    services = {owner: types for owner in OWNERS if (types := handled_types(owner, settings))}
+    topology.declare_services(connection, services, settings.retry_delay_ms)
 
