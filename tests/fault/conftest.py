@@ -13,6 +13,7 @@ from tests.support import wait
 from tests.support.api import Gateway
 from tests.support.smtp import SmtpSink
 from tests.support.stack import Stack
+from tests.support.workload import libpq, scalar  # noqa: F401  (the fault tests' database handles)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -30,10 +31,6 @@ def stack(tmp_path: Path, amqp_url: str, pg_urls: dict[str, str], smtp: SmtpSink
 @pytest.fixture
 def gateway(stack: Stack) -> Gateway:
     return Gateway(stack.gateway_url)
-
-
-def libpq(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://")
 
 
 @contextmanager
@@ -60,9 +57,3 @@ def wait_for_blocked(database_url: str, statement_prefix: str) -> None:
         return bool(row and row[0])
 
     wait.until(blocked, timeout=30, what=f"a backend blocked in {statement_prefix!r}")
-
-
-def scalar(database_url: str, sql: str, *params: object) -> object:
-    with psycopg.connect(libpq(database_url), autocommit=True) as conn:
-        row = conn.execute(sql, params).fetchone()
-    return row[0] if row else None

@@ -16,7 +16,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,22 +24,15 @@ import psycopg
 import pytest
 import requests
 
-from chassis.owners import OWNERS
-from chassis.settings import DATABASE_OWNERS
-from eventbus import topology
-from eventbus.broker import connect
 from tests.conftest import rabbitmqctl
-from tests.fault.conftest import libpq, scalar, table_locked, wait_for_blocked
-from tests.support import checker, wait
+from tests.fault.conftest import table_locked, wait_for_blocked
+from tests.support import checker, wait, workload
 from tests.support.api import Gateway
 from tests.support.smtp import SmtpSink
 from tests.support.stack import Stack
+from tests.support.workload import APPLICANTS, REVIEWERS, libpq
 
 N = int(os.environ.get("MOBILITY_FAULT_APPLICATIONS", "300"))
-REPORT = Path("var/reports/fault-workload.txt")
-APPLICANTS = {"alice": "cs", "bob": "cs", "chen": "me"}
-REVIEWERS = {"cs": {"1": "coord.cs", "2": "dean.cs", "3": "icd.officer"},
-             "me": {"1": "coord.me", "2": "dean.me", "3": "icd.officer"}}
 FOLLOWED = 6  # applications approved during the faults and followed after approval (a few seconds more)
 CHECKLIST = ("insurance", "visa", "safety_briefing")  # a student's, ticked before the departure
 
@@ -76,7 +68,7 @@ class Faults(threading.Thread):
     def _relay_killed_between_publish_and_mark(self) -> None:
         url = self.stack.env["MOBILITY_APPLICATIONS_DATABASE_URL"]
         self.stack.kill("worker-applications")
-        self.submitted.append(_submit(self.gateway, 0))  # so that the relay has a row to publish
+        self.submitted.append(workload.submit(self.gateway, 0))  # so that the relay has a row to publish
         # SHARE lets the relay claim and publish rows but blocks its UPDATE ... SET sent_at; it also holds
         # submissions back for these few seconds (they wait, they do not fail).
         with table_locked(url, "outbox", "SHARE"):
@@ -186,7 +178,7 @@ class Lifecycle(threading.Thread):
 
     def run(self) -> None:
         try:
-            self.submitted = [_submit(self.gateway, n) for n in range(FOLLOWED)]
+            self.submitted = [workload.submit(self.gateway, n) for n in range(FOLLOWED)]
             followed = {a: user for a, user, _, status in self.submitted if status == 200}
             self._approve(followed)
             today = datetime.now(UTC).date()  # the service's calendar day is this one or the next
@@ -207,78 +199,25 @@ class Lifecycle(threading.Thread):
             self.error = exc
 
 
-_local = threading.local()
-
-
-def _submit(shared: Gateway, n: int) -> tuple[str, str, float, int]:
-    if not hasattr(_local, "gateway"):  # one HTTP session per thread, the tokens shared
-        _local.gateway = Gateway(shared.base_url, timeout=shared.timeout)
-        _local.gateway.tokens = shared.tokens
-    gateway = _local.gateway
-    user = list(APPLICANTS)[n % len(APPLICANTS)]
-    application = gateway.apply(user)
-    gateway.upload_required(user, application)
-    at = time.monotonic()
-    status = gateway.submit(user, application["id"]).status_code
-    return application["id"], user, at, status
-
-
-def _review_pass(gateway: Gateway, ours: set[str]) -> int:
-    decided = 0
-    for reviewer in ("coord.cs", "coord.me", "dean.cs", "dean.me", "icd.officer"):
-        queue = gateway.call(reviewer, "GET", "/api/v1/review-tasks")
-        assert queue.status_code == 200, queue.text
-        for task in queue.json():
-            if task["application_id"] not in ours:
-                continue
-            r = gateway.call(reviewer, "POST", f"/api/v1/review-tasks/{task['id']}/decision", {
-                "outcome": "approve", "comment": "OK", "application_version": task["application_version"]})
-            assert r.status_code in (201, 409), r.text  # 409: decided meanwhile (a redelivered task view)
-            decided += r.status_code == 201
-    return decided
-
-
-def _parked(broker_url: str, owners: list[str]) -> int:
-    total = 0
-    with connect(broker_url) as connection:
-        for owner in owners:
-            channel = connection.channel()
-            try:
-                total += channel.queue_declare(topology.names(owner).dlq, passive=True).message_count
-            finally:
-                channel.close()
-    return total
-
-
 @pytest.fixture
 def patient_stack(tmp_path: Path, amqp_url: str, pg_urls: dict[str, str], smtp: SmtpSink) -> Iterator[Stack]:
-    """The stack, with a gateway that waits up to 30 s for a service (the relay fault holds submissions
-    behind a table lock for a few seconds, which must slow them, not fail them) and no rate limits."""
-    stack = Stack(tmp_path, amqp_url, pg_urls, smtp.port)
-    stack.env["MOBILITY_UPSTREAM_TIMEOUT"] = "30"
-    for limit in ("LOGIN", "SUBMIT", "UPLOAD"):  # three applicants file hundreds: not what the limits are for
-        stack.env[f"MOBILITY_RATE_LIMIT_{limit}"] = "1000000/hour"
-    with stack.running():
+    with workload.running(Stack(tmp_path, amqp_url, pg_urls, smtp.port)) as stack:
         yield stack
 
 
 @pytest.mark.timeout(1800)  # hundreds of applications and seven faults on a two-core machine
 def test_nothing_lost_nothing_doubled_under_faults(patient_stack: Stack) -> None:
     stack = patient_stack
-    gateway = Gateway(stack.gateway_url, timeout=60)
-    for user in [*APPLICANTS, "coord.cs", "coord.me", "dean.cs", "dean.me", "icd.officer"]:
-        gateway.login(user)
+    gateway = workload.signed_in(stack)
     faults = Faults(stack, Gateway(stack.gateway_url, timeout=60))
     faults.gateway.tokens = gateway.tokens
     lifecycle = Lifecycle(Gateway(stack.gateway_url, timeout=60))
     lifecycle.gateway.tokens = gateway.tokens
     faults.start()
     lifecycle.start()
-    submitted: list[tuple[str, str, float, int]] = []
-    try:
-        with ThreadPoolExecutor(max_workers=6) as pool:  # submitting all through the faults, and at least N
-            while faults.is_alive() or len(submitted) < N:
-                submitted += pool.map(lambda n: _submit(gateway, n), range(len(submitted), len(submitted) + 6))
+    submitted: list[workload.Submitted] = []
+    try:  # submitting all through the faults, and at least N
+        submitted = workload.submit_during(gateway, faults.is_alive, N)
     finally:  # a failure here must not leave faults running into the next test
         faults.stop.set()
         faults.join(timeout=300)
@@ -290,47 +229,15 @@ def test_nothing_lost_nothing_doubled_under_faults(patient_stack: Stack) -> None
     followed = {a: steps for a, steps in lifecycle.steps.items() if steps}
     assert len(followed) == FOLLOWED, lifecycle.steps
 
-    refused = [(a, s) for a, _, _, s in submitted if s != 200]
-    assert refused == [], f"submissions refused: {refused[:5]}"
-    during_outage = [a for a, _, at, _ in submitted if any(lo <= at <= hi for lo, hi in faults.broker_down)]
+    during_outage = workload.accepted_during(submitted, faults.broker_down)
     print(f"faults: {faults.done}; {len(submitted)} applications submitted, {len(during_outage)} of them while "
           f"the broker was down; {len(followed)} followed after approval: {sorted(followed.values())}")
 
-    ours = {a for a, _, _, _ in submitted}
-    deadline = time.monotonic() + 600
-    while True:
-        decided = _review_pass(gateway, ours)
-        approved = scalar(stack.env["MOBILITY_APPLICATIONS_DATABASE_URL"],
-                          "SELECT count(*) FROM applications WHERE status = 'approved' AND id = ANY(%s)", list(ours))
-        if approved == len(ours):
-            break
-        assert time.monotonic() < deadline, f"{approved} of {len(ours)} approved"
-        if not decided:
-            time.sleep(1)
-
-    owners = DATABASE_OWNERS
-    wait.until(lambda: all(scalar(stack.env[f"MOBILITY_{o.upper()}_DATABASE_URL"],
-                                  "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0 for o in owners),
-               timeout=120, what="every outbox drained (within 120 s of the last decision)")
-    # Let the last events land (the feed and notifications follow the final review.completed/approved).
-    pg_urls = {o: stack.env[f"MOBILITY_{o.upper()}_DATABASE_URL"] for o in owners}
-    expected = {a: {"applicant": u, "reviewers": REVIEWERS[APPLICANTS[u]], "steps": followed.get(a, [])}
-                for a, u, _, _ in submitted}
-    consumers = [name for name, owner in OWNERS.items() if owner.consumes]
-
-    def clean() -> checker.Report | None:
-        report = checker.check(pg_urls, expected, parked=_parked(stack.env["MOBILITY_BROKER_URL"], consumers))
-        return report if report.clean else None
-
-    try:
-        wait.until(clean, timeout=120, what="a clean history")
-    finally:
-        report = checker.check(pg_urls, expected, parked=_parked(stack.env["MOBILITY_BROKER_URL"], consumers))
-        summary = f"{faults.done}\n{len(submitted)} applications, {len(during_outage)} submitted while the " \
-                  f"broker was down, {len(followed)} followed after approval\n{report.table()}\n"
-        print("\n" + summary)
-        REPORT.parent.mkdir(parents=True, exist_ok=True)
-        REPORT.write_text(summary)  # .ci/run prints it after the tests
+    workload.approve_all(stack, gateway, {a for a, _, _, _ in submitted})
+    report = workload.final_check(
+        stack, workload.expected_of(submitted, followed), "workload",
+        f"{faults.done}\n{len(submitted)} applications, {len(during_outage)} submitted while the broker was down, "
+        f"{len(followed)} followed after approval")
     assert report.clean
     assert len(during_outage) > 0, "no submission fell inside a broker outage; the test proved less than it says"
 
@@ -345,43 +252,9 @@ def test_the_checker_reports_duplicates_and_losses(stack: Stack, gateway: Gatewa
         assert gateway.call(reviewer, "POST", f"/api/v1/review-tasks/{task['id']}/decision", {
             "outcome": "approve", "comment": "OK", "application_version": task["application_version"]}
         ).status_code == 201
-    pg_urls = {o: stack.env[f"MOBILITY_{o.upper()}_DATABASE_URL"] for o in DATABASE_OWNERS}
+    pg_urls = workload.pg_urls(stack)
     expected = {application["id"]: {"applicant": "alice", "reviewers": REVIEWERS["cs"], "steps": []}}
     wait.until(lambda: checker.check(pg_urls, expected).clean, timeout=60, what="a clean history")
 
-    # Break it the way a missing deduplication would: a second level-1 task and a second approval in the
-    # history, a second mobility record for the one traveller (without its events), a record for an
-    # application never approved, and an event that never reached the feed.
-    with psycopg.connect(libpq(pg_urls["reviews"]), autocommit=True) as conn:
-        columns = ("application_id, application_version, kind, program_id, title, applicant, level, role, school, "
-                   "status, claimed_by, due_at, created_at, decided_at, outcome, overdue_notified_on, escalated_at")
-        # A round that never happened, so the copy passes the one-task-per-round-and-level constraint.
-        conn.execute(f"INSERT INTO review_tasks (id, round, {columns}) "
-                     f"SELECT gen_random_uuid()::text, round + 1000, {columns} "
-                     "FROM review_tasks WHERE application_id = %s AND level = 1", (application["id"],))
-    with psycopg.connect(libpq(pg_urls["applications"]), autocommit=True) as conn:
-        conn.execute("INSERT INTO application_history (application_id, at, actor, from_status, to_status, version, "
-                     "comment) SELECT application_id, at, actor, from_status, to_status, version, comment "
-                     "FROM application_history WHERE application_id = %s AND to_status = 'approved'",
-                     (application["id"],))
-    with psycopg.connect(libpq(pg_urls["notifications"]), autocommit=True) as conn:
-        conn.execute("DELETE FROM feed WHERE event_type = 'review.completed' AND subject = %s", (application["id"],))
-    with psycopg.connect(libpq(pg_urls["mobilities"]), autocommit=True) as conn:
-        columns = ("kind, category, school, owner, owner_name, person_name, staff_number, role, title, status, "
-                   "planned_start, planned_end, approved_end, checklist, steps, application_revision, version, "
-                   "created_at, updated_at")
-        conn.execute(f"INSERT INTO mobilities (id, application_id, position, {columns}) "
-                     f"SELECT gen_random_uuid()::text, application_id, position + 1, {columns} FROM mobilities "
-                     "WHERE application_id = %s", (application["id"],))
-        conn.execute(f"INSERT INTO mobilities (id, application_id, position, {columns}) "
-                     f"SELECT gen_random_uuid()::text, gen_random_uuid()::text, 0, {columns} FROM mobilities "
-                     "WHERE application_id = %s AND position = 0", (application["id"],))
-    report = checker.check(pg_urls, expected)
-    print("\n" + report.table())
-    assert report.counts[("mobilities", "duplicated")] == 1
-    assert report.counts[("mobility events", "lost")] == 1  # the copy announced nothing
-    assert report.counts[("mobilities", "unexpected")] == 1
-    assert report.counts[("review tasks", "duplicated")] == 1
-    assert report.counts[("history", "duplicated")] == 1
-    assert report.counts[("feed", "lost")] == 1
-    assert not report.clean
+    workload.plant_faults(pg_urls, application["id"])
+    workload.assert_planted_reported(pg_urls, expected)
