@@ -110,20 +110,22 @@ def unavailable() -> Response:
 
 def install(app: Flask) -> None:
     app.register_error_handler(HTTPException, from_http_exception)
+    app.register_error_handler(Exception, unexpected)
 
-    @app.errorhandler(Exception)
-    def _unexpected(error: Exception) -> Response:
-        if isinstance(error, HTTPException):
-            return from_http_exception(error)
-        # Valid JSON our stack still cannot take: lone surrogates ("\ud800") cannot be encoded for the
-        # database, and absurdly deep nesting exhausts the parser's recursion.
-        if isinstance(error, UnicodeError):
-            return problem(400, "Bad Request", "The request contains text that is not valid Unicode.")
-        if isinstance(error, RecursionError):
-            return problem(400, "Bad Request", "The request body is nested too deeply.")
-        if database_unavailable(error):  # expected during an outage: one line each, no stack trace
-            reason = str(getattr(error, "orig", None) or error).strip().splitlines()
-            log.warning("http.database_unavailable", error=type(error).__name__, reason=reason[0] if reason else "")
-            return unavailable()
-        log.exception("http.unhandled_error")
-        return from_http_exception(InternalServerError())
+
+def unexpected(error: Exception) -> Response:
+    """Any exception a view let through, as problem+json."""
+    if isinstance(error, HTTPException):
+        return from_http_exception(error)
+    # Valid JSON our stack still cannot take: lone surrogates ("\ud800") cannot be encoded for the
+    # database, and absurdly deep nesting exhausts the parser's recursion.
+    if isinstance(error, UnicodeError):
+        return problem(400, "Bad Request", "The request contains text that is not valid Unicode.")
+    if isinstance(error, RecursionError):
+        return problem(400, "Bad Request", "The request body is nested too deeply.")
+    if database_unavailable(error):  # expected during an outage: one line each, no stack trace
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+        log.warning("http.database_unavailable", error=type(error).__name__, reason=reason[0] if reason else "")
+        return unavailable()
+    log.exception("http.unhandled_error")
+    return from_http_exception(InternalServerError())

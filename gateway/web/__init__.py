@@ -71,6 +71,18 @@ def _error_page(error: HTTPException) -> Response:
     return response
 
 
+def _database_error_page(error: Exception) -> Response:
+    """The gateway's own database down (sessions are read before every page): the error page, as for a service
+    that is down, with Retry-After; the API keeps its problem+json."""
+    response = errors.unexpected(error)
+    if response.status_code != 503 or not _is_page():
+        return response
+    page = Response(render_template("error.html", code=503, service_down=True, csrf_failed=False), status=503,
+                    mimetype="text/html")
+    page.headers["Retry-After"] = response.headers["Retry-After"]
+    return page
+
+
 def _past(value: str | None) -> bool:
     """`{% if t.due_at is past %}`: an ISO timestamp from a service, before now."""
     try:
@@ -99,6 +111,7 @@ def install(app: Flask, settings: Settings) -> None:
     app.register_blueprint(selection_publicity.bp)  # the 差额公示 of a round's candidate list, objections
     app.register_blueprint(partner_pages.bp)  # a partner's answer to a nomination: no sign-in, the signed link
     app.register_error_handler(HTTPException, _error_page)
+    app.register_error_handler(Exception, _database_error_page)
     app.jinja_env.filters["t"] = services.translated  # messages from services: plain text, escaped as such
     app.jinja_env.globals["csrf_token"] = generate_csrf
     kinds.install(app)

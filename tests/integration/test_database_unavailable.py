@@ -87,3 +87,20 @@ def test_the_gateway_passes_retry_after_on() -> None:
 ])
 def test_which_database_errors_mean_try_again(error: Exception, unavailable: bool) -> None:
     assert database_unavailable(error) is unavailable
+
+
+@pytest.mark.parametrize(("path", "mimetype"), [("/broken-page", "text/html"), ("/api/v1/broken", PROBLEM)])
+def test_the_gateways_own_database_down_is_a_503_page_or_problem(tmp_path: Path, path: str, mimetype: str) -> None:
+    """Sessions are read from the gateway's database before every page: its outage shows the error page (as a
+    service that is down does), with Retry-After; the API keeps problem+json."""
+    gateway = start_service("gateway", tmp_path, f"sqlite:///{tmp_path / 'gateway.db'}")
+    app = gateway.client.application
+
+    def database_down() -> None:
+        raise exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    app.add_url_rule(path, "database_down", database_down)
+    response = gateway.client.get(path)
+    assert response.status_code == 503
+    assert response.mimetype == mimetype
+    assert response.headers["Retry-After"] == "5"
