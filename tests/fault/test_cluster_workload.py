@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from chassis.owners import consuming_queues
+from tests.conftest import CI
 from tests.support import rabbit_cluster, wait, workload
 from tests.support.rabbit_cluster import Node, RabbitCluster
 from tests.support.smtp import SmtpSink
@@ -71,6 +72,11 @@ class NodeKills(threading.Thread):
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[RabbitCluster]:
+    missing = rabbit_cluster.missing()
+    if missing:
+        if CI:
+            pytest.fail(missing)
+        pytest.skip(missing)
     with rabbit_cluster.running(tmp_path) as cluster:
         yield cluster
 

@@ -154,6 +154,15 @@ class RabbitCluster:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def missing() -> str | None:
+    """Why this machine cannot run a cluster of its own, or None."""
+    if not Path(SERVER).exists():
+        return f"RabbitMQ's server is not at {SERVER}"
+    if os.geteuid() != 0:
+        return "starting RabbitMQ nodes as the rabbitmq user needs root (runuser)"
+    return None
+
+
 @contextmanager
 def running(tmp: Path) -> Iterator[RabbitCluster]:
     cluster = RabbitCluster(tmp)
