@@ -26,7 +26,7 @@ CONFIRM_TIMEOUT = 30.0
 
 def nodes(broker_url: str) -> list[str]:
     """The broker's nodes. `MOBILITY_BROKER_URL` names one, or a cluster's nodes in kombu's failover form:
-    `amqp://u:p@node1:5672/%2F;amqp://u:p@node2:5672/%2F;...`."""
+    `amqp://u:p@node1:5672/%2F;amqp://u:p@node2:5672/%2F;...` (so a `;` in a password must be written `%3B`)."""
     return [url.strip() for url in broker_url.split(";") if url.strip()]
 
 
@@ -49,14 +49,22 @@ def connect(broker_url: str, heartbeat: int = 30) -> Connection:
 
 def open_connection(broker_url: str, heartbeat: int = 30, timeout: float | None = None,
                     rounds: int = 1) -> Connection:
-    """A connection opened now, to any live node. Each round tries every node (twice over, without a pause
-    between nodes) and pauses 2 s more after each round; `timeout` bounds the whole. Callers that keep running
-    back off and call again."""
-    connection = connect(broker_url, heartbeat)
-    # kombu's first failover step lands on the node it just tried, hence twice the nodes.
-    per_round = 2 * len(connection.alt) if connection.alt else 1
-    connection.ensure_connection(max_retries=rounds * per_round, timeout=timeout)
-    return connection
+    """A connection opened now, to any live node. A round tries every node once, one after the other without a
+    pause (`timeout` bounds a round); `rounds` > 1 tries again 2 s later. Raises the last error when no node
+    answered. Callers that keep running back off between calls with their own interruptible wait."""
+    for attempt in range(1, rounds + 1):
+        connection = connect(broker_url, heartbeat)
+        try:
+            # kombu's failover moves to the next alternate after each failed try: len - 1 retries is one pass.
+            connection.ensure_connection(max_retries=max(len(connection.alt) - 1, 0), interval_start=0,
+                                         timeout=timeout)
+            return connection
+        except Exception:
+            connection.release()
+            if attempt == rounds:
+                raise
+        time.sleep(2)
+    raise AssertionError("unreachable")  # pragma: no cover  (the loop returns or raises)
 
 
 def body_bytes(message: Any) -> bytes:

@@ -294,9 +294,9 @@ def dlq() -> None:
 def dlq_list(settings: Settings, queue: str, as_json: bool) -> None:
     """List parked messages of QUEUE (e.g. reviews.events) with their reason."""
     from eventbus import dlq as parking
-    from eventbus.broker import connect
+    from eventbus.broker import open_connection
 
-    with connect(settings.broker_url) as connection:
+    with open_connection(settings.broker_url) as connection:
         parked = parking.list_parked(connection, queue)
     for p in parked:
         s = p.summary()
@@ -315,9 +315,9 @@ def dlq_list(settings: Settings, queue: str, as_json: bool) -> None:
 def dlq_replay(settings: Settings, queue: str, message_id: str | None) -> None:
     """Move parked messages of QUEUE back to it, attempts reset."""
     from eventbus import dlq as parking
-    from eventbus.broker import connect
+    from eventbus.broker import open_connection
 
-    with connect(settings.broker_url) as connection:
+    with open_connection(settings.broker_url) as connection:
         moved = parking.replay(connection, queue, message_id)
     click.echo(f"replayed {moved} message(s) to {queue.removesuffix('.dlq')}")
 

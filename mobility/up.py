@@ -19,7 +19,7 @@ import structlog
 
 from chassis import tokens
 from chassis.settings import DATABASE_OWNERS, SERVICES, Settings
-from eventbus.broker import connect
+from eventbus.broker import open_connection
 from mobility import migrations, registry
 
 log = structlog.get_logger(__name__)
@@ -42,7 +42,7 @@ class Up:
         assert s.jwt_private_key_file and s.jwt_public_key_file
         tokens.ensure_keypair(s.jwt_private_key_file, s.jwt_public_key_file)
         migrations.upgrade(s)
-        with connect(s.broker_url) as connection:
+        with open_connection(s.broker_url, rounds=3) as connection:
             registry.declare_topology(connection, s)
         if self.seed_demo:
             subprocess.run([*MOBILITY, "seed-demo", "--alone"], check=True)  # nothing of ours runs yet

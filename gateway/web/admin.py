@@ -328,7 +328,7 @@ def subscriptions() -> Any:
 @roles_required("admin")
 def dlq() -> Any:
     from eventbus import dlq as parking
-    from eventbus.broker import connect
+    from eventbus.broker import open_connection
 
     settings = current_app.extensions["gateway"].settings
     queues = consuming_queues()
@@ -336,12 +336,12 @@ def dlq() -> Any:
         queue = request.form.get("queue", "")
         if queue not in queues:
             raise NotFound()
-        with connect(settings.broker_url) as connection:
+        with open_connection(settings.broker_url) as connection:
             moved = parking.replay(connection, queue, request.form.get("message_id") or None)
         flash(_("Replayed %(n)d message(s).", n=moved), "success")
         return redirect(url_for("web_admin.dlq"))
     parked: dict[str, list[dict[str, Any]]] = {}
-    with connect(settings.broker_url) as connection:
+    with open_connection(settings.broker_url) as connection:
         for queue in queues:
             parked[queue] = [p.summary() for p in parking.list_parked(connection, queue, limit=200)]
     return render_template("admin/dlq.html", parked=parked)
