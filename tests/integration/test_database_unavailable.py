@@ -6,9 +6,11 @@ cluster is shared with other tests."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import exc
 
@@ -82,7 +84,14 @@ def test_the_gateway_passes_retry_after_on() -> None:
     (exc.OperationalError("SELECT 1", {}, Exception("connection refused")), True),
     (exc.TimeoutError("QueuePool limit of size 5 overflow 5 reached"), True),
     (exc.DBAPIError("SELECT 1", {}, Exception("server closed the connection"), connection_invalidated=True), True),
+    (exc.OperationalError("SELECT 1", {}, psycopg.errors.AdminShutdown("terminating connection")), True),
+    (exc.OperationalError("SELECT 1", {}, psycopg.errors.CannotConnectNow("the database system is starting up")),
+     True),
+    (exc.OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked")), True),
     (exc.IntegrityError("INSERT", {}, Exception("duplicate key")), False),  # a bug or a race: not to retry blindly
+    (exc.OperationalError("SELECT 1", {}, sqlite3.OperationalError("no such table: applications")), False),  # a bug
+    (exc.OperationalError("SELECT 1", {}, psycopg.errors.QueryCanceled("statement timeout")), False),
+    (exc.OperationalError("SELECT 1", {}, psycopg.errors.DeadlockDetected("deadlock detected")), False),
     (exc.DBAPIError("SELECT 1", {}, Exception("syntax error")), False),
 ])
 def test_which_database_errors_mean_try_again(error: Exception, unavailable: bool) -> None:
