@@ -5,6 +5,7 @@ tests/fault/test_cluster_workload.py."""
 from __future__ import annotations
 
 import subprocess
+from urllib.parse import urlsplit
 
 from kombu import Producer, Queue
 
@@ -15,7 +16,10 @@ from tests.support.ports import free_port
 
 def _dead(url: str) -> str:
     """The same broker URL on a port where nothing listens: a node that is down."""
-    return url.replace(":5672/", f":{free_port()}/")
+    parts = urlsplit(url)
+    dead = parts._replace(netloc=f"{parts.netloc.rsplit(':', 1)[0]}:{free_port()}").geturl()
+    assert dead != url
+    return dead
 
 
 def test_every_node_is_a_failover_alternate_and_the_first_one_tried_is_random(amqp_url: str) -> None:

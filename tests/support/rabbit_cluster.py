@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support import wait
-from tests.support.ports import free_port
+from tests.support.ports import free_run
 
 SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
 RABBITMQ_HOME = "/var/lib/rabbitmq"  # the machine's Erlang cookie lives here
@@ -52,7 +52,10 @@ class RabbitCluster:
     def __init__(self, tmp: Path, size: int = 3) -> None:
         tag = os.urandom(3).hex()
         self.root = Path(f"/tmp/rabbit-cluster-{tag}")  # short: Erlang paths and node names stay readable
-        self.nodes = [Node(f"fault-{tag}-{n}@localhost", free_port(), free_port(), self.root / str(n))
+        # Below the ephemeral range: a killed node's port stays unbound for seconds while dozens of clients
+        # reconnect, and an outgoing connection must not take it before the node binds it again.
+        base = free_run(2 * size)
+        self.nodes = [Node(f"fault-{tag}-{n}@localhost", base + n - 1, base + size + n - 1, self.root / str(n))
                       for n in range(1, size + 1)]
         self.log_copy = tmp  # the nodes' logs are copied here on stop, for a failure's post-mortem
 
@@ -70,6 +73,7 @@ class RabbitCluster:
             "RABBITMQ_LOG_BASE": str(node.base / "log"), "RABBITMQ_CONFIG_FILE": str(node.base / "rabbitmq.conf"),
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(node.base / "enabled_plugins"),
             "RABBITMQ_CONF_ENV_FILE": str(node.base / "rabbitmq-env.conf"),  # not the machine's
+            "RABBITMQ_PID_FILE": str(node.base / "pid"),
             "ERL_EPMD_ADDRESS": "127.0.0.1",
             "ERL_FLAGS": "-kernel inet_dist_use_interface {127,0,0,1}",
         }
@@ -96,14 +100,20 @@ class RabbitCluster:
         wait.until(lambda: _pings(node.name), timeout=60, interval=0.5, what=f"{node.name} answering")
         ctl("rabbitmqctl", "await_startup", node=node.name, timeout=120)
 
-    def pid(self, node: Node) -> int:
-        return int(ctl("rabbitmqctl", "eval", "list_to_integer(os:getpid()).", node=node.name).strip())
+    def pid(self, node: Node) -> int | None:
+        """The node's Erlang VM, from the pid file the server writes when it starts (None before that)."""
+        try:
+            return int((node.base / "pid").read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
 
     def kill(self, node: Node) -> None:
         """SIGKILL the node's Erlang VM: no goodbye to its clients or its peers."""
         pid = self.pid(node)
+        assert pid is not None and _alive(pid), f"{node.name} is not running"
         os.kill(pid, signal.SIGKILL)
         wait.until(lambda: not _alive(pid), timeout=30, interval=0.2, what=f"{node.name} gone")
+        (node.base / "pid").unlink(missing_ok=True)
 
     def leader(self, queue: str) -> Node:
         """The node that leads a quorum queue now (asked of any live node)."""
@@ -114,9 +124,10 @@ class RabbitCluster:
                 continue
             for line in out.splitlines():
                 name, _, leader = line.partition("\t")
-                if name == queue:
-                    return next(n for n in self.nodes if n.name == leader.strip())
-        raise LookupError(f"no live node knows {queue}")
+                found = next((n for n in self.nodes if n.name == leader.strip()), None)
+                if name == queue and found is not None:  # none while the queue elects a leader: ask again
+                    return found
+        raise LookupError(f"no live node names a leader of {queue}")
 
     def safe_to_stop(self, node: Node) -> bool:
         """No quorum queue would lose its majority if this node stopped (its peers have caught up)."""
@@ -142,10 +153,9 @@ class RabbitCluster:
 
     def down(self) -> None:
         for node in self.nodes:
-            try:
-                os.kill(self.pid(node), signal.SIGKILL)
-            except Exception:  # already gone
-                pass
+            pid = self.pid(node)
+            if pid is not None and _alive(pid):
+                os.kill(pid, signal.SIGKILL)
         for node in self.nodes:
             logs = node.base / "log"
             if logs.exists():
@@ -163,8 +173,25 @@ def missing() -> str | None:
     return None
 
 
+def sweep_stale(older_than: float = 3600) -> None:
+    """Nodes a killed test run left behind (its pytest SIGKILLed before `down`): stopped by their pid files, their
+    directories removed. Only directories untouched for an hour: a run going on beside this one keeps its own."""
+    for root in Path("/tmp").glob("rabbit-cluster-*"):
+        if time.time() - root.stat().st_mtime < older_than:
+            continue
+        for pid_file in root.glob("*/pid"):
+            try:
+                pid = int(pid_file.read_text().strip())
+                if _alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+            except (ValueError, OSError):
+                pass
+        shutil.rmtree(root, ignore_errors=True)
+
+
 @contextmanager
 def running(tmp: Path) -> Iterator[RabbitCluster]:
+    sweep_stale()
     cluster = RabbitCluster(tmp)
     try:
         yield cluster.up()
