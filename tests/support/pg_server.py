@@ -7,7 +7,9 @@ touching the machine's cluster on 5432 (which other tests share).
 
 Built with the machine's PostgreSQL 15 binaries, run as the `postgres` user (the server refuses root), in a
 directory of its own under /tmp (a test's tmp_path is not readable by that user); trust authentication on
-127.0.0.1 and a free port. Removed when the block ends, also on a failure.
+127.0.0.1 and a free port below the ephemeral range: during a restart the port sits unbound for seconds while
+the stack's pools reconnect, and one of their outgoing connections could take an ephemeral port (the start
+would then fail with EADDRINUSE). Removed when the block ends, also on a failure.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
 import psycopg
 
 from tests.support import wait
-from tests.support.ports import free_port
+from tests.support.ports import free_run
 
 BIN = Path("/usr/lib/postgresql/15/bin")
 USER = "postgres"
@@ -45,7 +48,7 @@ class PgServer:
         self.root = Path(tempfile.mkdtemp(prefix="mobility-pg-"))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
-        self.port = free_port()
+        self.port = free_run(1)
         self.host = "127.0.0.1"
         self.restarts: list[tuple[str, float, float]] = []  # (mode, stop begun, ready again) in time.monotonic()
 
@@ -99,10 +102,13 @@ class PgServer:
         assert mode in ("fast", "immediate"), mode
         self._pg_ctl("-m", mode, "-w", "-t", "60", "stop")
 
-    def restart(self, mode: str, down_seconds: float) -> None:
-        """Down (see `down`) for `down_seconds`, then started again and answering."""
+    def restart(self, mode: str, down_seconds: float, while_down: Callable[[], None] = lambda: None) -> None:
+        """Down (see `down`) for `down_seconds`, then started again and answering. `while_down` is called once the
+        server is down, before the wait: a test starts there what must meet the outage, not the server's last
+        moments."""
         begun = time.monotonic()  # clients are refused from the moment the stop begins
         self.down(mode)
+        while_down()
         time.sleep(down_seconds)
         self.up()
         self.restarts.append((mode, begun, time.monotonic()))
