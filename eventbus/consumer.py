@@ -14,6 +14,7 @@ done right after `drain_events` returns.
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 import uuid
 from collections import deque
@@ -89,6 +90,7 @@ class Consumer:
         self.after_commit = after_commit
         self.memory = broker_url.startswith("memory://")
         self._later: deque[tuple[Message, str, str, int]] = deque()
+        self._event_type = "unreadable"  # of the message being handled, for the cost counter
         self.ready = threading.Event()
 
     # -- the loop -------------------------------------------------------------------------------
@@ -142,9 +144,18 @@ class Consumer:
         self._later.append((message, "park", f"undecodable message: {exc!r}", 0))
 
     def _on_message(self, message: Message) -> None:
+        started = time.thread_time()  # this thread's CPU only: the handling's cost, not the waits for the database
+        self._event_type = "unreadable"
+        try:
+            self._handle(message)
+        finally:
+            metrics.HANDLER_CPU.labels(self.name, self._event_type).inc(time.thread_time() - started)
+
+    def _handle(self, message: Message) -> None:
         attempts = _attempts(message)
         try:
             event = envelope.from_json(body_bytes(message))
+            self._event_type = event.get_type()
             handlers = self.handlers.get(event.get_type())
             if not handlers:
                 raise catalog.SchemaError(f"{self.name} has no handler for {event.get_type()!r}")

@@ -14,3 +14,7 @@ CONSUMED = Counter("mobility_events_consumed", "Messages a consumer took: applie
 RETRIED = Counter("mobility_events_retried", "Messages sent back for a later attempt (handler failed, or the "
                   "database was down)", ["queue", "reason"])
 PARKED = Counter("mobility_events_parked", "Messages parked in <queue>.dlq", ["queue"])
+HANDLER_CPU = Counter("mobility_events_consumed_cpu_seconds", "CPU time the consumer's thread spent on messages "
+                      "of a type, from receipt to ack (decoding, validation, the transaction, the handlers), so "
+                      "that a benchmark can give the cost per event type and a regression points at its handler",
+                      ["queue", "type"])

@@ -220,3 +220,20 @@ def test_every_ack_is_an_effect_a_duplicate_or_a_parked_message(bus: Bus, runnin
     assert counted("applied") - before[0] == 5  # every applied message made its effect
     assert parked_count() - before[2] == 3
     # 5 applied + 2 duplicates + 3 parked = the 10 messages published: none acked without effect otherwise.
+
+
+def test_the_cpu_spent_on_each_event_type_is_counted(bus: Bus, running) -> None:  # type: ignore[no-untyped-def]
+    """What the benchmark's cost-per-event table reads: the consumer thread's CPU per message, by type."""
+    from eventbus.metrics import HANDLER_CPU
+
+    def burn(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+        _effect(session, data, event)
+        sum(i * i for i in range(200_000))  # a handler that costs CPU, measurably
+
+    before = HANDLER_CPU.labels(QUEUE, "user.registered")._value.get()
+    _started(bus, running, handler=burn)
+    event = _event()
+    _publish(bus, envelope.to_json(event), event.get_id())
+    wait.until(lambda: bus.count_inbox() == 1, what="the event applied")
+    wait.until(lambda: HANDLER_CPU.labels(QUEUE, "user.registered")._value.get() - before > 0.005,
+               what="the handler's CPU counted")
