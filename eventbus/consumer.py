@@ -190,7 +190,10 @@ class Consumer:
                 return
             message.ack()
             metrics.CONSUMED.labels(self.name, event.get_type(), "applied" if applied else "duplicate").inc()
-            log.info("consumer.applied" if applied else "consumer.duplicate", queue=self.name)
+            if applied:  # one line per event per service is a cost at load: DEBUG (the counters count them)
+                log.debug("consumer.applied", queue=self.name)
+            else:  # rare, and what an operator looks for after a redelivery
+                log.info("consumer.duplicate", queue=self.name)
         if applied and self.after_commit is not None:
             self.after_commit(written)
 
