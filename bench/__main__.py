@@ -11,9 +11,10 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import cpu, environment, latency, profile, queue, relay, seed, submission
+from bench import costs, cpu, drain, environment, latency, profile, queue, relay, seed, submission
 from bench.memory import PeakRss
 from bench.report import Results, render, write
+from bench.scrape import scrape
 from bench.stack import Stack, paused
 from chassis.settings import Settings
 
@@ -70,6 +71,7 @@ def run(mode_name: str, workdir: Path, profiling: bool = False) -> Results:
 def measure_stack(stack: Stack, mode: Mode, dbs: dict[str, str], workdir: Path, results: Results,
                   profiling: bool) -> None:
     token = stack.token("prof.li")
+    started = scrape(stack.worker_metrics())
     submitted: list[str] = []
     for n in range(mode.repeats):
         ids = seed.drafts(dbs["applications"], mode.drafts_per_run)
@@ -79,11 +81,16 @@ def measure_stack(stack: Stack, mode: Mode, dbs: dict[str, str], workdir: Path, 
                                                        connections=mode.connections, workdir=workdir))
         submitted += ids
         log(f"submission {n + 1}/{mode.repeats}: through the gateway, event workers paused")
+        before = scrape(stack.worker_metrics())  # stopped workers answer no scrape, and count nothing meanwhile
         with paused(stack.workers()), cpu.accounted(stack.processes) as used:
             results.gateway.append(submission.through_gateway(stack, token, ids, seconds=mode.seconds,
                                                               connections=mode.connections, workdir=workdir))
+        resumed = time.monotonic()
         results.cpu["submission, workers paused"] = per_request(used, results.gateway[-1].requests)
-        log("letting the workers catch up, so that the next run has the machine to itself")
+        log("letting the workers catch up (the backlog drain rate), so that the next run has the machine to itself")
+        load = results.gateway[-1]
+        results.drains.append(drain.catch_up(stack.worker_metrics(), before, resumed, load.requests - load.failed,
+                                             mode.drain_timeout))
         latency.collect(dbs, submitted, mode.drain_timeout)
 
     ids = seed.drafts(dbs["applications"], mode.drafts_per_run)
@@ -106,6 +113,8 @@ def measure_stack(stack: Stack, mode: Mode, dbs: dict[str, str], workdir: Path, 
         # a submission the generator saw fail was not submitted: `steady.failed` counts it already
         results.steady[rate] = latency.Latencies(steady.task_ms, steady.notification_ms, steady.submitted,
                                                  max(steady.failed, failed), generator_cpu)
+
+    results.costs = costs.per_event_type(started, scrape(stack.worker_metrics()))  # the queue run sends none
 
     applications, tasks = mode.history
     log(f"reviewer queue: seeding {applications:,} applications and {tasks:,} tasks")

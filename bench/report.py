@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
 
+from bench.costs import Cost
+from bench.drain import Drain
 from bench.latency import Latencies, percentile
 from bench.load import Load
 from bench.relay import Rates
@@ -33,6 +35,8 @@ class Results:
     memory: dict[str, int] = field(default_factory=dict)
     whole: Load | None = None  # submissions at saturation with the event workers running
     cpu: dict[str, dict[str, float]] = field(default_factory=dict)  # run -> process group -> ms per request
+    drains: list[Drain] = field(default_factory=list)  # one per gateway run: the workers catching up after it
+    costs: list[Cost] = field(default_factory=list)  # the consumers' CPU by queue and event type, costliest first
 
     def submission_rates(self) -> tuple[float, float]:
         return median(x.rate for x in self.gateway), median(x.rate for x in self.floor)
@@ -88,11 +92,41 @@ def table(r: Results) -> str:
         name, peak = max(r.memory.items(), key=lambda kv: kv[1])
         rows.append(f"| 5 | Peak RSS, largest of {len(r.memory)} processes | {name}: {peak / MB:.0f} MB | | | "
                     f"≤ {TARGETS['rss_mb']:.0f} MB each | {_met(peak / MB <= TARGETS['rss_mb'])} |")
+    if r.drains:
+        middle = sorted(r.drains, key=lambda d: d.events_rate)[len(r.drains) // 2]
+        incomplete = sum(not d.complete for d in r.drains)
+        rows.append(f"| 6 | Backlog drain after an outage (median of {len(r.drains)}) | {middle.events_rate:.0f} "
+                    f"events/s ({middle.submissions_rate:.0f} submissions/s)"
+                    f"{f' ({incomplete} incomplete)' if incomplete else ''} | | | (none) | |")
     return "\n".join(rows)
 
 
+def drains(r: Results) -> list[str]:
+    if not r.drains:
+        return []
+    out = ["Backlog drain after each outage (the workers stopped during a gateway run, then resumed):", "",
+           "| Run | Submissions waiting | Events consumed | Seconds to drained | Events/s | Submissions/s |",
+           "|---|---|---|---|---|---|"]
+    out += [f"| {n} | {d.submissions} | {d.events} | {d.seconds:.1f}{'' if d.complete else ' (incomplete)'} | "
+            f"{d.events_rate:.0f} | {d.submissions_rate:.0f} |" for n, d in enumerate(r.drains, 1)]
+    return [*out, ""]
+
+
+def costs(r: Results) -> list[str]:
+    if not r.costs:
+        return []
+    total = sum(c.cpu_seconds for c in r.costs) or float("nan")
+    out = ["Cost per event type, the whole run (consumer thread CPU, receipt to ack):", "",
+           "| Consuming queue | Event type | Events consumed | CPU ms per event | Share of consumer CPU |",
+           "|---|---|---|---|---|"]
+    out += [f"| {c.queue} | {c.type} | {c.events} | "
+            f"{'–' if not c.events else f'{c.ms_per_event:.2f}'} | {100 * c.cpu_seconds / total:.1f}% |"
+            for c in r.costs]
+    return [*out, ""]
+
+
 def details(r: Results) -> str:
-    out = []
+    out = [*drains(r), *costs(r)]
     if r.memory:
         out += ["Peak RSS per process:", "", "| Process | Peak RSS |", "|---|---|"]
         out += [f"| {name} | {peak / MB:.0f} MB |" for name, peak in sorted(r.memory.items())]

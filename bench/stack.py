@@ -16,8 +16,8 @@ from pathlib import Path
 import psutil
 import requests
 
-from bench.environment import free_port
-from chassis.settings import SERVICES
+from bench.environment import free_port, free_ports
+from chassis.settings import DATABASE_OWNERS, SERVICES
 
 MOBILITY = [sys.executable, "-m", "mobility"]
 
@@ -27,6 +27,7 @@ class Stack:
         self.workdir = workdir
         self.ports = {owner: free_port() for owner in ("gateway", *SERVICES)}
         self.url = f"http://127.0.0.1:{self.ports['gateway']}"
+        self.metrics_port = free_ports(len(DATABASE_OWNERS))  # `up` gives worker i the port base + i
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("MOBILITY_")},
             "MOBILITY_VAR_DIR": str(workdir / "var"),
@@ -45,12 +46,14 @@ class Stack:
         self.workdir.mkdir(parents=True, exist_ok=True)
         log = open(self.workdir / "stack.log", "ab")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(
-            [*MOBILITY, "up", "--demo", "--port", str(self.ports["gateway"])],
+            [*MOBILITY, "up", "--demo", "--port", str(self.ports["gateway"]),
+             "--metrics-port", str(self.metrics_port)],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
-        for port in self.ports.values():
-            while not self._ready(port):
+        ready = [f"http://127.0.0.1:{port}/readyz" for port in self.ports.values()] + self.worker_metrics()
+        for url in ready:
+            while not self._ready(url):
                 if self.process.poll() is not None:
                     raise RuntimeError(f"mobility up exited with {self.process.returncode}:\n{self.log_tail()}")
                 if time.monotonic() > deadline:
@@ -58,10 +61,14 @@ class Stack:
                 time.sleep(0.3)
         return self
 
+    def worker_metrics(self) -> list[str]:
+        """Every event worker's /metrics, where its consumer's and relay's counters are."""
+        return [f"http://127.0.0.1:{self.metrics_port + i}/metrics" for i in range(len(DATABASE_OWNERS))]
+
     @staticmethod
-    def _ready(port: int) -> bool:
+    def _ready(url: str) -> bool:
         try:
-            return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+            return requests.get(url, timeout=2).status_code == 200
         except requests.RequestException:
             return False
 
