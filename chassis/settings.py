@@ -30,7 +30,7 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
 
 
 def _positive(env: dict[str, str], name: str, default: int) -> int:
-    """A count of days that must be at least 1: 0 would make a link dead on arrival or a reminder never come."""
+    """A count that must be at least 1: 0 days would make a link dead on arrival, a batch of 0 never apply."""
     value = _int(env, name, default)
     if value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value}")
@@ -118,7 +118,8 @@ class Settings:
     relay_sweep_seconds: float = 5.0
     retry_delay_ms: int = 5000
     max_attempts: int = 5
-    prefetch_count: int = 20
+    prefetch_count: int = 40
+    consumer_batch_size: int = 20
     heartbeat_seconds: int = 30
     log_level: str = "INFO"
     secret_key_file: Path = Path("var/session-secret")
@@ -206,7 +207,8 @@ class Settings:
             relay_sweep_seconds=_float(env, "MOBILITY_RELAY_SWEEP_SECONDS", 5.0),
             retry_delay_ms=_int(env, "MOBILITY_RETRY_DELAY_MS", 5000),
             max_attempts=_int(env, "MOBILITY_MAX_ATTEMPTS", 5),
-            prefetch_count=_int(env, "MOBILITY_PREFETCH_COUNT", 20),
+            prefetch_count=_int(env, "MOBILITY_PREFETCH_COUNT", 40),
+            consumer_batch_size=_positive(env, "MOBILITY_CONSUMER_BATCH_SIZE", 20),
             heartbeat_seconds=_int(env, "MOBILITY_HEARTBEAT_SECONDS", 30),
             log_level=env.get("MOBILITY_LOG_LEVEL", "INFO").upper(),
             secret_key_file=Path(env.get("MOBILITY_SECRET_KEY_FILE") or var_dir / "session-secret"),

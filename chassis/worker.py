@@ -100,7 +100,8 @@ def bus_components(
             Consumer(
                 service=service, engine=engine, broker_url=settings.broker_url, handlers=handlers,
                 retry_delay_ms=settings.retry_delay_ms, max_attempts=settings.max_attempts,
-                prefetch_count=settings.prefetch_count, heartbeat=settings.heartbeat_seconds,
+                prefetch_count=settings.prefetch_count, batch_size=settings.consumer_batch_size,
+                heartbeat=settings.heartbeat_seconds,
                 after_commit=after_commit,
             )
         )

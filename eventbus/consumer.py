@@ -1,14 +1,18 @@
-"""The consumer: applies events from a service's queue exactly once in effect.
+"""The consumer: applies events from a service's queue exactly once in effect, a batch at a time.
 
-For each message, in this order:
+The messages the broker has already sent (up to `batch_size`, gathered for at most `GATHER_SECONDS`) are
+handled together:
 - undecodable body, unknown type or schema-invalid data → parked in `<queue>.dlq` at once, with the reason;
-- the inbox row (consumer, event id) and the handler's effects commit in ONE transaction, then ack;
-  a duplicate finds its inbox row and is acked with no effect;
-- the handler raised → republished to `<queue>.retry` (TTL, then back to the queue) with `x-attempts`,
-  and parked after `max_attempts`; the original is acked only after that publish is confirmed;
-- the database is unreachable → the message takes the retry path without counting an attempt.
-Publishing while inside a delivery callback could re-enter kombu, so retries and parkings are queued and
-done right after `drain_events` returns.
+- the inbox rows (consumer, event id) of the whole batch go in one insert, and every handler's effects commit
+  with them in ONE transaction; then the batch is acked with one multiple ack. An event whose inbox row
+  existed (a redelivery, or a second copy in the same batch) is acked with no effect;
+- a handler raised, or the batch's transaction failed → it is rolled back and each message is applied alone,
+  in its own transaction, so only the failing message is retried: republished to `<queue>.retry` (TTL, then
+  back to the queue) with `x-attempts`, parked after `max_attempts`; its original is acked only after that
+  publish is confirmed;
+- the database is unreachable → the messages take the retry path without counting an attempt.
+Publishing while inside a delivery callback could re-enter kombu, so deliveries are only collected there and
+handled after `drain_events` returns.
 """
 
 from __future__ import annotations
@@ -18,14 +22,16 @@ import time
 import traceback
 import uuid
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from cloudevents.core.v1.event import CloudEvent
+from kombu import Connection, Message
 from kombu import Consumer as KombuConsumer
-from kombu import Message
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,6 +44,10 @@ Handler = Callable[[Session, dict[str, Any], CloudEvent], None]
 row; `data` is the event's validated data, `event` the whole CloudEvent for its id, time and extensions."""
 HandlerTable = Mapping[str, Handler | Sequence[Handler]]
 log = structlog.get_logger(__name__)
+
+GATHER_SECONDS = 0.01
+"""How long a batch waits for more of what the broker is sending: at a trickle a batch is one message, late
+by at most this; under load it fills to `batch_size` at once."""
 
 
 def combine(*tables: HandlerTable) -> dict[str, list[Handler]]:
@@ -59,8 +69,21 @@ def apply(table: HandlerTable, session: Session, event: CloudEvent) -> None:
 
 def _run(handlers: Sequence[Handler], session: Session, event: CloudEvent) -> None:
     data = event.get_data()
-    for handler in handlers:
-        handler(session, data, event)  # type: ignore[arg-type]  # the catalog's schemas are objects
+    with _bound(event):
+        for handler in handlers:
+            handler(session, data, event)  # type: ignore[arg-type]  # the catalog's schemas are objects
+
+
+@dataclass
+class _Delivery:
+    """One readable message of a batch, and what became of it."""
+
+    message: Message
+    event: CloudEvent
+    handlers: Sequence[Handler]
+    attempts: int
+    cpu: float  # this message's own decoding and handling, in the thread's CPU seconds
+    applied: bool = False
 
 
 class Consumer:
@@ -73,7 +96,8 @@ class Consumer:
         handlers: HandlerTable,
         retry_delay_ms: int = 5000,
         max_attempts: int = 5,
-        prefetch_count: int = 20,
+        prefetch_count: int = 40,
+        batch_size: int = 20,
         heartbeat: int = 30,
         after_commit: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
@@ -86,11 +110,12 @@ class Consumer:
         self.retry_delay_ms = retry_delay_ms
         self.max_attempts = max_attempts
         self.prefetch_count = prefetch_count
+        self.batch_size = max(1, batch_size)
         self.heartbeat = heartbeat
         self.after_commit = after_commit
         self.memory = broker_url.startswith("memory://")
+        self._received: list[Message] = []  # delivered by kombu, not handled yet
         self._later: deque[tuple[Message, str, str, int]] = deque()
-        self._event_type = "unreadable"  # of the message being handled, for the cost counter
         self.ready = threading.Event()
 
     # -- the loop -------------------------------------------------------------------------------
@@ -110,9 +135,9 @@ class Consumer:
                     channel,
                     queues=[main],
                     auto_declare=False,  # declared just above, by topology (which knows an older queue's arguments)
-                    on_message=self._on_message,
+                    on_message=self._received.append,
                     on_decode_error=self._undecodable,
-                    prefetch_count=self.prefetch_count,
+                    prefetch_count=max(self.prefetch_count, self.batch_size),
                     no_ack=False,
                 ):
                     log.info("consumer.started", queue=self.name)
@@ -123,10 +148,12 @@ class Consumer:
                             connection.drain_events(timeout=0.5)
                         except TimeoutError:
                             connection.heartbeat_check()
-                        self._flush_later()
+                        self._gather(connection)
+                        self._handle_batch()
             except Exception as exc:
                 log.warning("consumer.backoff", queue=self.name, error=repr(exc), seconds=backoff)
-                self._later.clear()  # unacked: redelivered by the broker (or restored, in memory)
+                self._received.clear()  # unacked: redelivered by the broker (or restored, in memory)
+                self._later.clear()
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 15.0)
             finally:
@@ -137,25 +164,49 @@ class Consumer:
                         pass
         log.info("consumer.stopped", queue=self.name)
 
-    # -- one message ------------------------------------------------------------------------------
+    def _gather(self, connection: Connection) -> None:
+        """Read what the broker has already sent, up to a batch, without waiting long for more."""
+        deadline = time.monotonic() + GATHER_SECONDS
+        while self._received and len(self._received) < self.batch_size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            try:
+                connection.drain_events(timeout=remaining)
+            except TimeoutError:
+                return
+
+    # -- a batch ------------------------------------------------------------------------------------
     def _undecodable(self, message: Message, exc: Exception) -> None:
         # kombu could not even build the message (e.g. a bad compression header): park it as it is.
         log.error("consumer.poison", queue=self.name, error=f"undecodable message: {exc!r}")
         self._later.append((message, "park", f"undecodable message: {exc!r}", 0))
 
-    def _on_message(self, message: Message) -> None:
-        started = time.thread_time()  # this thread's CPU only: the handling's cost, not the waits for the database
-        self._event_type = "unreadable"
-        try:
-            self._handle(message)
-        finally:
-            metrics.HANDLER_CPU.labels(self.name, self._event_type).inc(time.thread_time() - started)
+    def _handle_batch(self) -> None:
+        batch = self._received[:]
+        self._received.clear()  # the same list: kombu's callback appends to it
+        if not batch:
+            self._flush_later()  # an undecodable message, parked
+            return
+        started = time.thread_time()
+        deliveries = [d for d in map(self._read, batch) if d is not None]
+        done: list[_Delivery] = []
+        if deliveries:
+            together = self._apply(deliveries) if len(deliveries) > 1 else None
+            if together is None:  # one message, or the batch failed: each alone, so only the failing one retries
+                for delivery in deliveries:
+                    done.extend(self._apply([delivery]) or [])
+            else:
+                done = together
+        self._flush_later()  # the failures republished (and acked) before the batch's multiple ack covers them
+        self._acknowledge(done)
+        self._count(batch, deliveries, done, time.thread_time() - started)
 
-    def _handle(self, message: Message) -> None:
+    def _read(self, message: Message) -> _Delivery | None:
+        started = time.thread_time()
         attempts = _attempts(message)
         try:
             event = envelope.from_json(body_bytes(message))
-            self._event_type = event.get_type()
             handlers = self.handlers.get(event.get_type())
             if not handlers:
                 raise catalog.SchemaError(f"{self.name} has no handler for {event.get_type()!r}")
@@ -163,39 +214,67 @@ class Consumer:
         except (envelope.EnvelopeError, catalog.SchemaError) as exc:
             log.error("consumer.poison", queue=self.name, error=str(exc))
             self._later.append((message, "park", str(exc), attempts))
-            return
+            return None
+        return _Delivery(message, event, handlers, attempts, time.thread_time() - started)
 
-        bound = structlog.contextvars.bound_contextvars(
-            event_id=event.get_id(), event_type=event.get_type(),
-            correlation_id=event.get_extension("correlationid"),
-        )
-        with bound:
-            try:
-                with self.sessions() as session, session.begin():
-                    written = session.info  # what the handler noted for after the commit
-                    applied = inbox.record(session, self.name, event)
-                    if applied:
-                        _run(handlers, session, event)
-            except (OperationalError, DBAPIError) as exc:
-                if isinstance(exc, OperationalError) or exc.connection_invalidated:
-                    # Not the message's fault: come back after the retry delay, attempt not counted
-                    # (a requeue would count toward the queue's delivery limit).
-                    log.warning("consumer.database_unavailable", queue=self.name, error=str(exc))
-                    self._later.append((message, "delay", str(exc)[:500], attempts))
-                    return
-                self._failed(message, exc, attempts)
-                return
-            except Exception as exc:
-                self._failed(message, exc, attempts)
-                return
-            message.ack()
-            metrics.CONSUMED.labels(self.name, event.get_type(), "applied" if applied else "duplicate").inc()
-            if applied:  # one line per event per service is a cost at load: DEBUG (the counters count them)
-                log.debug("consumer.applied", queue=self.name)
-            else:  # rare, and what an operator looks for after a redelivery
-                log.info("consumer.duplicate", queue=self.name)
-        if applied and self.after_commit is not None:
+    def _apply(self, deliveries: list[_Delivery]) -> list[_Delivery] | None:
+        """The deliveries' inbox rows and effects in one transaction: the committed deliveries, or None when a
+        batch of several failed (nothing of it was written) and each must be tried alone."""
+        alone = len(deliveries) == 1
+        try:
+            with self.sessions() as session, session.begin():
+                new = inbox.record(session, self.name, [d.event for d in deliveries])
+                for delivery in deliveries:
+                    started = time.thread_time()
+                    delivery.applied = delivery.event.get_id() in new
+                    new.discard(delivery.event.get_id())  # a second copy in the same batch is a duplicate
+                    if delivery.applied:
+                        _run(delivery.handlers, session, delivery.event)
+                    delivery.cpu += time.thread_time() - started
+                written = dict(session.info)  # what the handlers noted for after the commit
+        except Exception as exc:
+            if _database_unavailable(exc):
+                # Not the messages' fault: back after the retry delay, attempt not counted (a requeue would
+                # count toward the queue's delivery limit).
+                log.warning("consumer.database_unavailable", queue=self.name, error=str(exc))
+                for delivery in deliveries:
+                    self._later.append((delivery.message, "delay", str(exc)[:500], delivery.attempts))
+                return []
+            if not alone:
+                log.info("consumer.batch_failed", queue=self.name, size=len(deliveries), error=repr(exc)[:500])
+                return None
+            with _bound(deliveries[0].event):
+                self._failed(deliveries[0].message, exc, deliveries[0].attempts)
+            return []
+        if self.after_commit is not None and any(d.applied for d in deliveries):
             self.after_commit(written)
+        return deliveries
+
+    def _acknowledge(self, done: list[_Delivery]) -> None:
+        if not done:
+            return
+        if self.memory:  # kombu's in-memory channel ignores `multiple`
+            for delivery in done:
+                delivery.message.ack()
+        else:  # every delivery tag up to the batch's last: the failures among them were acked just before
+            max(done, key=lambda d: d.message.delivery_tag).message.ack(multiple=True)
+        for delivery in done:
+            metrics.CONSUMED.labels(self.name, delivery.event.get_type(),
+                                    "applied" if delivery.applied else "duplicate").inc()
+            if not delivery.applied:  # rare, and what an operator looks for after a redelivery
+                with _bound(delivery.event):
+                    log.info("consumer.duplicate", queue=self.name)
+        # One line per event per service is a cost at load: applied events are counted, and logged at DEBUG.
+        log.debug("consumer.applied", queue=self.name, events=sum(d.applied for d in done))
+
+    def _count(self, batch: list[Message], deliveries: list[_Delivery], done: list[_Delivery], cpu: float) -> None:
+        """The batch's CPU by event type: each delivery's own, and an equal share of what they shared (the
+        transaction's begin and commit, the inbox insert, the ack); unreadable messages only a share."""
+        shared = max(0.0, cpu - sum(d.cpu for d in deliveries)) / len(batch)
+        for delivery in deliveries:
+            metrics.HANDLER_CPU.labels(self.name, delivery.event.get_type()).inc(delivery.cpu + shared)
+        if len(batch) > len(deliveries):
+            metrics.HANDLER_CPU.labels(self.name, "unreadable").inc(shared * (len(batch) - len(deliveries)))
 
     def _failed(self, message: Message, exc: Exception, attempts: int) -> None:
         attempts += 1
@@ -234,6 +313,18 @@ class Consumer:
                     self.publisher.publish(body_bytes(message), exchange="", routing_key=self.queues.retry,
                                            message_id=message_id, headers=headers)
             message.ack()
+
+
+@contextmanager
+def _bound(event: CloudEvent) -> Iterator[None]:
+    with structlog.contextvars.bound_contextvars(
+        event_id=event.get_id(), event_type=event.get_type(), correlation_id=event.get_extension("correlationid"),
+    ):
+        yield
+
+
+def _database_unavailable(exc: Exception) -> bool:
+    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 def _attempts(message: Message) -> int:

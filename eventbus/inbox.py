@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from cloudevents.core.v1.event import CloudEvent
@@ -11,18 +12,18 @@ from sqlalchemy.orm import Session
 from eventbus.tables import inbox
 
 
-def record(session: Session, consumer: str, event: CloudEvent) -> bool:
-    """Insert (consumer, event id) in the caller's transaction. False means: seen before, do nothing."""
+def record(session: Session, consumer: str, events: Sequence[CloudEvent]) -> set[str]:
+    """Insert (consumer, event id) for each event, in one statement in the caller's transaction. Returned: the
+    ids seen for the first time; an id missing from it was applied before, so do nothing for it."""
     dialect = session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(inbox)
+    received_at = datetime.now(UTC)
     result = session.execute(
-        insert.values(
-            consumer=consumer,
-            event_id=event.get_id(),
-            event_type=event.get_type(),
-            received_at=datetime.now(UTC),
-        )
+        insert.values([
+            {"consumer": consumer, "event_id": e.get_id(), "event_type": e.get_type(), "received_at": received_at}
+            for e in events
+        ])
         .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
         .returning(inbox.c.event_id)  # rowcount is not reliable across drivers; a returned row is
     )
-    return result.first() is not None
+    return set(result.scalars())

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 from cloudevents.core.v1.event import CloudEvent
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from eventbus import dlq, envelope
+from eventbus import dlq, envelope, topology
 from eventbus.broker import Publisher, connect
 from eventbus.consumer import Consumer
 from eventbus.topology import EXCHANGE
@@ -237,3 +239,67 @@ def test_the_cpu_spent_on_each_event_type_is_counted(bus: Bus, running) -> None:
     wait.until(lambda: bus.count_inbox() == 1, what="the event applied")
     wait.until(lambda: HANDLER_CPU.labels(QUEUE, "user.registered")._value.get() - before > 0.005,
                what="the handler's CPU counted")
+
+
+def _queued_before_start(bus: Bus, events: list[CloudEvent]) -> None:
+    """The events wait in the queue before the consumer starts, so the broker sends them at once."""
+    with connect(bus.broker_url) as connection:
+        topology.declare(connection, SERVICE, ["user.registered"], 200)
+    for event in events:
+        _publish(bus, envelope.to_json(event), event.get_id())
+
+
+def _left_in_queue(bus: Bus) -> int:
+    with connect(bus.broker_url) as connection:
+        return connection.channel().queue_declare(QUEUE, passive=True).message_count
+
+
+def test_waiting_events_are_applied_a_batch_per_transaction_and_all_acked(bus: Bus) -> None:
+    """Thirty events already queued: a batch shares one transaction (one inbox insert, one commit) and one
+    multiple ack; a second copy inside a batch is a duplicate; once the consumer stops, nothing is left unacked
+    (an unacked message would be back in the queue)."""
+    events = [_event() for _ in range(30)]
+    _queued_before_start(bus, [*events, events[3]])
+    commits: list[object] = []
+    count = commits.append
+    sa_event.listen(bus.engine, "commit", count)
+    consumer = _consumer(bus)
+    stop = threading.Event()
+    thread = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        wait.until(lambda: bus.count_inbox() == 30, what="every queued event applied")
+        wait.until(lambda: consumer.ready.is_set() and not consumer._received, what="the last batch handled")
+    finally:
+        stop.set()
+        thread.join(timeout=15)
+        sa_event.remove(bus.engine, "commit", count)
+    assert bus.count_effects() == 30  # the copy had no second effect
+    assert len(commits) < 15, f"{len(commits)} transactions for 30 events: not batched"
+    assert _left_in_queue(bus) == 0
+
+
+def test_a_failing_event_in_a_batch_is_retried_alone(bus: Bus, running) -> None:  # type: ignore[no-untyped-def]
+    """The handler fails twice for one of ten queued events: the batch is rolled back and applied message by
+    message, so the nine others apply once and only the failing one goes to the retry queue."""
+    from eventbus import metrics
+
+    calls: dict[str, int] = {}
+    events = [_event() for _ in range(10)]
+    failing = events[4].get_id()
+
+    def fails_twice(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+        calls[event.get_id()] = calls.get(event.get_id(), 0) + 1
+        if event.get_id() == failing and calls[failing] <= 2:
+            raise RuntimeError("this one fails twice")
+        _effect(session, data, event)
+
+    retried = metrics.RETRIED.labels(QUEUE, "handler_failed")
+    before = retried._value.get()  # type: ignore[attr-defined]
+    _queued_before_start(bus, events)
+    _started(bus, running, handler=fails_twice)
+    wait.until(lambda: bus.count_inbox() == 10, what="all ten applied, the failing one after its retry")
+    assert bus.count_effects() == 10  # what the rolled-back batch did was undone
+    assert calls[failing] == 3  # in the batch, alone, and after its retry
+    assert retried._value.get() - before == 1  # type: ignore[attr-defined]  # only the failing one
+    assert all(calls[e.get_id()] <= 2 for e in events if e.get_id() != failing)  # the failed batch, then alone
