@@ -158,3 +158,55 @@ def test_every_schema_names_its_producer() -> None:
         producer = catalog.schema(event_type)["x-producer"]
         assert producer in {"gateway", "applications", "reviews", "mobilities", "passports",
                             "placements"}, event_type
+
+
+FORMAT_SAMPLES = {
+    "uuid": ["4b0a3f3e-4b2c-4c7e-9d1a-2f6f0c1e8a11", "4B0A3F3E-4B2C-4C7E-9D1A-2F6F0C1E8A11", "nope", "",
+             "4b0a3f3e4b2c4c7e9d1a2f6f0c1e8a11", "{4b0a3f3e-4b2c-4c7e-9d1a-2f6f0c1e8a11}",
+             "urn:uuid:4b0a3f3e-4b2c-4c7e-9d1a-2f6f0c1e8a11", "4b0a3f3e-4b2c-4c7e-9d1a-2f6f0c1e8a1g",
+             " 4b0a3f3e-4b2c-4c7e-9d1a-2f6f0c1e8a11"],
+    "date": ["2026-12-07", "2026-02-30", "2026-13-01", "20261207", "2026-12-7", "２０２６-12-07", "2026-12-07T00:00",
+             ""],
+    "date-time": ["2026-12-07T02:00:00Z", "2026-12-07T02:00:00.123456+08:00", "2026-12-07t02:00:00z",
+                  "2026-12-07 02:00:00Z", "2026-12-07T02:00:00", "2026-12-07T25:00:00Z", "2026-12-07",
+                  "2026-12-31T23:59:60Z", "2026-12-07T02:00:00+0800", ""],
+    "email": ["a@example.org", "a@b", "not an address", "@", "张三@例子.中国", ""],
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMAT_SAMPLES))
+def test_the_compiled_check_accepts_no_value_the_python_validator_refuses(fmt: str) -> None:
+    """catalog.validate trusts the compiled (jsonschema-rs) check's "valid": for every format the catalog uses,
+    a value it accepts must be one the Python jsonschema accepts too (where it refuses more, Python decides)."""
+    from jsonschema import Draft202012Validator
+
+    used = {f for s in map(catalog.schema, catalog.event_types()) for f in _formats(s)}
+    assert fmt in used or fmt == "email"
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "string", "format": fmt}
+    python = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    compiled = catalog.compile_fast(schema)
+    looser = [v for v in FORMAT_SAMPLES[fmt] if compiled.is_valid(v) and not python.is_valid(v)]
+    assert looser == []
+
+
+def _formats(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        return ({node["format"]} if isinstance(node.get("format"), str) else set()) | {
+            f for v in node.values() for f in _formats(v)}
+    if isinstance(node, list):
+        return {f for v in node for f in _formats(v)}
+    return set()
+
+
+@pytest.mark.parametrize("event_type", catalog.event_types())
+def test_the_compiled_check_and_the_python_validator_agree_on_the_examples(event_type: str) -> None:
+    """Each type's documented example, and the example with every field in turn removed or made a number: the
+    compiled check says "valid" only where the Python validator does."""
+    example = _example(event_type)
+    variants = [example]
+    for key in example:
+        variants.append({k: v for k, v in example.items() if k != key})
+        variants.append({**example, key: 12345})
+    for data in variants:
+        if catalog._compiled(event_type).is_valid(data):
+            assert not list(catalog._validator(event_type).iter_errors(data)), (event_type, data)
