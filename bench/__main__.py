@@ -37,7 +37,7 @@ MODES = {
     "smoke": Mode(relay_events=300, seconds=2, connections=4, repeats=1, drafts_per_run=3_000,
                   steady_seconds=2, history=(2_000, 6_000), drain_timeout=180),
 }
-STEADY_RATES = (50.0, 20.0)  # the target's rate first, then one this machine should sustain
+STEADY_RATES = (50.0, 20.0)  # the first target's rate, one this machine should sustain; then half of saturation
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -95,24 +95,21 @@ def measure_stack(stack: Stack, mode: Mode, dbs: dict[str, str], workdir: Path, 
 
     ids = seed.drafts(dbs["applications"], mode.drafts_per_run)
     log("saturation: submissions through the gateway with the whole system running")
+    before = scrape(stack.worker_metrics())
     with cpu.accounted(stack.processes) as used:
+        began = time.monotonic()
         results.whole = submission.through_gateway(stack, token, ids, seconds=mode.seconds,
                                                    connections=mode.connections, workdir=workdir)
+        # From the load's start until every event of it is consumed: what the whole system absorbs.
+        results.absorbed = drain.catch_up(stack.worker_metrics(), before, began,
+                                          results.whole.requests - results.whole.failed, mode.drain_timeout)
         results.saturation = latency.collect(dbs, ids, mode.drain_timeout)
     results.cpu["whole system at saturation, until drained"] = per_request(used, results.saturation.submitted)
 
     for rate in STEADY_RATES:
-        ids = seed.drafts(dbs["applications"], int(rate * mode.steady_seconds))
-        log(f"event latency: {len(ids)} submissions at {rate:.0f}/s")
-        profiled = profiling and rate == STEADY_RATES[0]
-        sampling = profile.sampled(stack.processes, mode.steady_seconds) if profiled else nullcontext()
-        with cpu.accounted(stack.processes) as used, sampling:
-            failed, generator_cpu = latency.paced(stack.url, token, ids, rate)
-            steady = latency.collect(dbs, ids, mode.drain_timeout)
-        results.cpu[f"whole system at {rate:.0f}/s, until drained"] = per_request(used, steady.submitted)
-        # a submission the generator saw fail was not submitted: `steady.failed` counts it already
-        results.steady[rate] = latency.Latencies(steady.task_ms, steady.notification_ms, steady.submitted,
-                                                 max(steady.failed, failed), generator_cpu)
+        results.steady[rate] = steady_run(stack, dbs, token, rate, mode, results, profiling and rate == STEADY_RATES[0])
+    half = max(1.0, round(results.absorbed.submissions_rate / 2, 1))  # issue 22's latency target's rate
+    results.half_saturation = (half, steady_run(stack, dbs, token, half, mode, results, False))
 
     results.costs = costs.per_event_type(started, scrape(stack.worker_metrics()))  # the queue run sends none
 
@@ -120,6 +117,21 @@ def measure_stack(stack: Stack, mode: Mode, dbs: dict[str, str], workdir: Path, 
     log(f"reviewer queue: seeding {applications:,} applications and {tasks:,} tasks")
     results.dataset = seed.history(dbs["applications"], dbs["reviews"], applications, tasks, open_share=0.02)
     results.queue = queue.listing(stack, seconds=mode.seconds, connections=2, workdir=workdir)
+
+
+def steady_run(stack: Stack, dbs: dict[str, str], token: str, rate: float, mode: Mode, results: Results,
+               profiled: bool) -> latency.Latencies:
+    """Submissions at a steady `rate` (open loop), then every one's latency to its task and notification."""
+    ids = seed.drafts(dbs["applications"], int(rate * mode.steady_seconds))
+    log(f"event latency: {len(ids)} submissions at {rate:g}/s")
+    sampling = profile.sampled(stack.processes, mode.steady_seconds) if profiled else nullcontext()
+    with cpu.accounted(stack.processes) as used, sampling:
+        failed, generator_cpu = latency.paced(stack.url, token, ids, rate)
+        steady = latency.collect(dbs, ids, mode.drain_timeout)
+    results.cpu[f"whole system at {rate:g}/s, until drained"] = per_request(used, steady.submitted)
+    # a submission the generator saw fail was not submitted: `steady.failed` counts it already
+    return latency.Latencies(steady.task_ms, steady.notification_ms, steady.submitted, max(steady.failed, failed),
+                             generator_cpu)
 
 
 def per_request(used: dict[str, float], requests: int) -> dict[str, float]:

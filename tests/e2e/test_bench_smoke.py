@@ -33,7 +33,8 @@ def test_the_benchmark_harness_runs_in_smoke_mode(tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# Benchmarks\n\nHand-written findings stay.\n")  # the prose around the table is kept
     for row in ("| 1 | Submission throughput", "| 2 | Relay throughput", "| 3 | Event latency at 50",
-                "| 3 | Event latency at 20",
+                "| 3 | Event latency at 20", "| 3 | Whole system absorbed at saturation, until drained",
+                "| 3 | Event latency at half the absorbed rate",
                 "| 3 | Event latency at saturation", "| 4 | Reviewer queue p95", "| 5 | Peak RSS",
                 "| 6 | Backlog drain after an outage"):
         assert row in text, f"{row!r} missing from the table:\n{text}"
