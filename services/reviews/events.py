@@ -23,14 +23,17 @@ def _aggregate_version(case: ReviewCase | None, application_version: int) -> int
     return case.revision if case is not None and case.revision is not None else application_version
 
 
-def task_event(session: Session, event_type: str, task: ReviewTask, correlationid: str | None, **extra: Any) -> None:
+def task_event(session: Session, event_type: str, task: ReviewTask, correlationid: str | None, *,
+               case: ReviewCase | None = None, **extra: Any) -> None:
+    """The task's event into the outbox; `case`, the task's case where the caller holds it (else it is read)."""
     data = {
         "task_id": task.id, "application_id": task.application_id, "application_version": task.application_version,
         "kind": task.kind, "round": task.round, "level": task.level, "role": task.role, "school": task.school,
         "applicant": task.applicant, "title": task.title, "due_at": task.due_at.isoformat(),
         **{k: _plain(v) for k, v in extra.items()},
     }
-    version = _aggregate_version(session.get(ReviewCase, task.application_id), task.application_version)
+    case = case if case is not None else session.get(ReviewCase, task.application_id)
+    version = _aggregate_version(case, task.application_version)
     outbox.add(session, envelope.new_event(event_type, SOURCE, task.application_id, data,
                                            correlationid=correlationid, aggregateversion=version))
 

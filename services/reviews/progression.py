@@ -23,7 +23,7 @@ def open_level(session: Session, case: ReviewCase, level: int, now: datetime, co
     task = domain.open_task(case, level, now)
     session.add(task)
     notice = publicity.schedule(session, case, task, now, zone) if task.type == "publicity" else None
-    task_event(session, "review.task_created", task, correlationid,
+    task_event(session, "review.task_created", task, correlationid, case=case,
                **({} if task.status == "open" else {"status": task.status}))
     if notice is not None:
         publicity.announce(session, case, notice, correlationid)
@@ -48,7 +48,7 @@ def record(session: Session, case: ReviewCase, task: ReviewTask, result: Outcome
         return
     decision = result.decision
     session.add(decision)
-    task_event(session, "review.decision_recorded", task, correlationid, reviewer=decision.reviewer,
+    task_event(session, "review.decision_recorded", task, correlationid, case=case, reviewer=decision.reviewer,
                reviewer_name=reviewer_name, outcome=decision.outcome, comment=comment, decided_at=now)
     if result.next_level is not None:
         open_level(session, case, result.next_level, now, correlationid, zone)
