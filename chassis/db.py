@@ -78,6 +78,17 @@ def one_snapshot(session: Session) -> None:
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
+def once_per_transaction(session: Session, key: str) -> bool:
+    """True the first time it is asked for `key` in the session's current transaction, then False until the next
+    transaction: for work that a transaction needs once however many events it applies (a consumer's batch
+    applies up to MOBILITY_CONSUMER_BATCH_SIZE in one), such as taking a transaction-scoped lock."""
+    transaction = session.get_transaction()
+    if session.info.get(key) is transaction:
+        return False
+    session.info[key] = transaction
+    return True
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
