@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import select
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar, cast
 
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from eventbus.columns import UTCDateTime  # noqa: F401  (re-exported: every service's models use it)
+
+T = TypeVar("T")
 
 
 def make_engine(url: str) -> Engine:
@@ -78,15 +82,17 @@ def one_snapshot(session: Session) -> None:
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
-def once_per_transaction(session: Session, key: str) -> bool:
-    """True the first time it is asked for `key` in the session's current transaction, then False until the next
-    transaction: for work that a transaction needs once however many events it applies (a consumer's batch
-    applies up to MOBILITY_CONSUMER_BATCH_SIZE in one), such as taking a transaction-scoped lock."""
+def per_transaction(session: Session, key: str, compute: Callable[[], T]) -> T:
+    """`compute()` once in the session's current transaction, its value kept for the rest of it: for what a
+    transaction needs once however many events it applies (a consumer's batch applies up to
+    MOBILITY_CONSUMER_BATCH_SIZE in one), such as a transaction-scoped lock or a small table read once."""
     transaction = session.get_transaction()
-    if session.info.get(key) is transaction:
-        return False
-    session.info[key] = transaction
-    return True
+    kept = session.info.get(key)
+    if kept is not None and kept[0] is transaction:
+        return cast(T, kept[1])
+    value = compute()
+    session.info[key] = (transaction, value)
+    return value
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

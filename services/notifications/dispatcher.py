@@ -11,19 +11,22 @@ import structlog
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from chassis.db import per_transaction
 from chassis.settings import Settings
 from services.notifications import channels, rules, templates, webhooks
 from services.notifications.models import Delivery, Recipient, Subscription
 
 log = structlog.get_logger(__name__)
 HOOKS_DUE = "notifications.hooks_due"  # noted in session.info: this transaction wrote webhook deliveries
+SUBSCRIPTIONS = "notifications.subscriptions"  # the active subscriptions, read once per transaction
 
 
 def enqueue(session: Session, event_id: str, event_type: str, body: str) -> None:
-    """In the consumer's transaction: one delivery per matching active subscription (once per event)."""
+    """In the consumer's transaction: one delivery per matching active subscription (once per event; the
+    subscriptions are read once per transaction, which a consumer's batch of events shares)."""
     now = datetime.now(UTC)
-    active = session.execute(select(Subscription.id, Subscription.patterns).where(Subscription.active.is_(True)))
-    for subscription_id, patterns in active:
+    for subscription_id, patterns in per_transaction(session, SUBSCRIPTIONS, lambda: session.execute(
+            select(Subscription.id, Subscription.patterns).where(Subscription.active.is_(True))).all()):
         if webhooks.matches(patterns, event_type):
             session.info[HOOKS_DUE] = True
             session.add(Delivery(id=str(uuid.uuid4()), subscription_id=subscription_id, event_id=event_id,

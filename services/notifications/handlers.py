@@ -11,7 +11,7 @@ from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy import func, insert, text, update
 from sqlalchemy.orm import Session
 
-from chassis.db import once_per_transaction
+from chassis.db import per_transaction
 from chassis.settings import Settings
 from eventbus import catalog, envelope
 from eventbus.consumer import Handler, HandlerTable, combine
@@ -86,10 +86,10 @@ FEED_LOCK = "notifications.feed_locked"
 def record(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
     """Into the event feed, and a webhook delivery per matching subscription (the inbox makes both once)."""
     body = envelope.to_json(event).decode()
-    if session.get_bind().dialect.name == "postgresql" and once_per_transaction(session, FEED_LOCK):
+    if session.get_bind().dialect.name == "postgresql":
         # One feed writer at a time, so ids are handed out in commit order: a reader's cursor can never
         # pass an id whose transaction commits later. Held until the commit: taken once per transaction.
-        session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
+        per_transaction(session, FEED_LOCK, lambda: session.execute(text("SELECT pg_advisory_xact_lock(727001)")))
     session.execute(insert(FeedEntry).values(
         event_id=event.get_id(), event_type=event.get_type(), subject=event.get_subject() or "",
         time=event.get_time() or datetime.now(UTC), event=body))
