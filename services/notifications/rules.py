@@ -7,7 +7,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import cast, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from services.notifications.channels import Channel, Pair, email
@@ -32,9 +33,8 @@ def _applicant(session: Session, data: dict[str, Any]) -> list[Recipient]:
 
 def _reviewers(session: Session, data: dict[str, Any]) -> list[Recipient]:
     role, school = data["role"], data.get("school")
-    people = session.scalars(select(Recipient).order_by(Recipient.username)).all()
     found = [
-        p for p in people
+        p for p in with_role(session, role)
         if any(r.get("role") == role and (r.get("school") is None or r.get("school") == school) for r in p.roles)
     ]
     if not found:  # nobody holds the role (yet): a staffing gap the office should hear about
@@ -54,8 +54,12 @@ def _claimer_or_reviewers(session: Session, data: dict[str, Any]) -> list[Recipi
 
 
 def with_role(session: Session, role: str) -> list[Recipient]:
-    return [p for p in session.scalars(select(Recipient).order_by(Recipient.username))
-            if any(r.get("role") == role for r in p.roles)]
+    """Everyone holding `role`, for any school, by username. PostgreSQL narrows the directory to them (JSON
+    containment), so the thousands of students in it are not loaded for every review task's notice."""
+    query = select(Recipient).order_by(Recipient.username)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.where(cast(Recipient.roles, JSONB).contains([{"role": role}]))
+    return [p for p in session.scalars(query) if any(r.get("role") == role for r in p.roles)]
 
 
 def _supervisors_and_claimer(session: Session, data: dict[str, Any]) -> list[Recipient]:
