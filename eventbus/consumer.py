@@ -45,7 +45,7 @@ row; `data` is the event's validated data, `event` the whole CloudEvent for its 
 HandlerTable = Mapping[str, Handler | Sequence[Handler]]
 log = structlog.get_logger(__name__)
 
-GATHER_SECONDS = 0.01
+GATHER_SECONDS = 0.002
 """How long a batch waits for more of what the broker is sending: at a trickle a batch is one message, late
 by at most this; under load it fills to `batch_size` at once."""
 
