@@ -10,7 +10,9 @@ handled together:
   in its own transaction, so only the failing message is retried: republished to `<queue>.retry` (TTL, then
   back to the queue) with `x-attempts`, parked after `max_attempts`; its original is acked only after that
   publish is confirmed;
-- the database is unreachable → the messages take the retry path without counting an attempt.
+- the database is unreachable (eventbus/outage.py: down, restarting, the connection cut; not a deadlock or a
+  statement timeout, which are the batch's or the message's own) → the messages take the retry path without
+  counting an attempt.
 Publishing while inside a delivery callback could re-enter kombu, so deliveries are only collected there and
 handled after `drain_events` returns.
 """
@@ -33,11 +35,11 @@ from cloudevents.core.v1.event import CloudEvent
 from kombu import Connection, Message
 from kombu import Consumer as KombuConsumer
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from eventbus import catalog, envelope, inbox, metrics, topology
 from eventbus.broker import Publisher, body_bytes, connect, open_connection
+from eventbus.outage import database_unavailable
 
 Handler = Callable[[Session, dict[str, Any], CloudEvent], None]
 """What a service does with one event: `(session, data, event)`, inside the transaction that records the inbox
@@ -233,7 +235,7 @@ class Consumer:
                     delivery.cpu += time.thread_time() - started
                 written = dict(session.info)  # what the handlers noted for after the commit
         except Exception as exc:
-            if _database_unavailable(exc):
+            if database_unavailable(exc):
                 # Not the messages' fault: back after the retry delay, attempt not counted (a requeue would
                 # count toward the queue's delivery limit).
                 log.warning("consumer.database_unavailable", queue=self.name, error=str(exc))
@@ -321,10 +323,6 @@ def _bound(event: CloudEvent) -> Iterator[None]:
         event_id=event.get_id(), event_type=event.get_type(), correlation_id=event.get_extension("correlationid"),
     ):
         yield
-
-
-def _database_unavailable(exc: Exception) -> bool:
-    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 def _attempts(message: Message) -> int:

@@ -303,3 +303,34 @@ def test_a_failing_event_in_a_batch_is_retried_alone(bus: Bus, running) -> None:
     assert calls[failing] == 3  # in the batch, alone, and after its retry
     assert retried._value.get() - before == 1  # type: ignore[attr-defined]  # only the failing one
     assert all(calls[e.get_id()] <= 2 for e in events if e.get_id() != failing)  # the failed batch, then alone
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"  # PostgreSQL's deadlock_detected: an operational error that is not an outage
+
+
+def test_a_deadlock_in_a_batch_is_not_an_outage(bus: Bus, running) -> None:  # type: ignore[no-untyped-def]
+    """A batch that loses a deadlock is applied message by message at once; it is not sent down the retry path
+    as if the database were down (that would delay every message of it and count nothing)."""
+    from sqlalchemy.exc import OperationalError
+
+    from eventbus import metrics
+
+    calls: dict[str, int] = {}
+    events = [_event() for _ in range(10)]
+    unlucky = events[3].get_id()
+
+    def deadlocks_once(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+        calls[event.get_id()] = calls.get(event.get_id(), 0) + 1
+        if event.get_id() == unlucky and calls[unlucky] == 1:
+            raise OperationalError("UPDATE stats …", {}, _Deadlock("deadlock detected"))
+        _effect(session, data, event)
+
+    delayed = metrics.RETRIED.labels(QUEUE, "database_unavailable")
+    before = delayed._value.get()  # type: ignore[attr-defined]
+    _queued_before_start(bus, events)
+    _started(bus, running, handler=deadlocks_once)
+    wait.until(lambda: bus.count_inbox() == 10, what="all ten applied")
+    assert bus.count_effects() == 10
+    assert calls[unlucky] == 2  # the batch, then alone
+    assert delayed._value.get() - before == 0  # type: ignore[attr-defined]

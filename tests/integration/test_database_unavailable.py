@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import exc
 
 from chassis.db import make_sessionmaker
-from chassis.errors import PROBLEM, database_unavailable
+from chassis.errors import PROBLEM
+from eventbus.outage import database_unavailable
 from gateway.forwarding import to_response
 from gateway.upstreams import UpstreamResponse
 from services.applications import demo as applications_demo
