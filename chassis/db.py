@@ -86,6 +86,7 @@ def per_transaction(session: Session, key: str, compute: Callable[[], T]) -> T:
     """`compute()` once in the session's current transaction, its value kept for the rest of it: for what a
     transaction needs once however many events it applies (a consumer's batch applies up to
     MOBILITY_CONSUMER_BATCH_SIZE in one), such as a transaction-scoped lock or a small table read once."""
+    session.connection()  # begins the transaction if none has begun yet, so the value is kept for this one
     transaction = session.get_transaction()
     kept = session.info.get(key)
     if kept is not None and kept[0] is transaction:
