@@ -279,27 +279,37 @@ def test_waiting_events_are_applied_a_batch_per_transaction_and_all_acked(bus: B
     assert _left_in_queue(bus) == 0
 
 
+def _failing_for(event_id: str, times: int, error: Exception):  # type: ignore[no-untyped-def]
+    """A handler that raises `error` the first `times` times it sees `event_id`, and its calls by event id."""
+    calls: dict[str, int] = {}
+
+    def handler(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+        calls[event.get_id()] = calls.get(event.get_id(), 0) + 1
+        if event.get_id() == event_id and calls[event_id] <= times:
+            raise error
+        _effect(session, data, event)
+
+    return handler, calls
+
+
+def _batch_applied(bus: Bus, running, handler, events: list[CloudEvent]) -> None:  # type: ignore[no-untyped-def]
+    _queued_before_start(bus, events)
+    _started(bus, running, handler=handler)
+    wait.until(lambda: bus.count_inbox() == len(events), what="every queued event applied")
+    assert bus.count_effects() == len(events)  # what a rolled-back batch did was undone
+
+
 def test_a_failing_event_in_a_batch_is_retried_alone(bus: Bus, running) -> None:  # type: ignore[no-untyped-def]
     """The handler fails twice for one of ten queued events: the batch is rolled back and applied message by
     message, so the nine others apply once and only the failing one goes to the retry queue."""
     from eventbus import metrics
 
-    calls: dict[str, int] = {}
     events = [_event() for _ in range(10)]
     failing = events[4].get_id()
-
-    def fails_twice(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
-        calls[event.get_id()] = calls.get(event.get_id(), 0) + 1
-        if event.get_id() == failing and calls[failing] <= 2:
-            raise RuntimeError("this one fails twice")
-        _effect(session, data, event)
-
+    handler, calls = _failing_for(failing, 2, RuntimeError("this one fails twice"))
     retried = metrics.RETRIED.labels(QUEUE, "handler_failed")
     before = retried._value.get()  # type: ignore[attr-defined]
-    _queued_before_start(bus, events)
-    _started(bus, running, handler=fails_twice)
-    wait.until(lambda: bus.count_inbox() == 10, what="all ten applied, the failing one after its retry")
-    assert bus.count_effects() == 10  # what the rolled-back batch did was undone
+    _batch_applied(bus, running, handler, events)
     assert calls[failing] == 3  # in the batch, alone, and after its retry
     assert retried._value.get() - before == 1  # type: ignore[attr-defined]  # only the failing one
     assert all(calls[e.get_id()] <= 2 for e in events if e.get_id() != failing)  # the failed batch, then alone
@@ -316,21 +326,11 @@ def test_a_deadlock_in_a_batch_is_not_an_outage(bus: Bus, running) -> None:  # t
 
     from eventbus import metrics
 
-    calls: dict[str, int] = {}
     events = [_event() for _ in range(10)]
     unlucky = events[3].get_id()
-
-    def deadlocks_once(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
-        calls[event.get_id()] = calls.get(event.get_id(), 0) + 1
-        if event.get_id() == unlucky and calls[unlucky] == 1:
-            raise OperationalError("UPDATE stats …", {}, _Deadlock("deadlock detected"))
-        _effect(session, data, event)
-
+    handler, calls = _failing_for(unlucky, 1, OperationalError("UPDATE stats …", {}, _Deadlock("deadlock")))
     delayed = metrics.RETRIED.labels(QUEUE, "database_unavailable")
     before = delayed._value.get()  # type: ignore[attr-defined]
-    _queued_before_start(bus, events)
-    _started(bus, running, handler=deadlocks_once)
-    wait.until(lambda: bus.count_inbox() == 10, what="all ten applied")
-    assert bus.count_effects() == 10
+    _batch_applied(bus, running, handler, events)
     assert calls[unlucky] == 2  # the batch, then alone
     assert delayed._value.get() - before == 0  # type: ignore[attr-defined]
