@@ -69,12 +69,17 @@ def _compiled(event_type: str) -> jsonschema_rs.Validator:
     return compile_fast(dict(_validator(event_type).schema))
 
 
+@cache
+def _compiled_registry() -> jsonschema_rs.Registry:
+    """The shared definitions for jsonschema-rs, read once (every type's compiled check resolves against them)."""
+    return jsonschema_rs.Registry([(BASE_URI + path.relative_to(SCHEMA_DIR).as_posix(), _load(path))
+                                   for path in sorted(DEFS_DIR.glob("*.json"))])
+
+
 def compile_fast(schema: dict[str, Any]) -> jsonschema_rs.Validator:
     """A schema compiled by jsonschema-rs as the catalog compiles it: _defs/ resolvable, formats asserted."""
-    resources = [(BASE_URI + path.relative_to(SCHEMA_DIR).as_posix(), _load(path))
-                 for path in sorted(DEFS_DIR.glob("*.json"))]
     return jsonschema_rs.validator_for(
-        schema, registry=jsonschema_rs.Registry(resources), validate_formats=True,
+        schema, registry=_compiled_registry(), validate_formats=True,
         # Formats keep the Python checker's meaning: jsonschema-rs's own date-time allows a leap second, its date
         # "2024-02-0+" and year 0, which the Python checker (and datetime) refuse. A callback per value is still
         # far cheaper than the Python validator's walk of the whole document.

@@ -202,7 +202,7 @@ class Consumer:
                 done = together
         self._flush_later()  # the failures republished (and acked) before the batch's multiple ack covers them
         self._acknowledge(done)
-        self._count(batch, deliveries, done, time.thread_time() - started)
+        self._count(batch, deliveries, time.thread_time() - started)
 
     def _read(self, message: Message) -> _Delivery | None:
         started = time.thread_time()
@@ -269,7 +269,7 @@ class Consumer:
         # One line per event per service is a cost at load: applied events are counted, and logged at DEBUG.
         log.debug("consumer.applied", queue=self.name, events=sum(d.applied for d in done))
 
-    def _count(self, batch: list[Message], deliveries: list[_Delivery], done: list[_Delivery], cpu: float) -> None:
+    def _count(self, batch: list[Message], deliveries: list[_Delivery], cpu: float) -> None:
         """The batch's CPU by event type: each delivery's own, and an equal share of what they shared (the
         transaction's begin and commit, the inbox insert, the ack); unreadable messages only a share."""
         shared = max(0.0, cpu - sum(d.cpu for d in deliveries)) / len(batch)
