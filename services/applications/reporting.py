@@ -4,8 +4,10 @@ application.* events carry the application's status, submission time and `mobili
 `aggregateversion` (the application's revision, which moves on every change, status changes included); a row
 keeps the newest revision seen, so repeated, late or reordered news changes nothing (the consumer's inbox
 drops repeats too). review.task_created and review.decision_recorded give each review step its opening and
-its decision, in either order. Rows are created or locked by one INSERT … ON CONFLICT DO UPDATE … RETURNING, so
-two workers taking the first news of one application at once do not collide.
+its decision, in either order. Each of these, which every submission brings, is one INSERT … ON CONFLICT DO
+UPDATE that compares the revisions in the database; the rarer news below creates or locks its row with one such
+statement … RETURNING and changes the object. Either way two workers taking the first news of one application at
+once do not collide.
 
 mobility.* events tell what happened after the approval, one row per mobility record (a group's members each
 have one, sharing the application): its status and return day follow the same rule per record, by the
@@ -27,11 +29,13 @@ fills the model once from them for applications decided before the model existed
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 from cloudevents.core.v1.event import CloudEvent
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -65,42 +69,75 @@ def _instant(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _insert(session: Session, model: type[Row], values: dict[str, Any]) -> Any:
+    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(model).values(**values)
+
+
+def _key(model: type[Row]) -> list[str]:
+    return [column.name for column in model.__table__.primary_key.columns]
+
+
 def _locked(session: Session, model: type[Row], **first: Any) -> Row:
     """The row `first` names by its key, created with `first` when missing, locked for this transaction: one
     upsert that changes nothing of an existing row but takes its lock, and returns it (a statement and a round
-    trip fewer than an insert-if-missing then a locking read, once per event)."""
-    insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(model).values(**first)
-    key = [column.name for column in model.__table__.primary_key.columns]
+    trip fewer than an insert-if-missing then a locking read)."""
+    insert, key = _insert(session, model, first), _key(model)
     statement = insert.on_conflict_do_update(index_elements=key, set_={key[0]: insert.excluded[key[0]]})
     return session.scalars(statement.returning(model), execution_options={"populate_existing": True}).one()
+
+
+def _merge(session: Session, model: type[Row], values: dict[str, Any], update: Update) -> None:
+    """For the news every submission brings: one INSERT … ON CONFLICT DO UPDATE and no object loaded. The row is
+    inserted with `values`, or, when its key is there, set as `update(row, excluded, names)` says, in SQL
+    expressions of the row's columns and the values' (`excluded`), so the database compares them under its lock
+    on the row. The statement is built once per set of names; only the values are bound for each event. What
+    the batch's earlier handlers changed through objects is written first (the session autoflushes before a Core
+    statement too: SQLAlchemy issue #9809)."""
+    session.execute(_merging(session.get_bind().dialect.name, model, tuple(values), update), values)
+
+
+Update = Callable[[Any, Any, tuple[str, ...]], dict[str, Any]]
+
+
+@functools.cache
+def _merging(dialect: str, model: type[Row], names: tuple[str, ...], update: Update) -> Any:
+    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(model.__table__)
+    return insert.on_conflict_do_update(index_elements=_key(model),
+                                        set_=update(model.__table__.c, insert.excluded, names))
+
+
+def _application_news(row: Any, excluded: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """What an application.* event changes of its existing row: everything it tells when its revision is newer,
+    partner_* as _counted_partner says (the allocated partner when the row has one, else the news' first
+    choice), and the submission time whenever the row has none yet (even stale news may say when it was
+    submitted: a withdrawal can overtake its submission)."""
+    newer = row.version < excluded.version
+    counted = {name: case((row.allocated_partner_id.is_not(None), row[f"allocated_{name}"]),
+                          else_=excluded[f"choice_{name}"]) for name in _PARTNER}
+    told = {name: excluded[name] for name in names if name not in ("application_id", "submitted_at", *_PARTNER)}
+    return {**{name: case((newer, value), else_=row[name]) for name, value in {**told, **counted}.items()},
+            "submitted_at": func.coalesce(row.submitted_at, excluded.submitted_at)}
 
 
 def apply_application(session: Session, data: dict[str, Any], revision: int) -> None:
     """One application.* event's news (or the backfill's) at `revision`: newer than the row, or nothing
     happens. The revision, not the data's version: a status change keeps the content's version."""
-    row = _locked(session, MobilityFact, application_id=data["application_id"], version=0,
-                  kind=data["kind"], school=data["school"], status=data["status"], direction="", people=0)
-    # Even stale news may say when it was submitted (a withdrawal can overtake its submission).
-    row.submitted_at = row.submitted_at or _instant(data.get("submitted_at"))
-    if row.version >= revision:
-        return
     facts = data.get("mobility") or {}
-    row.version, row.kind, row.school, row.status = revision, data["kind"], data["school"], data["status"]
-    for name in _FACTS:
-        setattr(row, name, facts.get(name))
-    row.choice_partner_id, row.choice_partner_name = facts.get("partner_id"), facts.get("partner_name")
-    row.choice_country, row.choice_region = facts.get("country"), facts.get("region")
-    _counted_partner(row)
-    row.people = facts.get("people", 1)
-    row.direction = facts.get("direction", "")
-    for name in ("start_date", "end_date"):
-        setattr(row, name, date.fromisoformat(facts[name]) if facts.get(name) else None)
+    news: dict[str, Any] = {
+        "application_id": data["application_id"], "version": revision, "kind": data["kind"],
+        "school": data["school"], "status": data["status"], **{name: facts.get(name) for name in _FACTS},
+        "people": facts.get("people", 1), "direction": facts.get("direction", ""),
+        **{f"choice_{name}": facts.get(name) for name in _PARTNER},
+        **{name: facts.get(name) for name in _PARTNER},  # a new row counts its first choice
+        **{name: date.fromisoformat(facts[name]) if facts.get(name) else None for name in ("start_date", "end_date")},
+        "submitted_at": _instant(data.get("submitted_at")),
+        "withdrawn_at": _instant(data.get("withdrawn_at")) if data["status"] == "withdrawn" else None}
     if data["status"] in ("approved", "rejected"):
         if "change" not in data:  # application.changed decides a change of the trip, not the application
-            row.decided_at = _instant(data.get("decided_at"))
+            news["decided_at"] = _instant(data.get("decided_at"))
     elif data["status"] != "cancelled":  # a cancelled trip was decided all the same
-        row.decided_at = None
-    row.withdrawn_at = _instant(data.get("withdrawn_at")) if data["status"] == "withdrawn" else None
+        news["decided_at"] = None
+    _merge(session, MobilityFact, news, _application_news)
 
 
 def _counted_partner(row: MobilityFact) -> None:
@@ -116,18 +153,22 @@ def on_application_event(session: Session, data: dict[str, Any], event: CloudEve
     apply_application(session, data, int(event.get_extension("aggregateversion") or data["version"]))
 
 
-def _step(session: Session, data: dict[str, Any]) -> ReviewStep:
-    return _locked(session, ReviewStep, task_id=data["task_id"],
-                   application_id=data["application_id"], level=data["level"])
+def _step(session: Session, data: dict[str, Any], **news: Any) -> None:
+    """The review step's row, with what this event tells of it (the other event's part is left as it is)."""
+    _merge(session, ReviewStep, {"task_id": data["task_id"], "application_id": data["application_id"],
+                                 "level": data["level"], **news}, _step_news)
+
+
+def _step_news(row: Any, excluded: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: excluded[name] for name in names if name not in ("task_id", "application_id", "level")}
 
 
 def on_review_task_created(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
-    _step(session, data).created_at = event.get_time()
+    _step(session, data, created_at=event.get_time())
 
 
 def on_review_decision_recorded(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
-    step = _step(session, data)
-    step.decided_at, step.outcome = _instant(data["decided_at"]), data["outcome"]
+    _step(session, data, decided_at=_instant(data["decided_at"]), outcome=data["outcome"])
 
 
 def on_mobility_event(session: Session, data: dict[str, Any], event: CloudEvent) -> None:

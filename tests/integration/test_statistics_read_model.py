@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -85,6 +86,53 @@ def test_a_withdrawal_that_overtakes_its_submission_still_counts_as_submitted(en
     assert (row.status, row.version, row.submitted_at) == ("withdrawn", 3, SUBMITTED)
 
 
+def test_the_submission_time_is_taken_from_stale_news_and_kept_when_newer_news_does_not_say_it(
+        engine: Engine) -> None:
+    app = str(uuid.uuid4())
+    _deliver(engine, _news("application.approved", app, 4, "approved", decided_at="2030-11-20T09:00:00+00:00"))
+    assert _row(engine, app).submitted_at is None
+    _deliver(engine, _news("application.submitted", app, 2, "submitted", submitted_at=SUBMITTED.isoformat()))
+    row = _row(engine, app)
+    assert (row.status, row.version, row.submitted_at) == ("approved", 4, SUBMITTED)
+    _deliver(engine, _news("application.cancelled", app, 4, "cancelled", revision=5, reason="The trip is off.",
+                           cancelled_at="2030-12-01T09:00:00+00:00", cancelled_by="icd.officer"))
+    row = _row(engine, app)
+    assert (row.status, row.version, row.submitted_at) == ("cancelled", 5, SUBMITTED)
+    assert row.decided_at == datetime(2030, 11, 20, 9, tzinfo=UTC)  # a cancelled trip was decided all the same
+
+
+def _offer(status: str, application_id: str, partner: dict[str, Any], minutes: int) -> Any:
+    data = {"offer_id": str(uuid.uuid5(uuid.NAMESPACE_URL, application_id)), "round_id": str(uuid.uuid4()),
+            "run_id": str(uuid.uuid4()), "program_id": str(uuid.uuid4()), "program_name": "Exchange 2031",
+            "application_id": application_id, "applicant": "alice", "applicant_name": "Alice Wang", "school": "cs",
+            **partner, "status": status, "deadline": "2031-04-20T00:00:00+00:00",
+            "made_at": "2031-04-01T08:00:00+00:00"}
+    event = envelope.new_event(f"offer.{status}", "/services/placements", data["offer_id"], data,
+                               aggregateversion=2)
+    return CloudEvent({**event.get_attributes(), "time": SUBMITTED + timedelta(minutes=minutes)}, data)
+
+
+def test_news_in_one_batch_applies_in_order_through_objects_and_statements_alike(engine: Engine) -> None:
+    """A batch shares one transaction: the withdrawn offer (changed through the row's object) is written before
+    the newer application news (one statement), which then counts the application's new first choice."""
+    app = str(uuid.uuid4())
+    mit = {"partner_id": str(uuid.uuid4()), "partner_name": "MIT", "country": "US", "region": "americas"}
+    tokyo = {"partner_id": str(uuid.uuid4()), "partner_name": "University of Tokyo", "country": "JP",
+             "region": "other"}
+    nus = {"partner_id": str(uuid.uuid4()), "partner_name": "NUS"}
+    _deliver(engine, _news("application.approved", app, 4, "approved", decided_at="2030-11-20T09:00:00+00:00",
+                           mobility={**FACTS, **mit}), _offer("accepted", app, nus, 1))
+    assert _row(engine, app).partner_name == "NUS"
+    with Session(engine) as session, session.begin():
+        apply(reporting.HANDLERS, session, _offer("withdrawn", app, nus, 2))
+        apply(reporting.HANDLERS, session, _news("application.approved", app, 4, "approved", revision=6,
+                                                  decided_at="2030-11-20T09:00:00+00:00",
+                                                  mobility={**FACTS, **tokyo}))
+    row = _row(engine, app)
+    assert (row.allocated_partner_id, row.partner_name, row.country, row.version) == (
+        None, "University of Tokyo", "JP", 6)
+
+
 def test_a_decision_may_arrive_before_its_task(engine: Engine) -> None:
     task, app = str(uuid.uuid4()), str(uuid.uuid4())
     common = {"task_id": task, "application_id": app, "application_version": 1, "kind": "faculty_exchange",
@@ -102,7 +150,8 @@ def test_a_decision_may_arrive_before_its_task(engine: Engine) -> None:
 
 
 def test_two_workers_taking_the_first_news_of_one_application_at_once(engine: Engine) -> None:
-    """Both insert the row (ON CONFLICT DO NOTHING) and then wait for each other's lock: no duplicate-key error."""
+    """Both insert the row (ON CONFLICT DO UPDATE), the second waiting for the first one's lock: no duplicate-key
+    error, and the row as the newest news says."""
     for _ in range(5):
         app = str(uuid.uuid4())
         news = [_news("application.submitted", app, 2, "submitted", submitted_at=SUBMITTED.isoformat()),
@@ -122,7 +171,8 @@ def test_two_workers_taking_the_first_news_of_one_application_at_once(engine: En
         for thread in threads:
             thread.join()
         assert errors == []
-        assert _row(engine, app).status == "approved"
+        row = _row(engine, app)
+        assert (row.status, row.submitted_at) == ("approved", SUBMITTED)
 
 
 def test_the_backfill_fills_the_model_from_the_applications_tables_and_can_be_repeated(engine: Engine) -> None:
