@@ -16,16 +16,13 @@ from eventbus.tables import outbox
 def add(session: Session, event: CloudEvent) -> None:
     """Write `event` inside the caller's transaction. Its data must match the catalog schema."""
     catalog.validate(event.get_type(), event.get_data())
-    session.execute(
-        outbox.insert().values(
-            event_id=event.get_id(),
-            type=event.get_type(),
-            subject=event.get_subject() or "",
-            body=envelope.to_json(event).decode("utf-8"),
-            created_at=datetime.now(UTC),
-        )
-    )
+    session.execute(_INSERT, {"event_id": event.get_id(), "type": event.get_type(),
+                              "subject": event.get_subject() or "", "body": envelope.to_json(event).decode("utf-8"),
+                              "created_at": datetime.now(UTC)})
     wakeup.mark_written(session)
+
+
+_INSERT = outbox.insert()  # built once: only the values are bound for each event
 
 
 def pending(session: Session) -> tuple[int, datetime | None]:
