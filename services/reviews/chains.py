@@ -10,16 +10,19 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from chassis.db import per_transaction
 from services.reviews import domain
 from services.reviews.models import ReviewChain
 
 PATH = "/api/v1/review-chains"  # where an admin makes a chain (chains_api)
+_ACTIVE = "reviews.active_chain."  # + kind: the per-transaction copy
 
 
 def active_chain(session: Session, kind: str) -> ReviewChain:
-    chain = session.scalars(
+    """The kind's newest chain, read once per transaction (a consumer's batch of submissions shares one)."""
+    chain = per_transaction(session, _ACTIVE + kind, lambda: session.scalars(
         select(ReviewChain).where(ReviewChain.kind == kind).order_by(ReviewChain.version.desc()).limit(1)
-    ).first()
+    ).first())
     if chain is None:
         # An application.submitted for such a kind is retried, then parked, until the chain exists.
         raise LookupError(f"no review chain for kind {kind}: an admin must create one (PUT {PATH}/{kind})")
@@ -37,6 +40,7 @@ def new_version(session: Session, kind: str, levels: list[dict[str, Any]], autho
     domain.validate_kind(kind)
     domain.validate_levels(levels)
     latest = session.scalar(select(func.max(ReviewChain.version)).where(ReviewChain.kind == kind)) or 0
+    session.info.pop(_ACTIVE + kind, None)  # the new version is the active one from now on, in this transaction too
     chain = ReviewChain(kind=kind, version=latest + 1, levels=levels, created_by=author, created_at=datetime.now(UTC))
     session.add(chain)
     return chain

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from chassis.db import make_sessionmaker
 from chassis.tokens import Identity, Signer
@@ -253,6 +253,31 @@ def test_chains_are_versioned_data_and_cases_keep_theirs(rv: Reviews) -> None:
     assert rv.task("dean.cs", before)["level"] == 1  # the old case still starts with the dean
     assert rv.call("dean.cs", "GET", f"/api/v1/review-tasks?application_id={after}").json == []
     assert rv.task("icd.officer", after)["role"] == "icd_officer"
+
+
+def test_a_transaction_reads_the_active_chain_once_and_sees_a_version_it_made(rv: Reviews) -> None:
+    """A consumer's batch applies many submissions in one transaction: the kind's chain is read once for all of
+    them, and a new version made in that transaction is the one it uses from then on."""
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(rv.engine, "before_cursor_execute", seen)
+    try:
+        with rv.sessions() as session, session.begin():
+            first = chains.active_chain(session, "hosted_event")
+            assert chains.active_chain(session, "hosted_event") is first
+            assert sum("FROM review_chains" in s for s in statements) == 1
+            made = chains.new_version(session, "hosted_event", [{"role": "icd_officer", "scope": "university",
+                                                                 "days": 3}], "admin")
+            session.flush()
+            assert chains.active_chain(session, "hosted_event").version == made.version == first.version + 1
+        with rv.sessions() as session, session.begin():  # the next transaction reads it again
+            assert chains.active_chain(session, "hosted_event").version == made.version
+            assert sum("FROM review_chains" in s for s in statements) == 4  # + new_version's max and one read each
+    finally:
+        event.remove(rv.engine, "before_cursor_execute", seen)
 
 
 def test_a_duplicate_application_submitted_creates_one_task(rv: Reviews, amqp_url: str, running) -> None:  # type: ignore[no-untyped-def]
