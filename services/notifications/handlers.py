@@ -90,10 +90,13 @@ def record(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
         # One feed writer at a time, so ids are handed out in commit order: a reader's cursor can never
         # pass an id whose transaction commits later. Held until the commit: taken once per transaction.
         per_transaction(session, FEED_LOCK, lambda: session.execute(text("SELECT pg_advisory_xact_lock(727001)")))
-    session.execute(insert(FeedEntry).values(
-        event_id=event.get_id(), event_type=event.get_type(), subject=event.get_subject() or "",
-        time=event.get_time() or datetime.now(UTC), event=body))
+    session.execute(_FEED_INSERT, {"event_id": event.get_id(), "event_type": event.get_type(),
+                                   "subject": event.get_subject() or "", "time": event.get_time() or datetime.now(UTC),
+                                   "event": body})
     dispatcher.enqueue(session, event.get_id(), event.get_type(), body)
+
+
+_FEED_INSERT = insert(FeedEntry.__table__)  # built once: only the values are bound for each event
 
 
 def handlers_for(settings: Settings) -> HandlerTable:

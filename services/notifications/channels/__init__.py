@@ -77,6 +77,9 @@ def write(session: Session, event_id: str, event_type: str, pairs: Iterable[Pair
         })
         if channel.due:
             session.info[channel.due] = True
-    if rows:  # one INSERT for all of them, without the unit of work's bookkeeping per object
-        session.execute(insert(Notification), rows)
+    if rows:  # one INSERT for all of them, built once: neither the unit of work nor the ORM's bulk path
+        session.execute(_INSERT, rows)
     return len(rows)
+
+
+_INSERT = insert(Notification.__table__)
