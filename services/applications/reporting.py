@@ -92,7 +92,8 @@ def _merge(session: Session, model: type[Row], values: dict[str, Any], update: U
     expressions of the row's columns and the values' (`excluded`), so the database compares them under its lock
     on the row. The statement is built once per set of names; only the values are bound for each event. What
     the batch's earlier handlers changed through objects is written first (the session autoflushes before a Core
-    statement too: SQLAlchemy issue #9809)."""
+    statement too: SQLAlchemy issue #9809). An object of the row already in the session is not refreshed by it:
+    whoever changes the row through an object later loads it with `_locked`, which reads it afresh."""
     session.execute(_merging(session.get_bind().dialect.name, model, tuple(values), update), values)
 
 

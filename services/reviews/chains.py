@@ -19,7 +19,8 @@ _ACTIVE = "reviews.active_chain."  # + kind: the per-transaction copy
 
 
 def active_chain(session: Session, kind: str) -> ReviewChain:
-    """The kind's newest chain, read once per transaction (a consumer's batch of submissions shares one)."""
+    """The kind's newest chain, read once per transaction (a consumer's batch of submissions shares one): a
+    version an admin commits while a batch is applied counts from the next batch on."""
     chain = per_transaction(session, _ACTIVE + kind, lambda: session.scalars(
         select(ReviewChain).where(ReviewChain.kind == kind).order_by(ReviewChain.version.desc()).limit(1)
     ).first())

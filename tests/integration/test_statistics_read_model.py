@@ -1,11 +1,13 @@
-"""The statistics read model on PostgreSQL: news that arrives late, twice, out of order or from two workers
-at once leaves the row as the newest news says; the backfill fills it from the applications' own tables."""
+"""The statistics read model on PostgreSQL and on SQLite (the embedded default): news that arrives late, twice, out
+of order or from two workers at once leaves the row as the newest news says; the backfill fills it from the
+applications' own tables."""
 
 from __future__ import annotations
 
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,9 +28,11 @@ FACTS = {"direction": "outbound", "people": 1, "partner_id": None, "partner_name
 SUBMITTED = datetime(2030, 11, 1, 8, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def engine(pg_urls: dict[str, str]) -> Engine:
-    url = pg_urls["applications"]
+@pytest.fixture(params=["postgresql", "sqlite"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
+    """PostgreSQL as in production, SQLite as the embedded default runs (the upserts are each dialect's own)."""
+    url = (request.getfixturevalue("pg_urls")["applications"] if request.param == "postgresql"
+           else f"sqlite:///{tmp_path / 'applications.db'}")
     migrate.upgrade("applications", url)
     return make_engine(url)
 
