@@ -12,6 +12,7 @@ import structlog
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from chassis import memory
 from chassis.settings import Settings
 from eventbus.consumer import Consumer, HandlerTable
 from eventbus.relay import Relay
@@ -69,6 +70,8 @@ class Sweep:
 
 def run_forever(components: list[Component], name: str) -> None:
     """The `mobility worker <service>` process: threads until SIGTERM/SIGINT, then a clean stop."""
+    memory.few_arenas()  # before the threads start: each would otherwise keep a malloc arena of its own
+    memory.return_large_blocks()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
