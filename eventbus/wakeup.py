@@ -1,7 +1,9 @@
 """Waking the relay right after a commit that wrote to the outbox, instead of polling on a fixed delay.
 
-PostgreSQL: `outbox.add` issues NOTIFY inside the business transaction, which PostgreSQL delivers only
-on commit, to every listening relay in any process. SQLite (embedded, one process): an after-commit hook
+PostgreSQL: the outbox row is written through a one-row SELECT from pg_notify() (`notifying`), so the
+NOTIFY rides on the INSERT, in the business transaction and without a round trip of its own; PostgreSQL
+delivers it only on commit (once per transaction, however many rows), to every listening relay in any
+process. SQLite (embedded, one process): an after-commit hook
 sets a threading.Event per database. Either way the relay also sweeps slowly, so a lost wake-up only
 delays an event, never loses it.
 """
@@ -10,9 +12,10 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from typing import Any
 
 import structlog
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Column, Engine, Insert, bindparam, event, func, select
 from sqlalchemy.orm import Session
 
 CHANNEL = "mobility_outbox"
@@ -31,13 +34,17 @@ def _local(engine: Engine) -> threading.Event:
         return _local_events[_key(engine)]
 
 
+def notifying(insert: Insert, columns: list[Column[Any]]) -> Insert:
+    """PostgreSQL: `insert` of one row, its values bound by the columns' names, written as
+    INSERT … SELECT :values FROM pg_notify(…): the row and the relay's wake-up in one statement."""
+    values = select(*[bindparam(c.name, type_=c.type) for c in columns])
+    return insert.from_select([c.name for c in columns], values.select_from(func.pg_notify(CHANNEL, "").table_valued()))
+
+
 def mark_written(session: Session) -> None:
-    """Called by outbox.add: wake the relay when this transaction commits."""
-    if session.info.get(_DIRTY):
-        return  # one wake-up per transaction is enough
+    """Called by outbox.add: wake the relay when this transaction commits (SQLite: the after-commit hook;
+    PostgreSQL: the INSERT carried the NOTIFY already)."""
     session.info[_DIRTY] = True
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
 
 
 def _after_commit(session: Session) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import amqp
 import pytest
 from amqp.exceptions import ChannelError
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from eventbus import broker, envelope, outbox, tables, topology
 from eventbus.broker import Outcome, Outgoing, Publisher, PublishInterrupted, body_bytes, connect
@@ -114,6 +114,20 @@ def test_a_commit_wakes_the_relay_without_waiting_for_the_sweep(bus: Bus, runnin
     with bus.sessions() as session, session.begin():
         outbox.add(session, second)
     assert _collect(bus, 1) == [second.get_id()]
+
+
+def test_writing_events_costs_one_statement_each_the_wake_up_none_of_its_own(bus: Bus) -> None:
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 (conn, cursor, statement, ...)
+    event.listen(bus.engine, "before_cursor_execute", listener)
+    try:
+        with bus.sessions() as session, session.begin():
+            outbox.add(session, _user_event(1))
+            outbox.add(session, _user_event(2))
+    finally:
+        event.remove(bus.engine, "before_cursor_execute", listener)
+    assert len(statements) == 2 and all(s.startswith("INSERT INTO outbox") for s in statements), statements
+    assert len(_pending(bus)) == 2
 
 
 @pytest.mark.parametrize("bus", ["rabbitmq+postgres"], indirect=True)
