@@ -7,6 +7,7 @@ Services hold only the public key. Identity headers are never trusted.
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 import uuid
@@ -22,6 +23,7 @@ from chassis import files
 
 ALGORITHMS = ["EdDSA"]
 GATEWAY_AUDIENCE = "gateway"  # the audience of user tokens: only the gateway accepts them
+REMEMBERED = 4096  # tokens a Verifier remembers as verified, and a Signer as minted, per process
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,10 @@ class Signer:
         self.issuer = issuer
         self.public_key = self._key.public_key()
         self.kid = key_id(self.public_key)
+        self._minted: dict[tuple[str, int, str], tuple[str, float]] = {}  # → (token, reused until)
 
     def sign(self, identity: Identity, audience: str, ttl: int) -> str:
+        """A new token (its own `jti`) for `identity`, valid for `ttl` seconds at `audience`."""
         now = int(time.time())
         payload = {
             **identity.claims(),
@@ -129,6 +133,21 @@ class Signer:
         }
         return jwt.encode(payload, self._key, algorithm="EdDSA", headers={"kid": self.kid})  # type: ignore[arg-type]
 
+    def reused(self, identity: Identity, audience: str, ttl: int) -> str:
+        """The gateway's token for a call to a service: the one minted for the same claims and audience while it
+        has more than half its lifetime left, else a new one. The service then finds it among the tokens it
+        has verified (Verifier), and neither side repeats the signature's work on every request of a session."""
+        key = (audience, ttl, json.dumps(identity.claims(), sort_keys=True))
+        now = time.time()
+        minted = self._minted.get(key)
+        if minted is not None and now < minted[1]:
+            return minted[0]
+        token = self.sign(identity, audience, ttl)
+        if len(self._minted) >= REMEMBERED:
+            self._minted.clear()
+        self._minted[key] = (token, now + ttl / 2)
+        return token
+
 
 class Verifier:
     """Checks tokens against the public keys in one PEM file, chosen by the token's `kid`.
@@ -138,12 +157,14 @@ class Verifier:
     changes on disk, so a rotation needs no restart.
     """
 
-    def __init__(self, public_file: Path, issuer: str) -> None:
+    def __init__(self, public_file: Path, issuer: str, leeway: int = 5) -> None:
         self._public_file = public_file
         self._keys: dict[str, Any] = {}
         self._loaded: tuple[int, int, int] | None = None  # (inode, size, mtime) of the file last read
         self._lock = threading.Lock()
+        self._verified: dict[tuple[str, str], tuple[dict[str, Any], str, float]] = {}  # → (claims, kid, until)
         self.issuer = issuer
+        self.leeway = leeway
 
     def keys(self) -> dict[str, Any]:
         stat = self._public_file.stat()
@@ -159,8 +180,19 @@ class Verifier:
         return self._keys
 
     def verify(self, token: str, audience: str) -> Identity:
+        """The identity a valid token for `audience` carries; a PyJWTError for any other.
+
+        A token that passed is remembered with its audience until it expires: the same bytes are the same
+        signature and claims, so only the clock and the key can change the verdict, and both are checked again
+        (a retired key refuses its tokens at once). A session's requests then cost one signature check, not
+        one each, as a JWT-checking proxy caches them (Envoy's jwt_authn `jwt_cache_config`). Refused tokens
+        are not remembered."""
+        keys = self.keys()
+        known = self._verified.get((token, audience))
+        if known is not None and known[1] in keys and time.time() < known[2]:
+            return Identity.from_claims(known[0])
         kid = jwt.get_unverified_header(token).get("kid")
-        key = self.keys().get(kid) if isinstance(kid, str) else None
+        key = keys.get(kid) if isinstance(kid, str) else None
         if key is None:
             raise jwt.InvalidKeyError("no public key with this kid")
         claims = jwt.decode(
@@ -170,6 +202,9 @@ class Verifier:
             audience=audience,
             issuer=self.issuer,
             options={"require": ["exp", "iat", "aud", "iss", "sub"]},
-            leeway=5,
+            leeway=self.leeway,
         )
+        if len(self._verified) >= REMEMBERED:  # bounded: a flood of distinct tokens starts the memory afresh
+            self._verified.clear()
+        self._verified[(token, audience)] = (claims, kid, claims["exp"] + self.leeway)
         return Identity.from_claims(claims)

@@ -75,7 +75,7 @@ def call(
             if pattern.match(path.removeprefix("/api/v1/")):
                 gw.ratelimits.hit(limit, identity.username)
     headers = dict(headers or {})
-    headers["Authorization"] = f"Bearer {gw.signer.sign(identity, audience=service, ttl=gw.settings.service_token_ttl)}"
+    headers["Authorization"] = f"Bearer {gw.signer.reused(identity, service, gw.settings.service_token_ttl)}"
     headers["X-Request-ID"] = request_id()
     headers["X-Correlation-ID"] = correlation_id()
     upstream = gw.upstreams[service].send(method, path, query, headers, body)
