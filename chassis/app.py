@@ -45,7 +45,8 @@ def create_service_app(
     errors.install(app)
     pdf.install(app)  # a PDF asked for without its font: 503 with the remedy
     tracing.install(app)
-    metrics.install(app, name, figures(name, settings, engine) + (own_figures(engine) if own_figures else []))
+    figures = metrics.figures(name, settings.broker_url, engine) + (own_figures(engine) if own_figures else [])
+    metrics.install(app, name, figures)
     auth.install(app, Verifier(settings.jwt_public_key_file, settings.jwt_issuer), audience=name)
     health.install(
         app,
@@ -82,15 +83,6 @@ def _validator_words(self: object, field: fields.Field, ret: dict[str, Any], **_
         if callable(describe := getattr(validator, "json_schema", None)):
             words.update(describe())
     return words
-
-
-def figures(owner: str, settings: Settings, engine: Engine) -> list[metrics.Collector]:
-    """What an owner's /metrics reads at scrape time: its outbox, and its queues when it consumes."""
-    from eventbus.topology import names
-
-    queues = names(owner)
-    return [metrics.OutboxFigures(engine, owner),
-            metrics.QueueFigures(settings.broker_url, [queues.main, queues.retry, queues.dlq])]
 
 
 def ctx() -> ServiceContext:

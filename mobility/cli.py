@@ -12,7 +12,6 @@ from pathlib import Path
 import click
 
 from chassis import logging as chassis_logging
-from chassis import tokens
 from chassis.db import make_engine, make_sessionmaker
 from chassis.owners import consuming_queues
 from chassis.settings import SMTP_CATCH, Settings
@@ -91,6 +90,8 @@ def serve(settings: Settings, owner: str, bind: str | None) -> None:
     class App(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             if owner == "gateway":  # once, in the master, before workers fork
+                from chassis import tokens
+
                 assert settings.jwt_private_key_file and settings.jwt_public_key_file
                 tokens.ensure_keypair(settings.jwt_private_key_file, settings.jwt_public_key_file)
             conf = runpy.run_path(str(GUNICORN_CONF))
@@ -131,9 +132,8 @@ def worker(settings: Settings, owner: str) -> None:
     engine = make_engine(settings.database_url(owner))
     if settings.metrics_port:
         from chassis import metrics
-        from chassis.app import figures
 
-        metrics.serve(settings.metrics_port, figures(owner, settings, engine))
+        metrics.serve(settings.metrics_port, metrics.figures(owner, settings.broker_url, engine))
     run_forever(registry.worker_components(owner, settings, engine), owner)
 
 
@@ -224,6 +224,8 @@ def asyncapi_cmd(check: bool, output: Path) -> None:
 @click.pass_obj
 def keys(settings: Settings, rotate: bool, retire: bool) -> None:
     """Create the gateway's Ed25519 signing key pair if it does not exist; rotate or retire keys."""
+    from chassis import tokens
+
     private, public = settings.jwt_private_key_file, settings.jwt_public_key_file
     assert private and public
     if rotate and retire:
