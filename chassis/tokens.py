@@ -23,7 +23,7 @@ from chassis import files
 
 ALGORITHMS = ["EdDSA"]
 GATEWAY_AUDIENCE = "gateway"  # the audience of user tokens: only the gateway accepts them
-REMEMBERED = 4096  # tokens a Verifier remembers as verified, and a Signer as minted, per process
+REMEMBERED = 1024  # tokens a Verifier remembers as verified, and a Signer as minted, per process (~1–2 MB)
 
 
 @dataclass(frozen=True)
@@ -138,14 +138,14 @@ class Signer:
         has more than half its lifetime left, else a new one. The service then finds it among the tokens it
         has verified (Verifier), and neither side repeats the signature's work on every request of a session."""
         key = (audience, ttl, json.dumps(identity.claims(), sort_keys=True))
-        now = time.time()
         minted = self._minted.get(key)
-        if minted is not None and now < minted[1]:
+        if minted is not None and time.time() < minted[1]:
             return minted[0]
+        issued = int(time.time())  # sign() reads the clock after this: the token's exp ≥ issued + ttl
         token = self.sign(identity, audience, ttl)
         if len(self._minted) >= REMEMBERED:
             self._minted.clear()
-        self._minted[key] = (token, now + ttl / 2)
+        self._minted[key] = (token, issued + ttl / 2)
         return token
 
 
@@ -162,7 +162,7 @@ class Verifier:
         self._keys: dict[str, Any] = {}
         self._loaded: tuple[int, int, int] | None = None  # (inode, size, mtime) of the file last read
         self._lock = threading.Lock()
-        self._verified: dict[tuple[str, str], tuple[dict[str, Any], str, float]] = {}  # → (claims, kid, until)
+        self._verified: dict[tuple[str, str], tuple[str, str, int]] = {}  # → (claims as JSON, kid, valid until)
         self.issuer = issuer
         self.leeway = leeway
 
@@ -190,7 +190,7 @@ class Verifier:
         keys = self.keys()
         known = self._verified.get((token, audience))
         if known is not None and known[1] in keys and time.time() < known[2]:
-            return Identity.from_claims(known[0])
+            return Identity.from_claims(json.loads(known[0]))  # its own copy: no request changes another's
         kid = jwt.get_unverified_header(token).get("kid")
         key = keys.get(kid) if isinstance(kid, str) else None
         if key is None:
@@ -206,5 +206,5 @@ class Verifier:
         )
         if len(self._verified) >= REMEMBERED:  # bounded: a flood of distinct tokens starts the memory afresh
             self._verified.clear()
-        self._verified[(token, audience)] = (claims, kid, claims["exp"] + self.leeway)
+        self._verified[(token, audience)] = (json.dumps(claims), kid, int(claims["exp"]) + self.leeway)  # as PyJWT
         return Identity.from_claims(claims)

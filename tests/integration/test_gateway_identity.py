@@ -14,6 +14,7 @@ from chassis.tokens import GATEWAY_AUDIENCE, Verifier
 from eventbus.tables import outbox
 from gateway import demo, identity
 from gateway.models import User
+from gateway.upstreams import UpstreamResponse
 from mobility.cli import main
 from tests.support.service import ServiceUnderTest, start_service
 
@@ -221,3 +222,23 @@ def test_submissions_and_uploads_are_rate_limited_per_user(tmp_path: Path, pg_ur
     assert post("bob", submit) == 502  # per user
     assert [post("alice", upload) for _ in range(2)] == [502, 429]
     assert post("alice", "/api/v1/applications") == 502  # creating drafts is not limited
+
+
+def test_a_service_is_sent_the_same_token_for_one_person_and_another_for_someone_else(
+    tmp_path: Path, pg_urls: dict[str, str]
+) -> None:
+    gw = _gateway(tmp_path, pg_urls)
+    sent: list[str] = []
+
+    class Capture:
+        def send(self, method: str, path: str, query: bytes, headers: dict[str, str], body: bytes) -> UpstreamResponse:
+            sent.append(headers["Authorization"].removeprefix("Bearer "))
+            return UpstreamResponse(200, [("Content-Type", "application/json")], b"{}")
+
+    gw.app.extensions["gateway"].upstreams["applications"] = Capture()
+    for user in ("alice", "alice", "bob"):
+        token = _token(gw, username=user, password="demo")[1]["access_token"]
+        assert gw.client.get("/api/v1/applications", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    verifier = Verifier(gw.settings.jwt_public_key_file, gw.settings.jwt_issuer)  # type: ignore[arg-type]
+    assert sent[0] == sent[1] != sent[2]  # alice's two requests: one token; bob's: his own
+    assert [verifier.verify(t, "applications").username for t in sent] == ["alice", "alice", "bob"]

@@ -36,7 +36,7 @@ def test_a_token_is_checked_once_then_known(keys: tuple[Path, Path], monkeypatch
 def test_a_known_token_is_refused_once_it_expires(keys: tuple[Path, Path]) -> None:
     private, public = keys
     verifier = Verifier(public, "gw", leeway=0)
-    token = Signer(private, "gw").sign(ALICE, "applications", 1)
+    token = Signer(private, "gw").sign(ALICE, "applications", 2)
     expires = jwt.decode(token, options={"verify_signature": False})["exp"]
     assert verifier.verify(token, "applications") == ALICE
     time.sleep(max(0.0, expires - time.time()) + 0.05)

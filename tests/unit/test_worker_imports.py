@@ -7,19 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-# Built as `mobility worker` builds them: the CLI module, every owner's components and its /metrics figures.
+# `mobility worker <owner>` itself, for every owner, with /metrics on: only the two calls that would block (serving
+# the figures, running the threads) are replaced, by ones that build what they are given.
 WORKERS = """
-import sys
-from chassis import metrics
-from chassis.db import make_engine
-from chassis.settings import Settings
+import os, sys
+from chassis import metrics, worker
 from mobility import cli, registry
 
-settings = Settings.from_env({"MOBILITY_VAR_DIR": sys.argv[1]})
+os.environ.update(MOBILITY_VAR_DIR=sys.argv[1], MOBILITY_METRICS_PORT="9")
+metrics.serve = lambda port, collectors: [type(c) for c in collectors]
+worker.run_forever = lambda components, name: [type(c) for c in components]
 for owner in registry.OWNERS:
-    engine = make_engine(settings.database_url(owner))
-    registry.worker_components(owner, settings, engine)
-    metrics.figures(owner, settings.broker_url, engine)
+    cli.main(["worker", owner], standalone_mode=False)
 print(" ".join(sorted(sys.modules)))
 """
 WEB_ONLY = ("chassis.app", "chassis.pdf", "chassis.tokens", "jwt", "cryptography", "reportlab", "PIL")
