@@ -114,7 +114,7 @@ class Settings:
     max_request_bytes: int = 11 * 1024 * 1024
     max_documents_per_application: int = 20
     documents_dir: Path = Path("var/documents")
-    relay_batch_size: int = 200
+    relay_batch_size: int = 500
     relay_sweep_seconds: float = 5.0
     retry_delay_ms: int = 5000
     max_attempts: int = 5
@@ -203,7 +203,7 @@ class Settings:
             max_request_bytes=_int(env, "MOBILITY_MAX_REQUEST_BYTES", max_upload + 1024 * 1024),
             max_documents_per_application=_int(env, "MOBILITY_MAX_DOCUMENTS_PER_APPLICATION", 20),
             documents_dir=Path(env.get("MOBILITY_DOCUMENTS_DIR") or var_dir / "documents"),
-            relay_batch_size=_int(env, "MOBILITY_RELAY_BATCH_SIZE", 200),
+            relay_batch_size=_int(env, "MOBILITY_RELAY_BATCH_SIZE", 500),
             relay_sweep_seconds=_float(env, "MOBILITY_RELAY_SWEEP_SECONDS", 5.0),
             retry_delay_ms=_int(env, "MOBILITY_RETRY_DELAY_MS", 5000),
             max_attempts=_int(env, "MOBILITY_MAX_ATTEMPTS", 5),
