@@ -77,9 +77,12 @@ def _check_on_checkout(engine: Engine) -> None:
 def one_snapshot(session: Session) -> None:
     """Make the session's reads that follow see one moment: a record and its parts, never the half of a write that
     commits between two of its queries (PostgreSQL's READ COMMITTED reads each statement afresh). Call it before
-    the session's first query; SQLite's reads are not interleaved with a writer's commit this way."""
+    the session's first query. SQLite's driver runs a SELECT outside any transaction, so each sees the latest
+    commit too: there the reads are put in one transaction, whose snapshot its first read takes (WAL mode)."""
     if session.get_bind().dialect.name == "postgresql":
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    else:
+        session.connection().exec_driver_sql("BEGIN")
 
 
 def per_transaction(session: Session, key: str, compute: Callable[[], T]) -> T:
