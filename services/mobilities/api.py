@@ -128,6 +128,7 @@ class Mobilities(MethodView):
         if query.get("application_id"):
             statement = statement.where(Mobility.application_id == str(query["application_id"]))
         with ctx().sessions() as session:
+            one_snapshot(session)  # each record with its extension, report, holds as of one moment
             return {"items": [shown(session, r) for r in session.scalars(statement)]}
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.db import one_snapshot
 from chassis.tracing import correlation_id
 from services.mobilities import access, domain, reports
 from services.mobilities.api import MOBILITY, load, load_for_action, scope_filter, shown, today
@@ -155,6 +156,7 @@ class Overdue(MethodView):
             statement = statement.where(where)
         items = []
         with ctx().sessions() as session:
+            one_snapshot(session)  # what is due and the holds placed as of one moment
             for record in session.scalars(statement.order_by(Mobility.returned_on)):
                 view = shown(session, record)
                 late: dict[str, date] = {}  # what → overdue since

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.db import one_snapshot
 from services.passports import access, audit, crypto, custody, register
 from services.passports.errors import PassportError
 from services.passports.models import Passport
@@ -109,6 +110,7 @@ class OnePassport(MethodView):
     @blp.response(200, PassportDetail)
     def get(self, passport_id: uuid.UUID) -> Any:
         with ctx().sessions() as session:
+            one_snapshot(session)  # the passport, its trips and loans as of one moment
             passport = load(session, passport_id)
             return shown(session, passport), etag(passport)
 

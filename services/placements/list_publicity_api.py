@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.db import one_snapshot
 from chassis.tokens import Identity
 from services.placements import access, list_publicity
 from services.placements.errors import PlacementError
@@ -171,6 +172,7 @@ class Publicity(MethodView):
         yet (`findable` hides it too), only to the office: to anyone else it is not published."""
         identity = current_identity()
         with ctx().sessions() as session:
+            one_snapshot(session)  # the notice and its objections as of one moment
             notice = list_publicity.notice_of(session, str(round_id))
             if notice.status == "blocked" and not access.is_office(identity):
                 raise PlacementError("The candidate list of this round has not been published.", status=404)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.db import one_snapshot
 from chassis.tokens import Identity
 from services.placements import access, allocation_runs, offers, rounds, scores
 from services.placements.errors import PlacementError
@@ -146,6 +147,7 @@ class OneRound(MethodView):
         the inputs not entered yet, the partner of the latest run and the current offer."""
         identity = _staff()
         with ctx().sessions() as session:
+            one_snapshot(session)  # the candidates, the last run and its offers as of one moment
             return _shown(session, _round(session, round_id), identity)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.db import one_snapshot
 from services.reviews.log_api import reader
 from services.reviews.models import Decision, ReviewCase, ReviewTask
 
@@ -76,6 +77,7 @@ class Progress(MethodView):
     def get(self, application_id: str) -> dict[str, Any]:
         """Where the application is: which level of how many, whose, due when, and the last return comment."""
         with ctx().sessions() as session:
+            one_snapshot(session)  # the case, its tasks and decisions as of one moment (a new round opens all three)
             case = session.get(ReviewCase, str(application_id))
             tasks = list(session.scalars(select(ReviewTask).where(ReviewTask.application_id == str(application_id))
                                          .order_by(ReviewTask.round, ReviewTask.level)))

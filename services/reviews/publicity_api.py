@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.db import one_snapshot
 from chassis.tokens import Identity
 from services.reviews import publicity, publicity_statement
 from services.reviews.errors import Forbidden
@@ -108,6 +109,7 @@ class Notices(MethodView):
         identity = current_identity()
         _staff(identity)
         with ctx().sessions() as session:
+            one_snapshot(session)  # each notice with its objections as of one moment
             latest = (select(PublicityNotice.application_id, func.max(PublicityNotice.round).label("round"))
                       .group_by(PublicityNotice.application_id).subquery())
             notices = session.scalars(
@@ -127,6 +129,7 @@ class Notice(MethodView):
         identity = current_identity()
         _staff(identity)
         with ctx().sessions() as session:
+            one_snapshot(session)
             return _shown(session, _latest(session, str(application_id), identity), identity)
 
 

@@ -3,12 +3,17 @@ commits between two of its queries (a record's new dates missing while its exten
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+import time_machine
+from sqlalchemy import Engine, event, text
 
 from chassis.db import make_engine, make_sessionmaker, one_snapshot
+from tests.support.mobilities import Mobilities, approval
+from tests.support.service import start_service
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -45,3 +50,50 @@ def test_a_snapshot_session_can_still_write(engine: Engine) -> None:
         session.execute(text("UPDATE parts SET value = 'mine' WHERE id = 1"))
     with engine.connect() as connection:
         assert connection.execute(text("SELECT value FROM parts WHERE id = 1")).scalar_one() == "mine"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def mob(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Mobilities]:
+    url = f"sqlite:///{tmp_path}/mobilities.db" if request.param == "sqlite" else \
+        request.getfixturevalue("pg_urls")["mobilities"]
+    service = start_service("mobilities", tmp_path, url)
+    yield Mobilities(service)
+    service.engine.dispose()
+
+
+@time_machine.travel("2027-03-20T03:00:00Z", tick=False)
+@pytest.mark.parametrize("read", ["one", "list"])
+def test_a_trip_is_never_shown_with_half_of_its_extensions_approval(mob: Mobilities, read: str) -> None:
+    """The approval of an extension moves the record's end and approves the extension in one transaction; it
+    commits here between the read of the record and the read of its extension (the CI failure this fixes)."""
+    (record,) = mob.approve(travellers=[{"name": "Li Wei", "staff_number": None, "role": "leader"}],
+                            start="2027-04-01", end="2027-04-10")
+    asked = mob.post("prof.li", record["id"], "/dates", {"end_date": "2027-04-15", "reason": "Workshop extended"})
+    assert asked.status_code == 200 and asked.json["extension"]["status"] == "pending"
+    changed = approval(application_id=record["application_id"], start="2027-04-01", end="2027-04-15",
+                       travellers=[{"name": "Li Wei", "staff_number": None, "role": "leader"}])
+    changed["version"], changed["decided_by"] = 2, "icd.officer"
+    changed["change"] = {"id": "c1", "number": 1, "reason": "Workshop extended",
+                         "extension_id": asked.json["extension"]["id"]}
+    engine = mob.client.application.extensions["mobility"].engine
+    approved: list[bool] = []
+
+    def between_the_reads(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        if "FROM extensions" in statement and not approved:
+            approved.append(True)
+            mob.deliver("application.changed", changed, revision=9)  # its own connection, committed
+
+    def shown() -> dict[str, Any]:
+        path = f"/{record['id']}" if read == "one" else f"?application_id={record['application_id']}"
+        body = mob.call("prof.li", "GET", path).json
+        return body if read == "one" else body["items"][0]  # type: ignore[no-any-return]
+
+    event.listen(engine, "before_cursor_execute", between_the_reads)
+    try:
+        during = shown()
+    finally:
+        event.remove(engine, "before_cursor_execute", between_the_reads)
+    assert approved, "the approval did not commit during the read"
+    assert (during["planned_end"], during["extension"]["status"]) == ("2027-04-10", "pending")  # before, whole
+    after = shown()
+    assert (after["planned_end"], after["extension"]["status"]) == ("2027-04-15", "approved")
