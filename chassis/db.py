@@ -32,11 +32,26 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        _lock_on_locking_reads(engine)
         return engine
     # Sessions in UTC, so timestamps come back as UTC whatever the server's TimeZone.
     engine = create_engine(url, pool_size=5, max_overflow=5, connect_args={"options": "-c timezone=UTC"})
     _check_on_checkout(engine)
     return engine
+
+
+def _lock_on_locking_reads(engine: Engine) -> None:
+    """SQLite has no row locks and drops FOR UPDATE, and its driver opens a transaction only at the first write,
+    so a read-modify-write could read what another writer then overwrites (a lost update). A transaction that
+    begins with a locking read (`with_for_update`, as every change loads its row) begins IMMEDIATE instead: it
+    takes the database's write lock before it reads, and other writers wait (busy_timeout) until it commits."""
+
+    @event.listens_for(engine, "before_execute")
+    def _begin_immediate(connection, clauseelement, *_args):  # type: ignore[no-untyped-def]
+        if getattr(clauseelement, "_for_update_arg", None) is None:
+            return
+        if not connection.connection.dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 PING_AFTER_IDLE = 30.0  # seconds

@@ -297,12 +297,12 @@ def test_a_cancelled_application_and_a_nomination_or_upheld_objection_never_dead
     consistent(p, round_id)
 
 
-def test_on_sqlite_a_run_never_overwrites_an_accept_committed_during_it(
+def test_on_sqlite_an_accept_waits_for_a_run_and_meets_its_result(
         tmp_path: Path, paused_run: tuple[threading.Event, threading.Event]) -> None:
-    """Review 2, NS3, on SQLite (the embedded deployment), where FOR UPDATE is a no-op: a manual run reads the
-    student's open offer, an accept commits while the run computes, and the run's superseding of that offer
-    (P0's places lowered to 0) is a compare-and-set on the version read, so the run is refused (409) and the
-    accept stands, with offer.accepted its only event."""
+    """Review 2, NS3, on SQLite (the embedded deployment), which has no row locks: a manual run's locking read
+    takes the database's write lock (chassis.db), so the student's accept, sent while the run computes, waits
+    for it instead of committing under it; it then meets the run's result (the offer superseded, P0's places
+    lowered to 0) and is refused in words, and the run stands with its events."""
     engine = make_engine(f"sqlite:///{tmp_path / 'placements.db'}")
     Base.metadata.create_all(engine)
     tables.metadata.create_all(engine)
@@ -326,27 +326,36 @@ def test_on_sqlite_a_run_never_overwrites_an_accept_committed_during_it(
     go_on.clear()
     failures: dict[str, BaseException] = {}
 
-    def rerun() -> None:
-        try:
-            with Session(engine) as session, session.begin():
-                allocation_runs.run_allocation(session, round_id, "icd.officer", "manual", datetime.now(UTC))
-        except BaseException as exc:  # noqa: BLE001 - the test reads what the run met
-            failures["run"] = exc
+    def guarded(name: str, work: Callable[[], None]) -> threading.Thread:
+        def body() -> None:
+            try:
+                with Session(engine) as session, session.begin():
+                    work(session)
+            except BaseException as exc:  # noqa: BLE001 - the test reads what each side met
+                failures[name] = exc
+        return threading.Thread(target=body)
 
-    one = threading.Thread(target=rerun)
-    one.start()
+    run = guarded("run", lambda session: allocation_runs.run_allocation(
+        session, round_id, "icd.officer", "manual", datetime.now(UTC)))
+    accept = guarded("accept", lambda session: offer_changes.answer(
+        session, held_id, "stu", held_version, True, datetime.now(UTC)))
+    run.start()
     try:
         assert computed.wait(30)
-        with Session(engine) as session, session.begin():  # commits while the run holds its stale read
-            offer_changes.answer(session, held_id, "stu", held_version, True, datetime.now(UTC))
+        accept.start()
+        accept.join(0.5)
+        assert accept.is_alive(), "the accept committed while the run held its stale read"
     finally:
         go_on.set()
-        one.join(30)
-    assert isinstance(failures.get("run"), PlacementError) and failures["run"].status == 409, failures
+        run.join(30)
+        accept.join(30)
+    assert "run" not in failures, failures
+    assert isinstance(failures.get("accept"), PlacementError) and "it is superseded" in str(
+        failures["accept"]), failures
     with Session(engine) as session:
-        assert [(o.status, o.version) for o in session.scalars(select(Offer))] == [("accepted", 2)]
+        assert [o.status for o in session.scalars(select(Offer))] == ["superseded"]
         kinds = list(session.scalars(select(tables.outbox.c.type).where(tables.outbox.c.type.like("offer.%"))
                                      .order_by(tables.outbox.c.id)))
-        assert kinds == ["offer.made", "offer.accepted"]
-        assert session.scalar(select(func.count()).select_from(AllocationRun)) == 1
+        assert kinds == ["offer.made", "offer.superseded"]  # no offer.accepted
+        assert session.scalar(select(func.count()).select_from(AllocationRun)) == 2
     engine.dispose()

@@ -1,19 +1,25 @@
-"""one_snapshot: a read of a record and its parts sees one moment on both databases, never half of a write that
-commits between two of its queries (a record's new dates missing while its extension already shows approved)."""
+"""What one transaction sees and changes while others commit, on both databases. one_snapshot: a read of a record
+and its parts sees one moment, never half of a write that commits between two of its queries (a record's new dates
+missing while its extension already shows approved). A change that loads its row locked loses no other writer's
+update, SQLite included (it has no row locks: the locking read takes the write lock)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, event, select, text, update
 
 from chassis.db import make_engine, make_sessionmaker, one_snapshot
 from tests.support.mobilities import Mobilities, approval
 from tests.support.service import start_service
+
+parts = Table("parts", MetaData(), Column("id", Integer, primary_key=True), Column("value", String, nullable=False))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -97,3 +103,26 @@ def test_a_trip_is_never_shown_with_half_of_its_extensions_approval(mob: Mobilit
     assert (during["planned_end"], during["extension"]["status"]) == ("2027-04-10", "pending")  # before, whole
     after = shown()
     assert (after["planned_end"], after["extension"]["status"]) == ("2027-04-15", "approved")
+
+
+def test_changes_that_load_their_row_locked_lose_no_update(engine: Engine) -> None:
+    """Two writers each read a counter with FOR UPDATE, wait, and write it plus one: none is lost (on SQLite the
+    locking read takes the write lock, as PostgreSQL's row lock does)."""
+    sessions = make_sessionmaker(engine)
+    rounds = 5
+
+    def add_one_each_time() -> None:
+        for _ in range(rounds):
+            with sessions() as session, session.begin():
+                value = session.execute(select(parts.c.value).where(parts.c.id == 1).with_for_update()).scalar_one()
+                time.sleep(0.01)  # the other writer has every chance to read the same value meanwhile
+                count = 0 if value == "before" else int(value)
+                session.execute(update(parts).where(parts.c.id == 1).values(value=str(count + 1)))
+
+    writers = [threading.Thread(target=add_one_each_time) for _ in range(2)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    with engine.connect() as connection:
+        assert connection.execute(select(parts.c.value).where(parts.c.id == 1)).scalar_one() == str(2 * rounds)
