@@ -46,12 +46,20 @@ def _lock_on_locking_reads(engine: Engine) -> None:
     begins with a locking read (`with_for_update`, as every change loads its row) begins IMMEDIATE instead: it
     takes the database's write lock before it reads, and other writers wait (busy_timeout) until it commits."""
 
-    @event.listens_for(engine, "before_execute")
-    def _begin_immediate(connection, clauseelement, *_args):  # type: ignore[no-untyped-def]
-        if getattr(clauseelement, "_for_update_arg", None) is None:
-            return
+    def begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
         if not connection.connection.dbapi_connection.in_transaction:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_execute")
+    def _locking_read(connection, clauseelement, *_args):  # type: ignore[no-untyped-def]
+        if getattr(clauseelement, "_for_update_arg", None) is not None:
+            begin_immediate(connection)
+
+    @event.listens_for(engine, "savepoint")
+    def _savepoint(connection, _name):  # type: ignore[no-untyped-def]
+        # the driver sends SAVEPOINT without a BEGIN, and a locking read after it would find a transaction begun
+        # that holds no lock: a transaction that begins nested (a sweep's rounds) is one that writes
+        begin_immediate(connection)
 
 
 PING_AFTER_IDLE = 30.0  # seconds
@@ -92,8 +100,9 @@ def _check_on_checkout(engine: Engine) -> None:
 def one_snapshot(session: Session) -> None:
     """Make the session's reads that follow see one moment: a record and its parts, never the half of a write that
     commits between two of its queries (PostgreSQL's READ COMMITTED reads each statement afresh). Call it before
-    the session's first query. SQLite's driver runs a SELECT outside any transaction, so each sees the latest
-    commit too: there the reads are put in one transaction, whose snapshot its first read takes (WAL mode)."""
+    the session's first query, in a session that only reads. SQLite's driver runs a SELECT outside any
+    transaction, so each sees the latest commit too: there the reads are put in one transaction, whose snapshot
+    its first read takes (WAL mode)."""
     if session.get_bind().dialect.name == "postgresql":
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     else:

@@ -82,7 +82,7 @@ class Application(Base):
     program: Mapped[Program | None] = relationship(lazy="selectin")
 
     # Optimistic locking as the floor under the API's version checks: an UPDATE only succeeds if the row
-    # still has the revision it was read with (SQLite ignores FOR UPDATE, so this is what stops a lost update).
+    # still has the revision it was read with (a write that read the row without its lock loses the race, 409).
     # The revision, not the version: a status change by the saga must be caught too, and it leaves the version.
     __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}
 

@@ -39,12 +39,15 @@ def deliver_one(session: Session, settings: Settings, now: datetime) -> bool:
     so a later failure cannot undo the record of a POST that went out). False when nothing is due."""
     query = (select(Delivery).where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
              .order_by(Delivery.next_attempt_at).limit(1))
-    if session.get_bind().dialect.name == "postgresql":
+    # Row locks on PostgreSQL only: on SQLite a locking read takes the whole database's write lock (chassis.db),
+    # which the POST below would hold for seconds; there one process runs one dispatcher, so nothing competes.
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql:
         query = query.with_for_update(skip_locked=True)
     delivery = session.scalars(query).first()
     if delivery is None:
         return False
-    sub = session.get(Subscription, delivery.subscription_id, with_for_update=True)
+    sub = session.get(Subscription, delivery.subscription_id, with_for_update=postgresql or None)
     if sub is None or not sub.active:
         delivery.status, delivery.finished_at = "skipped", now
         return True

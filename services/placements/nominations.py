@@ -165,8 +165,7 @@ def answer(session: Session, nomination: Nomination, approve: bool, comment: str
 
     The answer claims the nomination by compare-and-set: one UPDATE that only matches while it is still
     `nominated`, its link unused and its version the one read. Exactly one of two concurrent answers matches, on
-    PostgreSQL (the second waits for the row and re-reads it) and on SQLite (one writer at a time), where a
-    SELECT ... FOR UPDATE would lock nothing."""
+    PostgreSQL (the second waits for the row and re-reads it) and on SQLite (one writer at a time)."""
     if nomination.status != "nominated":
         raise PlacementError(f"This nomination is {nomination.status}: it takes no answer now.")
     # the round first (a rejection re-runs it): the claim below then locks the nomination in the common order

@@ -3,8 +3,8 @@ order of every writer, so an answer, a lapse, a withdrawal, a rejection and a ru
 offers), the data every offer.* event carries, and a status change with its event in the same transaction.
 
 The status change is also a compare-and-set on the offer's version (UPDATE ... WHERE id AND version = the one
-read): on SQLite (the embedded deployment) FOR UPDATE is a no-op, so a run that read an offer before an answer
-committed would otherwise overwrite that answer; there the guard refuses the second writer with a 409 instead.
+read): the floor under the locks, refusing with a 409 a writer that acted on an offer read before another's change
+committed (on SQLite, the embedded deployment, the locking read takes the database's write lock instead of rows').
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -105,24 +106,34 @@ def test_a_trip_is_never_shown_with_half_of_its_extensions_approval(mob: Mobilit
     assert (after["planned_end"], after["extension"]["status"]) == ("2027-04-15", "approved")
 
 
-def test_changes_that_load_their_row_locked_lose_no_update(engine: Engine) -> None:
-    """Two writers each read a counter with FOR UPDATE, wait, and write it plus one: none is lost (on SQLite the
-    locking read takes the write lock, as PostgreSQL's row lock does)."""
+def _two_writers_adding_one(engine: Engine, nested: tuple[bool, bool], rounds: int = 5) -> str:
+    """Two writers each read the counter with FOR UPDATE, wait, and write it plus one, `rounds` times each (a writer
+    marked nested does it inside a savepoint); the counter as they leave it."""
     sessions = make_sessionmaker(engine)
-    rounds = 5
 
-    def add_one_each_time() -> None:
+    def add_one_each_time(nested: bool) -> None:
         for _ in range(rounds):
-            with sessions() as session, session.begin():
+            with sessions() as session, session.begin(), session.begin_nested() if nested else nullcontext():
                 value = session.execute(select(parts.c.value).where(parts.c.id == 1).with_for_update()).scalar_one()
                 time.sleep(0.01)  # the other writer has every chance to read the same value meanwhile
                 count = 0 if value == "before" else int(value)
                 session.execute(update(parts).where(parts.c.id == 1).values(value=str(count + 1)))
 
-    writers = [threading.Thread(target=add_one_each_time) for _ in range(2)]
+    writers = [threading.Thread(target=add_one_each_time, args=(flag,)) for flag in nested]
     for writer in writers:
         writer.start()
     for writer in writers:
         writer.join()
     with engine.connect() as connection:
-        assert connection.execute(select(parts.c.value).where(parts.c.id == 1)).scalar_one() == str(2 * rounds)
+        return str(connection.execute(select(parts.c.value).where(parts.c.id == 1)).scalar_one())
+
+
+def test_changes_that_load_their_row_locked_lose_no_update(engine: Engine) -> None:
+    """None of the ten is lost: on SQLite the locking read takes the write lock, as PostgreSQL's row lock."""
+    assert _two_writers_adding_one(engine, (False, False)) == "10"
+
+
+def test_a_transaction_that_begins_nested_loses_no_update_either(engine: Engine) -> None:
+    """A sweep's round begins with a savepoint (session.begin_nested), which SQLite's driver sends without a BEGIN:
+    its locking read must still make the other writer wait."""
+    assert _two_writers_adding_one(engine, (True, False)) == "10"
