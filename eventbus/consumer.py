@@ -38,7 +38,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from eventbus import catalog, envelope, inbox, metrics, topology
-from eventbus.broker import Publisher, body_bytes, connect, open_connection
+from eventbus.broker import Publisher, body_bytes, open_connection
+from eventbus.memory_retry import MemoryRetries
 from eventbus.outage import database_unavailable
 
 Handler = Callable[[Session, dict[str, Any], CloudEvent], None]
@@ -116,6 +117,9 @@ class Consumer:
         self.heartbeat = heartbeat
         self.after_commit = after_commit
         self.memory = broker_url.startswith("memory://")
+        # the in-process transport has no retry queue (TTL, dead-lettering): timers play it
+        self.memory_retries = MemoryRetries(broker_url, self.queues.main, retry_delay_ms / 1000) if self.memory \
+            else None
         self._received: list[Message] = []  # delivered by kombu, not handled yet
         self._later: deque[tuple[Message, str, str, int]] = deque()
         self.ready = threading.Event()
@@ -164,6 +168,8 @@ class Consumer:
                         connection.release()
                     except Exception:
                         pass
+        if self.memory_retries is not None:
+            self.memory_retries.send_now()
         log.info("consumer.stopped", queue=self.name)
 
     def _gather(self, connection: Connection) -> None:
@@ -303,14 +309,8 @@ class Consumer:
             else:
                 cause = "database_unavailable" if action == "delay" else "handler_failed"
                 metrics.RETRIED.labels(self.name, cause).inc()
-                if self.memory:
-                    # The in-process transport has no TTL or dead-lettering: a timer plays the retry queue.
-                    timer = threading.Timer(
-                        self.retry_delay_ms / 1000, _requeue_in_memory,
-                        args=(self.broker_url, self.queues.main, body_bytes(message), message_id, headers),
-                    )
-                    timer.daemon = True
-                    timer.start()
+                if self.memory_retries is not None:
+                    self.memory_retries.later(body_bytes(message), message_id, headers)
                 else:
                     self.publisher.publish(body_bytes(message), exchange="", routing_key=self.queues.retry,
                                            message_id=message_id, headers=headers)
@@ -331,7 +331,3 @@ def _attempts(message: Message) -> int:
     except (TypeError, ValueError):
         return 0
 
-
-def _requeue_in_memory(broker_url: str, queue: str, body: bytes, message_id: str, headers: dict[str, Any]) -> None:
-    with connect(broker_url) as connection:
-        Publisher(connection).publish(body, exchange="", routing_key=queue, message_id=message_id, headers=headers)

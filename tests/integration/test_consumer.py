@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from cloudevents.core.v1.event import CloudEvent
+from kombu.transport import memory
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from eventbus import dlq, envelope, topology
+from chassis.db import make_engine
+from eventbus import dlq, envelope, tables, topology
 from eventbus.broker import Publisher, connect
 from eventbus.consumer import Consumer
 from eventbus.topology import EXCHANGE
-from tests.integration.conftest import Bus, effects
+from tests.integration.conftest import Bus, effects, effects_metadata
 from tests.support import wait
 
 MOBILITY = str(Path(sys.executable).parent / "mobility")
@@ -334,3 +336,42 @@ def test_a_deadlock_in_a_batch_is_not_an_outage(bus: Bus, running) -> None:  # t
     _batch_applied(bus, running, handler, events)
     assert calls[unlucky] == 2  # the batch, then alone
     assert delayed._value.get() - before == 0  # type: ignore[attr-defined]
+
+
+def test_in_memory_a_retry_waiting_when_its_consumer_stops_goes_back_to_the_queue_at_once(tmp_path: Path) -> None:
+    """The embedded transport's retry queue is a timer per message: one still waiting when the consumer stops is
+    sent back then, so a consumer started again applies it at once, and no timer fires after the broker is gone."""
+    memory.Channel.queues.clear()
+    memory.Transport.global_state.clear()
+    bus = Bus("memory+sqlite", "memory://", make_engine(f"sqlite:///{tmp_path / 'bus.db'}"))
+    tables.metadata.create_all(bus.engine)
+    effects_metadata.create_all(bus.engine)
+    calls: list[str] = []
+
+    def refusing(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
+        calls.append(event.get_id())
+        raise RuntimeError("not now")
+
+    def run(handler, retry_delay_ms: int) -> tuple[threading.Event, threading.Thread]:  # type: ignore[no-untyped-def]
+        consumer = Consumer(service=SERVICE, engine=bus.engine, broker_url=bus.broker_url,
+                            handlers={"user.registered": handler}, retry_delay_ms=retry_delay_ms)
+        stop = threading.Event()
+        thread = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
+        thread.start()
+        assert consumer.ready.wait(15)
+        return stop, thread
+
+    stop, thread = run(refusing, retry_delay_ms=600_000)  # the retry would wait ten minutes
+    event = _event()
+    _publish(bus, envelope.to_json(event), event.get_id())
+    wait.until(lambda: calls, what="the first attempt")
+    stop.set()
+    thread.join(15)
+    stop, thread = run(_effect, retry_delay_ms=200)
+    try:
+        wait.until(lambda: bus.count_effects() == 1, what="the waiting retry applied by the next consumer")
+    finally:
+        stop.set()
+        thread.join(15)
+        bus.engine.dispose()
+    assert calls == [event.get_id()]
