@@ -44,20 +44,28 @@ class Bus:
         return make_sessionmaker(self.engine)
 
 
+def _with_tables(bus: Bus) -> Bus:
+    tables.metadata.create_all(bus.engine)
+    effects_metadata.create_all(bus.engine)
+    return bus
+
+
+def memory_bus(folder: Path) -> Bus:
+    """The embedded pair, fresh: an empty in-process broker and a SQLite file in `folder`."""
+    memory.Channel.queues.clear()
+    memory.Transport.global_state.clear()
+    return _with_tables(Bus("memory+sqlite", "memory://", make_engine(f"sqlite:///{folder / 'bus.db'}")))
+
+
 @pytest.fixture(params=["rabbitmq+postgres", "memory+sqlite"])
 def bus(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bus]:
     if request.param == "rabbitmq+postgres":
-        broker_url = request.getfixturevalue("amqp_url")
-        engine = make_engine(request.getfixturevalue("pg_url"))
+        made = _with_tables(Bus(request.param, request.getfixturevalue("amqp_url"),
+                                make_engine(request.getfixturevalue("pg_url"))))
     else:
-        memory.Channel.queues.clear()
-        memory.Transport.global_state.clear()
-        broker_url = "memory://"
-        engine = make_engine(f"sqlite:///{tmp_path / 'bus.db'}")
-    tables.metadata.create_all(engine)
-    effects_metadata.create_all(engine)
-    yield Bus(request.param, broker_url, engine)
-    engine.dispose()
+        made = memory_bus(tmp_path)
+    yield made
+    made.engine.dispose()
 
 
 @pytest.fixture

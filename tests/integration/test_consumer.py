@@ -9,16 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from cloudevents.core.v1.event import CloudEvent
-from kombu.transport import memory
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from chassis.db import make_engine
-from eventbus import dlq, envelope, tables, topology
+from eventbus import dlq, envelope, topology
 from eventbus.broker import Publisher, connect
 from eventbus.consumer import Consumer
 from eventbus.topology import EXCHANGE
-from tests.integration.conftest import Bus, effects, effects_metadata
+from tests.integration.conftest import Bus, effects, memory_bus
 from tests.support import wait
 
 MOBILITY = str(Path(sys.executable).parent / "mobility")
@@ -37,9 +35,10 @@ def _effect(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
     session.execute(effects.insert().values(event_id=event.get_id()))
 
 
-def _consumer(bus: Bus, handler=_effect, max_attempts: int = 3) -> Consumer:  # type: ignore[no-untyped-def]
+def _consumer(bus: Bus, handler=_effect, max_attempts: int = 3,  # type: ignore[no-untyped-def]
+              retry_delay_ms: int = 200) -> Consumer:
     return Consumer(service=SERVICE, engine=bus.engine, broker_url=bus.broker_url,
-                    handlers={"user.registered": handler}, retry_delay_ms=200, max_attempts=max_attempts)
+                    handlers={"user.registered": handler}, retry_delay_ms=retry_delay_ms, max_attempts=max_attempts)
 
 
 def _publish(bus: Bus, body: bytes, message_id: str = "m-1", routing_key: str = "user.registered") -> None:
@@ -341,11 +340,7 @@ def test_a_deadlock_in_a_batch_is_not_an_outage(bus: Bus, running) -> None:  # t
 def test_in_memory_a_retry_waiting_when_its_consumer_stops_goes_back_to_the_queue_at_once(tmp_path: Path) -> None:
     """The embedded transport's retry queue is a timer per message: one still waiting when the consumer stops is
     sent back then, so a consumer started again applies it at once, and no timer fires after the broker is gone."""
-    memory.Channel.queues.clear()
-    memory.Transport.global_state.clear()
-    bus = Bus("memory+sqlite", "memory://", make_engine(f"sqlite:///{tmp_path / 'bus.db'}"))
-    tables.metadata.create_all(bus.engine)
-    effects_metadata.create_all(bus.engine)
+    bus = memory_bus(tmp_path)
     calls: list[str] = []
 
     def refusing(session: Session, data: dict[str, Any], event: CloudEvent) -> None:
@@ -353,8 +348,7 @@ def test_in_memory_a_retry_waiting_when_its_consumer_stops_goes_back_to_the_queu
         raise RuntimeError("not now")
 
     def run(handler, retry_delay_ms: int) -> tuple[threading.Event, threading.Thread]:  # type: ignore[no-untyped-def]
-        consumer = Consumer(service=SERVICE, engine=bus.engine, broker_url=bus.broker_url,
-                            handlers={"user.registered": handler}, retry_delay_ms=retry_delay_ms)
+        consumer = _consumer(bus, handler=handler, retry_delay_ms=retry_delay_ms)
         stop = threading.Event()
         thread = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
         thread.start()

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, event, select, text, update
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, event, select, update
 
 from chassis.db import make_engine, make_sessionmaker, one_snapshot
 from tests.support.mobilities import Mobilities, approval
@@ -24,18 +24,18 @@ parts = Table("parts", MetaData(), Column("id", Integer, primary_key=True), Colu
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     url = f"sqlite:///{tmp_path}/snapshot.db" if request.param == "sqlite" else request.getfixturevalue("pg_url")
     made = make_engine(url)
     with made.begin() as connection:
-        connection.execute(text("CREATE TABLE parts (id INTEGER PRIMARY KEY, value TEXT NOT NULL)"))
-        connection.execute(text("INSERT INTO parts VALUES (1, 'before'), (2, 'before')"))
+        parts.create(connection)
+        connection.execute(parts.insert(), [{"id": 1, "value": "before"}, {"id": 2, "value": "before"}])
     yield made
     made.dispose()
 
 
 def _read(session, part: int) -> str:  # type: ignore[no-untyped-def]
-    return str(session.execute(text("SELECT value FROM parts WHERE id = :id"), {"id": part}).scalar_one())
+    return str(session.execute(select(parts.c.value).where(parts.c.id == part)).scalar_one())
 
 
 def test_reads_after_one_snapshot_miss_a_write_that_commits_between_them(engine: Engine) -> None:
@@ -43,7 +43,7 @@ def test_reads_after_one_snapshot_miss_a_write_that_commits_between_them(engine:
         one_snapshot(session)
         assert _read(session, 1) == "before"
         with engine.begin() as writer:  # another connection changes both parts in one transaction
-            writer.execute(text("UPDATE parts SET value = 'after'"))
+            writer.execute(update(parts).values(value="after"))
         assert _read(session, 2) == "before"  # the same moment as the first read, not half of the write
     with make_sessionmaker(engine)() as later:
         one_snapshot(later)
@@ -54,9 +54,9 @@ def test_a_snapshot_session_can_still_write(engine: Engine) -> None:
     with make_sessionmaker(engine)() as session, session.begin():
         one_snapshot(session)
         assert _read(session, 1) == "before"
-        session.execute(text("UPDATE parts SET value = 'mine' WHERE id = 1"))
+        session.execute(update(parts).where(parts.c.id == 1).values(value="mine"))
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT value FROM parts WHERE id = 1")).scalar_one() == "mine"
+        assert _read(connection, 1) == "mine"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -125,7 +125,7 @@ def _two_writers_adding_one(engine: Engine, nested: tuple[bool, bool], rounds: i
     for writer in writers:
         writer.join()
     with engine.connect() as connection:
-        return str(connection.execute(select(parts.c.value).where(parts.c.id == 1)).scalar_one())
+        return _read(connection, 1)
 
 
 def test_changes_that_load_their_row_locked_lose_no_update(engine: Engine) -> None:

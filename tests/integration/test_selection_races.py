@@ -326,7 +326,7 @@ def test_on_sqlite_an_accept_waits_for_a_run_and_meets_its_result(
     go_on.clear()
     failures: dict[str, BaseException] = {}
 
-    def guarded(name: str, work: Callable[[], None]) -> threading.Thread:
+    def guarded(name: str, work: Callable[[Session], object]) -> threading.Thread:
         def body() -> None:
             try:
                 with Session(engine) as session, session.begin():
