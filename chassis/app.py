@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
-from flask_smorest import Api, Blueprint
+from flask_smorest import Api
 from marshmallow import fields
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from chassis import auth, errors, health, metrics, pdf, tracing
+from chassis.blueprint import Blueprint
 from chassis.db import make_engine, make_sessionmaker
 from chassis.settings import Settings
 from chassis.tokens import Verifier

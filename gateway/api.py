@@ -8,8 +8,9 @@ from typing import Any
 import jwt
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
+from chassis.blueprint import Blueprint
 from chassis.tokens import GATEWAY_AUDIENCE, Identity
 from gateway import identity
 from gateway.schemas import TOKEN_BODY, JwksResponse, TokenRequest, TokenResponse

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask, request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,6 +23,7 @@ from chassis import cursors
 from chassis import uploads as documents
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from chassis.errors import problem
 from chassis.tracing import correlation_id
 from eventbus import outbox

@@ -14,10 +14,11 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from chassis.tracing import correlation_id
 from eventbus import outbox
 from services.applications import access, approval_pdf, approvals, change_requests, domain

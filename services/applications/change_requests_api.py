@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from chassis.tracing import correlation_id
 from services.applications import change_requests, domain
 from services.applications.api import load_own, load_readable, reference_for, seen_version

@@ -12,12 +12,13 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import select
 
 from chassis import uploads as documents
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from services.applications import domain
 from services.applications.api import count_documents, load_own, load_readable
 from services.applications.models import Document

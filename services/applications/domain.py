@@ -171,7 +171,7 @@ def validate_form(
 
     Returns the form as stored (JSON types); raises FormInvalid with a field → messages map.
     """
-    schema = kind.form()
+    schema = kind.schema
     errors: dict[str, Any] = {}
     try:
         loaded = schema.load(form, partial=not complete)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from chassis.blueprint import Blueprint
 from services.applications import kinds
 from services.applications.kinds import Field, Kind
 
@@ -92,7 +92,7 @@ def describe_field(meta: Field, field: Any) -> dict[str, Any]:
 
 
 def describe(kind: Kind) -> dict[str, Any]:
-    form = kind.form()
+    form = kind.schema
     return {
         "name": kind.name, "labels": kind.labels, "filed_by": sorted(kind.filed_by),
         "needs_program": kind.needs_program, "max_days": kind.max_days,

@@ -16,12 +16,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import func, select
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from chassis.tokens import Identity
 from services.applications import indicators
 from services.applications.models import MobilityFact, PlaceFact

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from chassis.app import ctx
+from chassis.blueprint import Blueprint
 from services.applications.api import load_readable
 from services.applications.models import Submission
 

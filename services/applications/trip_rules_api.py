@@ -19,12 +19,13 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from chassis.errors import problem
 from services.applications import access, allowances_csv
 from services.applications.models import Allowance, MobilityFact, SchoolLeadTime, TripPlan, TripRule

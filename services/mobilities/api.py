@@ -13,12 +13,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from chassis.db import one_snapshot
 from chassis.tracing import correlation_id
 from services.mobilities import access, domain, holds, reports

@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import or_, select
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from chassis.db import one_snapshot
 from chassis.tracing import correlation_id
 from services.mobilities import access, domain, reports

@@ -8,12 +8,13 @@ from urllib.parse import urlencode
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import Select, and_, func, or_, select, update
 
 from chassis import cursors
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from services.notifications import templates
 from services.notifications.channels import inbox
 from services.notifications.models import Notification

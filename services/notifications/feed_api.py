@@ -11,11 +11,12 @@ import json
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import select
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from services.notifications.models import FeedEntry
 from services.notifications.schemas import FeedPage, FeedQuery
 

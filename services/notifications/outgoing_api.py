@@ -12,13 +12,14 @@ from urllib.parse import urlencode
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from chassis import cursors
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from services.notifications.api import newest_first
 from services.notifications.channels import inbox, registry
 from services.notifications.models import Notification

@@ -14,11 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import select
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from eventbus import envelope
 from services.notifications import webhooks
 from services.notifications.models import Delivery, Subscription

@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import select
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from services.passports import access, audit
 from services.passports.models import TYPES, AuditEntry
 from services.passports.schemas import AuditList, AuditQuery

@@ -14,11 +14,12 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from chassis.tracing import correlation_id
 from services.passports import access, audit, custody, register, register_api, slip
 from services.passports.custody_schemas import HandoutIn, LoanOut, ReturnIn, SlipQuery

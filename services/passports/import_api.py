@@ -9,10 +9,11 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from services.passports import audit, import_csv, register
 from services.passports.errors import PassportError
 from services.passports.models import TYPES

@@ -14,12 +14,13 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from chassis.db import one_snapshot
 from services.passports import access, audit, crypto, custody, register
 from services.passports.errors import PassportError

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from services.passports import access, custody
 from services.passports.models import PassportSettings
 from services.passports.schemas import SettingsIn, SettingsOut

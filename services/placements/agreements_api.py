@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from chassis import cursors, uploads
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from chassis.tracing import correlation_id
 from services.placements import access, agreement_files, agreements, ewp
 from services.placements.agreements_schemas import (

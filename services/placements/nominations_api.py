@@ -10,13 +10,14 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chassis import uploads
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from services.placements import access, nominations, partner_api, partner_links
 from services.placements.errors import PlacementError
 from services.placements.models import Candidate, Nomination

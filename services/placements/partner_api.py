@@ -21,11 +21,12 @@ from typing import Any
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from chassis import uploads
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from chassis.errors import problem
 from services.placements import nominations, partner_links
 from services.placements.nominations_schemas import PartnerAnswerIn, PartnerSummary

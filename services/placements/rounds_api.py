@@ -11,13 +11,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from chassis.db import one_snapshot
 from chassis.tokens import Identity
 from services.placements import access, allocation_runs, offers, rounds, scores

@@ -9,13 +9,14 @@ from urllib.parse import urlencode
 
 from flask import Flask, request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from chassis import cursors
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from chassis.errors import problem
 from chassis.tokens import Identity
 from chassis.tracing import correlation_id

@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from chassis.tracing import correlation_id
 from chassis.workdays import UnknownYear
 from services.reviews import calendar

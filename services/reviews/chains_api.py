@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from services.reviews import chains, domain
 from services.reviews.models import ReviewChain
 from services.reviews.schemas import ChainIn, ChainOut

@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields
 
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from services.reviews.conditions import CONDITIONS
 from services.reviews.roles import reviewing
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import select
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from chassis.tokens import Identity
 from services.reviews import domain
 from services.reviews.models import Decision, ReviewCase, ReviewTask

@@ -13,13 +13,14 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from chassis.db import one_snapshot
 from chassis.tokens import Identity
 from services.reviews import publicity, publicity_statement

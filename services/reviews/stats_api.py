@@ -8,11 +8,12 @@ from collections import defaultdict
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import func, select
 
 from chassis.app import ctx
 from chassis.auth import current_identity
+from chassis.blueprint import Blueprint
 from services.reviews.models import ReviewCase, ReviewTask
 from services.reviews.schemas import StatsOut
 

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, validate
@@ -146,9 +147,15 @@ class Kind:
     # placements copies. None: the kind competes for no places.
     selection: Callable[[dict[str, Any], Program | None], dict[str, Any]] | None = None
 
+    @cached_property
+    def schema(self) -> Schema:
+        """The form's schema, built once: building one copies every field, and a schema keeps nothing of a load,
+        so every request and thread shares it."""
+        return self.form()
+
     @property
     def has_period(self) -> bool:
-        return PERIOD_FIELDS <= set(self.form().fields)
+        return PERIOD_FIELDS <= set(self.schema.fields)
 
     def rule_errors(self, form: dict[str, Any], program: Program | None, today: date,
                     reference: Any = None, *, complete: bool = True) -> dict[str, str]:
@@ -276,7 +283,7 @@ def _check(kind: Kind) -> None:
     for words in (kind.labels, *(d.labels for d in kind.all_documents)):
         if set(words) != set(LANGUAGES):
             problems.append(f"labels {dict(words)} are not exactly {LANGUAGES}")
-    problems += _field_problems(kind.form(), kind.fields, kind.name)
+    problems += _field_problems(kind.schema, kind.fields, kind.name)
     if kind.max_days is not None and not kind.has_period:
         problems.append("max_days is set but the form has no start_date and end_date to limit")
     problems += [f"unknown count {how!r} for {key!r}" for key, how in kind.counts.items() if how not in COUNTS]
