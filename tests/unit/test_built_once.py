@@ -8,12 +8,13 @@ from datetime import date
 from typing import Any, ClassVar
 
 import pytest
-from flask import Flask
+from flask import Flask, session
 from flask.views import MethodView
 from flask_smorest import Api
 from marshmallow import Schema, fields
 
 from chassis.blueprint import Blueprint
+from gateway.web.security import SignedCookies
 from services.applications import domain, kinds
 
 
@@ -65,3 +66,26 @@ def test_a_kind_builds_its_form_schema_once() -> None:
         domain.validate_form(kind, {"title": "Delegation from TU Berlin"}, None, date(2030, 1, 1), complete=True)
     assert "title" in empty.value.errors and "title" not in titled.value.errors
 
+
+def test_the_cookie_signer_is_made_once_per_key_and_a_new_key_refuses_the_old_cookies() -> None:
+    app = Flask(__name__)
+    app.secret_key = "first key"
+    app.session_interface = SignedCookies()
+
+    @app.get("/set")
+    def set_() -> str:
+        session["sid"] = "abc"
+        return "ok"
+
+    @app.get("/get")
+    def get() -> str:
+        return str(session.get("sid"))
+
+    signer = app.session_interface.get_signing_serializer(app)
+    assert app.session_interface.get_signing_serializer(app) is signer
+    client = app.test_client()
+    client.get("/set")
+    assert client.get("/get").text == "abc"
+    app.secret_key = "second key"  # rotated: the cookie signed with the first key is not honoured
+    assert app.session_interface.get_signing_serializer(app) is not signer
+    assert client.get("/get").text == "None"
