@@ -14,10 +14,10 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
-from sqlalchemy import Engine, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine, Select, bindparam, select, update
 
 from eventbus import metrics, wakeup
 from eventbus.broker import Outcome, Outgoing, Publisher, PublishInterrupted, open_connection
@@ -40,13 +40,13 @@ class Relay:
         heartbeat: int = 30,
     ) -> None:
         self.engine = engine
-        self.sessions = sessionmaker(bind=engine)
         self.broker_url = broker_url
         self.source = source
         self.batch_size = batch_size
         self.sweep_seconds = sweep_seconds
         self.heartbeat = heartbeat
         self._next_sweep = 0.0
+        self._fresh, self._swept = _claims(batch_size, locking=engine.dialect.name == "postgresql")
         wakeup.install()  # commits in this process that write to the outbox wake this relay
 
     def run(self, stop: threading.Event) -> None:
@@ -83,20 +83,8 @@ class Relay:
         sweep = time.monotonic() >= self._next_sweep
         if sweep:
             self._next_sweep = time.monotonic() + self.sweep_seconds
-        with self.sessions() as session, session.begin():
-            query = select(outbox.c.id, outbox.c.event_id, outbox.c.type, outbox.c.body).where(
-                outbox.c.sent_at.is_(None)
-            )
-            if sweep:
-                # Fewest attempts first: fresh rows keep their order, and rows that keep failing rotate
-                # behind each other, so no errored row is starved by a batch of older ones.
-                query = query.order_by(outbox.c.attempts, outbox.c.id)
-            else:  # rows that failed before (unroutable) wait for the sweep
-                query = query.where(outbox.c.last_error.is_(None)).order_by(outbox.c.id)
-            query = query.limit(self.batch_size)
-            if self.engine.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = session.execute(query).all()
+        with self.engine.begin() as connection:
+            rows = connection.execute(self._swept if sweep else self._fresh).all()
             by_event = {row.event_id: row for row in rows}
             messages = [Outgoing(row.body.encode("utf-8"), routing_key=row.type, message_id=row.event_id)
                         for row in rows]
@@ -116,22 +104,37 @@ class Relay:
             if outcome.nacked:  # stay pending untouched; the next drain publishes them again
                 log.warning("relay.nacked", count=len(outcome.nacked), first_event_id=outcome.nacked[0].message_id)
             # Even when the broker fails mid-batch, what it confirmed is marked and committed.
-            self._mark(session, sent, failed)
+            _mark(connection, sent, failed)
         if broker_error is not None:
             raise broker_error
         # A nacking broker is not hammered: nacked rows wait for the next wake-up or sweep.
         return len(sent), len(rows) == self.batch_size and not outcome.nacked
 
-    def _mark(self, session: Session, sent: list[int], failed: dict[int, str]) -> None:
-        now = datetime.now(UTC)
-        if sent:
-            session.execute(update(outbox).where(outbox.c.id.in_(sent)).values(sent_at=now, last_error=None))
-        for row_id, error in failed.items():
-            session.execute(
-                update(outbox)
-                .where(outbox.c.id == row_id)
-                .values(attempts=outbox.c.attempts + 1, last_error=error)
-            )
+
+def _claims(batch_size: int, *, locking: bool) -> tuple[Select[Any], Select[Any]]:
+    """The two claims of a batch, built once: the fresh rows in order (rows that failed before, unroutable, wait for
+    the sweep), and the sweep's, fewest attempts first, so fresh rows keep their order and rows that keep failing
+    rotate behind each other (no errored row starved by a batch of older ones). PostgreSQL: FOR UPDATE SKIP
+    LOCKED, so several relays can run side by side."""
+    pending = select(outbox.c.id, outbox.c.event_id, outbox.c.type, outbox.c.body).where(outbox.c.sent_at.is_(None))
+    fresh = pending.where(outbox.c.last_error.is_(None)).order_by(outbox.c.id).limit(batch_size)
+    swept = pending.order_by(outbox.c.attempts, outbox.c.id).limit(batch_size)
+    if locking:
+        fresh, swept = fresh.with_for_update(skip_locked=True), swept.with_for_update(skip_locked=True)
+    return fresh, swept
+
+
+_SENT = (update(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+         .values(sent_at=bindparam("now"), last_error=None))
+_FAILED = (update(outbox).where(outbox.c.id == bindparam("row_id"))
+           .values(attempts=outbox.c.attempts + 1, last_error=bindparam("error")))
+
+
+def _mark(connection: Connection, sent: list[int], failed: dict[int, str]) -> None:
+    if sent:
+        connection.execute(_SENT, {"ids": sent, "now": datetime.now(UTC)})
+    for row_id, error in failed.items():
+        connection.execute(_FAILED, {"row_id": row_id, "error": error})
 
 
 def _close_quietly(connection) -> None:  # type: ignore[no-untyped-def]
