@@ -17,7 +17,7 @@ from typing import Any
 
 from cloudevents.core.v1.event import CloudEvent
 from flask import abort
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from chassis.errors import problem
@@ -65,11 +65,20 @@ def standing(session: Session, application: Application) -> list[Hold]:
     (by staff number), or on its whole school; oldest due first."""
     numbers = sorted({str(m["staff_number"]) for m in (application.form or {}).get("members") or ()
                       if isinstance(m, dict) and m.get("staff_number")})
-    whom = [Hold.username == application.applicant, (Hold.scope == "school") & (Hold.school == application.school)]
-    if numbers:
-        whom.append(Hold.staff_number.in_(numbers))
-    query = select(Hold).where(Hold.cleared_at.is_(None), or_(*whom)).order_by(Hold.due_on, Hold.hold_id)
-    return list(session.scalars(query))
+    found = session.scalars(_STANDING_WITH_MEMBERS if numbers else _STANDING,
+                            {"applicant": application.applicant, "school": application.school, "numbers": numbers})
+    return list(found)
+
+
+def _standing(*whom: ColumnElement[bool]) -> Select[tuple[Hold]]:
+    """Built once (building it was a quarter of what a submission's hold check cost), the values bound per call."""
+    return (select(Hold).where(Hold.cleared_at.is_(None), or_(
+        Hold.username == bindparam("applicant"), (Hold.scope == "school") & (Hold.school == bindparam("school")),
+        *whom)).order_by(Hold.due_on, Hold.hold_id))
+
+
+_STANDING = _standing()
+_STANDING_WITH_MEMBERS = _standing(Hold.staff_number.in_(bindparam("numbers", expanding=True)))
 
 
 def refuse_if_held(session: Session, application: Application) -> None:
