@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import structlog
-from sqlalchemy import cast, select
+from sqlalchemy import bindparam, cast, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -56,10 +56,16 @@ def _claimer_or_reviewers(session: Session, data: dict[str, Any]) -> list[Recipi
 def with_role(session: Session, role: str) -> list[Recipient]:
     """Everyone holding `role`, for any school, by username. PostgreSQL narrows the directory to them (JSON
     containment), so the thousands of students in it are not loaded for every review task's notice."""
-    query = select(Recipient).order_by(Recipient.username)
     if session.get_bind().dialect.name == "postgresql":
-        query = query.where(cast(Recipient.roles, JSONB).contains([{"role": role}]))
-    return [p for p in session.scalars(query) if any(r.get("role") == role for r in p.roles)]
+        found = session.scalars(_HOLDING, {"holds": [{"role": role}]})
+    else:
+        found = session.scalars(_EVERYONE)
+    return [p for p in found if any(r.get("role") == role for r in p.roles)]
+
+
+# Built once, the role bound per call: building them was 2% of the notifications worker.
+_EVERYONE = select(Recipient).order_by(Recipient.username)
+_HOLDING = _EVERYONE.where(cast(Recipient.roles, JSONB).contains(bindparam("holds", type_=JSONB)))
 
 
 def _supervisors_and_claimer(session: Session, data: dict[str, Any]) -> list[Recipient]:

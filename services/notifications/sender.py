@@ -20,10 +20,11 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import Engine, Select, or_, select
+from sqlalchemy import Engine, Select, bindparam, or_, select
 from sqlalchemy.orm import sessionmaker
 
 from services.notifications.models import Notification
@@ -81,17 +82,18 @@ class Sender:
             self.wake.wait(2.0)
             self.wake.clear()
 
-    def _due(self, limit: int) -> Select[tuple[Notification]]:
-        now = datetime.now(UTC)
+    @cached_property
+    def _due(self) -> Select[tuple[Notification]]:
+        """This channel's mails due at :now, oldest first, at most :limit; built once (the values bound per round)."""
         query = (
             select(Notification)
             .where(
                 Notification.channel == self.transport.channel,
                 Notification.status == "pending",
-                or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+                or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= bindparam("now")),
             )
             .order_by(Notification.created_at)
-            .limit(limit)
+            .limit(bindparam("limit"))
         )
         if self.engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)  # several senders can run side by side
@@ -104,7 +106,8 @@ class Sender:
         try:
             while done < limit and outage is None:
                 with self.sessions() as session, session.begin():
-                    batch = list(session.scalars(self._due(min(BATCH, limit - done))))
+                    due = {"now": datetime.now(UTC), "limit": min(BATCH, limit - done)}
+                    batch = list(session.scalars(self._due, due))
                     for n in batch:
                         if connection is None:
                             connection = self.transport.open()  # Unavailable: the batch rolls back untouched

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from chassis.db import per_transaction
@@ -18,12 +18,14 @@ PATH = "/api/v1/review-chains"  # where an admin makes a chain (chains_api)
 _ACTIVE = "reviews.active_chain."  # + kind: the per-transaction copy
 
 
+_NEWEST = (select(ReviewChain).where(ReviewChain.kind == bindparam("kind"))  # built once, the kind bound per call
+           .order_by(ReviewChain.version.desc()).limit(1))
+
+
 def active_chain(session: Session, kind: str) -> ReviewChain:
     """The kind's newest chain, read once per transaction (a consumer's batch of submissions shares one): a
     version an admin commits while a batch is applied counts from the next batch on."""
-    chain = per_transaction(session, _ACTIVE + kind, lambda: session.scalars(
-        select(ReviewChain).where(ReviewChain.kind == kind).order_by(ReviewChain.version.desc()).limit(1)
-    ).first())
+    chain = per_transaction(session, _ACTIVE + kind, lambda: session.scalars(_NEWEST, {"kind": kind}).first())
     if chain is None:
         # An application.submitted for such a kind is retried, then parked, until the chain exists.
         raise LookupError(f"no review chain for kind {kind}: an admin must create one (PUT {PATH}/{kind})")
