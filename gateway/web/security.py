@@ -39,8 +39,9 @@ def secret_key(path: Path) -> bytes:
 
 class SignedCookies(SecureCookieSessionInterface):
     """Flask's signed session cookie, its signing serializer made once per set of keys: Flask makes one for every
-    request (even an API call that carries no cookie), and making one serializes a test value, 7% of the gateway's
-    CPU per forwarded request in a profile. The serializer holds only the keys and settings."""
+    request (even an API call that carries no cookie), and making one serializes a test value (about 12 µs of
+    every request, measured alone; a sampling profile showed more). The serializer holds only the keys and
+    settings."""
 
     def __init__(self) -> None:
         self._made: tuple[tuple[object, ...], URLSafeTimedSerializer | None] | None = None
