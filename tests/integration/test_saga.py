@@ -7,13 +7,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
 from chassis.worker import bus_components
 from eventbus import catalog, envelope
 from eventbus.broker import Publisher, connect
-from eventbus.consumer import Consumer
+from eventbus.consumer import Consumer, apply
 from services.applications.handlers import HANDLERS
+from services.applications.models import Application
 from tests.support import wait
 from tests.support.service_api import Api
 
@@ -81,14 +83,44 @@ def test_changes_requested_lets_the_applicant_fix_and_resubmit(api: Api, consume
     assert api.count("SELECT count(*) FROM outbox WHERE type = 'application.resubmitted'") == 1
 
 
+def _task_created(application: dict[str, Any], version: int) -> Any:
+    example = catalog.schema("review.task_created")["x-asyncapi"]["examples"][0]["data"]  # a whole task
+    return envelope.new_event("review.task_created", "/services/reviews", application["id"], {
+        **example, "application_id": application["id"], "application_version": version})
+
+
+def test_the_review_start_reads_no_program_yet_a_later_reader_still_gets_it(api: Api) -> None:
+    """review.task_created, which every submission brings, moves the status without reading the program and its
+    partners; a reader later in the same transaction (the batch's next event, say) still gets the program."""
+    application = api.ready("alice", "student_exchange")
+    submitted = api.submit("alice", application).json
+    statements: list[str] = []
+
+    def seen(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(api.engine, "before_cursor_execute", seen)
+    try:
+        with Session(api.engine) as session, session.begin():
+            apply(HANDLERS, session, _task_created(application, submitted["version"]))
+            session.flush()
+            started = list(statements)
+            later = session.get(Application, application["id"])
+            assert later is not None and later.program is not None
+            assert later.program.id == application["program_id"] and later.program.partners
+    finally:
+        event.remove(api.engine, "before_cursor_execute", seen)
+    assert started and not [s for s in started if "programs" in s or "partners" in s], started
+    assert [s for s in statements[len(started):] if "FROM programs" in s]  # asked for: loaded then
+    assert _status(api, application["id"]) == "in_review"
+
+
 def test_the_review_step_keeps_the_version_so_the_decision_names_exactly_what_was_submitted(
     api: Api, consumer: str
 ) -> None:
     application = api.ready("prof.li", "faculty_exchange")
     submitted = api.submit("prof.li", application).json
-    example = catalog.schema("review.task_created")["x-asyncapi"]["examples"][0]["data"]  # a whole task
-    opened = envelope.new_event("review.task_created", "/services/reviews", application["id"], {
-        **example, "application_id": application["id"], "application_version": submitted["version"]})
+    opened = _task_created(application, submitted["version"])
     with connect(consumer) as connection:
         Publisher(connection).publish(envelope.to_json(opened), routing_key="review.task_created",
                                       message_id=opened.get_id())
