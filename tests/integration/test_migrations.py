@@ -36,6 +36,9 @@ def urls(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("owner", list(OWNERS))
+# An index made for PostgreSQL only (ddl_if) on an expression: Alembic cannot reflect one from SQLite, says so, and
+# leaves it out of the comparison there, which is right, as SQLite never gets it.
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index:UserWarning")
 def test_migrations_match_the_models_and_go_down_cleanly(owner: str, urls: dict[str, str]) -> None:
     url = urls[owner]
     migrate.upgrade(owner, url)

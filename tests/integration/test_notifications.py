@@ -20,7 +20,7 @@ from chassis.tokens import Identity, Signer
 from eventbus import envelope
 from eventbus.consumer import apply
 from mobility import registry
-from services.notifications import dispatcher
+from services.notifications import dispatcher, rules
 from services.notifications.channels.email import CHANNEL as EMAIL
 from services.notifications.handlers import handlers_for
 from services.notifications.sender import Sender
@@ -300,6 +300,18 @@ def test_reviewers_get_mail_in_their_language(
                    if event.get_data()["application_id"] in m.get_body(("plain",)).get_content()]
         chinese = any("\u4e00" <= c <= "\u9fff" for c in mail["Subject"])
         assert chinese is (PEOPLE[who][0] == "zh"), mail["Subject"]
+
+
+def test_who_holds_a_role_is_found_by_the_roles_index(nt: Notifications) -> None:
+    """Every review task's notice asks who holds the reviewers' role: PostgreSQL can answer the query rules.py
+    sends from ix_recipients_roles (a directory of thousands is not scanned), and it finds exactly the holders."""
+    with nt.sessions() as session, session.begin():
+        assert [p.username for p in rules.with_role(session, "icd_officer")] == ["icd.officer"]
+        assert [p.username for p in rules.with_role(session, "student")] == ["alice", "bob"]
+        session.execute(text("SET LOCAL enable_seqscan = off"))  # five rows: ask whether the index can serve
+        query = str(rules._HOLDING.compile(dialect=session.get_bind().dialect))
+        plan = session.connection().exec_driver_sql(f"EXPLAIN {query}", {"holds": '[{"role": "student"}]'})
+        assert "ix_recipients_roles" in "\n".join(row[0] for row in plan)
 
 
 def test_a_client_system_manages_only_its_own_subscriptions(nt: Notifications, receiver: str) -> None:
