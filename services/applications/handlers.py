@@ -19,8 +19,8 @@ from services.applications.events import application_event
 from services.applications.models import Application
 
 # The review's start needs the application's status and version only: its program (and the program's partners),
-# which every other reader loads with it, waits until something asks for it. Two statements fewer for each
-# submission, on the event every submission brings.
+# which every other reader loads with it, waits until something asks for it: two statements fewer on the event
+# every submission brings, for a kind filed under a program.
 _STATUS_ONLY = (lazyload(Application.program),)
 
 
